@@ -1,0 +1,46 @@
+#!/bin/sh
+# Install what building and testing containai-secure-engine needs, on Debian
+# or a derivative. Idempotent and non-interactive: installs only what is
+# missing, and runs `apt-get update` only then.
+set -eu
+
+packages="
+build-essential
+pkg-config
+libseccomp-dev
+libjq-dev
+jq
+bats
+bats-assert
+bats-support
+bats-file
+python3
+util-linux
+iproute2
+procps
+"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: run as root (sudo make deps)" >&2
+	exit 1
+fi
+
+missing=""
+for p in $packages; do
+	status=$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	"install ok installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ -z "$missing" ]; then
+	echo "install-deps: all build and test dependencies are installed"
+	exit 0
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086 # word splitting of the package list is wanted
+apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,60 @@
+#include "notify_filter.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SECCOMP_RET_USER_NOTIF
+#define SECCOMP_RET_USER_NOTIF 0x7fc00000U
+#endif
+#ifndef SECCOMP_IOCTL_NOTIF_ID_VALID
+#define SECCOMP_IOCTL_NOTIF_ID_VALID _IOW('!', 2, __u64)
+#endif
+
+void cai_notify_filter_init(struct cai_notify_filter *f, int syscall_nr)
+{
+	/* libseccomp's SCMP_ARCH_* tokens are the kernel's AUDIT_ARCH_* values. */
+	__u32 arch = seccomp_arch_native();
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)syscall_nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	_Static_assert(sizeof(insns) == sizeof(f->insns), "filter size");
+	memcpy(f->insns, insns, sizeof(insns));
+	f->prog.len = (unsigned short)(sizeof(insns) / sizeof(insns[0]));
+	f->prog.filter = f->insns;
+}
+
+int cai_notify_filter_install(struct cai_notify_filter *f)
+{
+#ifdef __NR_seccomp
+	long fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &f->prog);
+	return (int)fd;
+#else
+	(void)f;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+bool cai_notify_fd_check(int fd)
+{
+	__u64 id = 0;
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0) {
+		errno = EPROTO; /* nobody is waiting on id 0: a listener cannot say yes */
+		return false;
+	}
+	return errno == ENOENT;
+}

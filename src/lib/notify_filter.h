@@ -1,0 +1,30 @@
+/* A minimal seccomp filter that asks for a user-notification listener:
+ * allow every syscall, send one chosen syscall to the listener. This is what
+ * Sysbox needs from the kernel, reduced to its essence. */
+#ifndef CAI_NOTIFY_FILTER_H
+#define CAI_NOTIFY_FILTER_H
+
+#include <linux/filter.h>
+
+struct cai_notify_filter {
+	struct sock_filter insns[6];
+	struct sock_fprog prog;
+};
+
+/* Build the program for syscall_nr on the native architecture. */
+void cai_notify_filter_init(struct cai_notify_filter *f, int syscall_nr);
+
+/* seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog),
+ * made as a raw syscall so that errno is exactly the kernel's answer
+ * (libseccomp 2.5 turns EBUSY into ECANCELED or EFAULT, and refuses NOTIFY
+ * rules up front on kernels it thinks lack them). The caller must already
+ * have no_new_privs or CAP_SYS_ADMIN. Returns the listener fd (close-on-exec),
+ * or -1 with errno set. */
+int cai_notify_filter_install(struct cai_notify_filter *f);
+
+/* true when fd answers like a seccomp listener (SECCOMP_IOCTL_NOTIF_ID_VALID
+ * on an id nobody holds gives ENOENT); otherwise errno says what it did. */
+#include <stdbool.h>
+bool cai_notify_fd_check(int fd);
+
+#endif

@@ -1,0 +1,21 @@
+/* Reading the small text files of /proc and /sys. */
+#ifndef CAI_PROCFS_H
+#define CAI_PROCFS_H
+
+#include "error.h"
+
+/* Read at most cap-1 bytes of path into buf, NUL-terminated.
+ * Returns the length, or -1 with err set (err->errnum tells ENOENT etc.). */
+ssize_t cai_read_small_file(const char *path, char *buf, size_t cap, struct cai_error *err);
+
+/* Same, with trailing newlines removed. */
+ssize_t cai_read_small_file_trim(const char *path, char *buf, size_t cap, struct cai_error *err);
+
+/* Find "Key:\tvalue" in the text of a /proc/PID/status file.
+ * Returns the value as a long, or -1 when the key is absent or not a number. */
+long cai_status_field(const char *status_text, const char *key);
+
+/* true when the whitespace-separated list contains word exactly. */
+bool cai_word_list_contains(const char *list, const char *word);
+
+#endif

@@ -1,0 +1,51 @@
+#include <errno.h>
+#include <stdlib.h>
+
+#include "procfs.h"
+#include "tap.h"
+
+static const char status_text[] =
+	"Name:\tcat\n"
+	"Umask:\t0022\n"
+	"NoNewPrivs:\t0\n"
+	"Seccomp:\t2\n"
+	"Seccomp_filters:\t1\n"
+	"Speculation_Store_Bypass:\tthread vulnerable\n";
+
+int main(void)
+{
+	is_int(cai_status_field(status_text, "Seccomp"), 2, "Seccomp read");
+	is_int(cai_status_field(status_text, "Seccomp_filters"), 1, "Seccomp_filters read, not confused with Seccomp");
+	is_int(cai_status_field(status_text, "NoNewPrivs"), 0, "a zero value");
+	is_int(cai_status_field(status_text, "Missing"), -1, "absent key gives -1");
+	is_int(cai_status_field(status_text, "Name"), -1, "non-numeric value gives -1");
+	is_int(cai_status_field(status_text, "Seccom"), -1, "a key prefix does not match");
+	is_int(cai_status_field("Seccomp:\t0", "Seccomp"), 0, "last line without newline");
+
+	const char *actions = "kill_process kill_thread trap errno user_notif trace log allow";
+	ok(cai_word_list_contains(actions, "user_notif"), "user_notif found");
+	ok(cai_word_list_contains(actions, "allow"), "last word found");
+	ok(!cai_word_list_contains(actions, "user"), "a prefix is not a word");
+	ok(!cai_word_list_contains("kill_process kill_thread trap errno trace log allow\n", "user_notif"),
+	   "missing user_notif");
+	ok(!cai_word_list_contains("", "user_notif"), "empty list");
+
+	char path[] = "/tmp/cai-test-procfs-XXXXXX";
+	int fd = mkstemp(path);
+	ok(fd >= 0, "temp file");
+	(void)!write(fd, "5.15.167.4-microsoft-standard-WSL2\n", 35);
+	close(fd);
+	char buf[64];
+	struct cai_error err = {0};
+	is_int(cai_read_small_file_trim(path, buf, sizeof(buf), &err), 34, "trimmed length");
+	is_str(buf, "5.15.167.4-microsoft-standard-WSL2", "newline removed");
+	is_int(cai_read_small_file(path, buf, 8, &err), 7, "read bounded by capacity");
+	is_str(buf, "5.15.16", "bounded read is NUL-terminated");
+	unlink(path);
+
+	is_int(cai_read_small_file(path, buf, sizeof(buf), &err), -1, "missing file fails");
+	is_int(err.errnum, ENOENT, "with ENOENT");
+	ok(strstr(err.msg, "open `/tmp/cai-test-procfs-") && strstr(err.msg, "No such file or directory"),
+	   "message names the file and the cause: %s", err.msg);
+	return done_testing();
+}
