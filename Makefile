@@ -63,31 +63,40 @@ LIB_SRCS := \
 	src/lib/notify_filter.c \
 	src/lib/notify_probe.c \
 	src/lib/advice.c \
-	src/lib/probe_json.c
+	src/lib/probe_json.c \
+	src/lib/atomic_file.c \
+	src/lib/daemon_json_doc.c \
+	src/lib/daemon_json_undo.c \
+	src/lib/daemon_json.c
 
 PROBE_SRCS := \
 	src/probe/main.c \
 	src/probe/report_text.c
+
+MERGE_SRCS := \
+	src/merge/main.c \
+	src/merge/show.c
 
 UNIT_TESTS := \
 	test_error \
 	test_procfs \
 	test_platform \
 	test_notify_probe \
-	test_probe_json
+	test_probe_json \
+	test_daemon_json
 
 TEST_HELPERS := \
 	seccomp-harness
 
-PROGRAMS := $(BUILDDIR)/cai-seccomp-probe
-MANPAGES := docs/man/cai-seccomp-probe.1
+PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json
+MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1
 
 LIBCAI := $(BUILDDIR)/libcai.a
 UNIT_BINS := $(addprefix $(BUILDDIR)/test/,$(UNIT_TESTS))
 HELPER_BINS := $(addprefix $(BUILDDIR)/test/,$(TEST_HELPERS))
 
 obj = $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(1))
-ALL_OBJS := $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
+ALL_OBJS := $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
 .PHONY: all check check-all install uninstall clean deps
@@ -104,6 +113,9 @@ $(LIBCAI): $(call obj,$(LIB_SRCS))
 	$(AR) rcs $@ $^
 
 $(BUILDDIR)/cai-seccomp-probe: $(call obj,$(PROBE_SRCS)) $(LIBCAI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILDDIR)/cai-daemon-json: $(call obj,$(MERGE_SRCS)) $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILDDIR)/test/%: $(BUILDDIR)/obj/test/unit/%.o $(LIBCAI)
