@@ -67,7 +67,16 @@ LIB_SRCS := \
 	src/lib/atomic_file.c \
 	src/lib/daemon_json_doc.c \
 	src/lib/daemon_json_undo.c \
-	src/lib/daemon_json.c
+	src/lib/daemon_json.c \
+	src/lib/run_cmd.c \
+	src/lib/docker_user.c \
+	src/lib/docker_context.c \
+	src/lib/engine.c \
+	src/lib/sysbox.c \
+	src/lib/state.c \
+	src/lib/force.c \
+	src/lib/verify.c \
+	src/lib/warning_box.c
 
 PROBE_SRCS := \
 	src/probe/main.c \
@@ -76,6 +85,14 @@ PROBE_SRCS := \
 MERGE_SRCS := \
 	src/merge/main.c \
 	src/merge/show.c
+
+CAI_SRCS := \
+	src/cli/cai.c \
+	src/cli/report.c \
+	src/cli/cmd-setup.c \
+	src/cli/cmd-status.c \
+	src/cli/cmd-teardown.c \
+	src/cli/cmd-engine.c
 
 UNIT_TESTS := \
 	test_error \
@@ -88,7 +105,7 @@ UNIT_TESTS := \
 TEST_HELPERS := \
 	seccomp-harness
 
-PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json
+PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai
 MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1
 
 LIBCAI := $(BUILDDIR)/libcai.a
@@ -96,7 +113,7 @@ UNIT_BINS := $(addprefix $(BUILDDIR)/test/,$(UNIT_TESTS))
 HELPER_BINS := $(addprefix $(BUILDDIR)/test/,$(TEST_HELPERS))
 
 obj = $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(1))
-ALL_OBJS := $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
+ALL_OBJS := $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
 .PHONY: all check check-all install uninstall clean deps
@@ -113,6 +130,9 @@ $(LIBCAI): $(call obj,$(LIB_SRCS))
 	$(AR) rcs $@ $^
 
 $(BUILDDIR)/cai-seccomp-probe: $(call obj,$(PROBE_SRCS)) $(LIBCAI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILDDIR)/cai: $(call obj,$(CAI_SRCS)) $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILDDIR)/cai-daemon-json: $(call obj,$(MERGE_SRCS)) $(LIBCAI)

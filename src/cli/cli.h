@@ -1,0 +1,36 @@
+/* Shared by the `cai` subcommands: global options and exit codes
+ * (documented in cai(1)). */
+#ifndef CAI_CLI_H
+#define CAI_CLI_H
+
+#include "error.h"
+
+struct cai_global {
+	const char *daemon_json; /* the engine's daemon.json (an admin may move it) */
+};
+
+enum {
+	CAI_EXIT_OK = 0,
+	CAI_EXIT_FAILURE = 1, /* also: setup refused (as its spec says) */
+	CAI_EXIT_USAGE = 2,
+	CAI_EXIT_STEP_FAILED = 3, /* setup/teardown: a step failed; the message names it */
+};
+
+/* cai status */
+enum {
+	CAI_STATUS_HEALTHY = 0,
+	CAI_STATUS_ERROR = 1,
+	CAI_STATUS_DEGRADED = 3,
+	CAI_STATUS_REFUSED = 4,
+	CAI_STATUS_NOT_PROVISIONED = 5,
+};
+
+int cmd_setup(const struct cai_global *g, int argc, char **argv);
+int cmd_status(const struct cai_global *g, int argc, char **argv);
+int cmd_teardown(const struct cai_global *g, int argc, char **argv);
+int cmd_engine(const struct cai_global *g, int argc, char **argv);
+
+/* "Try 'cai setup --help'" on stderr; returns CAI_EXIT_USAGE. */
+int cai_usage_hint(const char *command);
+
+#endif

@@ -1,0 +1,486 @@
+/* cai setup: the one place where the provisioning sequence lives. The
+ * package's maintainer scripts call this; they never repeat a step. */
+#include <errno.h>
+#include <getopt.h>
+
+#include "advice.h"
+#include "cli.h"
+#include "daemon_json.h"
+#include "docker_context.h"
+#include "engine.h"
+#include "engine_paths.h"
+#include "force.h"
+#include "platform.h"
+#include "probe_json.h"
+#include "report.h"
+#include "run_cmd.h"
+#include "state.h"
+#include "sysbox.h"
+#include "verify.h"
+#include "warning_box.h"
+
+#define SETUP_STEPS 7
+
+struct setup_opts {
+	bool force;
+	bool dry_run;
+	bool verbose;
+	bool install_sysbox;
+	bool manage_daemon_json;
+	const char *sysbox_package;
+	const char *daemon_json;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: cai setup [--force] [--dry-run] [--verbose] [--sysbox-package FILE]\n"
+		"                 [--no-install-sysbox] [--no-daemon-json] [--package-mode]\n"
+		"\n"
+		"Provision the Secure Engine, step by step:\n"
+		"  1. detect the platform   2. probe seccomp user notification\n"
+		"  3. make sure sysbox-runc is installed   4. register it in the engine's daemon.json\n"
+		"  5. run the engine's own dockerd   6. create the `%s` Docker context\n"
+		"  7. verify that the engine lists sysbox-runc and still defaults to runc\n"
+		"Running it again changes nothing and says so.\n"
+		"\n"
+		"Options:\n"
+		"  --force               provision even where the probe fails (WSL2: EBUSY/EINVAL), and\n"
+		"                        re-point a `%s` context or runtime entry that differs\n"
+		"  -n, --dry-run         print every action and change nothing\n"
+		"  -v, --verbose         show each command run\n"
+		"  --sysbox-package FILE install sysbox-ce from this local .deb or .rpm\n"
+		"  --no-install-sysbox   never install sysbox-ce; report when it is missing\n"
+		"  --no-daemon-json      do not edit the engine's daemon.json (configuration management\n"
+		"                        owns it); only check it\n"
+		"  --package-mode        what the package's postinst uses: --no-install-sysbox\n"
+		"  -h, --help            show this help\n"
+		"\n"
+		"Force sources, first match wins: --force, CAI_FORCE=1, the file %s.\n"
+		"\n"
+		"Exit codes: 0 provisioned (warnings possible), 1 refused (the probe failed and\n"
+		"nothing was forced; nothing changed), 2 usage, 3 a step failed (named on stderr).\n",
+		CAI_CONTEXT_NAME, CAI_CONTEXT_NAME, CAI_FORCE_MARKER_FILE);
+}
+
+static int parse(int argc, char **argv, struct setup_opts *o)
+{
+	enum { OPT_SYSBOX_PACKAGE = 256, OPT_NO_INSTALL, OPT_NO_DAEMON_JSON, OPT_PACKAGE_MODE, OPT_FORCE };
+	static const struct option longopts[] = {
+		{"force", no_argument, NULL, OPT_FORCE},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"sysbox-package", required_argument, NULL, OPT_SYSBOX_PACKAGE},
+		{"no-install-sysbox", no_argument, NULL, OPT_NO_INSTALL},
+		{"no-daemon-json", no_argument, NULL, OPT_NO_DAEMON_JSON},
+		{"package-mode", no_argument, NULL, OPT_PACKAGE_MODE},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "nvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FORCE:
+			o->force = true;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case OPT_SYSBOX_PACKAGE:
+			o->sysbox_package = optarg;
+			break;
+		case OPT_NO_INSTALL:
+		case OPT_PACKAGE_MODE:
+			o->install_sysbox = false;
+			break;
+		case OPT_NO_DAEMON_JSON:
+			o->manage_daemon_json = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return cai_usage_hint("setup");
+		}
+	}
+	if (optind < argc) {
+		cai_warn("setup: unexpected argument `%s`", argv[optind]);
+		return cai_usage_hint("setup");
+	}
+	if (o->sysbox_package && !o->install_sysbox) {
+		cai_warn("setup: --sysbox-package cannot be combined with --no-install-sysbox or --package-mode");
+		return cai_usage_hint("setup");
+	}
+	return -1; /* go on */
+}
+
+/* Step 2's verdict: go on, or stop here with the warning. */
+static bool refuse_or_warn(struct report *r, const struct cai_platform *p, const struct cai_notify_probe *probe,
+			   enum cai_force_source force)
+{
+	if (probe->result == CAI_NOTIFY_SUPPORTED)
+		return false;
+	char buf[512];
+	const char *paras[CAI_REFUSAL_MAX_PARAS];
+	size_t n = cai_refusal_paragraphs(p->kind, probe, paras, buf, sizeof(buf));
+	fflush(stdout);
+	cai_warning_box(stderr, "WARNING", paras, n, cai_locale_is_utf8());
+	if (force == CAI_FORCE_NONE)
+		return true;
+	report_warning(r, "proceeding anyway, forced by %s: Sysbox containers may fail to start",
+		       cai_force_source_name(force));
+	return false;
+}
+
+static void record_refusal(const struct setup_opts *o, const struct cai_platform *p,
+			   const struct cai_notify_probe *probe)
+{
+	if (o->dry_run)
+		return;
+	struct cai_error err = {0};
+	jv state;
+	if (cai_state_load(CAI_STATE_FILE, &state, &err) < 0)
+		state = jv_object();
+	char now[32], namebuf[16];
+	cai_utc_now(now);
+	jv refusal = jv_object();
+	refusal = jv_object_set(refusal, jv_string("at"), jv_string(now));
+	refusal = jv_object_set(refusal, jv_string("platform"), jv_string(cai_platform_kind_name(p->kind)));
+	refusal = jv_object_set(refusal, jv_string("result"), jv_string(cai_notify_result_name(probe->result)));
+	refusal = jv_object_set(refusal, jv_string("errno_name"),
+				probe->errnum ? jv_string(cai_errno_name(probe->errnum, namebuf)) : jv_null());
+	state = jv_object_set(state, jv_string("schema_version"), jv_number(1));
+	state = jv_object_set(state, jv_string("refusal"), refusal);
+	if (cai_state_save(CAI_STATE_FILE, state, &err) < 0)
+		cai_warn("could not record the refusal: %s", err.msg);
+}
+
+static int step_sysbox(struct report *r, const struct setup_opts *o, struct cai_error *err)
+{
+	if (cai_sysbox_present()) {
+		char version[256];
+		cai_sysbox_version(version, sizeof(version));
+		report_step(r, "Sysbox: %s present%s%s", CAI_SYSBOX_RUNC, version[0] ? ", " : "", version);
+		return 0;
+	}
+	report_step(r, "Sysbox: %s is not installed", CAI_SYSBOX_RUNC);
+	if (!o->install_sysbox) {
+		report_warning(r, "not installing %s here; install it (%s) and run `cai setup` again. The engine "
+				  "starts without it, but containers using the sysbox-runc runtime fail until then.",
+			       CAI_SYSBOX_PACKAGE, CAI_SYSBOX_DOWNLOAD);
+		return 0;
+	}
+	if (o->dry_run) {
+		report_change(r, "install %s %s", o->sysbox_package ? "local package" : CAI_SYSBOX_PACKAGE,
+			      o->sysbox_package ? o->sysbox_package : "with the system's package manager");
+		return 0;
+	}
+	if (cai_sysbox_install(o->sysbox_package, o->verbose, err) < 0)
+		return -1;
+	report_change(r, "installed %s", o->sysbox_package ? o->sysbox_package : CAI_SYSBOX_PACKAGE);
+	return 0;
+}
+
+/* dockerd refuses to start when a directive is both a flag and in daemon.json. */
+static int check_flag_keys(const char *file, struct cai_error *err)
+{
+	static const char *const keys[] = CAI_ENGINE_FLAG_KEYS;
+	jv doc;
+	if (cai_dj_load(file, &doc, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < CAI_ARRAY_LEN(keys) && rc == 0; i++) {
+		if (jv_object_has(jv_copy(doc), jv_string(keys[i])))
+			rc = cai_error_set(err, 0, "`%s` sets `%s`, which the Secure Engine passes to dockerd as a flag "
+						   "(dockerd refuses a directive given twice); remove that key",
+					   file, keys[i]);
+	}
+	jv_free(doc);
+	return rc;
+}
+
+static int step_daemon_json(struct report *r, const struct setup_opts *o, bool *changed, struct cai_error *err)
+{
+	*changed = false;
+	report_step(r, "Engine configuration: %s%s", o->daemon_json, o->manage_daemon_json ? "" : " (not managed)");
+	if (check_flag_keys(o->daemon_json, err) < 0)
+		return -1;
+	if (!o->manage_daemon_json) {
+		jv doc;
+		if (cai_dj_load(o->daemon_json, &doc, err) < 0)
+			return -1;
+		jv entry = jv_getpath(doc, JV_ARRAY(jv_string("runtimes"), jv_string(CAI_SYSBOX_RUNTIME)));
+		if (jv_get_kind(entry) != JV_KIND_OBJECT)
+			report_warning(r, "runtime `%s` is not registered there; add {\"runtimes\": {\"%s\": {\"path\": "
+					  "\"%s\"}}} to it (or run `cai setup` without --no-daemon-json)",
+				       CAI_SYSBOX_RUNTIME, CAI_SYSBOX_RUNTIME, CAI_SYSBOX_RUNC);
+		else
+			report_detail(r, "runtime `%s` is registered", CAI_SYSBOX_RUNTIME);
+		jv_free(entry);
+		return 0;
+	}
+
+	struct cai_dj_options dj = {.replace = o->force, .dry_run = o->dry_run, .preview = o->verbose ? stdout : NULL};
+	switch (cai_dj_add_runtime(o->daemon_json, CAI_SYSBOX_RUNTIME, CAI_SYSBOX_RUNC, &dj, err)) {
+	case CAI_DJ_CHANGED:
+		*changed = true;
+		report_change(r, "register runtime `%s` (%s); default-runtime left as it is", CAI_SYSBOX_RUNTIME,
+			      CAI_SYSBOX_RUNC);
+		break;
+	case CAI_DJ_UNCHANGED:
+		report_detail(r, "runtime `%s` already registered", CAI_SYSBOX_RUNTIME);
+		break;
+	case CAI_DJ_REFUSED:
+		return cai_error_prefix(err, "register runtime (rerun with --force to re-point it)");
+	default:
+		return -1;
+	}
+
+	switch (cai_dj_set_default(o->daemon_json, "bridge", jv_string(CAI_ENGINE_BRIDGE), &dj, err)) {
+	case CAI_DJ_CHANGED:
+		*changed = true;
+		report_change(r, "use the engine's own bridge `%s` (%s)", CAI_ENGINE_BRIDGE, CAI_ENGINE_BRIDGE_CIDR);
+		break;
+	case CAI_DJ_UNCHANGED:
+		report_detail(r, "bridge `%s` already set", CAI_ENGINE_BRIDGE);
+		break;
+	case CAI_DJ_REFUSED:
+		/* An admin chose another bridge on purpose: theirs wins. */
+		report_warning(r, "%s; keeping the admin's bridge", err->msg);
+		break;
+	default:
+		return -1;
+	}
+
+	int major = cai_dockerd_major_version();
+	if (major < 0 || major >= 23)
+		return 0;
+	switch (cai_dj_set_default(o->daemon_json, CAI_ENGINE_TRUST_KEY_SETTING, jv_string(CAI_ENGINE_TRUST_KEY), &dj,
+				   err)) {
+	case CAI_DJ_CHANGED:
+		*changed = true;
+		report_change(r, "keep dockerd %d's trust key in %s, out of /etc/docker", major, CAI_ENGINE_TRUST_KEY);
+		break;
+	case CAI_DJ_UNCHANGED:
+		break;
+	case CAI_DJ_REFUSED:
+		report_warning(r, "%s; keeping the admin's choice", err->msg);
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+static int step_engine(struct report *r, const struct setup_opts *o, bool config_changed, struct cai_error *err)
+{
+	struct cai_engine_status st;
+	cai_engine_get_status(&st);
+	const char *manager = st.manager == CAI_ENGINE_SYSTEMD ? "systemd unit " CAI_ENGINE_UNIT : "standalone";
+	struct cai_engine_opts eo = {.daemon_json = o->daemon_json, .verbose = o->verbose, .start_timeout_s = 60};
+
+	if (st.running && st.responding) {
+		report_step(r, "Engine: running (%s, pid %d) on %s", manager, (int)st.pid, CAI_ENGINE_HOST);
+		if (!config_changed)
+			return 0;
+		if (!o->dry_run && cai_engine_reload(&eo, err) < 0)
+			return -1;
+		report_change(r, "reload dockerd with SIGHUP to pick up the runtime (containers keep running)");
+		return 0;
+	}
+	report_step(r, "Engine: not running (%s)", manager);
+	if (o->dry_run) {
+		const char *argv[16];
+		cai_engine_dockerd_argv(o->daemon_json, argv);
+		cleanup_free char *cmdline = cai_cmd_string(argv);
+		report_change(r, "start %s", st.manager == CAI_ENGINE_SYSTEMD ? "systemctl start " CAI_ENGINE_UNIT
+										: cmdline);
+		return 0;
+	}
+	printf("      starting dockerd and waiting for %s ...\n", CAI_ENGINE_SOCKET);
+	fflush(stdout);
+	bool started;
+	if (cai_engine_start(&eo, &started, err) < 0)
+		return -1;
+	cai_engine_get_status(&st);
+	report_change(r, "started the engine (pid %d, log %s)", (int)st.pid,
+		      st.manager == CAI_ENGINE_SYSTEMD ? "journalctl -u " CAI_ENGINE_UNIT : CAI_ENGINE_LOG);
+	return 0;
+}
+
+static int step_contexts(struct report *r, const struct setup_opts *o, const struct cai_docker_user *users, int n,
+			 struct cai_error *err)
+{
+	report_step(r, "Docker context `%s` -> %s", CAI_CONTEXT_NAME, CAI_ENGINE_HOST);
+	for (int i = 0; i < n; i++) {
+		const struct cai_docker_user *u = &users[i];
+		enum cai_context_state state;
+		char endpoint[512];
+		if (cai_context_inspect(u, o->verbose, &state, endpoint, sizeof(endpoint), err) < 0)
+			return -1;
+		switch (state) {
+		case CAI_CONTEXT_OURS:
+			report_detail(r, "user %s: already present", u->name);
+			break;
+		case CAI_CONTEXT_ABSENT:
+			if (!o->dry_run && cai_context_create(u, false, o->verbose, err) < 0)
+				return -1;
+			report_change(r, "create it for user %s (%s); the current context stays as it is", u->name,
+				      u->docker_config);
+			break;
+		case CAI_CONTEXT_OTHER:
+			if (!o->force)
+				return cai_error_set(err, 0, "user %s already has a context `%s` pointing at `%s`; "
+							     "leaving it alone (rerun with --force to re-point it at %s)",
+						     u->name, CAI_CONTEXT_NAME, endpoint, CAI_ENGINE_HOST);
+			if (!o->dry_run && cai_context_create(u, true, o->verbose, err) < 0)
+				return -1;
+			report_change(r, "re-point user %s's context from `%s` (forced)", u->name, endpoint);
+			break;
+		}
+	}
+	return 0;
+}
+
+static int step_verify(struct report *r, const struct setup_opts *o, const struct cai_docker_user *caller,
+		       struct cai_error *err)
+{
+	report_step(r, "Verifying through `docker --context %s info`", CAI_CONTEXT_NAME);
+	if (o->dry_run) {
+		report_detail(r, "skipped in a dry run");
+		return 0;
+	}
+	struct cai_verify v;
+	if (cai_verify_engine(caller, o->verbose, &v, err) < 0)
+		return -1;
+	report_detail(r, "%s  engine answers through the context", v.answered ? "ok  " : "FAIL");
+	report_detail(r, "%s  runtime `%s` is registered", v.sysbox_listed ? "ok  " : "FAIL", CAI_SYSBOX_RUNTIME);
+	report_detail(r, "%s  default runtime is `runc` (it is `%s`)", v.default_is_runc ? "ok  " : "FAIL",
+		      v.default_runtime);
+	if (!cai_sysbox_present())
+		report_warning(r, "%s is missing: containers with --runtime %s fail until %s is installed",
+			       CAI_SYSBOX_RUNC, CAI_SYSBOX_RUNTIME, CAI_SYSBOX_PACKAGE);
+	if (!v.answered || !v.sysbox_listed || !v.default_is_runc)
+		return cai_error_set(err, 0, "the engine is not as expected (see the checks above; engine log: %s)",
+				     CAI_ENGINE_LOG);
+	return 0;
+}
+
+static void record_success(const struct setup_opts *o, const struct cai_platform *p,
+			   const struct cai_notify_probe *probe, enum cai_force_source force,
+			   const struct cai_docker_user *users, int n)
+{
+	struct cai_error err = {0};
+	jv state;
+	if (cai_state_load(CAI_STATE_FILE, &state, &err) < 0)
+		state = jv_object();
+	char now[32];
+	cai_utc_now(now);
+	jv names = jv_array();
+	for (int i = 0; i < n; i++)
+		names = jv_array_append(names, jv_string(users[i].name));
+	state = jv_object_set(state, jv_string("schema_version"), jv_number(1));
+	state = jv_object_set(state, jv_string("provisioned"), jv_bool(true));
+	state = jv_object_set(state, jv_string("provisioned_at"), jv_string(now));
+	state = jv_object_set(state, jv_string("platform"), jv_string(cai_platform_kind_name(p->kind)));
+	state = jv_object_set(state, jv_string("probe"), jv_string(cai_notify_result_name(probe->result)));
+	const char *forced = cai_force_source_name(force);
+	state = jv_object_set(state, jv_string("forced_by"),
+			      probe->result != CAI_NOTIFY_SUPPORTED && forced ? jv_string(forced) : jv_null());
+	state = jv_object_set(state, jv_string("daemon_json"), jv_string(o->daemon_json));
+	state = jv_object_set(state, jv_string("daemon_json_managed"), jv_bool(o->manage_daemon_json));
+	state = jv_object_set(state, jv_string("context_users"), names);
+	state = jv_object_set(state, jv_string("refusal"), jv_null());
+	if (cai_state_save(CAI_STATE_FILE, state, &err) < 0)
+		cai_warn("could not record the state: %s", err.msg);
+}
+
+int cmd_setup(const struct cai_global *g, int argc, char **argv)
+{
+	struct setup_opts o = {.install_sysbox = true, .manage_daemon_json = true, .daemon_json = g->daemon_json};
+	int rc = parse(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (geteuid() != 0) {
+		cai_warn("setup must run as root (try: sudo cai setup%s)", o.dry_run ? " --dry-run" : "");
+		return CAI_EXIT_FAILURE;
+	}
+
+	struct report r = {.total = SETUP_STEPS, .dry_run = o.dry_run};
+	struct cai_error err = {0};
+	struct cai_platform platform;
+	struct cai_notify_probe probe;
+	struct cai_docker_user users[CAI_MAX_DOCKER_USERS];
+	const char *failed_step = NULL;
+
+	if (o.dry_run)
+		printf("Dry run: nothing will be changed.\n");
+
+	failed_step = "platform";
+	if (cai_platform_detect(&platform, &err) < 0)
+		goto failed;
+	report_step(&r, "Platform: %s (kernel %s)%s", cai_platform_kind_name(platform.kind), platform.osrelease,
+		    platform.docker_desktop ? ", Docker Desktop's WSL integration present (left untouched)" : "");
+
+	failed_step = "seccomp probe";
+	if (cai_notify_probe_run(&probe, &err) < 0)
+		goto failed;
+	char namebuf[16];
+	report_step(&r, "Seccomp user notification: %s%s%s%s", cai_notify_result_name(probe.result),
+		    probe.errnum ? " (" : "", probe.errnum ? cai_errno_name(probe.errnum, namebuf) : "",
+		    probe.errnum ? ")" : "");
+	enum cai_force_source force = cai_force_source(o.force);
+	if (refuse_or_warn(&r, &platform, &probe, force)) {
+		record_refusal(&o, &platform, &probe);
+		fprintf(stderr, "cai: setup refused: nothing was changed. %s\n",
+			o.dry_run ? "" : "The refusal is recorded; `cai status` reports it.");
+		return CAI_EXIT_FAILURE;
+	}
+	/* Only the --force flag also re-points a differing runtime entry or
+	 * context; CAI_FORCE and the marker answer the probe question alone. */
+
+	failed_step = "sysbox";
+	if (step_sysbox(&r, &o, &err) < 0)
+		goto failed;
+
+	failed_step = "engine configuration";
+	bool config_changed;
+	if (step_daemon_json(&r, &o, &config_changed, &err) < 0)
+		goto failed;
+
+	failed_step = "engine";
+	if (step_engine(&r, &o, config_changed, &err) < 0)
+		goto failed;
+
+	failed_step = "docker context";
+	int nusers = cai_docker_users(users, &err);
+	if (nusers < 0 || step_contexts(&r, &o, users, nusers, &err) < 0)
+		goto failed;
+
+	failed_step = "verify";
+	if (step_verify(&r, &o, &users[0], &err) < 0)
+		goto failed;
+
+	if (o.dry_run) {
+		printf(r.changes ? "Dry run: %d change(s) would be made; nothing was changed.\n"
+				 : "Dry run: nothing to change; the Secure Engine is already provisioned.\n",
+		       r.changes);
+		return CAI_EXIT_OK;
+	}
+	record_success(&o, &platform, &probe, force, users, nusers);
+	if (r.changes)
+		printf("Secure Engine provisioned: %d change(s). Use it with `docker --context %s ...`.\n", r.changes,
+		       CAI_CONTEXT_NAME);
+	else
+		printf("Nothing changed: the Secure Engine was already provisioned.\n");
+	if (r.warnings)
+		printf("%d warning(s) above.\n", r.warnings);
+	return CAI_EXIT_OK;
+
+failed:
+	report_failure(&r, failed_step, err.msg);
+	return CAI_EXIT_STEP_FAILED;
+}

@@ -1,0 +1,328 @@
+/* cai status: what is provisioned, and is it healthy? Reads only. */
+#include <getopt.h>
+
+#include "cli.h"
+#include "daemon_json.h"
+#include "docker_context.h"
+#include "engine.h"
+#include "engine_paths.h"
+#include "force.h"
+#include "platform.h"
+#include "probe_json.h"
+#include "state.h"
+#include "sysbox.h"
+#include "verify.h"
+
+#define MAX_PROBLEMS 16
+
+struct status {
+	struct cai_platform platform;
+	struct cai_notify_probe probe;
+	bool sysbox_present;
+	char sysbox_version[256];
+	bool config_readable;
+	char config_error[512];
+	bool runtime_registered;
+	char runtime_path[512];
+	char bridge[64];
+	char default_runtime[64];
+	struct cai_engine_status engine;
+	struct cai_verify verify;
+	int nusers;
+	struct cai_docker_user users[CAI_MAX_DOCKER_USERS];
+	enum cai_context_state contexts[CAI_MAX_DOCKER_USERS];
+	char endpoints[CAI_MAX_DOCKER_USERS][256];
+	jv state; /* the recorded state object */
+	const char *problems[MAX_PROBLEMS];
+	int nproblems;
+	int code;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: cai status [--json]\n"
+		     "\n"
+		     "Show the platform, the seccomp probe's answer, sysbox-runc, the engine's\n"
+		     "configuration, whether the engine runs and answers, the `%s` context of\n"
+		     "each user, and whether a refusal is recorded. Changes nothing.\n"
+		     "\n"
+		     "Options:\n"
+		     "  --json      print one JSON object (schema in cai(1))\n"
+		     "  -h, --help  show this help\n"
+		     "\n"
+		     "Exit codes: 0 healthy, 1 status itself failed, 2 usage, 3 degraded (something\n"
+		     "is missing or wrong; listed), 4 refused (setup refused on this machine),\n"
+		     "5 not provisioned.\n",
+		CAI_CONTEXT_NAME);
+}
+
+static const char *context_state_name(enum cai_context_state s)
+{
+	return s == CAI_CONTEXT_OURS ? "ours" : s == CAI_CONTEXT_OTHER ? "other" : "absent";
+}
+
+static void problem(struct status *s, const char *text)
+{
+	if (s->nproblems < MAX_PROBLEMS)
+		s->problems[s->nproblems++] = text;
+}
+
+static bool state_bool(jv state, const char *key)
+{
+	jv v = jv_object_get(jv_copy(state), jv_string(key));
+	bool b = jv_get_kind(v) == JV_KIND_TRUE;
+	jv_free(v);
+	return b;
+}
+
+static bool state_has_refusal(jv state)
+{
+	jv v = jv_object_get(jv_copy(state), jv_string("refusal"));
+	bool b = jv_get_kind(v) == JV_KIND_OBJECT;
+	jv_free(v);
+	return b;
+}
+
+static void read_config(struct status *s, const char *file)
+{
+	struct cai_error err = {0};
+	jv doc;
+	if (cai_dj_load(file, &doc, &err) < 0) {
+		snprintf(s->config_error, sizeof(s->config_error), "%.500s", err.msg);
+		return;
+	}
+	s->config_readable = true;
+	jv path = jv_getpath(jv_copy(doc), JV_ARRAY(jv_string("runtimes"), jv_string(CAI_SYSBOX_RUNTIME),
+						     jv_string("path")));
+	if (jv_get_kind(path) == JV_KIND_STRING) {
+		s->runtime_registered = true;
+		snprintf(s->runtime_path, sizeof(s->runtime_path), "%s", jv_string_value(path));
+	}
+	jv_free(path);
+	jv bridge = jv_object_get(jv_copy(doc), jv_string("bridge"));
+	if (jv_get_kind(bridge) == JV_KIND_STRING)
+		snprintf(s->bridge, sizeof(s->bridge), "%s", jv_string_value(bridge));
+	jv_free(bridge);
+	jv def = jv_object_get(doc, jv_string("default-runtime"));
+	snprintf(s->default_runtime, sizeof(s->default_runtime), "%s",
+		 jv_get_kind(def) == JV_KIND_STRING ? jv_string_value(def) : "runc");
+	jv_free(def);
+}
+
+static int gather(struct status *s, const struct cai_global *g, struct cai_error *err)
+{
+	if (cai_platform_detect(&s->platform, err) < 0 || cai_notify_probe_run(&s->probe, err) < 0)
+		return -1;
+	if (cai_state_load(CAI_STATE_FILE, &s->state, err) < 0)
+		return -1;
+	s->sysbox_present = cai_sysbox_present();
+	cai_sysbox_version(s->sysbox_version, sizeof(s->sysbox_version));
+	read_config(s, g->daemon_json);
+	cai_engine_get_status(&s->engine);
+	s->nusers = cai_docker_users(s->users, err);
+	if (s->nusers < 0)
+		return -1;
+	for (int i = 0; i < s->nusers; i++) {
+		struct cai_error cerr = {0};
+		if (cai_context_inspect(&s->users[i], false, &s->contexts[i], s->endpoints[i], sizeof(s->endpoints[i]),
+					&cerr) < 0) {
+			s->contexts[i] = CAI_CONTEXT_ABSENT;
+			snprintf(s->endpoints[i], sizeof(s->endpoints[i]), "error: %.240s", cerr.msg);
+		}
+	}
+	if (s->engine.responding && s->contexts[0] == CAI_CONTEXT_OURS &&
+	    cai_verify_engine(&s->users[0], false, &s->verify, err) < 0)
+		return -1;
+	return 0;
+}
+
+static void classify(struct status *s)
+{
+	bool provisioned = state_bool(s->state, "provisioned");
+	bool anything = provisioned || s->runtime_registered || s->engine.running || s->contexts[0] != CAI_CONTEXT_ABSENT;
+	if (state_has_refusal(s->state) && !provisioned) {
+		s->code = CAI_STATUS_REFUSED;
+		problem(s, "setup refused on this machine: run `cai setup --force` (or dpkg-reconfigure "
+			   "containai-secure-engine) to provision anyway");
+		return;
+	}
+	if (!anything) {
+		s->code = CAI_STATUS_NOT_PROVISIONED;
+		problem(s, "the Secure Engine is not provisioned: run `cai setup`");
+		return;
+	}
+	if (s->probe.result != CAI_NOTIFY_SUPPORTED)
+		problem(s, "seccomp user notification does not work here: Sysbox containers may fail to start");
+	if (!s->sysbox_present)
+		problem(s, "sysbox-runc is not installed: install sysbox-ce");
+	if (!s->config_readable)
+		problem(s, "the engine's daemon.json cannot be read");
+	else if (!s->runtime_registered)
+		problem(s, "runtime sysbox-runc is not registered in the engine's daemon.json: run `cai setup`");
+	else if (strcmp(s->runtime_path, CAI_SYSBOX_RUNC) != 0)
+		problem(s, "runtime sysbox-runc points somewhere else than " CAI_SYSBOX_RUNC);
+	if (!s->engine.running)
+		problem(s, "the engine is not running: run `cai engine start`");
+	else if (!s->engine.responding)
+		problem(s, "the engine runs but does not answer on " CAI_ENGINE_SOCKET);
+	for (int i = 0; i < s->nusers; i++)
+		if (s->contexts[i] != CAI_CONTEXT_OURS) {
+			problem(s, s->contexts[i] == CAI_CONTEXT_OTHER
+					   ? "a containai-secure context points elsewhere: `cai setup --force` re-points it"
+					   : "a user has no containai-secure context: run `cai setup`");
+			break;
+		}
+	if (s->engine.responding && s->contexts[0] == CAI_CONTEXT_OURS) {
+		if (!s->verify.sysbox_listed)
+			problem(s, "the running engine does not list sysbox-runc: `cai engine reload`");
+		if (!s->verify.default_is_runc)
+			problem(s, "the running engine's default runtime is not runc");
+	}
+	s->code = s->nproblems ? CAI_STATUS_DEGRADED : CAI_STATUS_HEALTHY;
+}
+
+static const char *code_name(int code)
+{
+	switch (code) {
+	case CAI_STATUS_HEALTHY:
+		return "healthy";
+	case CAI_STATUS_DEGRADED:
+		return "degraded";
+	case CAI_STATUS_REFUSED:
+		return "refused";
+	case CAI_STATUS_NOT_PROVISIONED:
+		return "not-provisioned";
+	}
+	return "error";
+}
+
+static jv str_or_null(const char *s) { return s && *s ? jv_string(s) : jv_null(); }
+
+static void print_json(const struct status *s, const char *daemon_json)
+{
+	jv sysbox = JV_OBJECT(jv_string("present"), jv_bool(s->sysbox_present), jv_string("path"),
+			      jv_string(CAI_SYSBOX_RUNC), jv_string("version"), str_or_null(s->sysbox_version));
+	jv config = JV_OBJECT(jv_string("path"), jv_string(daemon_json), jv_string("readable"),
+			      jv_bool(s->config_readable), jv_string("error"), str_or_null(s->config_error),
+			      jv_string("runtime_registered"), jv_bool(s->runtime_registered), jv_string("runtime_path"),
+			      str_or_null(s->runtime_path), jv_string("bridge"), str_or_null(s->bridge));
+	config = jv_object_set(config, jv_string("default_runtime"), str_or_null(s->default_runtime));
+	jv engine = JV_OBJECT(jv_string("manager"),
+			      jv_string(s->engine.manager == CAI_ENGINE_SYSTEMD ? "systemd" : "standalone"),
+			      jv_string("running"), jv_bool(s->engine.running), jv_string("pid"),
+			      s->engine.running ? jv_number(s->engine.pid) : jv_null(), jv_string("responding"),
+			      jv_bool(s->engine.responding), jv_string("host"), jv_string(CAI_ENGINE_HOST));
+	engine = jv_object_set(engine, jv_string("runtimes_checked"),
+			       s->verify.answered ? JV_OBJECT(jv_string("sysbox_listed"), jv_bool(s->verify.sysbox_listed),
+							      jv_string("default_runtime"),
+							      jv_string(s->verify.default_runtime))
+						  : jv_null());
+	jv contexts = jv_array();
+	for (int i = 0; i < s->nusers; i++)
+		contexts = jv_array_append(
+			contexts, JV_OBJECT(jv_string("user"), jv_string(s->users[i].name), jv_string("docker_config"),
+					    jv_string(s->users[i].docker_config), jv_string("state"),
+					    jv_string(context_state_name(s->contexts[i])), jv_string("endpoint"),
+					    str_or_null(s->endpoints[i])));
+	jv problems = jv_array();
+	for (int i = 0; i < s->nproblems; i++)
+		problems = jv_array_append(problems, jv_string(s->problems[i]));
+
+	jv doc = JV_OBJECT(jv_string("schema_version"), jv_number(1), jv_string("status"), jv_string(code_name(s->code)),
+			   jv_string("exit_code"), jv_number(s->code), jv_string("platform"),
+			   cai_platform_to_jv(&s->platform), jv_string("seccomp_notify"), cai_notify_probe_to_jv(&s->probe));
+	doc = jv_object_set(doc, jv_string("sysbox"), sysbox);
+	doc = jv_object_set(doc, jv_string("engine_config"), config);
+	doc = jv_object_set(doc, jv_string("engine"), engine);
+	doc = jv_object_set(doc, jv_string("contexts"), contexts);
+	doc = jv_object_set(doc, jv_string("recorded"), jv_copy(s->state));
+	doc = jv_object_set(doc, jv_string("problems"), problems);
+	char *text = cai_jv_to_cstring(doc, JV_PRINT_INDENT_FLAGS(2));
+	puts(text);
+	free(text);
+}
+
+static void print_text(const struct status *s, const char *daemon_json)
+{
+	char namebuf[16];
+	printf("Platform:        %s (kernel %s)\n", cai_platform_kind_name(s->platform.kind), s->platform.osrelease);
+	printf("Seccomp notify:  %s%s%s%s\n", cai_notify_result_name(s->probe.result), s->probe.errnum ? " (" : "",
+	       s->probe.errnum ? cai_errno_name(s->probe.errnum, namebuf) : "", s->probe.errnum ? ")" : "");
+	if (s->sysbox_present)
+		printf("Sysbox:          %s%s%s\n", CAI_SYSBOX_RUNC, s->sysbox_version[0] ? ", " : "", s->sysbox_version);
+	else
+		printf("Sysbox:          %s not installed\n", CAI_SYSBOX_RUNC);
+	if (!s->config_readable)
+		printf("Engine config:   %s\n", s->config_error);
+	else
+		printf("Engine config:   %s: runtime %s %s%s, bridge %s, default runtime %s\n", daemon_json,
+		       CAI_SYSBOX_RUNTIME, s->runtime_registered ? "-> " : "not registered",
+		       s->runtime_registered ? s->runtime_path : "", s->bridge[0] ? s->bridge : "(docker0)",
+		       s->default_runtime);
+	printf("Engine:          %s", s->engine.running ? "running" : "not running");
+	if (s->engine.running)
+		printf(" (%s, pid %d), %s %s", s->engine.manager == CAI_ENGINE_SYSTEMD ? "systemd" : "standalone",
+		       (int)s->engine.pid, s->engine.responding ? "answers on" : "does NOT answer on", CAI_ENGINE_HOST);
+	putchar('\n');
+	for (int i = 0; i < s->nusers; i++)
+		printf("Context:         %s: %s %s%s\n", s->users[i].name, CAI_CONTEXT_NAME,
+		       s->contexts[i] == CAI_CONTEXT_ABSENT ? "absent" : "-> ",
+		       s->contexts[i] == CAI_CONTEXT_ABSENT ? "" : s->endpoints[i]);
+	jv refusal = jv_object_get(jv_copy(s->state), jv_string("refusal"));
+	if (jv_get_kind(refusal) == JV_KIND_OBJECT) {
+		jv at = jv_object_get(jv_copy(refusal), jv_string("at"));
+		jv result = jv_object_get(jv_copy(refusal), jv_string("result"));
+		printf("Refusal:         recorded at %s (%s)\n", jv_get_kind(at) == JV_KIND_STRING ? jv_string_value(at) : "?",
+		       jv_get_kind(result) == JV_KIND_STRING ? jv_string_value(result) : "?");
+		jv_free(at);
+		jv_free(result);
+	} else {
+		printf("Refusal:         none recorded\n");
+	}
+	jv_free(refusal);
+	printf("Status:          %s\n", code_name(s->code));
+	for (int i = 0; i < s->nproblems; i++)
+		printf("  - %s\n", s->problems[i]);
+}
+
+int cmd_status(const struct cai_global *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	bool opt_json = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			opt_json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return CAI_EXIT_OK;
+		default:
+			return cai_usage_hint("status");
+		}
+	}
+	if (optind < argc) {
+		cai_warn("status: unexpected argument `%s`", argv[optind]);
+		return cai_usage_hint("status");
+	}
+	static struct status s;
+	struct cai_error err = {0};
+	s.state = jv_null();
+	if (gather(&s, g, &err) < 0) {
+		jv_free(s.state);
+		cai_warn("status: %s", err.msg);
+		return CAI_STATUS_ERROR;
+	}
+	classify(&s);
+	if (opt_json)
+		print_json(&s, g->daemon_json);
+	else
+		print_text(&s, g->daemon_json);
+	jv_free(s.state);
+	return s.code;
+}

@@ -1,0 +1,290 @@
+/* cai teardown: undo what setup did, and only that. */
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "daemon_json.h"
+#include "docker_context.h"
+#include "engine.h"
+#include "engine_paths.h"
+#include "report.h"
+#include "state.h"
+
+#define TEARDOWN_STEPS 5
+
+struct teardown_opts {
+	bool purge;
+	bool dry_run;
+	bool verbose;
+	const char *daemon_json;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: cai teardown [--purge] [--dry-run] [--verbose]\n"
+		"\n"
+		"Undo what `cai setup` did, and only that:\n"
+		"  1. remove the `%s` context of root and of the user behind sudo, only\n"
+		"     where it still points at %s\n"
+		"  2. stop the engine's dockerd\n"
+		"  3. remove the runtime entry `%s` (and the bridge setting) that setup added\n"
+		"     to the engine's daemon.json; an admin's other keys stay\n"
+		"  4. delete the engine's bridge `%s`\n"
+		"  5. with --purge: delete the engine's data (%s, %s,\n"
+		"     %s) and the recorded state\n"
+		"\n"
+		"Options:\n"
+		"  --purge        also delete the engine's data (images, containers, volumes)\n"
+		"  -n, --dry-run  print every action and change nothing\n"
+		"  -v, --verbose  show each command run\n"
+		"  -h, --help     show this help\n"
+		"\n"
+		"Exit codes: 0 done (or nothing to undo), 1 failure, 2 usage, 3 a step failed.\n",
+		CAI_CONTEXT_NAME, CAI_ENGINE_HOST, CAI_SYSBOX_RUNTIME, CAI_ENGINE_BRIDGE, CAI_ENGINE_DATA_ROOT,
+		CAI_ENGINE_EXEC_ROOT, CAI_ENGINE_LOG);
+}
+
+static int step_contexts(struct report *r, const struct teardown_opts *o, struct cai_error *err)
+{
+	struct cai_docker_user users[CAI_MAX_DOCKER_USERS];
+	report_step(r, "Docker context `%s`", CAI_CONTEXT_NAME);
+	int n = cai_docker_users(users, err);
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		enum cai_context_state state;
+		char endpoint[512];
+		if (cai_context_inspect(&users[i], o->verbose, &state, endpoint, sizeof(endpoint), err) < 0)
+			return -1;
+		if (state == CAI_CONTEXT_ABSENT) {
+			report_detail(r, "user %s: none", users[i].name);
+		} else if (state == CAI_CONTEXT_OTHER) {
+			report_detail(r, "user %s: points at `%s`, not ours; left alone", users[i].name, endpoint);
+		} else {
+			if (!o->dry_run && cai_context_remove(&users[i], o->verbose, err) < 0)
+				return -1;
+			report_change(r, "remove user %s's context", users[i].name);
+		}
+	}
+	return 0;
+}
+
+static int step_engine(struct report *r, const struct teardown_opts *o, struct cai_error *err)
+{
+	struct cai_engine_status st;
+	cai_engine_get_status(&st);
+	if (!st.running) {
+		report_step(r, "Engine: not running");
+		return 0;
+	}
+	report_step(r, "Engine: running (pid %d)", (int)st.pid);
+	struct cai_engine_opts eo = {.daemon_json = o->daemon_json, .verbose = o->verbose};
+	bool stopped;
+	if (!o->dry_run) {
+		printf("      stopping dockerd (its containers stop first) ...\n");
+		fflush(stdout);
+		if (cai_engine_stop(&eo, &stopped, err) < 0)
+			return -1;
+	}
+	report_change(r, "stop dockerd (pid %d)", (int)st.pid);
+	return 0;
+}
+
+static int step_daemon_json(struct report *r, const struct teardown_opts *o, bool managed, struct cai_error *err)
+{
+	report_step(r, "Engine configuration: %s", o->daemon_json);
+	if (!managed) {
+		report_detail(r, "not managed by cai (setup ran with --no-daemon-json); left as it is");
+		return 0;
+	}
+	/* Undo in the reverse order of setup, so that when nobody else edited
+	 * the file the merger can restore its exact bytes from before setup. */
+	struct cai_dj_options dj = {.dry_run = o->dry_run};
+	static const struct {
+		const char *key, *value;
+	} settings[] = {{CAI_ENGINE_TRUST_KEY_SETTING, CAI_ENGINE_TRUST_KEY}, {"bridge", CAI_ENGINE_BRIDGE}};
+	for (size_t i = 0; i < CAI_ARRAY_LEN(settings); i++) {
+		switch (cai_dj_unset_if_equal(o->daemon_json, settings[i].key, jv_string(settings[i].value), &dj, err)) {
+		case CAI_DJ_CHANGED:
+			report_change(r, "remove the setting `%s`", settings[i].key);
+			break;
+		case CAI_DJ_UNCHANGED:
+			break;
+		default:
+			return -1;
+		}
+	}
+	switch (cai_dj_remove_runtime(o->daemon_json, CAI_SYSBOX_RUNTIME, &dj, err)) {
+	case CAI_DJ_CHANGED:
+		report_change(r, "remove runtime `%s`", CAI_SYSBOX_RUNTIME);
+		break;
+	case CAI_DJ_UNCHANGED:
+		report_detail(r, "runtime `%s` not registered", CAI_SYSBOX_RUNTIME);
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+static int step_network(struct report *r, const struct teardown_opts *o, struct cai_error *err)
+{
+	bool present = cai_engine_bridge_exists();
+	report_step(r, "Bridge `%s`: %s", CAI_ENGINE_BRIDGE, present ? "present" : "absent");
+	if (!present)
+		return 0;
+	bool removed;
+	if (!o->dry_run && cai_engine_remove_network(o->verbose, &removed, err) < 0)
+		return -1;
+	report_change(r, "delete bridge `%s`", CAI_ENGINE_BRIDGE);
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	int rc = type == FTW_DP ? rmdir(path) : unlink(path);
+	/* The top directory may be a mount point (a dedicated data volume):
+	 * emptying it is what purging means then. */
+	if (rc != 0 && errno == EBUSY && type == FTW_DP && ftw->level == 0)
+		return 0;
+	if (rc != 0 && errno != ENOENT) {
+		fprintf(stderr, "cai: remove `%s`: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* rm -rf that stays on one filesystem and never follows a symlink: a mount
+ * left inside the data root, or a link planted there, is not followed. */
+static int remove_tree(const char *path, struct cai_error *err)
+{
+	if (nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0 && errno != ENOENT)
+		return cai_error_set(err, 0, "remove `%s` (see the errors above; unmount what is still mounted there "
+					     "and rerun)", path);
+	return 0;
+}
+
+static int step_purge(struct report *r, const struct teardown_opts *o, struct cai_error *err)
+{
+	static const char *const paths[] = {CAI_ENGINE_DATA_ROOT, CAI_ENGINE_EXEC_ROOT, CAI_ENGINE_LOG,
+					    CAI_ENGINE_PIDFILE, CAI_ENGINE_TRUST_KEY, CAI_STATE_DIR};
+	/* Removed only when empty: an admin's files there stay. */
+	static const char *const dirs[] = {CAI_ENGINE_LOG_DIR, CAI_ETC_DIR "/docker", CAI_ETC_DIR};
+	report_step(r, "Engine data: %s", o->purge ? "purge" : "kept (use --purge to delete it)");
+	if (!o->purge)
+		return 0;
+	for (size_t i = 0; i < CAI_ARRAY_LEN(paths); i++) {
+		struct stat st;
+		if (lstat(paths[i], &st) != 0)
+			continue;
+		if (!o->dry_run && remove_tree(paths[i], err) < 0)
+			return -1;
+		report_change(r, "delete %s", paths[i]);
+	}
+	for (size_t i = 0; i < CAI_ARRAY_LEN(dirs) && !o->dry_run; i++)
+		if (rmdir(dirs[i]) == 0)
+			report_change(r, "delete the empty directory %s", dirs[i]);
+	return 0;
+}
+
+static bool daemon_json_managed(void)
+{
+	struct cai_error err = {0};
+	jv state;
+	if (cai_state_load(CAI_STATE_FILE, &state, &err) < 0)
+		return true;
+	jv managed = jv_object_get(state, jv_string("daemon_json_managed"));
+	bool b = jv_get_kind(managed) != JV_KIND_FALSE;
+	jv_free(managed);
+	return b;
+}
+
+static void record_teardown(void)
+{
+	struct cai_error err = {0};
+	jv state;
+	if (cai_state_load(CAI_STATE_FILE, &state, &err) < 0)
+		return;
+	if (jv_object_length(jv_copy(state)) == 0) {
+		jv_free(state);
+		return;
+	}
+	state = jv_object_set(state, jv_string("provisioned"), jv_bool(false));
+	if (cai_state_save(CAI_STATE_FILE, state, &err) < 0)
+		cai_warn("could not record the teardown: %s", err.msg);
+}
+
+int cmd_teardown(const struct cai_global *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"purge", no_argument, NULL, 'p'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct teardown_opts o = {.daemon_json = g->daemon_json};
+	int c;
+	while ((c = getopt_long(argc, argv, "nvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o.purge = true;
+			break;
+		case 'n':
+			o.dry_run = true;
+			break;
+		case 'v':
+			o.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return CAI_EXIT_OK;
+		default:
+			return cai_usage_hint("teardown");
+		}
+	}
+	if (optind < argc) {
+		cai_warn("teardown: unexpected argument `%s`", argv[optind]);
+		return cai_usage_hint("teardown");
+	}
+	if (geteuid() != 0) {
+		cai_warn("teardown must run as root (try: sudo cai teardown)");
+		return CAI_EXIT_FAILURE;
+	}
+	struct report r = {.total = TEARDOWN_STEPS, .dry_run = o.dry_run};
+	struct cai_error err = {0};
+	bool managed = daemon_json_managed();
+	if (o.dry_run)
+		printf("Dry run: nothing will be changed.\n");
+	if (step_contexts(&r, &o, &err) < 0) {
+		report_failure(&r, "docker context", err.msg);
+		return CAI_EXIT_STEP_FAILED;
+	}
+	if (step_engine(&r, &o, &err) < 0) {
+		report_failure(&r, "engine", err.msg);
+		return CAI_EXIT_STEP_FAILED;
+	}
+	if (step_daemon_json(&r, &o, managed, &err) < 0) {
+		report_failure(&r, "engine configuration", err.msg);
+		return CAI_EXIT_STEP_FAILED;
+	}
+	if (step_network(&r, &o, &err) < 0) {
+		report_failure(&r, "bridge", err.msg);
+		return CAI_EXIT_STEP_FAILED;
+	}
+	if (step_purge(&r, &o, &err) < 0) {
+		report_failure(&r, "purge", err.msg);
+		return CAI_EXIT_STEP_FAILED;
+	}
+	if (!o.dry_run && !o.purge)
+		record_teardown();
+	if (o.dry_run)
+		printf("Dry run: %d change(s) would be made; nothing was changed.\n", r.changes);
+	else
+		printf(r.changes ? "Secure Engine torn down: %d change(s).\n" : "Nothing to undo.\n", r.changes);
+	return CAI_EXIT_OK;
+}

@@ -1,0 +1,357 @@
+#include "engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "engine_paths.h"
+#include "procfs.h"
+#include "run_cmd.h"
+
+#define SAFE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+enum cai_engine_manager cai_engine_manager(void)
+{
+	struct stat st;
+	/* sd_booted(3): systemd is PID 1 exactly when this directory exists. */
+	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode) ? CAI_ENGINE_SYSTEMD
+									      : CAI_ENGINE_STANDALONE;
+}
+
+const char *cai_dockerd_path(void)
+{
+	/* Debian's docker.io installs /usr/sbin/dockerd, docker-ce /usr/bin/dockerd. */
+	return access(CAI_DOCKERD, X_OK) == 0 ? CAI_DOCKERD : "/usr/bin/dockerd";
+}
+
+void cai_engine_dockerd_argv(const char *daemon_json, const char *argv[16])
+{
+	size_t n = 0;
+	argv[n++] = cai_dockerd_path();
+	argv[n++] = "--config-file";
+	argv[n++] = daemon_json;
+	argv[n++] = "--host";
+	argv[n++] = CAI_ENGINE_HOST;
+	argv[n++] = "--data-root";
+	argv[n++] = CAI_ENGINE_DATA_ROOT;
+	argv[n++] = "--exec-root";
+	argv[n++] = CAI_ENGINE_EXEC_ROOT;
+	argv[n++] = "--pidfile";
+	argv[n++] = CAI_ENGINE_PIDFILE;
+	/* A containerd shared with the user's engine must not mix their
+	 * containers with ours. */
+	argv[n++] = "--containerd-namespace";
+	argv[n++] = "containai";
+	argv[n++] = "--containerd-plugins-namespace";
+	argv[n++] = "containai-plugins";
+	argv[n] = NULL;
+}
+
+int cai_dockerd_major_version(void)
+{
+	const char *argv[] = {cai_dockerd_path(), "--version", NULL};
+	struct cai_cmd cmd = {.argv = argv};
+	struct cai_error ignored;
+	int major = -1;
+	if (cai_cmd_run(&cmd, &ignored) == 0 && cmd.status == 0 &&
+	    sscanf(cmd.out, "Docker version %d.", &major) != 1)
+		major = -1;
+	cai_cmd_free(&cmd);
+	return major;
+}
+
+/* Asks iproute2 rather than /sys/class/net, which shows the network
+ * namespace of whoever mounted sysfs, not necessarily ours. */
+bool cai_engine_bridge_exists(void)
+{
+	const char *argv[] = {"ip", "-o", "link", "show", "dev", CAI_ENGINE_BRIDGE, NULL};
+	struct cai_cmd cmd = {.argv = argv};
+	struct cai_error ignored;
+	bool exists = cai_cmd_run(&cmd, &ignored) == 0 && cmd.status == 0;
+	cai_cmd_free(&cmd);
+	return exists;
+}
+
+static int run_ip(const char *const *argv, bool verbose, struct cai_error *err)
+{
+	struct cai_cmd cmd = {.argv = argv, .verbose = verbose};
+	if (cai_cmd_run(&cmd, err) < 0)
+		return cai_error_prefix(err, "configure bridge `%s` (is iproute2 installed?)", CAI_ENGINE_BRIDGE);
+	if (cmd.status != 0) {
+		char line[512];
+		cleanup_free char *s = cai_cmd_string(argv);
+		cai_error_set(err, 0, "`%s` failed (exit %d): %s", s, cmd.status,
+			      cai_last_line(cmd.errout, line, sizeof(line)));
+		cai_cmd_free(&cmd);
+		return -1;
+	}
+	cai_cmd_free(&cmd);
+	return 0;
+}
+
+int cai_engine_prepare_network(bool verbose, bool *created, struct cai_error *err)
+{
+	*created = false;
+	if (!cai_engine_bridge_exists()) {
+		const char *add[] = {"ip", "link", "add", CAI_ENGINE_BRIDGE, "type", "bridge", NULL};
+		const char *addr[] = {"ip", "addr", "add", CAI_ENGINE_BRIDGE_CIDR, "dev", CAI_ENGINE_BRIDGE, NULL};
+		if (run_ip(add, verbose, err) < 0 || run_ip(addr, verbose, err) < 0)
+			return -1;
+		*created = true;
+	}
+	const char *up[] = {"ip", "link", "set", CAI_ENGINE_BRIDGE, "up", NULL};
+	return run_ip(up, verbose, err);
+}
+
+int cai_engine_remove_network(bool verbose, bool *removed, struct cai_error *err)
+{
+	*removed = false;
+	if (!cai_engine_bridge_exists())
+		return 0;
+	const char *del[] = {"ip", "link", "delete", CAI_ENGINE_BRIDGE, "type", "bridge", NULL};
+	if (run_ip(del, verbose, err) < 0)
+		return -1;
+	*removed = true;
+	return 0;
+}
+
+bool cai_engine_ping(const char *socket_path)
+{
+	cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		return false;
+	struct timeval tv = {.tv_sec = 2};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	static const char req[] = "GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n";
+	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(req) - 1))
+		return false;
+	char buf[64] = {0};
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+	return n > 12 && strncmp(buf, "HTTP/1.", 7) == 0 && strncmp(buf + 9, "200", 3) == 0;
+}
+
+/* The pid in our pidfile, if that process is alive and is a dockerd. */
+static pid_t engine_pid(void)
+{
+	char buf[32], path[64], comm[64];
+	struct cai_error ignored;
+	if (cai_read_small_file_trim(CAI_ENGINE_PIDFILE, buf, sizeof(buf), &ignored) < 0)
+		return 0;
+	char *end;
+	long pid = strtol(buf, &end, 10);
+	if (end == buf || *end || pid <= 1)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if (cai_read_small_file_trim(path, comm, sizeof(comm), &ignored) < 0 || strcmp(comm, "dockerd") != 0)
+		return 0; /* stale pidfile: the pid now belongs to someone else */
+	return (pid_t)pid;
+}
+
+int cai_engine_get_status(struct cai_engine_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->manager = cai_engine_manager();
+	st->pid = engine_pid();
+	st->running = st->pid > 0;
+	st->responding = cai_engine_ping(CAI_ENGINE_SOCKET);
+	return 0;
+}
+
+static int systemctl(const char *verb, bool verbose, struct cai_error *err)
+{
+	const char *argv[] = {"systemctl", verb, CAI_ENGINE_UNIT, NULL};
+	struct cai_cmd cmd = {.argv = argv, .verbose = verbose};
+	if (cai_cmd_run(&cmd, err) < 0)
+		return -1;
+	if (cmd.status != 0) {
+		char line[512];
+		cai_error_set(err, 0, "systemctl %s %s failed (exit %d): %s; see `journalctl -u %s`", verb,
+			      CAI_ENGINE_UNIT, cmd.status, cai_last_line(cmd.errout, line, sizeof(line)), CAI_ENGINE_UNIT);
+		cai_cmd_free(&cmd);
+		return -1;
+	}
+	cai_cmd_free(&cmd);
+	return 0;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int mkdir_p(const char *dir, mode_t mode, struct cai_error *err)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return cai_error_set(err, errno, "create directory `%s`", buf);
+		*p = '/';
+	}
+	if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		return cai_error_set(err, errno, "create directory `%s`", buf);
+	return 0;
+}
+
+/* Runs in the forked child: become a session leader, log to the engine's
+ * log file, exec dockerd. Exit status 126 reports a failure before exec. */
+static CAI_NORETURN void standalone_child(const struct cai_engine_opts *o)
+{
+	const char *argv[16];
+	cai_engine_dockerd_argv(o->daemon_json, argv);
+	int log = open(CAI_ENGINE_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (log < 0 || devnull < 0 || setsid() < 0 || dup2(devnull, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
+		_exit(126);
+	char *envp[] = {(char *)"PATH=" SAFE_PATH, NULL};
+	execve(argv[0], (char *const *)argv, envp);
+	dprintf(2, "cai: exec `%s`: %s\n", argv[0], strerror(errno));
+	_exit(126);
+}
+
+static int wait_until_up(pid_t child, int timeout_s, struct cai_error *err)
+{
+	long deadline = now_ms() + timeout_s * 1000L;
+	while (now_ms() < deadline) {
+		if (cai_engine_ping(CAI_ENGINE_SOCKET))
+			return 0;
+		int status;
+		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
+			char tail[4096] = "", line[512];
+			struct cai_error ignored;
+			cai_read_small_file(CAI_ENGINE_LOG, tail, sizeof(tail), &ignored);
+			return cai_error_set(err, 0, "dockerd exited (status %d) before its socket answered: %s; full log in `%s`",
+					     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+					     cai_last_line(tail, line, sizeof(line)), CAI_ENGINE_LOG);
+		}
+		struct timespec ts = {.tv_nsec = 100 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return cai_error_set(err, 0, "dockerd did not answer on `%s` within %d s; see `%s`", CAI_ENGINE_SOCKET,
+			     timeout_s, CAI_ENGINE_LOG);
+}
+
+int cai_engine_start(const struct cai_engine_opts *o, bool *started, struct cai_error *err)
+{
+	*started = false;
+	struct cai_engine_status st;
+	cai_engine_get_status(&st);
+	if (st.running && st.responding)
+		return 0;
+	if (st.manager == CAI_ENGINE_SYSTEMD) {
+		if (systemctl("start", o->verbose, err) < 0)
+			return -1;
+		*started = true;
+		return wait_until_up(0, o->start_timeout_s, err);
+	}
+	if (st.running)
+		return cai_error_set(err, 0, "dockerd (pid %d) owns `%s` but does not answer on `%s`; stop it with "
+					     "`cai engine stop` and retry", (int)st.pid, CAI_ENGINE_PIDFILE, CAI_ENGINE_SOCKET);
+	bool created;
+	if (cai_engine_prepare_network(o->verbose, &created, err) < 0)
+		return -1;
+	if (mkdir_p(CAI_ENGINE_LOG_DIR, 0750, err) < 0)
+		return -1;
+	if (o->verbose) {
+		const char *argv[16];
+		cai_engine_dockerd_argv(o->daemon_json, argv);
+		cleanup_free char *s = cai_cmd_string(argv);
+		fprintf(stderr, "+ %s >>%s 2>&1 &\n", s, CAI_ENGINE_LOG);
+	}
+	pid_t pid = fork();
+	if (pid < 0)
+		return cai_error_set(err, errno, "start dockerd: fork");
+	if (pid == 0)
+		standalone_child(o);
+	*started = true;
+	if (wait_until_up(pid, o->start_timeout_s, err) < 0) {
+		if (waitpid(pid, NULL, WNOHANG) == 0) {
+			kill(pid, SIGTERM);
+			waitpid(pid, NULL, 0);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+int cai_engine_stop(const struct cai_engine_opts *o, bool *stopped, struct cai_error *err)
+{
+	*stopped = false;
+	struct cai_engine_status st;
+	cai_engine_get_status(&st);
+	if (st.manager == CAI_ENGINE_SYSTEMD) {
+		if (!st.running)
+			return 0;
+		if (systemctl("stop", o->verbose, err) < 0)
+			return -1;
+		*stopped = true;
+		return 0;
+	}
+	if (!st.running)
+		return 0;
+	if (o->verbose)
+		fprintf(stderr, "+ kill -TERM %d\n", (int)st.pid);
+	if (kill(st.pid, SIGTERM) != 0)
+		return cai_error_set(err, errno, "stop dockerd (pid %d)", (int)st.pid);
+	/* dockerd stops its containers first; give it the time it takes. */
+	long deadline = now_ms() + 60 * 1000L;
+	while (now_ms() < deadline) {
+		if (kill(st.pid, 0) != 0 && errno == ESRCH) {
+			*stopped = true;
+			return 0;
+		}
+		/* Reap it when it is our own child (same process started it). */
+		waitpid(st.pid, NULL, WNOHANG);
+		struct timespec ts = {.tv_nsec = 50 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return cai_error_set(err, 0, "dockerd (pid %d) did not stop within 60 s; see `%s`", (int)st.pid, CAI_ENGINE_LOG);
+}
+
+int cai_engine_reload(const struct cai_engine_opts *o, struct cai_error *err)
+{
+	struct cai_engine_status st;
+	cai_engine_get_status(&st);
+	if (!st.running)
+		return cai_error_set(err, 0, "the Secure Engine is not running; start it with `cai engine start`");
+	if (st.manager == CAI_ENGINE_SYSTEMD)
+		return systemctl("reload", o->verbose, err);
+	if (o->verbose)
+		fprintf(stderr, "+ kill -HUP %d\n", (int)st.pid);
+	if (kill(st.pid, SIGHUP) != 0)
+		return cai_error_set(err, errno, "reload dockerd (pid %d)", (int)st.pid);
+	return 0;
+}
+
+int cai_engine_exec(const struct cai_engine_opts *o, struct cai_error *err)
+{
+	bool created;
+	if (cai_engine_prepare_network(o->verbose, &created, err) < 0)
+		return -1;
+	const char *argv[16];
+	cai_engine_dockerd_argv(o->daemon_json, argv);
+	/* Keep NOTIFY_SOCKET so dockerd can tell systemd it is ready. */
+	const char *notify = getenv("NOTIFY_SOCKET");
+	char notify_env[4096];
+	char *envp[3] = {(char *)"PATH=" SAFE_PATH, NULL, NULL};
+	if (notify) {
+		snprintf(notify_env, sizeof(notify_env), "NOTIFY_SOCKET=%s", notify);
+		envp[1] = notify_env;
+	}
+	execve(argv[0], (char *const *)argv, envp);
+	return cai_error_set(err, errno, "exec `%s`", argv[0]);
+}
