@@ -18,6 +18,8 @@ python3
 util-linux
 iproute2
 procps
+docker.io
+passwd
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -79,3 +79,31 @@ with_fake_platform() {
 		fi
 		exec "$@"' sh "$@"
 }
+
+# in_sandbox [--sysbox-stub] SCRIPT: run a bash script inside
+# test/helpers/cai-sandbox, with $CAI, $CAI_DAEMON_JSON_BIN, $SCRATCH and
+# sandbox-lib.bash available. Sets SCRATCH (the overlays' upper dirs are in
+# $SCRATCH/upper) for assertions afterwards.
+in_sandbox() {
+	local stub=()
+	if [ "$1" = "--sysbox-stub" ]; then
+		stub=(--sysbox-stub)
+		shift
+	fi
+	mkdir -p "$SCRATCH"
+	CAI=$CAI_BIN CAI_DAEMON_JSON_BIN=$CAI_DAEMON_JSON TEST_BIN=$CAI_TEST_BIN HELPERS=$BATS_TEST_DIRNAME/../helpers \
+		"$BATS_TEST_DIRNAME/../helpers/cai-sandbox" "$SCRATCH" "${stub[@]}" -- \
+		bash -c 'set -u; source "$HELPERS/sandbox-lib.bash"; '"$1"
+}
+
+require_sandbox() {
+	SCRATCH=$BATS_TEST_TMPDIR/sandbox
+	require_root
+	command -v dockerd >/dev/null || [ -x /usr/sbin/dockerd ] || skip "dockerd is not installed (apt-get install docker.io)"
+	command -v docker >/dev/null || skip "the docker CLI is not installed"
+}
+
+# Files written under the sandbox's overlays, except the engine's data dir.
+written_files() {
+	(cd "$SCRATCH/upper" && find . -mindepth 1 \( -type f -o -type l -o -type c \) | sort)
+}
