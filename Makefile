@@ -16,6 +16,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/containai-secure-engine
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 SANITIZE ?= 0
 WERROR ?= 1
@@ -106,7 +107,8 @@ TEST_HELPERS := \
 	seccomp-harness
 
 PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai
-MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1
+MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1 docs/man/cai.1
+UNITS := $(BUILDDIR)/containai-docker.service
 
 LIBCAI := $(BUILDDIR)/libcai.a
 UNIT_BINS := $(addprefix $(BUILDDIR)/test/,$(UNIT_TESTS))
@@ -116,10 +118,14 @@ obj = $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(1))
 ALL_OBJS := $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
+$(BUILDDIR)/%.service: data/systemd/%.service.in
+	@mkdir -p $(@D)
+	sed 's|@BINDIR@|$(BINDIR)|g' $< >$@
+
 .PHONY: all check check-all install uninstall clean deps
 # Keep object files of test programs between runs.
 .SECONDARY:
-all: $(PROGRAMS)
+all: $(PROGRAMS) $(UNITS)
 
 $(BUILDDIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -158,7 +164,7 @@ check-all:
 	sh scripts/tap-summary.sh --total build/plain/test-results build/sanitize/test-results || rc=1; \
 	exit $$rc
 
-install: $(PROGRAMS)
+install: $(PROGRAMS) $(UNITS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
@@ -166,6 +172,7 @@ install: $(PROGRAMS)
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES)))
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
 
 deps:
 	sh scripts/install-deps.sh

@@ -20,6 +20,7 @@ iproute2
 procps
 docker.io
 passwd
+man-db
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -252,6 +252,9 @@ int cai_engine_start(const struct cai_engine_opts *o, bool *started, struct cai_
 	cai_engine_get_status(&st);
 	if (st.running && st.responding)
 		return 0;
+	if (access(o->daemon_json, R_OK) != 0)
+		return cai_error_set(err, errno, "read the engine's configuration `%s` (run `cai setup` first)",
+				     o->daemon_json);
 	if (st.manager == CAI_ENGINE_SYSTEMD) {
 		if (systemctl("start", o->verbose, err) < 0)
 			return -1;
@@ -261,6 +264,10 @@ int cai_engine_start(const struct cai_engine_opts *o, bool *started, struct cai_
 	if (st.running)
 		return cai_error_set(err, 0, "dockerd (pid %d) owns `%s` but does not answer on `%s`; stop it with "
 					     "`cai engine stop` and retry", (int)st.pid, CAI_ENGINE_PIDFILE, CAI_ENGINE_SOCKET);
+	/* Our pidfile naming a process that is not a dockerd is stale (a reboot
+	 * or a crash reused the pid); dockerd would refuse to start over it. */
+	if (unlink(CAI_ENGINE_PIDFILE) == 0 && o->verbose)
+		fprintf(stderr, "+ rm %s (stale)\n", CAI_ENGINE_PIDFILE);
 	bool created;
 	if (cai_engine_prepare_network(o->verbose, &created, err) < 0)
 		return -1;

@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# cai engine: the dedicated dockerd where systemd is not PID 1.
+
+setup() {
+	load ../helpers/common
+	load_libs
+	require_sandbox
+}
+
+@test "cai --help lists the commands; cai --version; an unknown command is exit 2" {
+	run "$CAI_BIN" --help
+	assert_success
+	assert_output --partial "setup"
+	assert_output --partial "teardown"
+	run "$CAI_BIN" --version
+	assert_output --regexp '^cai [0-9]+\.[0-9]+\.[0-9]+$'
+	run --separate-stderr "$CAI_BIN" frobnicate
+	assert_failure 2
+	[[ "$stderr" == *'unknown command `frobnicate`'* ]]
+	run --separate-stderr "$CAI_BIN"
+	assert_failure 2
+}
+
+@test "engine needs exactly one known action" {
+	run --separate-stderr "$CAI_BIN" engine
+	assert_failure 2
+	run --separate-stderr "$CAI_BIN" engine explode
+	assert_failure 2
+	[[ "$stderr" == *'unknown action `explode`'* ]]
+	run --separate-stderr "$CAI_BIN" engine start --json
+	assert_failure 2
+}
+
+@test "engine start, status, reload and stop on the engine's own socket, pidfile and bridge" {
+	run in_sandbox '
+		mkdir -p /etc/containai/docker; echo "{\"bridge\": \"cai0\"}" >/etc/containai/docker/daemon.json
+		"$CAI" engine status; echo "status=$?"
+		"$CAI" engine start; echo "start=$?"
+		"$CAI" engine start; echo "again=$?"
+		"$CAI" engine status --json | jq -c "{running, responding, manager}"
+		tr "\0" " " </proc/$(cat /run/containai-docker.pid)/cmdline; echo
+		ip -br addr show cai0 | awk "{print \$1, \$3}"
+		"$CAI" engine reload; echo "reload=$?"
+		"$CAI" engine stop; echo "stop=$?"
+		"$CAI" engine status; echo "status=$?"'
+	assert_line "not running (standalone)"
+	assert_line "status=1"
+	assert_line "Secure Engine started; it answers on unix:///var/run/docker-containai.sock"
+	assert_line "start=0"
+	assert_line "Secure Engine already running on unix:///var/run/docker-containai.sock"
+	assert_line '{"running":true,"responding":true,"manager":"standalone"}'
+	assert_line --regexp '^/usr/sbin/dockerd --config-file /etc/containai/docker/daemon.json --host unix:///var/run/docker-containai.sock --data-root /var/lib/containai-docker --exec-root /run/containai-docker --pidfile /run/containai-docker.pid '
+	assert_line "cai0 172.31.240.1/24"
+	assert_line "reload=0"
+	assert_line "Secure Engine stopped"
+	assert_line "stop=0"
+}
+
+@test "engine start with a daemon.json dockerd rejects: exit 1 with dockerd's own message and the log path" {
+	run in_sandbox '
+		mkdir -p /etc/containai/docker; echo "{\"default-runtime\": \"nope\"}" >/etc/containai/docker/daemon.json
+		"$CAI" engine start; echo "start=$?"'
+	assert_line "start=1"
+	assert_output --partial "dockerd exited (status 1) before its socket answered"
+	assert_output --partial "/var/log/containai/containai-docker.log"
+}
+
+@test "engine start ignores a stale pidfile that names another process" {
+	run in_sandbox '
+		mkdir -p /etc/containai/docker; echo "{\"bridge\": \"cai0\"}" >/etc/containai/docker/daemon.json
+		sleep 100 & echo $! >/run/containai-docker.pid
+		"$CAI" engine status; echo "status=$?"
+		"$CAI" engine start >/dev/null; echo "start=$?"
+		[ "$(cat /run/containai-docker.pid)" != "$!" ] && echo "new pidfile"
+		kill %1'
+	assert_line "not running (standalone)"
+	assert_line "start=0"
+	assert_line "new pidfile"
+}
+
+@test "engine start without a daemon.json says to run setup first" {
+	run in_sandbox '"$CAI" engine start; echo "start=$?"'
+	assert_line "start=1"
+	assert_output --partial "read the engine's configuration \`/etc/containai/docker/daemon.json\` (run \`cai setup\` first): No such file or directory"
+}
