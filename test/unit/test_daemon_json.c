@@ -371,10 +371,16 @@ static void file_properties(void)
 	/* Stale temp files of a killed writer are cleaned under the lock. */
 	clear_dir();
 	cleanup_free char *stale = path_of(".daemon.json.cai-tmp-0123456789ab");
+	cleanup_free char *stale_undo = path_of("..daemon.json.cai-undo-x.cai-tmp-0123456789ab");
+	cleanup_free char *foreign = path_of(".other.json.cai-tmp-0123456789ab");
 	put(stale, "half");
+	put(stale_undo, "half");
+	put(foreign, "not ours");
 	put(f, "{}");
 	cai_dj_add_runtime(f, "x", "/x", NULL, &err);
 	ok(access(stale, F_OK) < 0, "a stale temp file is removed by the next write");
+	ok(access(stale_undo, F_OK) < 0, "so is a stale temp file of an undo snapshot");
+	ok(access(foreign, F_OK) == 0, "another file's temp file is left alone");
 }
 
 static void undo(void)
