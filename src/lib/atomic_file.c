@@ -287,10 +287,21 @@ int cai_unlink_durable_at(int dirfd, const char *dir, const char *base, struct c
 	return 0;
 }
 
+/* Ours: ".<base>.cai-tmp-*" (the file) and "..<base>.cai-undo-*.cai-tmp-*"
+ * (its undo snapshots). */
+static bool is_our_temp(const char *name, const char *base)
+{
+	size_t blen = strlen(base);
+	if (name[0] != '.')
+		return false;
+	if (strncmp(name + 1, base, blen) == 0 && strncmp(name + 1 + blen, ".cai-tmp-", 9) == 0)
+		return true;
+	return name[1] == '.' && strncmp(name + 2, base, blen) == 0 &&
+	       strncmp(name + 2 + blen, ".cai-undo-", 10) == 0 && strstr(name + 2 + blen, ".cai-tmp-");
+}
+
 void cai_remove_stale_temps_at(int dirfd, const char *base)
 {
-	cleanup_free char *prefix = xasprintf(".%s.cai-tmp-", base);
-	size_t plen = strlen(prefix);
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -301,7 +312,7 @@ void cai_remove_stale_temps_at(int dirfd, const char *base)
 	}
 	struct dirent *de;
 	while ((de = readdir(d)))
-		if (strncmp(de->d_name, prefix, plen) == 0)
+		if (is_our_temp(de->d_name, base))
 			unlinkat(dirfd, de->d_name, 0);
 	closedir(d);
 }

@@ -49,7 +49,8 @@ int cai_atomic_write_at(int dirfd, const char *dir, const char *base, const char
 /* Unlink dir/base (missing is fine) and fsync dir. */
 int cai_unlink_durable_at(int dirfd, const char *dir, const char *base, struct cai_error *err);
 
-/* Remove temp files of base left by a writer that was killed. Only call with
+/* Remove temp files of base (and of its undo snapshots) left by a writer that
+ * was killed. Only call with
  * the directory lock held: then no live writer owns one. */
 void cai_remove_stale_temps_at(int dirfd, const char *base);
 
