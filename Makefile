@@ -6,6 +6,8 @@
 #   make check-all        both of the above, with one grand total (what CI runs)
 #   make install          install under $(DESTDIR)$(PREFIX)
 #   make deps             install build and test dependencies with apt-get (root)
+#   make deb              build the .deb into build/packages/ and check it with lintian
+#   make rpm              build the .rpm into build/packages/ with rpmbuild
 #
 # Distro builds pass WERROR=0 so that a newer compiler's new warning never
 # breaks a rebuild; development and CI keep -Werror.
@@ -122,7 +124,7 @@ $(BUILDDIR)/%.service: data/systemd/%.service.in
 	@mkdir -p $(@D)
 	sed 's|@BINDIR@|$(BINDIR)|g' $< >$@
 
-.PHONY: all check check-all install uninstall clean deps
+.PHONY: all check check-all install uninstall clean deps deb rpm lintian packages-for-tests
 # Keep object files of test programs between runs.
 .SECONDARY:
 all: $(PROGRAMS) $(UNITS)
@@ -153,7 +155,7 @@ $(BUILDDIR)/test/%: $(BUILDDIR)/obj/test/helpers/%.o $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # Runs every suite, prints "N passed, N failed" and fails on any failure.
-check: $(PROGRAMS) $(UNIT_BINS) $(HELPER_BINS)
+check: $(PROGRAMS) $(UNIT_BINS) $(HELPER_BINS) packages-for-tests
 	BUILDDIR=$(BUILDDIR) SANITIZE=$(SANITIZE) sh scripts/run-tests.sh
 
 # The plain and the sanitized suites, then one grand total.
@@ -178,6 +180,53 @@ uninstall:
 
 deps:
 	sh scripts/install-deps.sh
+
+# Packages. Both are built from a copy of the tree (without build/ and .git)
+# so that the package build's `make clean` and debhelper's files never touch
+# the working tree; the results land in $(PKGDIR). One build serves every
+# package test: the files are rebuilt only when a source changed.
+PKGDIR := build/packages
+PKGSRC := build/pkgsrc
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_VERSION := $(shell dpkg-parsechangelog -SVersion 2>/dev/null)
+DEB_FILE := $(PKGDIR)/containai-secure-engine_$(DEB_VERSION)_$(DEB_ARCH).deb
+RPM_ARCH := $(shell uname -m)
+RPM_FILE := $(PKGDIR)/containai-secure-engine-$(VERSION)-1.$(RPM_ARCH).rpm
+PKG_INPUTS := $(shell find Makefile src data docs debian rpm -type f 2>/dev/null)
+
+deb: $(DEB_FILE)
+rpm: $(RPM_FILE)
+
+$(DEB_FILE): $(PKG_INPUTS)
+	rm -rf $(PKGSRC)/deb
+	mkdir -p $(PKGSRC)/deb/containai-secure-engine $(PKGDIR)
+	tar -cf - --exclude=./build --exclude=./.git . | tar -C $(PKGSRC)/deb/containai-secure-engine -xf -
+	cd $(PKGSRC)/deb/containai-secure-engine && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning $(PKGSRC)/deb/containai-secure-engine_$(DEB_VERSION)_$(DEB_ARCH).deb
+	cp $(PKGSRC)/deb/containai-secure-engine_$(DEB_VERSION)_$(DEB_ARCH).deb $@
+
+# lintian alone, on the built .deb: no error and no warning may remain.
+lintian: $(DEB_FILE)
+	lintian --fail-on error,warning $(DEB_FILE)
+
+# rpmbuild from Debian's `rpm` package: build requirements are Debian
+# packages here, hence --nodeps; no debuginfo subpackage (no find-debuginfo).
+$(RPM_FILE): $(PKG_INPUTS)
+	rm -rf $(PKGSRC)/rpm
+	mkdir -p $(PKGSRC)/rpm/SOURCES $(PKGSRC)/rpm/tree/containai-secure-engine-$(VERSION) $(PKGDIR)
+	tar -cf - --exclude=./build --exclude=./.git . | tar -C $(PKGSRC)/rpm/tree/containai-secure-engine-$(VERSION) -xf -
+	tar -C $(PKGSRC)/rpm/tree -czf $(PKGSRC)/rpm/SOURCES/containai-secure-engine-$(VERSION).tar.gz containai-secure-engine-$(VERSION)
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL rpmbuild -bb --nodeps --define '_topdir $(abspath $(PKGSRC)/rpm)' --define 'debug_package %{nil}' --define '_build_id_links none' \
+		rpm/containai-secure-engine.spec
+	cp $(PKGSRC)/rpm/RPMS/$(RPM_ARCH)/containai-secure-engine-$(VERSION)-1.$(RPM_ARCH).rpm $@
+
+# `make check` runs the package tests against these builds; where the
+# packaging tools are missing the tests skip and say so.
+packages-for-tests:
+	@if command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null && command -v lintian >/dev/null; then \
+		$(MAKE) --no-print-directory deb; else echo "make: not building the .deb (debhelper, lintian missing)"; fi
+	@if command -v rpmbuild >/dev/null; then \
+		$(MAKE) --no-print-directory rpm; else echo "make: not building the .rpm (rpmbuild missing)"; fi
 
 clean:
 	rm -rf build
