@@ -21,6 +21,14 @@ procps
 docker.io
 passwd
 man-db
+debhelper
+po-debconf
+lintian
+devscripts
+rpm
+debootstrap
+zstd
+shellcheck
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,344 @@
+#!/usr/bin/env bats
+# The .deb for real: built by `make deb`, installed with real dpkg into a
+# debootstrap'd Debian 12 root, its real maintainer scripts and debconf run
+# chrooted inside private mount/net/PID namespaces (test/helpers/pkg-sandbox):
+# nothing of the host changes. WSL2 is simulated by bind-mounting real WSL
+# kernel strings over the root's /proc files, EBUSY by a parent that holds a
+# seccomp listener (seccomp-harness).
+
+setup() {
+	load ../helpers/common
+	load ../helpers/package
+	load_libs
+	[ "${SANITIZE:-0}" != 1 ] || skip "the package is a plain build; its tests run once, in the plain suite"
+	DEB=$(deb_file 0.1.0)
+}
+
+@test "lintian: no error and no warning" {
+	command -v lintian >/dev/null || skip "lintian is not installed"
+	run lintian --fail-on error,warning "$DEB"
+	assert_success
+	refute_output --regexp '^[EW]: '
+}
+
+@test "the package ships the programs, man pages and unit, and asks for what it runs" {
+	run dpkg-deb -c "$DEB"
+	assert_line --regexp '^-rwxr-xr-x root/root .* \./usr/bin/cai$'
+	assert_line --regexp '^-rwxr-xr-x root/root .* \./usr/bin/cai-seccomp-probe$'
+	assert_line --regexp '^-rwxr-xr-x root/root .* \./usr/bin/cai-daemon-json$'
+	assert_line --regexp ' \./usr/share/man/man1/cai\.1\.gz$'
+	assert_line --regexp ' \./usr/share/man/man1/cai-seccomp-probe\.1\.gz$'
+	assert_line --regexp ' \./usr/share/man/man1/cai-daemon-json\.1\.gz$'
+	assert_line --regexp '^-rw-r--r-- root/root .* \./lib/systemd/system/containai-docker\.service$'
+	run dpkg-deb -f "$DEB" Depends
+	assert_output --regexp '(^|, )docker\.io \| docker-ce(,|$)'
+	assert_output --regexp '(^|, )iproute2(,|$)'
+	assert_output --regexp '(^|, )debconf '
+	run dpkg-deb -f "$DEB" Recommends
+	assert_output "sysbox-ce"
+	run bash -c "dpkg-deb --ctrl-tarfile '$DEB' | tar -xOf - ./triggers"
+	assert_line "interest-noawait /usr/bin/sysbox-runc"
+}
+
+@test "the maintainer scripts are POSIX sh, set -e and shellcheck-clean" {
+	command -v shellcheck >/dev/null || skip "shellcheck is not installed"
+	local d=$BATS_TEST_TMPDIR/ctl s
+	dpkg-deb -e "$DEB" "$d"
+	for s in config postinst prerm postrm; do
+		[ "$(head -1 "$d/$s")" = "#!/bin/sh" ] || fail "$s: not #!/bin/sh"
+		grep -qx 'set -e' "$d/$s" || fail "$s: no set -e"
+		run shellcheck -s sh -e SC1091 "$d/$s"
+		assert_success
+	done
+}
+
+@test "plain Linux: dpkg -i provisions (engine runs, context, runtime registered, unit not enabled)" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		inroot dpkg -i "$(stage "$DEB")"; echo "dpkg=$?"
+		inroot dpkg-query -W -f "\${Status}\n" containai-secure-engine
+		engine_answers && echo "engine answers"
+		echo "context=$(root_context)"
+		inroot cai status; echo "status=$?"
+		jq -c "{provisioned, refusal, forced_by}" "$R/var/lib/containai/state.json"
+		ls "$R/etc/systemd/system/multi-user.target.wants/" 2>/dev/null | grep -c containai | sed "s/^/enabled links: /"'
+	assert_line "dpkg=0"
+	assert_line "install ok installed"
+	assert_line "engine answers"
+	assert_line "context=unix:///var/run/docker-containai.sock"
+	assert_line --regexp '^\[7/7\] Verifying'
+	assert_line "Status:          degraded"
+	assert_line "  - sysbox-runc is not installed: install sysbox-ce"
+	refute_line --regexp '^  - (the engine|a user)'
+	assert_line "status=3"
+	assert_line '{"provisioned":true,"refusal":null,"forced_by":null}'
+	assert_line "enabled links: 0"
+}
+
+@test "WSL2 with EBUSY: dpkg -i refuses loudly, provisions nothing, the package is installed and apt still works" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		fake_wsl2
+		busy inroot dpkg -i "$(stage "$DEB")" 2>"$R/tmp/err"; echo "dpkg=$?"
+		echo "stderr: $(tr "\n" " " <"$R/tmp/err")"
+		inroot dpkg-query -W -f "\${Status}\n" containai-secure-engine
+		inroot dpkg --audit; echo "audit=$?"
+		inroot apt-get check >/dev/null; echo "apt-get check=$?"
+		inroot dpkg --configure -a; echo "configure -a=$?"
+		ls "$R/etc/containai" 2>/dev/null || echo "no /etc/containai"
+		[ -e "$R/run/containai-docker.pid" ] || echo "no engine"
+		echo "context=$(root_context)"
+		jq -c "{provisioned, result: .refusal.result, errno: .refusal.errno_name}" "$R/var/lib/containai/state.json"
+		inroot cai status >/dev/null; echo "status=$?"
+		inroot debconf-show containai-secure-engine'
+	assert_line "dpkg=0"
+	# cai's box on stderr, then the postinst's own line.
+	assert_output --regexp 'stderr: .*WARNING.*Sysbox on WSL2 may not work due to seccomp filter conflicts\.'
+	assert_output --regexp 'stderr: .*cai: setup refused: nothing was changed\.'
+	assert_output --regexp 'stderr: .*installed, but the Secure Engine was not provisioned.*dpkg-reconfigure containai-secure-engine'
+	# The debconf error template, as the noninteractive frontend shows it.
+	assert_line "Sysbox on WSL2 may not work: the Secure Engine was not provisioned"
+	assert_line " 1. Proceed anyway: dpkg-reconfigure containai-secure-engine (and accept),"
+	assert_line "install ok installed"
+	assert_line "audit=0"
+	assert_line "apt-get check=0"
+	assert_line "configure -a=0"
+	assert_line "no /etc/containai"
+	assert_line "no engine"
+	assert_line "context=no context"
+	assert_line '{"provisioned":null,"result":"busy","errno":"EBUSY"}'
+	assert_line "status=4"
+	# Nothing asked in the noninteractive frontend, nothing reset.
+	assert_line "  containai-secure-engine/force: false"
+}
+
+@test "after a refusal, CAI_FORCE=1 dpkg-reconfigure -fnoninteractive provisions" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		fake_wsl2
+		busy inroot dpkg -i "$(stage "$DEB")" >/dev/null 2>&1; echo "dpkg=$?"
+		CAI_FORCE=1 busy inroot dpkg-reconfigure -fnoninteractive containai-secure-engine; echo "reconfigure=$?"
+		engine_answers && echo "engine answers"
+		echo "context=$(root_context)"
+		jq -c "{provisioned, forced_by, refusal}" "$R/var/lib/containai/state.json"'
+	assert_line "dpkg=0"
+	assert_line "reconfigure=0"
+	assert_output --partial "warning: proceeding anyway, forced by CAI_FORCE=1"
+	assert_line "engine answers"
+	assert_line "context=unix:///var/run/docker-containai.sock"
+	assert_line '{"provisioned":true,"forced_by":"CAI_FORCE=1","refusal":null}'
+}
+
+@test "dpkg-reconfigure asks the force question again (teletype frontend); yes provisions" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		fake_wsl2
+		busy inroot dpkg -i "$(stage "$DEB")" >/dev/null 2>&1; echo "dpkg=$?"
+		# dpkg-reconfigure shows priority low too: daemon.json first, then force.
+		printf "yes\nyes\n" | DEBIAN_FRONTEND=teletype busy inroot dpkg-reconfigure containai-secure-engine; echo "reconfigure=$?"
+		engine_answers && echo "engine answers"
+		inroot debconf-show containai-secure-engine'
+	assert_line "dpkg=0"
+	assert_line "reconfigure=0"
+	assert_output --partial "Provision the Secure Engine although Sysbox may not work here? [yes/no]"
+	assert_line "engine answers"
+	assert_line "* containai-secure-engine/force: true"
+}
+
+@test "dpkg-reconfigure answered no: refused again, the error shown, nothing provisioned" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		fake_wsl2
+		busy inroot dpkg -i "$(stage "$DEB")" >/dev/null 2>&1; echo "dpkg=$?"
+		printf "yes\nno\n\n" | DEBIAN_FRONTEND=teletype busy inroot dpkg-reconfigure containai-secure-engine; echo "reconfigure=$?"
+		[ -e "$R/run/containai-docker.pid" ] || echo "no engine"
+		inroot cai status >/dev/null; echo "status=$?"'
+	assert_line "dpkg=0"
+	assert_line "reconfigure=0"
+	assert_output --partial "Provision the Secure Engine although Sysbox may not work here? [yes/no]"
+	assert_output --partial "Sysbox on WSL2 may not work: the Secure Engine was not provisioned"
+	assert_line "no engine"
+	assert_line "status=4"
+}
+
+@test "a debconf preseed of force=true provisions non-interactively on WSL2, and the answer holds" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		fake_wsl2
+		echo "containai-secure-engine containai-secure-engine/force boolean true" | inroot debconf-set-selections
+		busy inroot dpkg -i "$(stage "$DEB")"; echo "dpkg=$?"
+		engine_answers && echo "engine answers"
+		jq -c "{provisioned, forced_by}" "$R/var/lib/containai/state.json"
+		inroot debconf-show containai-secure-engine'
+	assert_line "dpkg=0"
+	assert_output --partial "forced by CAI_FORCE=1"
+	assert_line "engine answers"
+	assert_line '{"provisioned":true,"forced_by":"CAI_FORCE=1"}'
+	assert_line --regexp '^[ *] containai-secure-engine/force: true$'
+}
+
+@test "the marker file forces too: the config script loads it into debconf, the postinst passes it on" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		fake_wsl2
+		mkdir -p "$R/etc/containai" && touch "$R/etc/containai/force-sysbox"
+		busy inroot dpkg -i "$(stage "$DEB")"; echo "dpkg=$?"
+		engine_answers && echo "engine answers"
+		jq -r .forced_by "$R/var/lib/containai/state.json"
+		inroot debconf-show containai-secure-engine'
+	assert_line "dpkg=0"
+	assert_line "engine answers"
+	assert_line "CAI_FORCE=1"
+	assert_line --regexp '^[ *] containai-secure-engine/force: true$'
+}
+
+@test "manage-daemon-json=false: the admin's daemon.json is used as it is, never edited" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		echo "containai-secure-engine containai-secure-engine/manage-daemon-json boolean false" | inroot debconf-set-selections
+		mkdir -p "$R/etc/containai/docker"
+		printf "{\"runtimes\": {\"sysbox-runc\": {\"path\": \"/usr/bin/sysbox-runc\"}}, \"bridge\": \"none\", \"log-level\": \"warn\"}\n" \
+			>"$R/etc/containai/docker/daemon.json"
+		before=$(sha256sum <"$R/etc/containai/docker/daemon.json")
+		inroot dpkg -i "$(stage "$DEB")"; echo "dpkg=$?"
+		[ "$before" = "$(sha256sum <"$R/etc/containai/docker/daemon.json")" ] && echo "daemon.json unchanged"
+		engine_answers && echo "engine answers"
+		jq -c "{provisioned, daemon_json_managed}" "$R/var/lib/containai/state.json"'
+	assert_line "dpkg=0"
+	assert_line "daemon.json unchanged"
+	assert_line "engine answers"
+	assert_line '{"provisioned":true,"daemon_json_managed":false}'
+}
+
+@test "remove tears down: engine stopped, context and our daemon.json gone; state kept until purge" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		inroot dpkg -i "$(stage "$DEB")" >/dev/null 2>&1; echo "dpkg=$?"
+		engine_answers && echo "engine answered"
+		inroot dpkg -r containai-secure-engine; echo "remove=$?"
+		inroot dpkg-query -W -f "\${Status}\n" containai-secure-engine
+		engine_answers || echo "engine gone"
+		[ -e "$R/run/containai-docker.pid" ] || echo "no pidfile"
+		echo "context=$(root_context)"
+		[ -e "$R/etc/containai/docker/daemon.json" ] || echo "no daemon.json"
+		ip link show cai0 >/dev/null 2>&1 || echo "no bridge"
+		[ -f "$R/var/lib/containai/state.json" ] && echo "state kept"'
+	assert_line "dpkg=0"
+	assert_line "engine answered"
+	assert_line "remove=0"
+	assert_line "deinstall ok config-files"
+	assert_line "engine gone"
+	assert_line "no pidfile"
+	assert_line "context=no context"
+	assert_line "no daemon.json"
+	assert_line "no bridge"
+	assert_line "state kept"
+}
+
+@test "purge leaves the file tree as it was before the install, and no debconf answer" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		tree_listing >"$R/tmp/before"
+		inroot dpkg -i "$(stage "$DEB")" >/dev/null 2>&1; echo "dpkg=$?"
+		engine_answers && echo "engine answered"
+		inroot dpkg -P containai-secure-engine >/dev/null; echo "purge=$?"
+		tree_listing >"$R/tmp/after"
+		diff "$R/tmp/before" "$R/tmp/after" && echo "same tree"
+		echo "debconf: $(inroot debconf-show containai-secure-engine | wc -l)"
+		inroot dpkg-query -W -f "\${Status}\n" containai-secure-engine 2>&1 | tail -1'
+	assert_line "dpkg=0"
+	assert_line "engine answered"
+	assert_line "purge=0"
+	assert_line "same tree"
+	assert_line "debconf: 0"
+	assert_line --regexp 'no packages found|not-installed'
+}
+
+@test "purge keeps an admin's own keys in daemon.json and removes only ours" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		inroot dpkg -i "$(stage "$DEB")" >/dev/null 2>&1; echo "dpkg=$?"
+		f="$R/etc/containai/docker/daemon.json"
+		jq ". + {\"log-level\": \"warn\"}" "$f" >"$f.new" && mv "$f.new" "$f"
+		inroot dpkg -P containai-secure-engine >/dev/null; echo "purge=$?"
+		jq -c . "$f"'
+	assert_line "dpkg=0"
+	assert_line "purge=0"
+	assert_line '{"log-level":"warn"}'
+}
+
+@test "upgrade 0.1.0 -> 0.1.1 keeps the running engine, its pid, the context and the admin's daemon.json keys" {
+	require_pkg_sandbox
+	command -v dch >/dev/null || skip "dch is not installed (apt-get install devscripts)"
+	local src=$BATS_TEST_TMPDIR/next/containai-secure-engine
+	copy_tree "$src"
+	(cd "$src" && DEBEMAIL="tests@containai.invalid" DEBFULLNAME="ContainAI tests" \
+		dch -v 0.1.1 -D UNRELEASED "Test build: the next version, to test upgrades." &&
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b) \
+		>"$BATS_TEST_TMPDIR/next.log" 2>&1 || { tail -20 "$BATS_TEST_TMPDIR/next.log"; fail "building 0.1.1 failed"; }
+	DEB_NEXT=$(ls "$BATS_TEST_TMPDIR"/next/containai-secure-engine_0.1.1_*.deb)
+	run in_pkg_sandbox '
+		inroot dpkg -i "$(stage "$DEB")" >/dev/null 2>&1; echo "dpkg=$?"
+		f="$R/etc/containai/docker/daemon.json"
+		jq ". + {\"log-level\": \"warn\", \"labels\": [\"admin\"]}" "$f" >"$f.new" && mv "$f.new" "$f"
+		pid1=$(engine_pid)
+		inroot dpkg -i "$(stage "$DEB_NEXT")"; echo "upgrade=$?"
+		inroot dpkg-query -W -f "\${Version} \${Status}\n" containai-secure-engine
+		[ "$pid1" = "$(engine_pid)" ] && kill -0 "$pid1" && echo "same engine pid"
+		engine_answers && echo "engine answers"
+		echo "context=$(root_context)"
+		jq -c "{l: .[\"log-level\"], labels, r: .runtimes[\"sysbox-runc\"].path}" "$f"'
+	assert_line "dpkg=0"
+	assert_line "upgrade=0"
+	assert_line "0.1.1 install ok installed"
+	refute_output --partial "Removing containai-secure-engine"
+	refute_output --regexp 'stop(ping)? dockerd'
+	assert_line "same engine pid"
+	assert_line "engine answers"
+	assert_line "context=unix:///var/run/docker-containai.sock"
+	assert_line '{"l":"warn","labels":["admin"],"r":"/usr/bin/sysbox-runc"}'
+}
+
+@test "the sysbox-runc file trigger: installing sysbox-ce later verifies again and the engine becomes healthy" {
+	require_pkg_sandbox
+	# A stand-in sysbox-ce that only answers --version: the trigger and the
+	# path handling are under test here, not Sysbox.
+	local pkg=$BATS_TEST_TMPDIR/sysbox-ce
+	mkdir -p "$pkg/DEBIAN" "$pkg/usr/bin"
+	printf 'Package: sysbox-ce\nVersion: 0.0.0-test\nArchitecture: all\nMaintainer: tests <tests@containai.invalid>\nDescription: test stand-in for sysbox-ce\n' \
+		>"$pkg/DEBIAN/control"
+	printf '#!/bin/sh\n[ "$1" = --version ] && { echo "sysbox-runc (test stand-in) version 0.0.0-test"; exit 0; }\nexit 1\n' \
+		>"$pkg/usr/bin/sysbox-runc"
+	chmod 0755 "$pkg/usr/bin/sysbox-runc"
+	dpkg-deb -b --root-owner-group "$pkg" "$BATS_TEST_TMPDIR/sysbox-ce.deb" >/dev/null
+	SYSBOX_DEB=$BATS_TEST_TMPDIR/sysbox-ce.deb
+	export SYSBOX_DEB
+	run in_pkg_sandbox '
+		inroot dpkg -i "$(stage "$DEB")" >/dev/null 2>&1; echo "dpkg=$?"
+		inroot cai status >/dev/null; echo "before=$?"
+		inroot dpkg -i "$(stage "$SYSBOX_DEB")"; echo "sysbox=$?"
+		inroot cai status >/dev/null; echo "after=$?"'
+	assert_line "dpkg=0"
+	assert_line "before=3"
+	assert_line "sysbox=0"
+	assert_output --partial "Processing triggers for containai-secure-engine"
+	assert_line --regexp '^\[3/7\] Sysbox: /usr/bin/sysbox-runc present'
+	assert_line "after=0"
+}
+
+@test "the maintainer scripts reject an unknown argument" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		fake_wsl2
+		busy inroot dpkg -i "$(stage "$DEB")" >/dev/null 2>&1; echo "dpkg=$?"
+		for s in postinst prerm postrm config; do
+			inroot "/var/lib/dpkg/info/containai-secure-engine.$s" bogus; echo "$s=$?"
+		done'
+	assert_line "dpkg=0"
+	assert_line "postinst=1"
+	assert_line "prerm=1"
+	assert_line "postrm=1"
+	assert_line "config=1"
+	assert_output --partial "postinst called with unknown argument \`bogus'"
+	assert_output --partial "prerm called with unknown argument \`bogus'"
+}
