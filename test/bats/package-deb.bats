@@ -112,6 +112,23 @@ setup() {
 	assert_line "  containai-secure-engine/force: false"
 }
 
+@test "apt's preconfigure: the config script runs before the unpack, on WSL2, asks nothing and fails nothing" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		fake_wsl2
+		mkdir "$R/tmp/ctl" && dpkg-deb -e "$DEB" "$R/tmp/ctl"
+		[ -e "$R/usr/bin/cai-seccomp-probe" ] || echo "no probe yet"
+		# As dpkg-preconfigure does: debconf'"'"'s frontend loads the templates
+		# beside the config script and runs it. The teletype frontend would
+		# print any question it asked.
+		DEBIAN_FRONTEND=teletype busy inroot /usr/share/debconf/frontend /tmp/ctl/config configure </dev/null
+		echo "config=$?"'
+	assert_line "no probe yet"
+	assert_line "config=0"
+	refute_output --partial "Provision the Secure Engine although"
+	refute_output --partial "[yes/no]"
+}
+
 @test "after a refusal, CAI_FORCE=1 dpkg-reconfigure -fnoninteractive provisions" {
 	require_pkg_sandbox
 	run in_pkg_sandbox '
