@@ -171,7 +171,12 @@ install: $(PROGRAMS) $(UNITS)
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
-	install -m 0644 $(UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	# Generated here, not copied from $(BUILDDIR): a unit built by an earlier
+	# `make` with another PREFIX would name the wrong BINDIR.
+	for u in $(notdir $(UNITS)); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' data/systemd/$$u.in >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
