@@ -271,6 +271,23 @@ setup() {
 	assert_line --regexp 'no packages found|not-installed'
 }
 
+@test "remove and purge after a refusal: nothing to tear down, both exit 0, the tree as before" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		fake_wsl2
+		tree_listing >"$R/tmp/before"
+		busy inroot dpkg -i "$(stage "$DEB")" >/dev/null 2>&1; echo "dpkg=$?"
+		busy inroot dpkg -r containai-secure-engine; echo "remove=$?"
+		inroot dpkg -P containai-secure-engine >/dev/null; echo "purge=$?"
+		tree_listing >"$R/tmp/after"
+		diff "$R/tmp/before" "$R/tmp/after" && echo "same tree"'
+	assert_line "dpkg=0"
+	assert_line "remove=0"
+	refute_output --partial "teardown failed"
+	assert_line "purge=0"
+	assert_line "same tree"
+}
+
 @test "purge keeps an admin's own keys in daemon.json and removes only ours" {
 	require_pkg_sandbox
 	run in_pkg_sandbox '

@@ -145,3 +145,42 @@ RPM_IN_ROOT='rpm_root --initdb'
 	assert_line "context=unix:///var/run/docker-containai.sock"
 	assert_line '{"l":"warn","r":"/usr/bin/sysbox-runc"}'
 }
+
+@test "the sysbox-ce trigger: installing sysbox-ce later verifies again and the engine becomes healthy" {
+	require_pkg_sandbox
+	# A stand-in sysbox-ce whose sysbox-runc only answers --version: the
+	# trigger is under test here, not Sysbox.
+	local top=$BATS_TEST_TMPDIR/sysbox
+	mkdir -p "$top/SPECS"
+	cat >"$top/SPECS/sysbox-ce.spec" <<'SPEC'
+Name: sysbox-ce
+Version: 0.0.0
+Release: test
+Summary: test stand-in for sysbox-ce
+License: none
+BuildArch: noarch
+%description
+Test stand-in: sysbox-runc only answers --version.
+%install
+mkdir -p %{buildroot}/usr/bin
+printf '#!/bin/sh\n[ "$1" = --version ] && { echo "sysbox-runc (test stand-in) version 0.0.0-test"; exit 0; }\nexit 1\n' >%{buildroot}/usr/bin/sysbox-runc
+chmod 0755 %{buildroot}/usr/bin/sysbox-runc
+%files
+/usr/bin/sysbox-runc
+SPEC
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL rpmbuild -bb --define "_topdir $top" --define '_build_id_links none' \
+		"$top/SPECS/sysbox-ce.spec" >"$BATS_TEST_TMPDIR/sysbox.log" 2>&1 ||
+		{ tail -20 "$BATS_TEST_TMPDIR/sysbox.log"; fail "rpmbuild of the sysbox-ce stand-in failed"; }
+	SYSBOX_RPM=$top/RPMS/noarch/sysbox-ce-0.0.0-test.noarch.rpm
+	export SYSBOX_RPM
+	run in_pkg_sandbox "$RPM_IN_ROOT"'
+		rpm_root -i --nodeps "$R$(stage "$RPM")" >/dev/null 2>&1; echo "rpm=$?"
+		inroot cai status >/dev/null; echo "before=$?"
+		rpm_root -i --nodeps "$R$(stage "$SYSBOX_RPM")"; echo "sysbox=$?"
+		inroot cai status >/dev/null; echo "after=$?"'
+	assert_line "rpm=0"
+	assert_line "before=3"
+	assert_line "sysbox=0"
+	assert_line --regexp '^\[3/7\] Sysbox: /usr/bin/sysbox-runc present'
+	assert_line "after=0"
+}
