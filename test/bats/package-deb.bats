@@ -129,6 +129,21 @@ setup() {
 	refute_output --partial "[yes/no]"
 }
 
+@test "an interactive install on WSL2 (teletype frontend) asks the force question; yes provisions" {
+	require_pkg_sandbox
+	run in_pkg_sandbox '
+		fake_wsl2
+		printf "yes\n" | DEBIAN_FRONTEND=teletype busy inroot dpkg -i "$(stage "$DEB")"; echo "dpkg=$?"
+		engine_answers && echo "engine answers"
+		jq -r .forced_by "$R/var/lib/containai/state.json"'
+	assert_line "dpkg=0"
+	assert_output --partial "Provision the Secure Engine although Sysbox may not work here? [yes/no]"
+	# Priority low: not asked at the default priority.
+	refute_output --partial "Let the package manage the Secure Engine's daemon.json?"
+	assert_line "engine answers"
+	assert_line "CAI_FORCE=1"
+}
+
 @test "after a refusal, CAI_FORCE=1 dpkg-reconfigure -fnoninteractive provisions" {
 	require_pkg_sandbox
 	run in_pkg_sandbox '
