@@ -329,6 +329,11 @@ int cai_engine_stop(const struct cai_engine_opts *o, bool *stopped, struct cai_e
 	return cai_error_set(err, 0, "dockerd (pid %d) did not stop within 60 s; see `%s`", (int)st.pid, CAI_ENGINE_LOG);
 }
 
+int cai_engine_enable(bool enable, bool verbose, struct cai_error *err)
+{
+	return systemctl(enable ? "enable" : "disable", verbose, err);
+}
+
 int cai_engine_reload(const struct cai_engine_opts *o, struct cai_error *err)
 {
 	struct cai_engine_status st;
