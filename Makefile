@@ -77,7 +77,13 @@ LIB_SRCS := \
 	src/lib/state.c \
 	src/lib/force.c \
 	src/lib/verify.c \
-	src/lib/warning_box.c
+	src/lib/warning_box.c \
+	src/lib/backstop.c \
+	src/lib/tracee_mem.c \
+	src/lib/exec_policy.c \
+	src/lib/audit_client.c \
+	src/lib/fd_pass.c \
+	src/lib/supervise.c
 
 PROBE_SRCS := \
 	src/probe/main.c \
@@ -93,7 +99,8 @@ CAI_SRCS := \
 	src/cli/cmd-setup.c \
 	src/cli/cmd-status.c \
 	src/cli/cmd-teardown.c \
-	src/cli/cmd-engine.c
+	src/cli/cmd-engine.c \
+	src/cli/cmd-run.c
 
 UNIT_TESTS := \
 	test_error \
