@@ -1,8 +1,11 @@
 /* audit-call FUNCTION ARGS...: call one wrapped libc function exactly once
- * with the given arguments, so a test can compare the event the shim sent
+ * with the given arguments (exec forms: PATH ARGV0 ARGS...), so a test can compare the event the shim sent
  * with the call that was made. Prints "ret=N errno=NAME" on stdout (for
  * the calls that return) so errno preservation is checked too.
  * Not installed; built for the tests only. */
+/* Call the plain entry points; the _FORTIFY_SOURCE ones (__open_2...) are
+ * called by name below. */
+#undef _FORTIFY_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -120,18 +123,18 @@ int main(int argc, char **argv)
 	} else if (!strcmp(fn, "connect") && n >= 2) {
 		int fam = !strcmp(a[0], "unix") ? AF_UNIX : !strcmp(a[0], "inet6") ? AF_INET6 : AF_INET;
 		return do_connect(fam, a[1], n > 2 ? a[2] : "0");
-	} else if (!strcmp(fn, "execve") && n >= 1) {
+	} else if (!strcmp(fn, "execve") && n >= 2) {
 		char *envp[] = {"AUDIT_CALL=1", NULL};
-		r = execve(a[0], a, envp);
+		r = execve(a[0], a + 1, envp);
 	} else if (!strcmp(fn, "execve-environ") && n >= 1) {
-		r = execve(a[0], a, environ);
+		r = execve(a[0], a + 1, environ);
 	} else if (!strcmp(fn, "execv") && n >= 1) {
-		r = execv(a[0], a);
+		r = execv(a[0], a + 1);
 	} else if (!strcmp(fn, "execvp") && n >= 1) {
-		r = execvp(a[0], a);
+		r = execvp(a[0], a + 1);
 	} else if (!strcmp(fn, "execvpe") && n >= 1) {
 		char *envp[] = {"AUDIT_CALL=1", NULL};
-		r = execvpe(a[0], a, envp);
+		r = execvpe(a[0], a + 1, envp);
 	} else if (!strcmp(fn, "execl") && n >= 2) {
 		r = execl(a[0], a[1], n > 2 ? a[2] : (char *)NULL, (char *)NULL);
 	} else if (!strcmp(fn, "execle") && n >= 2) {
@@ -143,17 +146,17 @@ int main(int argc, char **argv)
 		int fd = open(a[0], O_RDONLY | O_CLOEXEC);
 		char *envp[] = {"AUDIT_CALL=1", NULL};
 		errno = EDOM;
-		r = fexecve(fd, a, envp);
+		r = fexecve(fd, a + 1, envp);
 	} else if (!strcmp(fn, "execveat") && n >= 2) {
 		int dfd = open(a[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		char *envp[] = {"AUDIT_CALL=1", NULL};
 		errno = EDOM;
 		r = execveat(dfd, a[1], a + 1, envp, 0);
-	} else if ((!strcmp(fn, "posix_spawn") || !strcmp(fn, "posix_spawnp")) && n >= 1) {
+	} else if ((!strcmp(fn, "posix_spawn") || !strcmp(fn, "posix_spawnp")) && n >= 2) {
 		pid_t pid;
 		char *envp[] = {"AUDIT_CALL=1", NULL};
-		int rc = !strcmp(fn, "posix_spawn") ? posix_spawn(&pid, a[0], NULL, NULL, a, envp)
-						    : posix_spawnp(&pid, a[0], NULL, NULL, a, envp);
+		int rc = !strcmp(fn, "posix_spawn") ? posix_spawn(&pid, a[0], NULL, NULL, a + 1, envp)
+						    : posix_spawnp(&pid, a[0], NULL, NULL, a + 1, envp);
 		if (rc != 0)
 			return report(-1, rc);
 		int st;
