@@ -113,6 +113,7 @@ __attribute__((destructor)) static void cai_shim_fini(void)
 	if (atomic_load(&cai_dropped) == 0 || cai_in_foreign_child())
 		return;
 	struct cai_hook h;
+	cai_transport_wait_again();
 	if (cai_hook_begin(&h, "audit_lost", "exit"))
 		cai_hook_result(&h, 0, 0);
 	cai_hook_end(&h);

@@ -112,6 +112,8 @@ void cai_hook_argv(struct cai_hook *h, char *const argv[]);
 /* transport.c */
 int cai_transport_send(const char *buf, size_t len);
 void cai_transport_init(void);
+/* The next send waits (bounded) again even after a timeout. */
+void cai_transport_wait_again(void);
 void cai_transport_atfork_child(void);
 extern atomic_ulong cai_dropped;
 extern _Atomic int cai_sock_fd;

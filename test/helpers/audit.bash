@@ -78,8 +78,8 @@ the_event() {
 	local n
 	n=$(count_events "$1")
 	if [ "$n" != 1 ]; then
-		echo "expected exactly one event matching $1, found $n; log:" >&2
-		cat "$LOG" >&2
+		echo "expected exactly one event matching $1, found $n; end of the log:" >&2
+		tail -n 15 "$LOG" >&2
 		return 1
 	fi
 	events "select($1)"
