@@ -87,6 +87,7 @@ static void resolve_all(void)
 	(void)REAL(posix_spawnp);
 	(void)REAL(system);
 	(void)REAL(popen);
+	(void)REAL(opendir);
 	(void)REAL(close);
 	(void)REAL(dup2);
 	(void)REAL(dup3);
@@ -94,15 +95,26 @@ static void resolve_all(void)
 	(void)REAL(closefrom);
 }
 
-__attribute__((constructor)) static void cai_shim_init(void)
+/* 0: not yet, 1: under way, 2: done. A library initialized before ours
+ * (libselinux, for one) may open files from its own constructor, so the
+ * first wrapper to run does the setup if the constructor has not. */
+static atomic_int init_state;
+
+static void shim_init_once(void)
 {
+	int expected = 0;
+	if (!atomic_compare_exchange_strong(&init_state, &expected, 1))
+		return;
 	int saved = errno;
 	resolve_all();
 	config_init();
 	cai_transport_init();
 	pthread_atfork(NULL, NULL, cai_transport_atfork_child);
+	atomic_store(&init_state, 2);
 	errno = saved;
 }
+
+__attribute__((constructor)) static void cai_shim_init(void) { shim_init_once(); }
 
 /* A process that exits with losses not yet reported says so one last
  * time (with the usual bounded wait), so that the gap is in the log even
@@ -110,7 +122,7 @@ __attribute__((constructor)) static void cai_shim_init(void)
  * _exit() or a fatal signal. */
 __attribute__((destructor)) static void cai_shim_fini(void)
 {
-	if (atomic_load(&cai_dropped) == 0 || cai_in_foreign_child())
+	if (atomic_load(&init_state) != 2 || atomic_load(&cai_dropped) == 0 || cai_in_foreign_child())
 		return;
 	struct cai_hook h;
 	cai_transport_wait_again();
@@ -143,6 +155,15 @@ bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
 	h->saved_errno = errno;
 	h->active = false;
 	h->args_open = false;
+	if (atomic_load(&init_state) != 2) {
+		shim_init_once();
+		/* Another thread is setting up: this one event cannot be sent
+		 * yet, and is counted. */
+		if (atomic_load(&init_state) != 2) {
+			atomic_fetch_add(&cai_dropped, 1);
+			return false;
+		}
+	}
 	if (t_depth >= 2) {
 		atomic_fetch_add(&cai_dropped, 1);
 		return false;

@@ -128,6 +128,22 @@ static void report_fopen(const char *call, const char *path, const char *mode, F
 	cai_hook_end(&h);
 }
 
+/* opendir() opens through a glibc-internal function; ls, find and
+ * Python's os.listdir/scandir reach the kernel only through it. */
+CAI_EXPORT DIR *opendir(const char *path)
+{
+	DIR *ret = REAL(opendir)(path);
+	int err = errno;
+	struct cai_hook h;
+	if (cai_hook_begin(&h, "opendir", "exit")) {
+		cai_hook_path(&h, AT_FDCWD, path);
+		cai_hook_result(&h, ret ? dirfd(ret) : -1, ret ? 0 : err);
+	}
+	cai_hook_end(&h);
+	errno = err;
+	return ret;
+}
+
 #define FOPEN_WRAPPER(name, field)                                                             \
 	CAI_EXPORT FILE *name(const char *path, const char *mode)                              \
 	{                                                                                      \

@@ -61,6 +61,7 @@ struct cai_reals {
 			    const posix_spawnattr_t *, char *const[], char *const[]);
 	int (*system)(const char *);
 	FILE *(*popen)(const char *, const char *);
+	DIR *(*opendir)(const char *);
 	int (*close)(int);
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);

@@ -37,7 +37,7 @@ common_fields() {
 @test "the shim exports only the interposed functions" {
 	run sh -c "nm -D --defined-only '$CAI_AUDIT_SHIM' | awk '{print \$3}' | sort | tr '\n' ' '"
 	assert_success
-	assert_output "__open64_2 __open_2 __openat64_2 __openat_2 close close_range closefrom connect creat creat64 dup2 dup3 execl execle execlp execv execve execveat execvp execvpe fexecve fopen fopen64 freopen freopen64 open open64 openat openat64 popen posix_spawn posix_spawnp system "
+	assert_output "__open64_2 __open_2 __openat64_2 __openat_2 close close_range closefrom connect creat creat64 dup2 dup3 execl execle execlp execv execve execveat execvp execvpe fexecve fopen fopen64 freopen freopen64 open open64 openat openat64 opendir popen posix_spawn posix_spawnp system "
 }
 
 @test "open: path, flags by name, mode, fd; errno untouched on success" {
@@ -142,6 +142,18 @@ common_fields() {
 @test "freopen64" {
 	call freopen64 "$D/file" r
 	check_event "$EV" ".args.path == \"$D/file\" and .result.return == 0"
+}
+
+@test "opendir (its open is internal to glibc, so it has its own wrapper)" {
+	call opendir "$D"
+	assert_output "ret=3 errno=0"
+	check_event "$EV" ".args.path == \"$D\" and .result.return == 3"
+}
+
+@test "opendir: a failure" {
+	call opendir "$D/file"
+	assert_output "ret=-1 errno=ENOTDIR"
+	check_event "$EV" '.result.error == "ENOTDIR"'
 }
 
 @test "connect: AF_INET to a loopback listener" {

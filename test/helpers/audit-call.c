@@ -6,6 +6,7 @@
 /* Call the plain entry points; the _FORTIFY_SOURCE ones (__open_2...) are
  * called by name below. */
 #undef _FORTIFY_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -120,6 +121,9 @@ int main(int argc, char **argv)
 	} else if ((!strcmp(fn, "freopen") || !strcmp(fn, "freopen64")) && n == 2) {
 		FILE *f = !strcmp(fn, "freopen") ? freopen(a[0], a[1], stdin) : freopen64(a[0], a[1], stdin);
 		r = f ? fileno(f) : -1;
+	} else if (!strcmp(fn, "opendir") && n == 1) {
+		DIR *d = opendir(a[0]);
+		r = d ? dirfd(d) : -1;
 	} else if (!strcmp(fn, "connect") && n >= 2) {
 		int fam = !strcmp(a[0], "unix") ? AF_UNIX : !strcmp(a[0], "inet6") ? AF_INET6 : AF_INET;
 		return do_connect(fam, a[1], n > 2 ? a[2] : "0");

@@ -12,8 +12,13 @@
  *   vfork PROG       vfork, then execve PROG in the child
  *   emit N PATH      N failing opens of PATH (events, nothing else)
  *   openclose N      N open+close of /dev/null; prints the median ns per
- *                    pair over batches of 1000 */
+ *                    pair over batches of 1000
+ *   uring PATH       open PATH with an io_uring IORING_OP_OPENAT (raw
+ *                    system calls); exits 77 when io_uring is unavailable */
 #include <errno.h>
+#include <linux/io_uring.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -187,8 +192,53 @@ static int mode_openclose(int n)
 	return 0;
 }
 
+static int mode_uring(const char *path)
+{
+	struct io_uring_params p;
+	memset(&p, 0, sizeof(p));
+	int ring = (int)syscall(__NR_io_uring_setup, 4, &p);
+	if (ring < 0) {
+		printf("io_uring_setup: %s\n", strerror(errno));
+		return 77;
+	}
+	size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	char *sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_SQ_RING);
+	char *cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_CQ_RING);
+	struct io_uring_sqe *sqes = mmap(NULL, p.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE, MAP_SHARED,
+					 ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
+		printf("mmap: %s\n", strerror(errno));
+		return 77;
+	}
+	memset(&sqes[0], 0, sizeof(sqes[0]));
+	sqes[0].opcode = IORING_OP_OPENAT;
+	sqes[0].fd = AT_FDCWD;
+	sqes[0].addr = (unsigned long)path;
+	sqes[0].open_flags = O_RDONLY;
+	unsigned *tail = (unsigned *)(sq + p.sq_off.tail);
+	unsigned *array = (unsigned *)(sq + p.sq_off.array);
+	array[*tail & *(unsigned *)(sq + p.sq_off.ring_mask)] = 0;
+	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) {
+		printf("io_uring_enter: %s\n", strerror(errno));
+		return 77;
+	}
+	struct io_uring_cqe *cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	unsigned head = *(unsigned *)(cq + p.cq_off.head);
+	int res = cqes[head & *(unsigned *)(cq + p.cq_off.ring_mask)].res;
+	if (res == -EINVAL || res == -EOPNOTSUPP) {
+		printf("IORING_OP_OPENAT: %s\n", strerror(-res));
+		return 77;
+	}
+	printf("uring_fd=%d\n", res);
+	return res >= 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "uring"))
+		return mode_uring(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "threads"))
 		return mode_threads(atoi(argv[2]), atoi(argv[3]));
 	if (argc >= 3 && !strcmp(argv[1], "signals"))
