@@ -14,6 +14,8 @@ VERSION := 0.1.0
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/containai-secure-engine
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
@@ -54,7 +56,7 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DCAI_VERSION='"$(VERSION)"' -Isrc/lib \
 	$(WARNINGS) $(HARDEN_CFLAGS) $(OPT_CFLAGS) $(SECCOMP_CFLAGS) $(JQ_CFLAGS) \
 	-MMD -MP $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(HARDEN_LDFLAGS) $(OPT_LDFLAGS) $(LDFLAGS)
-LIBS := $(SECCOMP_LIBS) $(JQ_LIBS)
+LIBS := $(SECCOMP_LIBS) $(JQ_LIBS) -lm
 
 LIB_SRCS := \
 	src/lib/util.c \
@@ -83,7 +85,8 @@ LIB_SRCS := \
 	src/lib/exec_policy.c \
 	src/lib/audit_client.c \
 	src/lib/fd_pass.c \
-	src/lib/supervise.c
+	src/lib/supervise.c \
+	src/lib/audit_event.c
 
 PROBE_SRCS := \
 	src/probe/main.c \
@@ -102,19 +105,52 @@ CAI_SRCS := \
 	src/cli/cmd-engine.c \
 	src/cli/cmd-run.c
 
+AUDITD_SRCS := \
+	src/collectd/main.c \
+	src/collectd/logsink.c \
+	src/collectd/server.c
+
+AUDIT_CLI_SRCS := \
+	src/audit-cli/main.c \
+	src/audit-cli/tail.c
+
+# The shim is a shared library loaded into every audited program: built
+# position-independent, with hidden visibility so that only the wrappers
+# are exported, without _FORTIFY_SOURCE (it defines open() itself), and
+# never with the sanitizers (their runtimes must come first in the
+# process, which an LD_PRELOAD library cannot guarantee; the encoder is
+# unit-tested under ASan/UBSan instead).
+SHIM_SRCS := \
+	src/shim/core.c \
+	src/shim/event.c \
+	src/shim/transport.c \
+	src/shim/fdguard.c \
+	src/shim/env.c \
+	src/shim/hooks_open.c \
+	src/shim/hooks_exec.c \
+	src/shim/hooks_net.c
+
 UNIT_TESTS := \
 	test_error \
 	test_procfs \
 	test_platform \
 	test_notify_probe \
 	test_probe_json \
-	test_daemon_json
+	test_daemon_json \
+	test_audit_event \
+	test_shim_event
 
 TEST_HELPERS := \
-	seccomp-harness
+	seccomp-harness \
+	audit-call \
+	audit-stress
 
-PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai
-MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1 docs/man/cai.1
+PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai \
+	$(BUILDDIR)/cai-auditd $(BUILDDIR)/cai-audit
+SHIM := $(BUILDDIR)/libcai-auditshim.so
+SHIM_PATH := $(LIBDIR)/containai/libcai-auditshim.so
+MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1 docs/man/cai.1 \
+	docs/man/cai-auditd.8 docs/man/cai-audit.1 docs/man/libcai-auditshim.7
 UNITS := $(BUILDDIR)/containai-docker.service
 
 LIBCAI := $(BUILDDIR)/libcai.a
@@ -122,21 +158,34 @@ UNIT_BINS := $(addprefix $(BUILDDIR)/test/,$(UNIT_TESTS))
 HELPER_BINS := $(addprefix $(BUILDDIR)/test/,$(TEST_HELPERS))
 
 obj = $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(1))
-ALL_OBJS := $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
+pic = $(patsubst %.c,$(BUILDDIR)/obj-pic/%.o,$(1))
+SHIM_CFLAGS := -std=c11 -D_GNU_SOURCE -U_FORTIFY_SOURCE -Isrc/shim $(WARNINGS) -fPIC \
+	-fvisibility=hidden -fstack-protector-strong -O2 -g -MMD -MP $(CPPFLAGS) $(CFLAGS)
+SHIM_LDFLAGS := -shared -Wl,-z,relro -Wl,-z,now -Wl,--no-undefined $(LDFLAGS)
+
+ALL_OBJS := $(call pic,$(SHIM_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
+	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) src/shim/event.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
 $(BUILDDIR)/%.service: data/systemd/%.service.in
 	@mkdir -p $(@D)
 	sed 's|@BINDIR@|$(BINDIR)|g' $< >$@
 
-.PHONY: all check check-all install uninstall clean deps
+.PHONY: all check check-all install uninstall clean deps bench
 # Keep object files of test programs between runs.
 .SECONDARY:
-all: $(PROGRAMS) $(UNITS)
+all: $(PROGRAMS) $(SHIM) $(UNITS)
 
 $(BUILDDIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILDDIR)/obj-pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(SHIM_CFLAGS) -c -o $@ $<
+
+$(SHIM): $(call pic,$(SHIM_SRCS))
+	$(CC) $(SHIM_LDFLAGS) -o $@ $^
 
 $(LIBCAI): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
@@ -146,6 +195,17 @@ $(BUILDDIR)/cai-seccomp-probe: $(call obj,$(PROBE_SRCS)) $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILDDIR)/cai: $(call obj,$(CAI_SRCS)) $(LIBCAI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILDDIR)/cai-auditd: $(call obj,$(AUDITD_SRCS)) $(LIBCAI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILDDIR)/cai-audit: $(call obj,$(AUDIT_CLI_SRCS)) $(LIBCAI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# The shim's encoder, unit-tested as ordinary (sanitizable) code.
+$(BUILDDIR)/test/test_shim_event: $(BUILDDIR)/obj/test/unit/test_shim_event.o $(BUILDDIR)/obj/src/shim/event.o $(LIBCAI)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILDDIR)/cai-daemon-json: $(call obj,$(MERGE_SRCS)) $(LIBCAI)
@@ -160,7 +220,7 @@ $(BUILDDIR)/test/%: $(BUILDDIR)/obj/test/helpers/%.o $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # Runs every suite, prints "N passed, N failed" and fails on any failure.
-check: $(PROGRAMS) $(UNIT_BINS) $(HELPER_BINS)
+check: $(PROGRAMS) $(SHIM) $(UNITS) $(UNIT_BINS) $(HELPER_BINS)
 	BUILDDIR=$(BUILDDIR) SANITIZE=$(SANITIZE) sh scripts/run-tests.sh
 
 # The plain and the sanitized suites, then one grand total.
@@ -171,15 +231,27 @@ check-all:
 	sh scripts/tap-summary.sh --total build/plain/test-results build/sanitize/test-results || rc=1; \
 	exit $$rc
 
-install: $(PROGRAMS) $(UNITS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
+install: $(PROGRAMS) $(SHIM) $(UNITS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/containai $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0755 $(BUILDDIR)/cai $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json \
+		$(BUILDDIR)/cai-audit $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILDDIR)/cai-auditd $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/containai/
+	install -m 0644 $(UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
+	done
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES)))
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,cai cai-seccomp-probe cai-daemon-json cai-audit)
+	rm -f $(DESTDIR)$(SBINDIR)/cai-auditd $(DESTDIR)$(LIBDIR)/containai/libcai-auditshim.so
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
+	for m in $(notdir $(MANPAGES)); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
+
+# Benchmarks: figures only, no pass/fail (see bench/README.md).
+bench: all $(HELPER_BINS)
+	BUILDDIR=$(BUILDDIR) sh bench/run.sh
 
 deps:
 	sh scripts/install-deps.sh
@@ -188,3 +260,6 @@ clean:
 	rm -rf build
 
 -include $(ALL_OBJS:.o=.d)
+
+# Where the installed shim lives, for the launchers that inject it.
+$(call obj,src/audit-cli/main.c src/cli/cmd-run.c): ALL_CFLAGS += -DCAI_SHIM_PATH='"$(SHIM_PATH)"'

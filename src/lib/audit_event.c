@@ -1,0 +1,145 @@
+#include "audit_event.h"
+
+#include <math.h>
+#include <time.h>
+
+static const char *const known_calls[] = {
+	"execve", "execv", "execl", "execle", "execlp", "execvp", "execvpe", "fexecve", "execveat",
+	"posix_spawn", "posix_spawnp", "system", "popen", "connect", "open", "open64", "openat",
+	"openat64", "creat", "creat64", "__open_2", "__open64_2", "__openat_2", "__openat64_2",
+	"fopen", "fopen64", "freopen", "freopen64", "opendir", "audit_lost", NULL,
+};
+
+bool cai_audit_known_call(const char *call)
+{
+	for (const char *const *c = known_calls; *c; c++)
+		if (strcmp(*c, call) == 0)
+			return true;
+	return false;
+}
+
+/* Borrowing lookups: obj stays owned by the caller. */
+static jv get(jv obj, const char *key) { return jv_object_get(jv_copy(obj), jv_string(key)); }
+
+static bool is_kind(jv obj, const char *key, jv_kind kind)
+{
+	jv v = get(obj, key);
+	bool ok = jv_get_kind(v) == kind;
+	jv_free(v);
+	return ok;
+}
+
+static bool is_count(jv obj, const char *key)
+{
+	jv v = get(obj, key);
+	bool ok = jv_get_kind(v) == JV_KIND_NUMBER && jv_number_value(v) >= 0 &&
+		  jv_number_value(v) == floor(jv_number_value(v)) && jv_number_value(v) < 9007199254740992.0;
+	jv_free(v);
+	return ok;
+}
+
+static bool has(jv obj, const char *key) { return jv_object_has(jv_copy(obj), jv_string(key)); }
+
+static jv reject(jv ev, struct cai_error *err, const char *why)
+{
+	jv_free(ev);
+	cai_error_set(err, 0, "%s", why);
+	return jv_invalid();
+}
+
+jv cai_audit_event_parse(const char *buf, size_t len, struct cai_error *err)
+{
+	if (len == 0)
+		return reject(jv_null(), err, "empty message");
+	if (len > CAI_AUDIT_EVENT_MAX)
+		return reject(jv_null(), err, "message too large");
+	if (memchr(buf, '\0', len))
+		return reject(jv_null(), err, "NUL byte in message");
+	jv ev = jv_parse_sized(buf, (int)len);
+	if (!jv_is_valid(ev))
+		return reject(ev, err, "not JSON");
+	if (jv_get_kind(ev) != JV_KIND_OBJECT)
+		return reject(ev, err, "not a JSON object");
+
+	jv v = get(ev, "v");
+	bool version_ok = jv_get_kind(v) == JV_KIND_NUMBER && jv_number_value(v) == CAI_AUDIT_EVENT_VERSION;
+	jv_free(v);
+	if (!version_ok)
+		return reject(ev, err, "unknown schema version");
+	static const char *const strings[] = {"ts", "mono", "comm", "call", "phase"};
+	for (size_t i = 0; i < CAI_ARRAY_LEN(strings); i++)
+		if (!is_kind(ev, strings[i], JV_KIND_STRING))
+			return reject(ev, err, "missing or mistyped string field");
+	static const char *const counts[] = {"pid", "ppid", "tid", "uid"};
+	for (size_t i = 0; i < CAI_ARRAY_LEN(counts); i++)
+		if (!is_count(ev, counts[i]))
+			return reject(ev, err, "missing or mistyped id field");
+	if (!is_kind(ev, "cwd", JV_KIND_STRING) && !is_kind(ev, "cwd", JV_KIND_NULL))
+		return reject(ev, err, "missing or mistyped cwd");
+	if (!is_kind(ev, "args", JV_KIND_OBJECT))
+		return reject(ev, err, "missing args object");
+
+	jv call = get(ev, "call"), phase = get(ev, "phase");
+	bool call_ok = cai_audit_known_call(jv_string_value(call));
+	bool enter = strcmp(jv_string_value(phase), "enter") == 0;
+	bool phase_ok = enter || strcmp(jv_string_value(phase), "exit") == 0;
+	jv_free(call);
+	jv_free(phase);
+	if (!call_ok)
+		return reject(ev, err, "unknown call");
+	if (!phase_ok)
+		return reject(ev, err, "unknown phase");
+	if (enter ? has(ev, "result") : !is_kind(ev, "result", JV_KIND_OBJECT))
+		return reject(ev, err, enter ? "result in an enter event" : "missing result object");
+	if (!enter) {
+		jv res = get(ev, "result");
+		jv ret = get(res, "return");
+		bool ok = jv_get_kind(ret) == JV_KIND_NUMBER &&
+			  (!has(res, "errno") || is_count(res, "errno"));
+		jv_free(ret);
+		jv_free(res);
+		if (!ok)
+			return reject(ev, err, "malformed result");
+	}
+	if (has(ev, "dropped") && !is_count(ev, "dropped"))
+		return reject(ev, err, "malformed dropped count");
+	if (has(ev, "truncated") && !is_kind(ev, "truncated", JV_KIND_TRUE))
+		return reject(ev, err, "malformed truncated marker");
+	/* Only the collector writes "peer": a sender that sets it is forging. */
+	if (has(ev, "peer") || has(ev, "rejected"))
+		return reject(ev, err, "reserved field set by sender");
+	return ev;
+}
+
+static jv peer_jv(pid_t pid, uid_t uid, gid_t gid)
+{
+	jv p = jv_object();
+	p = jv_object_set(p, jv_string("pid"), jv_number(pid));
+	p = jv_object_set(p, jv_string("uid"), jv_number(uid));
+	p = jv_object_set(p, jv_string("gid"), jv_number(gid));
+	return p;
+}
+
+jv cai_audit_event_stamp(jv ev, pid_t pid, uid_t uid, gid_t gid)
+{
+	return jv_object_set(ev, jv_string("peer"), peer_jv(pid, uid, gid)); /* consumes ev */
+}
+
+jv cai_audit_rejected_record(const char *reason, size_t bytes, pid_t pid, uid_t uid, gid_t gid)
+{
+	struct timespec ts;
+	char when[40];
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + n, sizeof(when) - n, ".%09ldZ", ts.tv_nsec);
+	jv r = jv_object();
+	r = jv_object_set(r, jv_string("v"), jv_number(CAI_AUDIT_EVENT_VERSION));
+	r = jv_object_set(r, jv_string("ts"), jv_string(when));
+	jv why = jv_object();
+	why = jv_object_set(why, jv_string("reason"), jv_string(reason));
+	why = jv_object_set(why, jv_string("bytes"), jv_number((double)bytes));
+	r = jv_object_set(r, jv_string("rejected"), why);
+	return jv_object_set(r, jv_string("peer"), peer_jv(pid, uid, gid));
+}
