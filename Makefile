@@ -148,6 +148,8 @@ TEST_HELPERS := \
 PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai \
 	$(BUILDDIR)/cai-auditd $(BUILDDIR)/cai-audit
 SHIM := $(BUILDDIR)/libcai-auditshim.so
+PROFILE := $(BUILDDIR)/seccomp-containai-agent.json
+STATIC_HELPERS := $(BUILDDIR)/test/try-syscall-static
 SHIM_PATH := $(LIBDIR)/containai/libcai-auditshim.so
 MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1 docs/man/cai.1 \
 	docs/man/cai-auditd.8 docs/man/cai-audit.1 docs/man/libcai-auditshim.7
@@ -164,7 +166,7 @@ SHIM_CFLAGS := -std=c11 -D_GNU_SOURCE -U_FORTIFY_SOURCE -Isrc/shim $(WARNINGS) -
 SHIM_LDFLAGS := -shared -Wl,-z,relro -Wl,-z,now -Wl,--no-undefined $(LDFLAGS)
 
 ALL_OBJS := $(call pic,$(SHIM_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
-	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) src/shim/event.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
+	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
 $(BUILDDIR)/%.service: data/systemd/%.service.in
@@ -174,7 +176,7 @@ $(BUILDDIR)/%.service: data/systemd/%.service.in
 .PHONY: all check check-all install uninstall clean deps bench
 # Keep object files of test programs between runs.
 .SECONDARY:
-all: $(PROGRAMS) $(SHIM) $(UNITS)
+all: $(PROGRAMS) $(SHIM) $(UNITS) $(PROFILE)
 
 $(BUILDDIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -208,6 +210,18 @@ $(BUILDDIR)/test/test_shim_event: $(BUILDDIR)/obj/test/unit/test_shim_event.o $(
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# The Docker profile is generated from the backstop list: one source of truth.
+$(BUILDDIR)/gen-agent-profile: $(call obj,src/tools/gen-agent-profile.c) $(LIBCAI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(PROFILE): $(BUILDDIR)/gen-agent-profile
+	$< >$@.tmp && mv $@.tmp $@
+
+# Static on purpose (no shim can see it) and never sanitized.
+$(BUILDDIR)/test/try-syscall-static: test/helpers/try-syscall.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -static -o $@ $<
+
 $(BUILDDIR)/cai-daemon-json: $(call obj,$(MERGE_SRCS)) $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -220,7 +234,7 @@ $(BUILDDIR)/test/%: $(BUILDDIR)/obj/test/helpers/%.o $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # Runs every suite, prints "N passed, N failed" and fails on any failure.
-check: $(PROGRAMS) $(SHIM) $(UNITS) $(UNIT_BINS) $(HELPER_BINS)
+check: $(PROGRAMS) $(SHIM) $(UNITS) $(PROFILE) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS)
 	BUILDDIR=$(BUILDDIR) SANITIZE=$(SANITIZE) sh scripts/run-tests.sh
 
 # The plain and the sanitized suites, then one grand total.
@@ -238,6 +252,8 @@ install: $(PROGRAMS) $(SHIM) $(UNITS)
 	install -m 0755 $(BUILDDIR)/cai-auditd $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/containai/
 	install -m 0644 $(UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -d $(DESTDIR)$(PREFIX)/share/containai
+	install -m 0644 $(PROFILE) $(DESTDIR)$(PREFIX)/share/containai/
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
@@ -247,6 +263,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,cai cai-seccomp-probe cai-daemon-json cai-audit)
 	rm -f $(DESTDIR)$(SBINDIR)/cai-auditd $(DESTDIR)$(LIBDIR)/containai/libcai-auditshim.so
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(DESTDIR)$(PREFIX)/share/containai/$(notdir $(PROFILE))
 	for m in $(notdir $(MANPAGES)); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
 
 # Benchmarks: figures only, no pass/fail (see bench/README.md).

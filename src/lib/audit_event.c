@@ -105,6 +105,14 @@ jv cai_audit_event_parse(const char *buf, size_t len, struct cai_error *err)
 		return reject(ev, err, "malformed dropped count");
 	if (has(ev, "truncated") && !is_kind(ev, "truncated", JV_KIND_TRUE))
 		return reject(ev, err, "malformed truncated marker");
+	if (has(ev, "source")) {
+		jv src = get(ev, "source");
+		bool ok = jv_get_kind(src) == JV_KIND_STRING &&
+			  (strcmp(jv_string_value(src), "shim") == 0 || strcmp(jv_string_value(src), "seccomp") == 0);
+		jv_free(src);
+		if (!ok)
+			return reject(ev, err, "unknown source");
+	}
 	/* Only the collector writes "peer": a sender that sets it is forging. */
 	if (has(ev, "peer") || has(ev, "rejected"))
 		return reject(ev, err, "reserved field set by sender");

@@ -197,6 +197,8 @@ bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
 		cai_ev_null(e, "cwd");
 	cai_ev_str(e, "call", call, 32);
 	cai_ev_str(e, "phase", phase, 8);
+	/* Which path saw it; `cai run` sends "seccomp" events in the same format. */
+	cai_ev_str(e, "source", "shim", 8);
 	cai_ev_obj_begin(e, "args");
 	h->args_open = true;
 	return true;
