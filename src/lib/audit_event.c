@@ -40,6 +40,39 @@ static bool is_count(jv obj, const char *key)
 
 static bool has(jv obj, const char *key) { return jv_object_has(jv_copy(obj), jv_string(key)); }
 
+/* Strict UTF-8: no overlongs, surrogates or code points past U+10FFFF. */
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = s[i], cp, len;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4, cp = c & 0x07;
+		else
+			return false;
+		if (n - i < len)
+			return false;
+		for (unsigned k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
 static jv reject(jv ev, struct cai_error *err, const char *why)
 {
 	jv_free(ev);
@@ -53,13 +86,21 @@ jv cai_audit_event_parse(const char *buf, size_t len, struct cai_error *err)
 		return reject(jv_null(), err, "empty message");
 	if (len > CAI_AUDIT_EVENT_MAX)
 		return reject(jv_null(), err, "message too large");
-	if (memchr(buf, '\0', len))
-		return reject(jv_null(), err, "NUL byte in message");
+	/* The collector logs the message's own bytes, so they must already
+	 * be one line of valid UTF-8: no control bytes (JSON needs none
+	 * outside strings, and inside them they must be escaped). */
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)buf[i] < 0x20)
+			return reject(jv_null(), err, "control byte in message");
+	if (!valid_utf8((const unsigned char *)buf, len))
+		return reject(jv_null(), err, "not UTF-8");
 	jv ev = jv_parse_sized(buf, (int)len);
 	if (!jv_is_valid(ev))
 		return reject(ev, err, "not JSON");
 	if (jv_get_kind(ev) != JV_KIND_OBJECT)
 		return reject(ev, err, "not a JSON object");
+	if (buf[len - 1] != '}')
+		return reject(ev, err, "bytes after the object");
 
 	jv v = get(ev, "v");
 	bool version_ok = jv_get_kind(v) == JV_KIND_NUMBER && jv_number_value(v) == CAI_AUDIT_EVENT_VERSION;
@@ -131,6 +172,20 @@ static jv peer_jv(pid_t pid, uid_t uid, gid_t gid)
 jv cai_audit_event_stamp(jv ev, pid_t pid, uid_t uid, gid_t gid)
 {
 	return jv_object_set(ev, jv_string("peer"), peer_jv(pid, uid, gid)); /* consumes ev */
+}
+
+size_t cai_audit_event_line(char *out, size_t cap, const char *msg, size_t len, pid_t pid, uid_t uid, gid_t gid)
+{
+	if (len < 2 || msg[len - 1] != '}')
+		return 0;
+	char stamp[96];
+	int n = snprintf(stamp, sizeof(stamp), "%s\"peer\":{\"pid\":%ld,\"uid\":%lu,\"gid\":%lu}}",
+			 len > 2 ? "," : "", (long)pid, (unsigned long)uid, (unsigned long)gid);
+	if (n < 0 || (size_t)n >= sizeof(stamp) || len - 1 + (size_t)n > cap)
+		return 0;
+	memcpy(out, msg, len - 1);
+	memcpy(out + len - 1, stamp, (size_t)n);
+	return len - 1 + (size_t)n;
 }
 
 jv cai_audit_rejected_record(const char *reason, size_t bytes, pid_t pid, uid_t uid, gid_t gid)

@@ -174,8 +174,8 @@ bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
 	struct timespec rt, mono;
 	char ts[32], ms[32], comm[17] = {0};
 	char cwd[CAI_LIM_PATH + 1];
-	syscall(SYS_clock_gettime, CLOCK_REALTIME, &rt);
-	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &rt); /* vDSO: no system call */
+	clock_gettime(CLOCK_MONOTONIC, &mono);
 	cai_ev_fmt_utc(ts, rt.tv_sec, rt.tv_nsec);
 	cai_ev_fmt_mono(ms, mono.tv_sec, mono.tv_nsec);
 	syscall(SYS_prctl, PR_GET_NAME, comm, 0, 0, 0);

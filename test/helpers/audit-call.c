@@ -123,7 +123,11 @@ int main(int argc, char **argv)
 		r = f ? fileno(f) : -1;
 	} else if (!strcmp(fn, "opendir") && n == 1) {
 		DIR *d = opendir(a[0]);
+		int e = errno;
 		r = d ? dirfd(d) : -1;
+		if (d)
+			closedir(d);
+		errno = e;
 	} else if (!strcmp(fn, "connect") && n >= 2) {
 		int fam = !strcmp(a[0], "unix") ? AF_UNIX : !strcmp(a[0], "inet6") ? AF_INET6 : AF_INET;
 		return do_connect(fam, a[1], n > 2 ? a[2] : "0");

@@ -13,6 +13,8 @@
  *   emit N PATH      N failing opens of PATH (events, nothing else)
  *   openclose N      N open+close of /dev/null; prints the median ns per
  *                    pair over batches of 1000
+ *   sendcost N       N 200-byte sends on a SOCK_SEQPACKET socketpair while
+ *                    a thread drains it; prints the median ns per send
  *   uring PATH       open PATH with an io_uring IORING_OP_OPENAT (raw
  *                    system calls); exits 77 when io_uring is unavailable */
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -192,6 +195,41 @@ static int mode_openclose(int n)
 	return 0;
 }
 
+static void *drainer(void *arg)
+{
+	int fd = *(int *)arg;
+	char buf[512];
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	return NULL;
+}
+
+static int mode_sendcost(int n)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
+		return 1;
+	pthread_t th;
+	pthread_create(&th, NULL, drainer, &sv[1]);
+	char msg[200];
+	memset(msg, 'x', sizeof(msg));
+	int batches = n / 1000 > 0 ? n / 1000 : 1;
+	long long *per = calloc((size_t)batches, sizeof(*per));
+	for (int b = 0; b < batches; b++) {
+		long long t0 = ns_now();
+		for (int i = 0; i < 1000; i++)
+			if (send(sv[0], msg, sizeof(msg), 0) != (ssize_t)sizeof(msg))
+				return 1;
+		per[b] = (ns_now() - t0) / 1000;
+	}
+	shutdown(sv[0], SHUT_WR);
+	pthread_join(th, NULL);
+	qsort(per, (size_t)batches, sizeof(*per), cmp_ll);
+	printf("median_ns=%lld\n", per[batches / 2]);
+	free(per);
+	return 0;
+}
+
 static int mode_uring(const char *path)
 {
 	struct io_uring_params p;
@@ -237,6 +275,8 @@ static int mode_uring(const char *path)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "sendcost"))
+		return mode_sendcost(atoi(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "uring"))
 		return mode_uring(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "threads"))

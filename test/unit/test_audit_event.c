@@ -97,6 +97,19 @@ int main(void)
 	is_str(jv_string_value(reason), "not JSON", "a rejection record names the reason");
 	jv_free(reason);
 
+	ok(!accepted("{\"v\":1,\n\"x\":1}", why, sizeof(why)), "refused: a raw newline (the log is one event per line)");
+	is_str(why, "control byte in message", "with its reason");
+	ok(!accepted("{\"v\":\"\xff\"}", why, sizeof(why)), "refused: bytes that are not UTF-8");
+	is_str(why, "not UTF-8", "with its reason");
+	ok(!accepted("{\"v\":\"\xed\xa0\x80\"}", why, sizeof(why)), "refused: an encoded surrogate");
+	ok(!accepted("{\"v\":1} ", why, sizeof(why)), "refused: trailing bytes after the object");
+
+	char line[256];
+	size_t ln = cai_audit_event_line(line, sizeof(line), "{\"a\":1}", 7, 42, 1000, 100);
+	line[ln] = '\0';
+	is_str(line, "{\"a\":1,\"peer\":{\"pid\":42,\"uid\":1000,\"gid\":100}}", "the stamp is spliced into the message's own bytes");
+	is_int(cai_audit_event_line(line, 20, "{\"a\":1}", 7, 42, 1000, 100), 0, "a line that does not fit is refused, not cut");
+
 	ok(cai_audit_known_call("__openat64_2"), "fortify variants are known calls");
 	ok(!cai_audit_known_call("read"), "read is not a reported call");
 	return done_testing();
