@@ -143,7 +143,8 @@ UNIT_TESTS := \
 TEST_HELPERS := \
 	seccomp-harness \
 	audit-call \
-	audit-stress
+	audit-stress \
+	exec-loop
 
 PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai \
 	$(BUILDDIR)/cai-auditd $(BUILDDIR)/cai-audit
@@ -268,6 +269,7 @@ uninstall:
 
 # Benchmarks: figures only, no pass/fail (see bench/README.md).
 bench: all $(HELPER_BINS)
+	BUILDDIR=$(BUILDDIR) sh bench/exec.sh
 	BUILDDIR=$(BUILDDIR) sh bench/run.sh
 
 deps:
