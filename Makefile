@@ -269,7 +269,6 @@ uninstall:
 
 # Benchmarks: figures only, no pass/fail (see bench/README.md).
 bench: all $(HELPER_BINS)
-	BUILDDIR=$(BUILDDIR) sh bench/exec.sh
 	BUILDDIR=$(BUILDDIR) sh bench/run.sh
 
 deps:

@@ -5,7 +5,9 @@
 #      200-byte SOCK_SEQPACKET send with a reader draining it
 #   2. throughput: 8 processes, 1,000,000 events in total, events/s, and
 #      how many the log is missing
-#   3. a real build (this source tree, make -j2): no shim, our shim,
+#   3. one exec (fork, execve, wait): no supervision, the shim, cai run's
+#      seccomp supervision, both
+#   4. a real build (this source tree, make -j2): no shim, our shim,
 #      snoopy (LD_PRELOAD, never /etc/ld.so.preload), strace -f
 # BENCH_RUNS (default 3) sets the repetitions of the build; the median is
 # shown. Everything is written under a temporary directory.
@@ -106,7 +108,40 @@ printf '%-44s %10s\n' "missing without a count" "$((total - logged - dropped))"
 echo
 rm -f "$work/throughput.jsonl"
 
-# 3. a real build -------------------------------------------------------------
+# 3. one exec, supervised -----------------------------------------------------
+# fork + execve(/bin/true) + wait: no supervision, the shim only, cai run's
+# seccomp supervision only, and both (what cai run does by default).
+execs=${BENCH_EXECS:-3000}
+loop=$build/test/exec-loop
+ns_of() { sed -n 's/^median_ns=//p'; }
+start_collector exec
+e_none=$("$loop" "$execs" | ns_of)
+e_shim=$(LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock "$loop" "$execs" | ns_of)
+e_seccomp=
+e_both=
+if grep -qw user_notif /proc/sys/kernel/seccomp/actions_avail 2>/dev/null; then
+	e_seccomp=$("$build/cai" run --no-shim --audit-socket "$work/audit.sock" -- "$loop" "$execs" | ns_of)
+	e_both=$("$build/cai" run --shim "$shim" --audit-socket "$work/audit.sock" -- "$loop" "$execs" | ns_of)
+fi
+stop_collector
+echo "## Cost per exec: fork + execve /bin/true + wait (median of batches of 50, $execs execs)"
+echo
+printf '%-44s %10s %10s\n' "" "us" "vs none"
+exec_row() { # label ns
+	if [ -z "$2" ]; then
+		printf '%-44s %10s\n' "$1" "skipped: no user_notif in this kernel"
+		return
+	fi
+	awk -v l="$1" -v v="$2" -v b="$e_none" 'BEGIN { printf "%-44s %10.1f %+9.1f%%\n", l, v / 1000, (v - b) * 100 / b }'
+}
+exec_row "no supervision" "$e_none"
+exec_row "shim only (LD_PRELOAD)" "$e_shim"
+exec_row "seccomp supervision only (cai run --no-shim)" "$e_seccomp"
+exec_row "seccomp + shim (cai run)" "$e_both"
+echo "seccomp exec events logged: $(grep -c '"source":"seccomp"' "$work/exec.jsonl" || true)"
+echo
+
+# 4. a real build -------------------------------------------------------------
 src=$work/src
 mkdir -p "$src"
 if git -C "$top" rev-parse HEAD >/dev/null 2>&1; then
