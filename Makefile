@@ -19,6 +19,7 @@ LIBDIR ?= $(PREFIX)/lib
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/containai-secure-engine
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 
 SANITIZE ?= 0
 WERROR ?= 1
@@ -154,7 +155,7 @@ STATIC_HELPERS := $(BUILDDIR)/test/try-syscall-static
 SHIM_PATH := $(LIBDIR)/containai/libcai-auditshim.so
 MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1 docs/man/cai.1 \
 	docs/man/cai-auditd.8 docs/man/cai-audit.1 docs/man/libcai-auditshim.7
-UNITS := $(BUILDDIR)/containai-docker.service
+UNITS := $(BUILDDIR)/containai-docker.service $(BUILDDIR)/cai-auditd.service data/systemd/cai-auditd.socket
 
 LIBCAI := $(BUILDDIR)/libcai.a
 UNIT_BINS := $(addprefix $(BUILDDIR)/test/,$(UNIT_TESTS))
@@ -172,7 +173,7 @@ ALL_OBJS := $(call pic,$(SHIM_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERG
 
 $(BUILDDIR)/%.service: data/systemd/%.service.in
 	@mkdir -p $(@D)
-	sed 's|@BINDIR@|$(BINDIR)|g' $< >$@
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
 
 .PHONY: all check check-all install uninstall clean deps bench
 # Keep object files of test programs between runs.
@@ -253,8 +254,9 @@ install: $(PROGRAMS) $(SHIM) $(UNITS)
 	install -m 0755 $(BUILDDIR)/cai-auditd $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/containai/
 	install -m 0644 $(UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
-	install -d $(DESTDIR)$(PREFIX)/share/containai
+	install -d $(DESTDIR)$(PREFIX)/share/containai $(DESTDIR)$(SYSCONFDIR)/logrotate.d
 	install -m 0644 $(PROFILE) $(DESTDIR)$(PREFIX)/share/containai/
+	install -m 0644 data/logrotate/containai-audit $(DESTDIR)$(SYSCONFDIR)/logrotate.d/
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
@@ -265,6 +267,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/cai-auditd $(DESTDIR)$(LIBDIR)/containai/libcai-auditshim.so
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
 	rm -f $(DESTDIR)$(PREFIX)/share/containai/$(notdir $(PROFILE))
+	rm -f $(DESTDIR)$(SYSCONFDIR)/logrotate.d/containai-audit
 	for m in $(notdir $(MANPAGES)); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
 
 # Benchmarks: figures only, no pass/fail (see bench/README.md).
