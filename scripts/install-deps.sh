@@ -18,6 +18,9 @@ python3
 util-linux
 iproute2
 procps
+docker.io
+clang-14
+libfuzzer-14-dev
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -13,6 +13,8 @@ mkdir -p "$results"
 
 export CAI_SECCOMP_PROBE="$build/cai-seccomp-probe"
 export CAI_DAEMON_JSON="$build/cai-daemon-json"
+export CAI_FUZZ_DAEMON_JSON="$top/build/fuzz/fuzz_daemon_json"
+export SANITIZE="${SANITIZE:-0}"
 export CAI_TEST_BIN="$build/test"
 export CAI_TOP="$top"
 export BATS_LIB_PATH="${BATS_LIB_PATH:-/usr/lib/bats}"
