@@ -149,13 +149,13 @@ enum cai_dj_outcome cai_dj_add_runtime(const char *file, const char *name, const
 		}
 	} else {
 		struct cai_dj_undo u = {
-			.present = true,
-			.had_file = s.exists,
-			.before = s.buf,
-			.before_len = s.len,
-			.after = out,
-			.after_len = len,
-			.created_runtimes = created_runtimes,
+		    .present = true,
+		    .had_file = s.exists,
+		    .before = s.buf,
+		    .before_len = s.len,
+		    .after = out,
+		    .after_len = len,
+		    .created_runtimes = created_runtimes,
 		};
 		if (cai_dj_undo_write(s.dirfd, s.t.dir, s.t.base, name, &u, err) < 0) {
 			rc = io_error(err);
@@ -269,8 +269,8 @@ enum cai_dj_outcome cai_dj_set_default(const char *file, const char *key, jv val
 	return edit_key(file, key, value, opt, cai_dj_doc_set_default, true, err);
 }
 
-enum cai_dj_outcome cai_dj_unset_if_equal(const char *file, const char *key, jv value,
-					  const struct cai_dj_options *opt, struct cai_error *err)
+enum cai_dj_outcome cai_dj_unset_if_equal(const char *file, const char *key, jv value, const struct cai_dj_options *opt,
+					  struct cai_error *err)
 {
 	return edit_key(file, key, value, opt, cai_dj_doc_unset_if_equal, false, err);
 }

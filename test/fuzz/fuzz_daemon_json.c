@@ -14,12 +14,12 @@
 #define NAME "cai-fuzz"
 #define PATH "/usr/bin/cai-fuzz"
 
-#define check(cond)                                                                                  \
-	do {                                                                                         \
-		if (!(cond)) {                                                                       \
-			fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                     \
-		}                                                                                    \
+#define check(cond)                                                                                                    \
+	do {                                                                                                           \
+		if (!(cond)) {                                                                                         \
+			fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
+			abort();                                                                                       \
+		}                                                                                                      \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,7 +52,10 @@ static void check_roundtrip(jv doc)
 	free(out2);
 }
 
-static jv get(jv obj, const char *key) { return jv_object_get(jv_copy(obj), jv_string(key)); }
+static jv get(jv obj, const char *key)
+{
+	return jv_object_get(jv_copy(obj), jv_string(key));
+}
 
 /* jq 1.6's parser leaks the pending value on some syntax errors ("a" "b":
  * value() returns "Expected separator between values" without freeing its
@@ -114,7 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* runtimes: the old entries unchanged plus ours. */
 		jv rts = get(doc, "runtimes");
 		jv want = jv_is_valid(old_rts) ? jv_copy(old_rts) : jv_object();
-		want = jv_object_set(want, jv_string(NAME), jv_object_set(jv_object(), jv_string("path"), jv_string(PATH)));
+		want = jv_object_set(want, jv_string(NAME),
+				     jv_object_set(jv_object(), jv_string("path"), jv_string(PATH)));
 		check(jv_equal(rts, want));
 
 		enum cai_dj_outcome r2 = cai_dj_doc_remove_runtime(&doc, NAME, created, &err);

@@ -420,6 +420,19 @@ static void undo(void)
 	is_str(got, "{\n  \"a\": 1,\n  \"b\": 2\n}\n", "only our entry and our runtimes object went");
 	ok(access(snap, F_OK) < 0, "the stale snapshot is removed");
 
+	/* Our entry removed by hand: remove is unchanged and drops the snapshot. */
+	clear_dir();
+	put(f, "{}");
+	cai_dj_add_runtime(f, "sysbox-runc", "/usr/bin/sysbox-runc", NULL, &err);
+	ok(access(snap, F_OK) == 0, "an add that creates the entry leaves a snapshot");
+	put(f, "{\"runtimes\": {}}");
+	is_int(cai_dj_remove_runtime(f, "sysbox-runc", NULL, &err), CAI_DJ_UNCHANGED,
+	       "remove after the entry was removed by hand: unchanged");
+	ok(access(snap, F_OK) < 0, "and the stale snapshot is removed");
+	free(got);
+	got = slurp(f);
+	is_str(got, "{\"runtimes\": {}}", "the file is left as it was");
+
 	/* ... but a runtimes object someone else filled in the meantime stays. */
 	clear_dir();
 	put(f, "{}");
