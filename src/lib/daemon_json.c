@@ -168,6 +168,32 @@ out:
 	return rc;
 }
 
+/* Our add created `runtimes`, but other runtimes added by us since are still
+ * in it: their snapshots inherit the fact, so that the last removal takes
+ * `runtimes` away. Best effort: a failure only leaves an empty `runtimes`. */
+static void pass_on_created_runtimes(struct dj_session *s)
+{
+	jv runtimes = jv_object_get(jv_copy(s->doc), jv_string("runtimes"));
+	if (jv_get_kind(runtimes) != JV_KIND_OBJECT) {
+		jv_free(runtimes);
+		return;
+	}
+	jv_object_foreach(runtimes, key, val)
+	{
+		struct cai_dj_undo other;
+		struct cai_error ignored;
+		cai_dj_undo_read(s->dirfd, s->t.base, jv_string_value(key), &other);
+		if (other.present && !other.created_runtimes) {
+			other.created_runtimes = true;
+			cai_dj_undo_write(s->dirfd, s->t.dir, s->t.base, jv_string_value(key), &other, &ignored);
+		}
+		cai_dj_undo_free(&other);
+		jv_free(key);
+		jv_free(val);
+	}
+	jv_free(runtimes);
+}
+
 enum cai_dj_outcome cai_dj_remove_runtime(const char *file, const char *name, const struct cai_dj_options *opt,
 					  struct cai_error *err)
 {
@@ -217,6 +243,8 @@ enum cai_dj_outcome cai_dj_remove_runtime(const char *file, const char *name, co
 		goto undo_out;
 	}
 	rc = session_write(&s, out, len, err);
+	if (rc == CAI_DJ_CHANGED && u.present && u.created_runtimes)
+		pass_on_created_runtimes(&s);
 	if (rc == CAI_DJ_CHANGED && u.present && cai_dj_undo_remove(s.dirfd, s.t.dir, s.t.base, name, err) < 0)
 		rc = io_error(err);
 undo_out:

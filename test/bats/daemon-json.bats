@@ -76,6 +76,12 @@ admin_file() {
 	[[ "$stderr" == *'option `--replace` does not apply here'* ]]
 }
 
+@test "an empty --file is a usage error" {
+	run --separate-stderr "$DJ" --file "" show
+	assert_failure 2
+	[[ "$stderr" == *"--file: the file name is empty"* ]]
+}
+
 @test "set-default with a value that is not JSON is a usage error" {
 	run --separate-stderr "$DJ" --file "$F" set-default bridge cai0
 	assert_failure 2

@@ -433,6 +433,28 @@ static void undo(void)
 	got = slurp(f);
 	is_str(got, "{\"runtimes\": {}}", "the file is left as it was");
 
+	/* Two of our runtimes, removed in the order they were added: the
+	 * runtimes object our first add created still goes with the last. */
+	clear_dir();
+	put(f, "{\"a\": 1}");
+	cai_dj_add_runtime(f, "first", "/1", NULL, &err);
+	cai_dj_add_runtime(f, "second", "/2", NULL, &err);
+	is_int(cai_dj_remove_runtime(f, "first", NULL, &err), CAI_DJ_CHANGED, "remove the first of two of ours");
+	is_int(cai_dj_remove_runtime(f, "second", NULL, &err), CAI_DJ_CHANGED, "then the second");
+	free(got);
+	got = slurp(f);
+	is_str(got, "{\n  \"a\": 1\n}\n", "the runtimes object our first add created is gone too");
+	/* In the reverse order each undo gives back the bytes before it. */
+	clear_dir();
+	put(f, "{\"a\": 1}");
+	cai_dj_add_runtime(f, "first", "/1", NULL, &err);
+	cai_dj_add_runtime(f, "second", "/2", NULL, &err);
+	cai_dj_remove_runtime(f, "second", NULL, &err);
+	cai_dj_remove_runtime(f, "first", NULL, &err);
+	free(got);
+	got = slurp(f);
+	is_str(got, "{\"a\": 1}", "removed in reverse order: the original bytes");
+
 	/* ... but a runtimes object someone else filled in the meantime stays. */
 	clear_dir();
 	put(f, "{}");
