@@ -271,6 +271,8 @@ print(json.dumps(d))' >"$F.raw"
 	cp "$F" "$BATS_TEST_TMPDIR/new"
 	"$DJ" -f "$F" remove-runtime sysbox-runc
 	cmp "$F" "$BATS_TEST_TMPDIR/old"
+	jq -e '.runtimes | has("sysbox-runc") | not' "$BATS_TEST_TMPDIR/old"
+	jq -e '.runtimes["sysbox-runc"].path == "/usr/bin/sysbox-runc"' "$BATS_TEST_TMPDIR/new"
 
 	# Kill between 0 and 1.5 times the time a whole run takes, so that
 	# kills land before, inside and after the write on any build.
