@@ -50,7 +50,9 @@ static enum cai_dj_outcome io_error(struct cai_error *err)
 }
 
 /* Resolve `file`, open (and with `lock`, lock) its directory, creating it
- * first when `create_dir`, then read and parse the file. */
+ * first when `create_dir`, then read and parse the file. Returns
+ * CAI_DJ_UNCHANGED when s is ready (nothing has been changed yet), else the
+ * outcome to report; session_close(s) is due either way. */
 static enum cai_dj_outcome session_open(struct dj_session *s, const char *file, bool lock, bool create_dir,
 					struct cai_error *err)
 {
