@@ -157,6 +157,21 @@ MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1 docs/man/cai
 	docs/man/cai-auditd.8 docs/man/cai-audit.1 docs/man/libcai-auditshim.7
 UNITS := $(BUILDDIR)/containai-docker.service $(BUILDDIR)/cai-auditd.service data/systemd/cai-auditd.socket
 
+# libFuzzer harnesses: built with clang into build/fuzz whatever SANITIZE
+# says, and by `make check` only when clang is there (the fuzz test then
+# skips with the reason).
+FUZZ_CC ?= $(shell command -v clang-14 2>/dev/null || command -v clang 2>/dev/null)
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := build/fuzz
+FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -g -O1 -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DCAI_VERSION='"$(VERSION)"' -Isrc/lib $(WARNINGS) \
+	$(SECCOMP_CFLAGS) $(JQ_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP
+FUZZERS := fuzz_daemon_json
+FUZZ_BINS := $(addprefix $(FUZZ_DIR)/,$(FUZZERS))
+ifneq ($(FUZZ_CC),)
+CHECK_FUZZ_BINS := $(FUZZ_BINS)
+endif
+
 LIBCAI := $(BUILDDIR)/libcai.a
 UNIT_BINS := $(addprefix $(BUILDDIR)/test/,$(UNIT_TESTS))
 HELPER_BINS := $(addprefix $(BUILDDIR)/test/,$(TEST_HELPERS))
@@ -175,7 +190,7 @@ $(BUILDDIR)/%.service: data/systemd/%.service.in
 	@mkdir -p $(@D)
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
 
-.PHONY: all check check-all install uninstall clean deps bench
+.PHONY: all check check-all install uninstall clean deps bench fuzz
 # Keep object files of test programs between runs.
 .SECONDARY:
 all: $(PROGRAMS) $(SHIM) $(UNITS) $(PROFILE)
@@ -234,6 +249,22 @@ $(BUILDDIR)/test/%: $(BUILDDIR)/obj/test/unit/%.o $(LIBCAI)
 $(BUILDDIR)/test/%: $(BUILDDIR)/obj/test/helpers/%.o $(LIBCAI)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/test/fuzz/fuzz_%.o $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+# Fuzz for FUZZ_SECONDS on a scratch copy of the corpus in the repository.
+fuzz: $(FUZZ_BINS)
+	@test -n "$(FUZZ_CC)" || { echo "make fuzz: needs clang-14 and libfuzzer-14-dev" >&2; exit 1; }
+	rm -rf $(FUZZ_DIR)/corpus && mkdir -p $(FUZZ_DIR)/corpus
+	cp -r test/fuzz/corpus/daemon_json $(FUZZ_DIR)/corpus/
+	$(FUZZ_DIR)/fuzz_daemon_json -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_DIR)/ \
+		-dict=test/fuzz/daemon_json.dict \
+		$(FUZZ_DIR)/corpus/daemon_json
 
 # Runs every suite, prints "N passed, N failed" and fails on any failure.
 check: $(PROGRAMS) $(SHIM) $(UNITS) $(PROFILE) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS)

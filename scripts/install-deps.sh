@@ -32,6 +32,8 @@ git
 file
 systemd
 snoopy
+clang-14
+libfuzzer-14-dev
 "
 
 if [ "$(id -u)" -ne 0 ]; then
