@@ -267,7 +267,7 @@ fuzz: $(FUZZ_BINS)
 		$(FUZZ_DIR)/corpus/daemon_json
 
 # Runs every suite, prints "N passed, N failed" and fails on any failure.
-check: $(PROGRAMS) $(SHIM) $(UNITS) $(PROFILE) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS)
+check: $(PROGRAMS) $(SHIM) $(UNITS) $(PROFILE) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS) $(CHECK_FUZZ_BINS)
 	BUILDDIR=$(BUILDDIR) SANITIZE=$(SANITIZE) sh scripts/run-tests.sh
 
 # The plain and the sanitized suites, then one grand total.
