@@ -155,7 +155,10 @@ STATIC_HELPERS := $(BUILDDIR)/test/try-syscall-static
 SHIM_PATH := $(LIBDIR)/containai/libcai-auditshim.so
 MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1 docs/man/cai.1 \
 	docs/man/cai-auditd.8 docs/man/cai-audit.1 docs/man/libcai-auditshim.7
-UNITS := $(BUILDDIR)/containai-docker.service $(BUILDDIR)/cai-auditd.service data/systemd/cai-auditd.socket
+# Units name the installed binaries, so they are made at install time for
+# the BINDIR/SBINDIR of that install.
+UNIT_TEMPLATES := data/systemd/containai-docker.service.in data/systemd/cai-auditd.service.in
+UNIT_FILES := data/systemd/cai-auditd.socket
 
 # libFuzzer harnesses: built with clang into build/fuzz whatever SANITIZE
 # says, and by `make check` only when clang is there (the fuzz test then
@@ -186,14 +189,10 @@ ALL_OBJS := $(call pic,$(SHIM_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERG
 	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
-$(BUILDDIR)/%.service: data/systemd/%.service.in
-	@mkdir -p $(@D)
-	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
-
 .PHONY: all check check-all install uninstall clean deps bench fuzz
 # Keep object files of test programs between runs.
 .SECONDARY:
-all: $(PROGRAMS) $(SHIM) $(UNITS) $(PROFILE)
+all: $(PROGRAMS) $(SHIM) $(PROFILE)
 
 $(BUILDDIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -267,7 +266,7 @@ fuzz: $(FUZZ_BINS)
 		$(FUZZ_DIR)/corpus/daemon_json
 
 # Runs every suite, prints "N passed, N failed" and fails on any failure.
-check: $(PROGRAMS) $(SHIM) $(UNITS) $(PROFILE) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS) $(CHECK_FUZZ_BINS)
+check: $(PROGRAMS) $(SHIM) $(PROFILE) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS) $(CHECK_FUZZ_BINS)
 	BUILDDIR=$(BUILDDIR) SANITIZE=$(SANITIZE) sh scripts/run-tests.sh
 
 # The plain and the sanitized suites, then one grand total.
@@ -278,13 +277,17 @@ check-all:
 	sh scripts/tap-summary.sh --total build/plain/test-results build/sanitize/test-results || rc=1; \
 	exit $$rc
 
-install: $(PROGRAMS) $(SHIM) $(UNITS)
+install: $(PROGRAMS) $(SHIM) $(PROFILE)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/containai $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 $(BUILDDIR)/cai $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json \
 		$(BUILDDIR)/cai-audit $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(BUILDDIR)/cai-auditd $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/containai/
-	install -m 0644 $(UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	for t in $(UNIT_TEMPLATES); do \
+		u=$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$t .in); \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' $$t >$$u && chmod 0644 $$u || exit 1; \
+	done
+	install -m 0644 $(UNIT_FILES) $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -d $(DESTDIR)$(PREFIX)/share/containai $(DESTDIR)$(SYSCONFDIR)/logrotate.d
 	install -m 0644 $(PROFILE) $(DESTDIR)$(PREFIX)/share/containai/
 	install -m 0644 data/logrotate/containai-audit $(DESTDIR)$(SYSCONFDIR)/logrotate.d/
@@ -296,7 +299,7 @@ install: $(PROGRAMS) $(SHIM) $(UNITS)
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,cai cai-seccomp-probe cai-daemon-json cai-audit)
 	rm -f $(DESTDIR)$(SBINDIR)/cai-auditd $(DESTDIR)$(LIBDIR)/containai/libcai-auditshim.so
-	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNIT_TEMPLATES:.in=) $(UNIT_FILES)))
 	rm -f $(DESTDIR)$(PREFIX)/share/containai/$(notdir $(PROFILE))
 	rm -f $(DESTDIR)$(SYSCONFDIR)/logrotate.d/containai-audit
 	for m in $(notdir $(MANPAGES)); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done

@@ -221,7 +221,8 @@ PY
 	refute_output --partial "Unknown"
 	refute_output --partial "Invalid"
 	grep -q '^ListenSequentialPacket=/run/containai/audit.sock$' "$CAI_TOP/data/systemd/cai-auditd.socket"
-	grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$CAI_TOP/data/systemd/cai-auditd.service"
+	grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$CAI_TOP/data/systemd/cai-auditd.service.in"
+	grep -q '^ExecStart=@SBINDIR@/cai-auditd ' "$CAI_TOP/data/systemd/cai-auditd.service.in"
 	grep -q 'create 0600 root root' "$CAI_TOP/data/logrotate/containai-audit"
 	grep -q 'HUP' "$CAI_TOP/data/logrotate/containai-audit"
 }
