@@ -52,6 +52,13 @@ static void config_init(void)
 			cai_cfg.timeout_ms = (int)v;
 	}
 
+	/* Only names made of [A-Za-z0-9_] separated by commas: they become
+	 * JSON keys, which the writer does not escape. */
+	const char *names = getenv(CAI_AUDIT_ENV_ENV);
+	if (names && strlen(names) < sizeof(cai_cfg.env_names) &&
+	    strspn(names, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_,") == strlen(names))
+		copy_bounded(cai_cfg.env_names, sizeof(cai_cfg.env_names), names, NULL);
+
 	Dl_info info;
 	if (dladdr((void *)config_init, &info) && info.dli_fname && info.dli_fname[0] == '/')
 		copy_bounded(cai_cfg.self_path, sizeof(cai_cfg.self_path), info.dli_fname, NULL);
@@ -282,6 +289,34 @@ void cai_hook_path(struct cai_hook *h, int dirfd, const char *path)
 		jl--;
 	}
 	cai_ev_strn(e, "resolved", joined, jl, CAI_LIM_PATH);
+}
+
+void cai_hook_env(struct cai_hook *h, char *const envp[])
+{
+	if (!cai_cfg.env_names[0] || !envp)
+		return;
+	struct cai_ev *e = &h->ev;
+	cai_ev_obj_begin(e, "env");
+	const char *p = cai_cfg.env_names;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char key[64];
+		if (n > 0 && n < sizeof(key)) {
+			memcpy(key, p, n);
+			key[n] = '\0';
+			for (size_t i = 0; envp[i]; i++) {
+				if (strncmp(envp[i], key, n) == 0 && envp[i][n] == '=') {
+					cai_ev_str(e, key, envp[i] + n + 1, CAI_LIM_ARG);
+					break;
+				}
+			}
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	cai_ev_obj_end(e);
 }
 
 void cai_hook_argv(struct cai_hook *h, char *const argv[])

@@ -27,6 +27,7 @@
 
 #define CAI_AUDIT_SOCKET_ENV "CAI_AUDIT_SOCKET"
 #define CAI_AUDIT_TIMEOUT_ENV "CAI_AUDIT_TIMEOUT_MS"
+#define CAI_AUDIT_ENV_ENV "CAI_AUDIT_ENV"
 #define CAI_AUDIT_DEFAULT_SOCKET "/run/containai/audit.sock"
 
 /* Per-string limits (input bytes). */
@@ -87,6 +88,7 @@ struct cai_config {
 	char self_path[1024];   /* this library, for re-injection */
 	char preload_env[2048]; /* "LD_PRELOAD=..." to inject */
 	char socket_env[160];   /* "CAI_AUDIT_SOCKET=..." to inject */
+	char env_names[256];    /* "PATH,HOME": variables an exec event shows */
 	int timeout_ms;
 };
 extern struct cai_config cai_cfg;
@@ -109,6 +111,8 @@ void cai_hook_end(struct cai_hook *h);
 /* Writes "path" and, for a relative one, "resolved" against dirfd/cwd. */
 void cai_hook_path(struct cai_hook *h, int dirfd, const char *path);
 void cai_hook_argv(struct cai_hook *h, char *const argv[]);
+/* Writes "env" with the variables named in CAI_AUDIT_ENV found in envp. */
+void cai_hook_env(struct cai_hook *h, char *const envp[]);
 
 /* transport.c */
 int cai_transport_send(const char *buf, size_t len);
