@@ -20,6 +20,17 @@ struct cai_config cai_cfg = {.timeout_ms = 250};
 
 static CAI_TLS int t_depth;
 static CAI_TLS char t_buf[2][CAI_EV_MAX];
+static CAI_TLS char t_cwd[2][CAI_LIM_PATH + 1];
+/* This thread's id, cached: one system call less per event. A vfork child
+ * shares the parent's TLS, so it never uses the cache (see foreign). */
+static CAI_TLS long t_tid;
+
+void cai_hook_atfork_child(void)
+{
+	/* The thread that called fork() lives on in the child with a new id. */
+	t_tid = 0;
+	cai_transport_atfork_child();
+}
 
 void *cai_resolve(const char *name) { return dlsym(RTLD_NEXT, name); }
 
@@ -116,7 +127,7 @@ static void shim_init_once(void)
 	resolve_all();
 	config_init();
 	cai_transport_init();
-	pthread_atfork(NULL, NULL, cai_transport_atfork_child);
+	pthread_atfork(NULL, NULL, cai_hook_atfork_child);
 	atomic_store(&init_state, 2);
 	errno = saved;
 }
@@ -175,27 +186,37 @@ bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
 		atomic_fetch_add(&cai_dropped, 1);
 		return false;
 	}
-	char *buf = t_buf[t_depth++];
+	int slot = t_depth++;
+	char *buf = t_buf[slot];
+	char *cwd = t_cwd[slot];
 	h->active = true;
 
 	struct timespec rt, mono;
 	char ts[32], ms[32], comm[17] = {0};
-	char cwd[CAI_LIM_PATH + 1];
 	clock_gettime(CLOCK_REALTIME, &rt); /* vDSO: no system call */
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	cai_ev_fmt_utc(ts, rt.tv_sec, rt.tv_nsec);
 	cai_ev_fmt_mono(ms, mono.tv_sec, mono.tv_nsec);
 	syscall(SYS_prctl, PR_GET_NAME, comm, 0, 0, 0);
-	long cl = syscall(SYS_getcwd, cwd, sizeof(cwd));
+	long cl = syscall(SYS_getcwd, cwd, CAI_LIM_PATH + 1);
+	h->cwd = cl > 0 ? cwd : NULL;
+	long pid = syscall(SYS_getpid);
+	h->foreign = pid != atomic_load(&cai_owner_pid);
+	long tid = h->foreign ? 0 : t_tid;
+	if (!tid) {
+		tid = syscall(SYS_gettid);
+		if (!h->foreign)
+			t_tid = tid;
+	}
 
 	struct cai_ev *e = &h->ev;
 	cai_ev_init(e, buf, CAI_EV_MAX);
 	cai_ev_uint(e, "v", CAI_AUDIT_SCHEMA_VERSION);
 	cai_ev_str(e, "ts", ts, 32);
 	cai_ev_str(e, "mono", ms, 32);
-	cai_ev_int(e, "pid", syscall(SYS_getpid));
+	cai_ev_int(e, "pid", pid);
 	cai_ev_int(e, "ppid", syscall(SYS_getppid));
-	cai_ev_int(e, "tid", syscall(SYS_gettid));
+	cai_ev_int(e, "tid", tid);
 	cai_ev_int(e, "uid", syscall(SYS_getuid));
 	cai_ev_str(e, "comm", comm, 16);
 	if (cl > 0)
@@ -246,7 +267,7 @@ void cai_hook_end(struct cai_hook *h)
 		if (e->truncated)
 			cai_ev_bool(e, "truncated", true);
 		size_t len = cai_ev_finish(e);
-		if (cai_transport_send(e->buf, len) < 0)
+		if (cai_transport_send(e->buf, len, h->foreign) < 0)
 			atomic_fetch_add(&cai_dropped, lost + 1);
 		t_depth--;
 		h->active = false;
@@ -263,8 +284,9 @@ void cai_hook_path(struct cai_hook *h, int dirfd, const char *path)
 	char base[CAI_LIM_PATH + 1];
 	long n;
 	if (dirfd == AT_FDCWD) {
-		n = syscall(SYS_getcwd, base, sizeof(base));
-		n = n > 0 ? n - 1 : -1; /* getcwd counts the NUL */
+		n = h->cwd ? (long)strlen(h->cwd) : -1;
+		if (n >= 0)
+			memcpy(base, h->cwd, (size_t)n + 1);
 	} else {
 		cai_ev_int(e, "dirfd", dirfd);
 		n = raw_readlink_fd(dirfd, base, sizeof(base));

@@ -96,9 +96,11 @@ extern struct cai_config cai_cfg;
 /* One event being built. */
 struct cai_hook {
 	struct cai_ev ev;
+	const char *cwd; /* read once per event; NULL if unknown */
 	int saved_errno;
 	bool active;
 	bool args_open;
+	bool foreign;
 };
 
 /* Starts an event (saves errno); false when this call cannot be reported
@@ -115,11 +117,14 @@ void cai_hook_argv(struct cai_hook *h, char *const argv[]);
 void cai_hook_env(struct cai_hook *h, char *const envp[]);
 
 /* transport.c */
-int cai_transport_send(const char *buf, size_t len);
+/* foreign: the caller is not the process that owns the connection (a
+ * vfork or _Fork child); see cai_in_foreign_child(). */
+int cai_transport_send(const char *buf, size_t len, bool foreign);
 void cai_transport_init(void);
 /* The next send waits (bounded) again even after a timeout. */
 void cai_transport_wait_again(void);
 void cai_transport_atfork_child(void);
+void cai_hook_atfork_child(void);
 extern atomic_ulong cai_dropped;
 extern _Atomic int cai_sock_fd;
 extern _Atomic int cai_owner_pid;
