@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 struct cai_reals cai_real;
-struct cai_config cai_cfg = {.timeout_ms = 250};
+struct cai_config cai_cfg = {.timeout_ms = 1000};
 
 static CAI_TLS int t_depth;
 static CAI_TLS char t_buf[2][CAI_EV_MAX];

@@ -99,7 +99,7 @@ os.close(os.open("/dev/null", 0))
 	stop_collector
 	cat "$AUD/out"
 	elapsed=$(sed -n 's/elapsed_ms=//p' "$AUD/out")
-	# One wait of 250 ms (the default), then no more waiting.
+	# One wait of a second (the default), then no more waiting.
 	[ "$elapsed" -lt 5000 ]
 	n=$(count_events '.args.path == "/nonexistent/exact"')
 	lost=$(sum_dropped '.comm == "python3"')
