@@ -118,9 +118,9 @@ AUDIT_CLI_SRCS := \
 # The shim is a shared library loaded into every audited program: built
 # position-independent, with hidden visibility so that only the wrappers
 # are exported, without _FORTIFY_SOURCE (it defines open() itself), and
-# never with the sanitizers (their runtimes must come first in the
-# process, which an LD_PRELOAD library cannot guarantee; the encoder is
-# unit-tested under ASan/UBSan instead).
+# never with AddressSanitizer (its runtime must come first in the process,
+# which an LD_PRELOAD library cannot guarantee; the encoder is unit-tested
+# under ASan instead). SANITIZE=1 builds it with UBSan.
 SHIM_SRCS := \
 	src/shim/core.c \
 	src/shim/event.c \
@@ -184,6 +184,12 @@ pic = $(patsubst %.c,$(BUILDDIR)/obj-pic/%.o,$(1))
 SHIM_CFLAGS := -std=c11 -D_GNU_SOURCE -U_FORTIFY_SOURCE -Isrc/shim $(WARNINGS) -fPIC \
 	-fvisibility=hidden -fstack-protector-strong -O2 -g -MMD -MP $(CPPFLAGS) $(CFLAGS)
 SHIM_LDFLAGS := -shared -Wl,-z,relro -Wl,-z,now -Wl,--no-undefined $(LDFLAGS)
+ifeq ($(SANITIZE),1)
+# UBSan needs no place in the library order, so the sanitized build
+# preloads a shim checked by it into every audited test program.
+SHIM_CFLAGS += -fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SHIM_LDFLAGS += -fsanitize=undefined
+endif
 
 ALL_OBJS := $(call pic,$(SHIM_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
 	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \

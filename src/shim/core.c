@@ -16,10 +16,21 @@
 #include <unistd.h>
 
 struct cai_reals cai_real;
-struct cai_config cai_cfg = {.timeout_ms = 250};
+struct cai_config cai_cfg = {.timeout_ms = 1000};
 
 static CAI_TLS int t_depth;
 static CAI_TLS char t_buf[2][CAI_EV_MAX];
+static CAI_TLS char t_cwd[2][CAI_LIM_PATH + 1];
+/* This thread's id, cached: one system call less per event. A vfork child
+ * shares the parent's TLS, so it never uses the cache (see foreign). */
+static CAI_TLS long t_tid;
+
+void cai_hook_atfork_child(void)
+{
+	/* The thread that called fork() lives on in the child with a new id. */
+	t_tid = 0;
+	cai_transport_atfork_child();
+}
 
 void *cai_resolve(const char *name) { return dlsym(RTLD_NEXT, name); }
 
@@ -51,6 +62,13 @@ static void config_init(void)
 		if (*end == '\0' && v >= 0 && v <= 60000)
 			cai_cfg.timeout_ms = (int)v;
 	}
+
+	/* Only names made of [A-Za-z0-9_] separated by commas: they become
+	 * JSON keys, which the writer does not escape. */
+	const char *names = getenv(CAI_AUDIT_ENV_ENV);
+	if (names && strlen(names) < sizeof(cai_cfg.env_names) &&
+	    strspn(names, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_,") == strlen(names))
+		copy_bounded(cai_cfg.env_names, sizeof(cai_cfg.env_names), names, NULL);
 
 	Dl_info info;
 	if (dladdr((void *)config_init, &info) && info.dli_fname && info.dli_fname[0] == '/')
@@ -109,7 +127,7 @@ static void shim_init_once(void)
 	resolve_all();
 	config_init();
 	cai_transport_init();
-	pthread_atfork(NULL, NULL, cai_transport_atfork_child);
+	pthread_atfork(NULL, NULL, cai_hook_atfork_child);
 	atomic_store(&init_state, 2);
 	errno = saved;
 }
@@ -168,27 +186,37 @@ bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
 		atomic_fetch_add(&cai_dropped, 1);
 		return false;
 	}
-	char *buf = t_buf[t_depth++];
+	int slot = t_depth++;
+	char *buf = t_buf[slot];
+	char *cwd = t_cwd[slot];
 	h->active = true;
 
 	struct timespec rt, mono;
 	char ts[32], ms[32], comm[17] = {0};
-	char cwd[CAI_LIM_PATH + 1];
 	clock_gettime(CLOCK_REALTIME, &rt); /* vDSO: no system call */
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	cai_ev_fmt_utc(ts, rt.tv_sec, rt.tv_nsec);
 	cai_ev_fmt_mono(ms, mono.tv_sec, mono.tv_nsec);
 	syscall(SYS_prctl, PR_GET_NAME, comm, 0, 0, 0);
-	long cl = syscall(SYS_getcwd, cwd, sizeof(cwd));
+	long cl = syscall(SYS_getcwd, cwd, CAI_LIM_PATH + 1);
+	h->cwd = cl > 0 ? cwd : NULL;
+	long pid = syscall(SYS_getpid);
+	h->foreign = pid != atomic_load(&cai_owner_pid);
+	long tid = h->foreign ? 0 : t_tid;
+	if (!tid) {
+		tid = syscall(SYS_gettid);
+		if (!h->foreign)
+			t_tid = tid;
+	}
 
 	struct cai_ev *e = &h->ev;
 	cai_ev_init(e, buf, CAI_EV_MAX);
 	cai_ev_uint(e, "v", CAI_AUDIT_SCHEMA_VERSION);
 	cai_ev_str(e, "ts", ts, 32);
 	cai_ev_str(e, "mono", ms, 32);
-	cai_ev_int(e, "pid", syscall(SYS_getpid));
+	cai_ev_int(e, "pid", pid);
 	cai_ev_int(e, "ppid", syscall(SYS_getppid));
-	cai_ev_int(e, "tid", syscall(SYS_gettid));
+	cai_ev_int(e, "tid", tid);
 	cai_ev_int(e, "uid", syscall(SYS_getuid));
 	cai_ev_str(e, "comm", comm, 16);
 	if (cl > 0)
@@ -241,7 +269,7 @@ void cai_hook_end(struct cai_hook *h)
 		if (e->truncated)
 			cai_ev_bool(e, "truncated", true);
 		size_t len = cai_ev_finish(e);
-		if (cai_transport_send(e->buf, len) < 0)
+		if (cai_transport_send(e->buf, len, h->foreign) < 0)
 			atomic_fetch_add(&cai_dropped, lost + 1);
 		t_depth--;
 		h->active = false;
@@ -258,8 +286,9 @@ void cai_hook_path(struct cai_hook *h, int dirfd, const char *path)
 	char base[CAI_LIM_PATH + 1];
 	long n;
 	if (dirfd == AT_FDCWD) {
-		n = syscall(SYS_getcwd, base, sizeof(base));
-		n = n > 0 ? n - 1 : -1; /* getcwd counts the NUL */
+		n = h->cwd ? (long)strlen(h->cwd) : -1;
+		if (n >= 0)
+			memcpy(base, h->cwd, (size_t)n + 1);
 	} else {
 		cai_ev_int(e, "dirfd", dirfd);
 		n = raw_readlink_fd(dirfd, base, sizeof(base));
@@ -284,6 +313,34 @@ void cai_hook_path(struct cai_hook *h, int dirfd, const char *path)
 		jl--;
 	}
 	cai_ev_strn(e, "resolved", joined, jl, CAI_LIM_PATH);
+}
+
+void cai_hook_env(struct cai_hook *h, char *const envp[])
+{
+	if (!cai_cfg.env_names[0] || !envp)
+		return;
+	struct cai_ev *e = &h->ev;
+	cai_ev_obj_begin(e, "env");
+	const char *p = cai_cfg.env_names;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char key[64];
+		if (n > 0 && n < sizeof(key)) {
+			memcpy(key, p, n);
+			key[n] = '\0';
+			for (size_t i = 0; envp[i]; i++) {
+				if (strncmp(envp[i], key, n) == 0 && envp[i][n] == '=') {
+					cai_ev_str(e, key, envp[i] + n + 1, CAI_LIM_ARG);
+					break;
+				}
+			}
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	cai_ev_obj_end(e);
 }
 
 void cai_hook_argv(struct cai_hook *h, char *const argv[])

@@ -18,7 +18,7 @@ extern char **environ;
 enum exec_kind { EXEC_VE, EXEC_VPE, EXEC_FD, EXEC_AT };
 
 static void report_exec(const char *call, const char *phase, int dirfd, const char *path, char *const argv[],
-			int flags, bool with_result, int err)
+			char *const envp[], int flags, bool with_result, int err)
 {
 	struct cai_hook h;
 	if (cai_hook_begin(&h, call, phase)) {
@@ -29,7 +29,9 @@ static void report_exec(const char *call, const char *phase, int dirfd, const ch
 		if (flags)
 			cai_ev_int(&h.ev, "flags", flags);
 		cai_hook_argv(&h, argv);
-		if (with_result)
+		if (!with_result)
+			cai_hook_env(&h, envp);
+		else
 			cai_hook_result(&h, -1, err);
 	}
 	cai_hook_end(&h);
@@ -38,7 +40,7 @@ static void report_exec(const char *call, const char *phase, int dirfd, const ch
 static int do_exec(const char *call, enum exec_kind kind, int dirfd, const char *path, char *const argv[],
 		   char *const envp[], int flags)
 {
-	report_exec(call, "enter", kind == EXEC_AT || kind == EXEC_FD ? dirfd : AT_FDCWD, path, argv, flags,
+	report_exec(call, "enter", kind == EXEC_AT || kind == EXEC_FD ? dirfd : AT_FDCWD, path, argv, envp, flags,
 		    false, 0);
 	size_t map_len = 0;
 	char **env = cai_env_inject(envp, &map_len);
@@ -60,8 +62,8 @@ static int do_exec(const char *call, enum exec_kind kind, int dirfd, const char 
 	}
 	int err = errno;
 	cai_env_release(env, map_len);
-	report_exec(call, "exit", kind == EXEC_AT || kind == EXEC_FD ? dirfd : AT_FDCWD, path, argv, flags, true,
-		    err);
+	report_exec(call, "exit", kind == EXEC_AT || kind == EXEC_FD ? dirfd : AT_FDCWD, path, argv, envp, flags,
+		    true, err);
 	errno = err;
 	return ret;
 }
@@ -170,7 +172,7 @@ static int spawn_common(const char *call, bool search, pid_t *pid, const char *p
 			const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr, char *const argv[],
 			char *const envp[])
 {
-	report_exec(call, "enter", AT_FDCWD, path, argv, 0, false, 0);
+	report_exec(call, "enter", AT_FDCWD, path, argv, envp, 0, false, 0);
 	size_t map_len = 0;
 	char **env = cai_env_inject(envp, &map_len);
 	pid_t child = -1;

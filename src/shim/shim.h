@@ -27,6 +27,7 @@
 
 #define CAI_AUDIT_SOCKET_ENV "CAI_AUDIT_SOCKET"
 #define CAI_AUDIT_TIMEOUT_ENV "CAI_AUDIT_TIMEOUT_MS"
+#define CAI_AUDIT_ENV_ENV "CAI_AUDIT_ENV"
 #define CAI_AUDIT_DEFAULT_SOCKET "/run/containai/audit.sock"
 
 /* Per-string limits (input bytes). */
@@ -87,6 +88,7 @@ struct cai_config {
 	char self_path[1024];   /* this library, for re-injection */
 	char preload_env[2048]; /* "LD_PRELOAD=..." to inject */
 	char socket_env[160];   /* "CAI_AUDIT_SOCKET=..." to inject */
+	char env_names[256];    /* "PATH,HOME": variables an exec event shows */
 	int timeout_ms;
 };
 extern struct cai_config cai_cfg;
@@ -94,9 +96,11 @@ extern struct cai_config cai_cfg;
 /* One event being built. */
 struct cai_hook {
 	struct cai_ev ev;
+	const char *cwd; /* read once per event; NULL if unknown */
 	int saved_errno;
 	bool active;
 	bool args_open;
+	bool foreign;
 };
 
 /* Starts an event (saves errno); false when this call cannot be reported
@@ -109,13 +113,18 @@ void cai_hook_end(struct cai_hook *h);
 /* Writes "path" and, for a relative one, "resolved" against dirfd/cwd. */
 void cai_hook_path(struct cai_hook *h, int dirfd, const char *path);
 void cai_hook_argv(struct cai_hook *h, char *const argv[]);
+/* Writes "env" with the variables named in CAI_AUDIT_ENV found in envp. */
+void cai_hook_env(struct cai_hook *h, char *const envp[]);
 
 /* transport.c */
-int cai_transport_send(const char *buf, size_t len);
+/* foreign: the caller is not the process that owns the connection (a
+ * vfork or _Fork child); see cai_in_foreign_child(). */
+int cai_transport_send(const char *buf, size_t len, bool foreign);
 void cai_transport_init(void);
 /* The next send waits (bounded) again even after a timeout. */
 void cai_transport_wait_again(void);
 void cai_transport_atfork_child(void);
+void cai_hook_atfork_child(void);
 extern atomic_ulong cai_dropped;
 extern _Atomic int cai_sock_fd;
 extern _Atomic int cai_owner_pid;

@@ -145,9 +145,9 @@ static int send_foreign(const char *buf, size_t len)
 
 bool cai_in_foreign_child(void) { return syscall(SYS_getpid) != atomic_load(&cai_owner_pid); }
 
-int cai_transport_send(const char *buf, size_t len)
+int cai_transport_send(const char *buf, size_t len, bool foreign)
 {
-	if (cai_in_foreign_child())
+	if (foreign)
 		return send_foreign(buf, len);
 	int rc = -1;
 	long long deadline = 0;

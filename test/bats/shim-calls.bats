@@ -192,7 +192,7 @@ import time; time.sleep(30)' "$AUD/port" &
 	call execve /bin/cat cat "$D/file"
 	assert_output "hello"
 	check_event "$EV" '.phase == "enter" and .args.path == "/bin/cat" and .args.argv == ["cat", "'"$D"'/file"] and .args.argc == 2
-		and (has("result") | not)'
+		and (has("result") | not) and (.args | has("env") | not)'
 	# The envp was {"AUDIT_CALL=1"} only: LD_PRELOAD was put back.
 	[ "$(count_events ".comm == \"cat\" and .call == \"open\" and .args.path == \"$D/file\"")" = 1 ]
 }
@@ -226,6 +226,16 @@ import time; time.sleep(30)' "$AUD/port" &
 	stop_collector
 	assert_line "CAI_AUDIT_SOCKET=$SOCK"
 	refute_line "CAI_AUDIT_SOCKET=/tmp/elsewhere.sock"
+}
+
+@test "execve: CAI_AUDIT_ENV names the variables an exec event shows (none by default)" {
+	run audited env CAI_AUDIT_ENV=AUDIT_CALL,HOME,NOT_SET "$AUDIT_CALL" execve /bin/true true
+	stop_collector
+	EV=$(the_event '.call == "execve" and .phase == "enter"')
+	# The envp of this execve is {"AUDIT_CALL=1"}: what it holds is shown,
+	# the rest is absent.
+	check_event "$EV" '.args.env == {AUDIT_CALL: "1"}'
+	[ "$(count_events '.args | has("env")')" = 1 ]
 }
 
 @test "execv" {
