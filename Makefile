@@ -16,9 +16,12 @@ VERSION := 0.1.0
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/containai-secure-engine
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 
 SANITIZE ?= 0
 WERROR ?= 1
@@ -56,7 +59,7 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DCAI_VERSION='"$(VERSION)"' -Isrc/lib \
 	$(WARNINGS) $(HARDEN_CFLAGS) $(OPT_CFLAGS) $(SECCOMP_CFLAGS) $(JQ_CFLAGS) \
 	-MMD -MP $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(HARDEN_LDFLAGS) $(OPT_LDFLAGS) $(LDFLAGS)
-LIBS := $(SECCOMP_LIBS) $(JQ_LIBS)
+LIBS := $(SECCOMP_LIBS) $(JQ_LIBS) -lm
 
 LIB_SRCS := \
 	src/lib/util.c \
@@ -79,7 +82,14 @@ LIB_SRCS := \
 	src/lib/state.c \
 	src/lib/force.c \
 	src/lib/verify.c \
-	src/lib/warning_box.c
+	src/lib/warning_box.c \
+	src/lib/backstop.c \
+	src/lib/tracee_mem.c \
+	src/lib/exec_policy.c \
+	src/lib/audit_client.c \
+	src/lib/fd_pass.c \
+	src/lib/supervise.c \
+	src/lib/audit_event.c
 
 PROBE_SRCS := \
 	src/probe/main.c \
@@ -95,7 +105,33 @@ CAI_SRCS := \
 	src/cli/cmd-setup.c \
 	src/cli/cmd-status.c \
 	src/cli/cmd-teardown.c \
-	src/cli/cmd-engine.c
+	src/cli/cmd-engine.c \
+	src/cli/cmd-run.c
+
+AUDITD_SRCS := \
+	src/collectd/main.c \
+	src/collectd/logsink.c \
+	src/collectd/server.c
+
+AUDIT_CLI_SRCS := \
+	src/audit-cli/main.c \
+	src/audit-cli/tail.c
+
+# The shim is a shared library loaded into every audited program: built
+# position-independent, with hidden visibility so that only the wrappers
+# are exported, without _FORTIFY_SOURCE (it defines open() itself), and
+# never with AddressSanitizer (its runtime must come first in the process,
+# which an LD_PRELOAD library cannot guarantee; the encoder is unit-tested
+# under ASan instead). SANITIZE=1 builds it with UBSan.
+SHIM_SRCS := \
+	src/shim/core.c \
+	src/shim/event.c \
+	src/shim/transport.c \
+	src/shim/fdguard.c \
+	src/shim/env.c \
+	src/shim/hooks_open.c \
+	src/shim/hooks_exec.c \
+	src/shim/hooks_net.c
 
 UNIT_TESTS := \
 	test_error \
@@ -103,35 +139,79 @@ UNIT_TESTS := \
 	test_platform \
 	test_notify_probe \
 	test_probe_json \
-	test_daemon_json
+	test_daemon_json \
+	test_audit_event \
+	test_shim_event
 
 TEST_HELPERS := \
-	seccomp-harness
+	seccomp-harness \
+	audit-call \
+	audit-stress \
+	exec-loop
 
-PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai
-MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1 docs/man/cai.1
-UNITS := $(BUILDDIR)/containai-docker.service
+PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai \
+	$(BUILDDIR)/cai-auditd $(BUILDDIR)/cai-audit
+SHIM := $(BUILDDIR)/libcai-auditshim.so
+PROFILE := $(BUILDDIR)/seccomp-containai-agent.json
+STATIC_HELPERS := $(BUILDDIR)/test/try-syscall-static
+SHIM_PATH := $(LIBDIR)/containai/libcai-auditshim.so
+MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1 docs/man/cai.1 \
+	docs/man/cai-auditd.8 docs/man/cai-audit.1 docs/man/libcai-auditshim.7
+# Units name the installed binaries, so they are made at install time for
+# the BINDIR/SBINDIR of that install.
+UNIT_TEMPLATES := data/systemd/containai-docker.service.in data/systemd/cai-auditd.service.in
+UNIT_FILES := data/systemd/cai-auditd.socket
+
+# libFuzzer harnesses: built with clang into build/fuzz whatever SANITIZE
+# says, and by `make check` only when clang is there (the fuzz test then
+# skips with the reason).
+FUZZ_CC ?= $(shell command -v clang-14 2>/dev/null || command -v clang 2>/dev/null)
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := build/fuzz
+FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -g -O1 -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DCAI_VERSION='"$(VERSION)"' -Isrc/lib $(WARNINGS) \
+	$(SECCOMP_CFLAGS) $(JQ_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP
+FUZZERS := fuzz_daemon_json
+FUZZ_BINS := $(addprefix $(FUZZ_DIR)/,$(FUZZERS))
+ifneq ($(FUZZ_CC),)
+CHECK_FUZZ_BINS := $(FUZZ_BINS)
+endif
 
 LIBCAI := $(BUILDDIR)/libcai.a
 UNIT_BINS := $(addprefix $(BUILDDIR)/test/,$(UNIT_TESTS))
 HELPER_BINS := $(addprefix $(BUILDDIR)/test/,$(TEST_HELPERS))
 
 obj = $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(1))
-ALL_OBJS := $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
+pic = $(patsubst %.c,$(BUILDDIR)/obj-pic/%.o,$(1))
+SHIM_CFLAGS := -std=c11 -D_GNU_SOURCE -U_FORTIFY_SOURCE -Isrc/shim $(WARNINGS) -fPIC \
+	-fvisibility=hidden -fstack-protector-strong -O2 -g -MMD -MP $(CPPFLAGS) $(CFLAGS)
+SHIM_LDFLAGS := -shared -Wl,-z,relro -Wl,-z,now -Wl,--no-undefined $(LDFLAGS)
+ifeq ($(SANITIZE),1)
+# UBSan needs no place in the library order, so the sanitized build
+# preloads a shim checked by it into every audited test program.
+SHIM_CFLAGS += -fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SHIM_LDFLAGS += -fsanitize=undefined
+endif
+
+ALL_OBJS := $(call pic,$(SHIM_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
+	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
-$(BUILDDIR)/%.service: data/systemd/%.service.in
-	@mkdir -p $(@D)
-	sed 's|@BINDIR@|$(BINDIR)|g' $< >$@
-
-.PHONY: all check check-all install uninstall clean deps deb rpm lintian packages-for-tests
+.PHONY: all check check-all install uninstall clean deps bench fuzz deb rpm lintian packages-for-tests
 # Keep object files of test programs between runs.
 .SECONDARY:
-all: $(PROGRAMS) $(UNITS)
+all: $(PROGRAMS) $(SHIM) $(PROFILE)
 
 $(BUILDDIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILDDIR)/obj-pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(SHIM_CFLAGS) -c -o $@ $<
+
+$(SHIM): $(call pic,$(SHIM_SRCS))
+	$(CC) $(SHIM_LDFLAGS) -o $@ $^
 
 $(LIBCAI): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
@@ -142,6 +222,29 @@ $(BUILDDIR)/cai-seccomp-probe: $(call obj,$(PROBE_SRCS)) $(LIBCAI)
 
 $(BUILDDIR)/cai: $(call obj,$(CAI_SRCS)) $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILDDIR)/cai-auditd: $(call obj,$(AUDITD_SRCS)) $(LIBCAI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILDDIR)/cai-audit: $(call obj,$(AUDIT_CLI_SRCS)) $(LIBCAI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# The shim's encoder, unit-tested as ordinary (sanitizable) code.
+$(BUILDDIR)/test/test_shim_event: $(BUILDDIR)/obj/test/unit/test_shim_event.o $(BUILDDIR)/obj/src/shim/event.o $(LIBCAI)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# The Docker profile is generated from the backstop list: one source of truth.
+$(BUILDDIR)/gen-agent-profile: $(call obj,src/tools/gen-agent-profile.c) $(LIBCAI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(PROFILE): $(BUILDDIR)/gen-agent-profile
+	$< >$@.tmp && mv $@.tmp $@
+
+# Static on purpose (no shim can see it) and never sanitized.
+$(BUILDDIR)/test/try-syscall-static: test/helpers/try-syscall.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -static -o $@ $<
 
 $(BUILDDIR)/cai-daemon-json: $(call obj,$(MERGE_SRCS)) $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -154,8 +257,24 @@ $(BUILDDIR)/test/%: $(BUILDDIR)/obj/test/helpers/%.o $(LIBCAI)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/test/fuzz/fuzz_%.o $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+# Fuzz for FUZZ_SECONDS on a scratch copy of the corpus in the repository.
+fuzz: $(FUZZ_BINS)
+	@test -n "$(FUZZ_CC)" || { echo "make fuzz: needs clang-14 and libfuzzer-14-dev" >&2; exit 1; }
+	rm -rf $(FUZZ_DIR)/corpus && mkdir -p $(FUZZ_DIR)/corpus
+	cp -r test/fuzz/corpus/daemon_json $(FUZZ_DIR)/corpus/
+	$(FUZZ_DIR)/fuzz_daemon_json -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_DIR)/ \
+		-dict=test/fuzz/daemon_json.dict \
+		$(FUZZ_DIR)/corpus/daemon_json
+
 # Runs every suite, prints "N passed, N failed" and fails on any failure.
-check: $(PROGRAMS) $(UNIT_BINS) $(HELPER_BINS) packages-for-tests
+check: $(PROGRAMS) $(SHIM) $(PROFILE) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS) $(CHECK_FUZZ_BINS) packages-for-tests
 	BUILDDIR=$(BUILDDIR) SANITIZE=$(SANITIZE) sh scripts/run-tests.sh
 
 # The plain and the sanitized suites, then one grand total.
@@ -166,22 +285,36 @@ check-all:
 	sh scripts/tap-summary.sh --total build/plain/test-results build/sanitize/test-results || rc=1; \
 	exit $$rc
 
-install: $(PROGRAMS) $(UNITS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
-	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
-	# Generated here, not copied from $(BUILDDIR): a unit built by an earlier
-	# `make` with another PREFIX would name the wrong BINDIR.
-	for u in $(notdir $(UNITS)); do \
-		sed 's|@BINDIR@|$(BINDIR)|g' data/systemd/$$u.in >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
-		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+install: $(PROGRAMS) $(SHIM) $(PROFILE)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/containai $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0755 $(BUILDDIR)/cai $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json \
+		$(BUILDDIR)/cai-audit $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILDDIR)/cai-auditd $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/containai/
+	for t in $(UNIT_TEMPLATES); do \
+		u=$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$t .in); \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' $$t >$$u && chmod 0644 $$u || exit 1; \
+	done
+	install -m 0644 $(UNIT_FILES) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -d $(DESTDIR)$(PREFIX)/share/containai $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -m 0644 $(PROFILE) $(DESTDIR)$(PREFIX)/share/containai/
+	install -m 0644 data/logrotate/containai-audit $(DESTDIR)$(SYSCONFDIR)/logrotate.d/
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
 	done
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES)))
-	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,cai cai-seccomp-probe cai-daemon-json cai-audit)
+	rm -f $(DESTDIR)$(SBINDIR)/cai-auditd $(DESTDIR)$(LIBDIR)/containai/libcai-auditshim.so
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNIT_TEMPLATES:.in=) $(UNIT_FILES)))
+	rm -f $(DESTDIR)$(PREFIX)/share/containai/$(notdir $(PROFILE))
+	rm -f $(DESTDIR)$(SYSCONFDIR)/logrotate.d/containai-audit
+	for m in $(notdir $(MANPAGES)); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
+
+# Benchmarks: figures only, no pass/fail (see bench/README.md).
+bench: all $(HELPER_BINS)
+	BUILDDIR=$(BUILDDIR) sh bench/run.sh
 
 deps:
 	sh scripts/install-deps.sh
@@ -237,3 +370,6 @@ clean:
 	rm -rf build
 
 -include $(ALL_OBJS:.o=.d)
+
+# Where the installed shim lives, for the launchers that inject it.
+$(call obj,src/audit-cli/main.c src/cli/cmd-run.c): ALL_CFLAGS += -DCAI_SHIM_PATH='"$(SHIM_PATH)"'

@@ -4,6 +4,10 @@
 # missing, and runs `apt-get update` only then.
 set -eu
 
+# strace, busybox-static, curl, git, file and systemd
+# (systemd-socket-activate, systemd-analyze) are used by the audit tests;
+# snoopy by `make bench` only, loaded with LD_PRELOAD: its debconf question
+# about /etc/ld.so.preload defaults to no and is never answered yes here.
 packages="
 build-essential
 pkg-config
@@ -21,6 +25,15 @@ procps
 docker.io
 passwd
 man-db
+strace
+busybox-static
+curl
+git
+file
+systemd
+snoopy
+clang-14
+libfuzzer-14-dev
 debhelper
 po-debconf
 lintian

@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{"status", cmd_status, "show what is provisioned and whether it is healthy"},
 	{"teardown", cmd_teardown, "undo what setup did, and only that"},
 	{"engine", cmd_engine, "start, stop, reload or inspect the Secure Engine's dockerd"},
+	{"run", cmd_run, "run an AI agent with its execs supervised and audited"},
 };
 
 static void usage(FILE *out)

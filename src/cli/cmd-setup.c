@@ -298,6 +298,8 @@ static int step_engine(struct report *r, const struct setup_opts *o, bool config
 		cleanup_free char *cmdline = cai_cmd_string(argv);
 		report_change(r, "start %s", st.manager == CAI_ENGINE_SYSTEMD ? "systemctl start " CAI_ENGINE_UNIT
 										: cmdline);
+		if (st.manager == CAI_ENGINE_SYSTEMD)
+			report_change(r, "enable %s at boot", CAI_ENGINE_UNIT);
 		return 0;
 	}
 	printf("      starting dockerd and waiting for %s ...\n", CAI_ENGINE_SOCKET);
@@ -308,6 +310,15 @@ static int step_engine(struct report *r, const struct setup_opts *o, bool config
 	cai_engine_get_status(&st);
 	report_change(r, "started the engine (pid %d, log %s)", (int)st.pid,
 		      st.manager == CAI_ENGINE_SYSTEMD ? "journalctl -u " CAI_ENGINE_UNIT : CAI_ENGINE_LOG);
+	if (st.manager == CAI_ENGINE_SYSTEMD) {
+		if (cai_engine_enable(true, o->verbose, err) < 0)
+			return -1;
+		report_change(r, "enable %s at boot", CAI_ENGINE_UNIT);
+	} else {
+		/* Many WSL2 distributions boot without systemd. */
+		report_detail(r, "systemd is not PID 1: after a restart run `cai engine start` (on WSL, add "
+				 "`command = cai engine start` under [boot] in /etc/wsl.conf)");
+	}
 	return 0;
 }
 

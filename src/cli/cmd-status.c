@@ -231,6 +231,9 @@ static void print_json(const struct status *s, const char *daemon_json)
 	jv doc = JV_OBJECT(jv_string("schema_version"), jv_number(1), jv_string("status"), jv_string(code_name(s->code)),
 			   jv_string("exit_code"), jv_number(s->code), jv_string("platform"),
 			   cai_platform_to_jv(&s->platform), jv_string("seccomp_notify"), cai_notify_probe_to_jv(&s->probe));
+	/* Which path `cai run` takes here: the same probe decides. */
+	doc = jv_object_set(doc, jv_string("agent_audit"),
+			    jv_string(s->probe.result == CAI_NOTIFY_SUPPORTED ? "seccomp" : "shim"));
 	doc = jv_object_set(doc, jv_string("sysbox"), sysbox);
 	doc = jv_object_set(doc, jv_string("engine_config"), config);
 	doc = jv_object_set(doc, jv_string("engine"), engine);
@@ -248,6 +251,10 @@ static void print_text(const struct status *s, const char *daemon_json)
 	printf("Platform:        %s (kernel %s)\n", cai_platform_kind_name(s->platform.kind), s->platform.osrelease);
 	printf("Seccomp notify:  %s%s%s%s\n", cai_notify_result_name(s->probe.result), s->probe.errnum ? " (" : "",
 	       s->probe.errnum ? cai_errno_name(s->probe.errnum, namebuf) : "", s->probe.errnum ? ")" : "");
+	if (s->probe.result == CAI_NOTIFY_SUPPORTED)
+		printf("Agent audit:     seccomp supervision of execs (kernel-verified), shim for open/connect\n");
+	else
+		printf("Agent audit:     LD_PRELOAD shim (execs of static binaries are not seen here)\n");
 	if (s->sysbox_present)
 		printf("Sysbox:          %s%s%s\n", CAI_SYSBOX_RUNC, s->sysbox_version[0] ? ", " : "", s->sysbox_version);
 	else

@@ -90,6 +90,11 @@ static int step_engine(struct report *r, const struct teardown_opts *o, struct c
 			return -1;
 	}
 	report_change(r, "stop dockerd (pid %d)", (int)st.pid);
+	if (st.manager == CAI_ENGINE_SYSTEMD) {
+		if (!o->dry_run && cai_engine_enable(false, o->verbose, err) < 0)
+			return -1;
+		report_change(r, "disable %s at boot", CAI_ENGINE_UNIT);
+	}
 	return 0;
 }
 

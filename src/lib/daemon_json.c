@@ -50,7 +50,9 @@ static enum cai_dj_outcome io_error(struct cai_error *err)
 }
 
 /* Resolve `file`, open (and with `lock`, lock) its directory, creating it
- * first when `create_dir`, then read and parse the file. */
+ * first when `create_dir`, then read and parse the file. Returns
+ * CAI_DJ_UNCHANGED when s is ready (nothing has been changed yet), else the
+ * outcome to report; session_close(s) is due either way. */
 static enum cai_dj_outcome session_open(struct dj_session *s, const char *file, bool lock, bool create_dir,
 					struct cai_error *err)
 {
@@ -149,13 +151,13 @@ enum cai_dj_outcome cai_dj_add_runtime(const char *file, const char *name, const
 		}
 	} else {
 		struct cai_dj_undo u = {
-			.present = true,
-			.had_file = s.exists,
-			.before = s.buf,
-			.before_len = s.len,
-			.after = out,
-			.after_len = len,
-			.created_runtimes = created_runtimes,
+		    .present = true,
+		    .had_file = s.exists,
+		    .before = s.buf,
+		    .before_len = s.len,
+		    .after = out,
+		    .after_len = len,
+		    .created_runtimes = created_runtimes,
 		};
 		if (cai_dj_undo_write(s.dirfd, s.t.dir, s.t.base, name, &u, err) < 0) {
 			rc = io_error(err);
@@ -166,6 +168,32 @@ enum cai_dj_outcome cai_dj_add_runtime(const char *file, const char *name, const
 out:
 	session_close(&s);
 	return rc;
+}
+
+/* Our add created `runtimes`, but other runtimes added by us since are still
+ * in it: their snapshots inherit the fact, so that the last removal takes
+ * `runtimes` away. Best effort: a failure only leaves an empty `runtimes`. */
+static void pass_on_created_runtimes(struct dj_session *s)
+{
+	jv runtimes = jv_object_get(jv_copy(s->doc), jv_string("runtimes"));
+	if (jv_get_kind(runtimes) != JV_KIND_OBJECT) {
+		jv_free(runtimes);
+		return;
+	}
+	jv_object_foreach(runtimes, key, val)
+	{
+		struct cai_dj_undo other;
+		struct cai_error ignored;
+		cai_dj_undo_read(s->dirfd, s->t.base, jv_string_value(key), &other);
+		if (other.present && !other.created_runtimes) {
+			other.created_runtimes = true;
+			cai_dj_undo_write(s->dirfd, s->t.dir, s->t.base, jv_string_value(key), &other, &ignored);
+		}
+		cai_dj_undo_free(&other);
+		jv_free(key);
+		jv_free(val);
+	}
+	jv_free(runtimes);
 }
 
 enum cai_dj_outcome cai_dj_remove_runtime(const char *file, const char *name, const struct cai_dj_options *opt,
@@ -217,6 +245,8 @@ enum cai_dj_outcome cai_dj_remove_runtime(const char *file, const char *name, co
 		goto undo_out;
 	}
 	rc = session_write(&s, out, len, err);
+	if (rc == CAI_DJ_CHANGED && u.present && u.created_runtimes)
+		pass_on_created_runtimes(&s);
 	if (rc == CAI_DJ_CHANGED && u.present && cai_dj_undo_remove(s.dirfd, s.t.dir, s.t.base, name, err) < 0)
 		rc = io_error(err);
 undo_out:
@@ -269,8 +299,8 @@ enum cai_dj_outcome cai_dj_set_default(const char *file, const char *key, jv val
 	return edit_key(file, key, value, opt, cai_dj_doc_set_default, true, err);
 }
 
-enum cai_dj_outcome cai_dj_unset_if_equal(const char *file, const char *key, jv value,
-					  const struct cai_dj_options *opt, struct cai_error *err)
+enum cai_dj_outcome cai_dj_unset_if_equal(const char *file, const char *key, jv value, const struct cai_dj_options *opt,
+					  struct cai_error *err)
 {
 	return edit_key(file, key, value, opt, cai_dj_doc_unset_if_equal, false, err);
 }

@@ -23,11 +23,11 @@
 #define CAI_DJ_DEFAULT_FILE "/etc/containai/docker/daemon.json"
 
 enum cai_dj_outcome {
-	CAI_DJ_CHANGED,   /* file written (or, with dry_run, would be) */
+	CAI_DJ_CHANGED,	  /* file written (or, with dry_run, would be) */
 	CAI_DJ_UNCHANGED, /* already as asked: nothing written, mtime and inode unchanged */
-	CAI_DJ_REFUSED,   /* conflict: same name with another path without replace, removing the
+	CAI_DJ_REFUSED,	  /* conflict: same name with another path without replace, removing the
 			     default-runtime, key held with another value */
-	CAI_DJ_INVALID,   /* invalid input: bad JSON (line/column), top level not an object,
+	CAI_DJ_INVALID,	  /* invalid input: bad JSON (line/column), top level not an object,
 			     runtimes not an object, inexact number, bad arguments */
 	CAI_DJ_IO_ERROR,  /* read/write/lock/fsync/rename failure */
 };
@@ -63,8 +63,8 @@ enum cai_dj_outcome cai_dj_set_default(const char *file, const char *key, jv val
 
 /* Remove top-level KEY only if its value equals VALUE (else UNCHANGED).
  * `value` is consumed. */
-enum cai_dj_outcome cai_dj_unset_if_equal(const char *file, const char *key, jv value,
-					  const struct cai_dj_options *opt, struct cai_error *err);
+enum cai_dj_outcome cai_dj_unset_if_equal(const char *file, const char *key, jv value, const struct cai_dj_options *opt,
+					  struct cai_error *err);
 
 /* Parse the file (missing or whitespace-only = {}) with the same checks as
  * the editing calls. On failure returns -1 with err->errnum != 0 for an I/O

@@ -62,8 +62,8 @@ static char *child_path(const char *parent, jv key)
 	const char *k = jv_string_value(key);
 	bool plain = *k && !(*k >= '0' && *k <= '9');
 	for (const char *p = k; *p && plain; p++)
-		plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-			*p == '_' || *p == '-';
+		plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+			*p == '-';
 	if (plain)
 		return xasprintf("%s.%s", parent, k);
 	cleanup_free char *quoted = cai_jv_to_cstring(jv_copy(key), 0);
@@ -292,8 +292,8 @@ enum cai_dj_outcome cai_dj_doc_add_runtime(jv *doc, const char *name, const char
 			return CAI_DJ_UNCHANGED;
 		}
 		if (!replace) {
-			cleanup_free char *was = jv_get_kind(cur) == JV_KIND_STRING ? xstrdup(jv_string_value(cur))
-										 : describe(cur);
+			cleanup_free char *was =
+			    jv_get_kind(cur) == JV_KIND_STRING ? xstrdup(jv_string_value(cur)) : describe(cur);
 			jv_free(cur);
 			jv_free(entry);
 			jv_free(runtimes);
@@ -309,8 +309,8 @@ enum cai_dj_outcome cai_dj_doc_add_runtime(jv *doc, const char *name, const char
 		jv_free(entry);
 		entry = jv_object_set(jv_object(), jv_string("path"), jv_string(path));
 	}
-	runtimes = jv_object_set(runtimes, jv_string(name), entry); /* entry consumed */
-	*doc = jv_object_set(*doc, jv_string("runtimes"), runtimes);  /* runtimes consumed */
+	runtimes = jv_object_set(runtimes, jv_string(name), entry);  /* entry consumed */
+	*doc = jv_object_set(*doc, jv_string("runtimes"), runtimes); /* runtimes consumed */
 	if (created_runtimes)
 		*created_runtimes = created;
 	return CAI_DJ_CHANGED;

@@ -43,8 +43,7 @@ void cai_dj_undo_read(int dirfd, const char *base, const char *runtime, struct c
 	size_t len;
 	bool exists;
 	struct cai_error ignored;
-	if (cai_read_file_at(dirfd, ".", name, &buf, &len, &exists, NULL, &ignored) < 0 || !exists ||
-	    len > 0x7fffffff)
+	if (cai_read_file_at(dirfd, ".", name, &buf, &len, &exists, NULL, &ignored) < 0 || !exists || len > 0x7fffffff)
 		return;
 	jv doc = jv_parse_sized(buf, (int)len);
 	if (jv_get_kind(doc) != JV_KIND_OBJECT) {
@@ -76,8 +75,8 @@ void cai_dj_undo_read(int dirfd, const char *base, const char *runtime, struct c
 	jv_free(created);
 }
 
-int cai_dj_undo_write(int dirfd, const char *dir, const char *base, const char *runtime,
-		      const struct cai_dj_undo *u, struct cai_error *err)
+int cai_dj_undo_write(int dirfd, const char *dir, const char *base, const char *runtime, const struct cai_dj_undo *u,
+		      struct cai_error *err)
 {
 	cleanup_free char *name = undo_name(base, runtime);
 	/* The bytes were parsed (before) or printed (after) by jq, so they are

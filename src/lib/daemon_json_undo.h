@@ -22,8 +22,8 @@ struct cai_dj_undo {
 
 /* A missing or unreadable snapshot gives present = false. */
 void cai_dj_undo_read(int dirfd, const char *base, const char *runtime, struct cai_dj_undo *u);
-int cai_dj_undo_write(int dirfd, const char *dir, const char *base, const char *runtime,
-		      const struct cai_dj_undo *u, struct cai_error *err);
+int cai_dj_undo_write(int dirfd, const char *dir, const char *base, const char *runtime, const struct cai_dj_undo *u,
+		      struct cai_error *err);
 int cai_dj_undo_remove(int dirfd, const char *dir, const char *base, const char *runtime, struct cai_error *err);
 void cai_dj_undo_free(struct cai_dj_undo *u);
 

@@ -9,11 +9,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "atomic_file.h"
 #include "engine_paths.h"
 #include "procfs.h"
 #include "run_cmd.h"
-
-#define SAFE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 enum cai_engine_manager cai_engine_manager(void)
 {
@@ -190,23 +189,6 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static int mkdir_p(const char *dir, mode_t mode, struct cai_error *err)
-{
-	char buf[4096];
-	snprintf(buf, sizeof(buf), "%s", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return cai_error_set(err, errno, "create directory `%s`", buf);
-		*p = '/';
-	}
-	if (mkdir(buf, mode) != 0 && errno != EEXIST)
-		return cai_error_set(err, errno, "create directory `%s`", buf);
-	return 0;
-}
-
 /* Runs in the forked child: become a session leader, log to the engine's
  * log file, exec dockerd. Exit status 126 reports a failure before exec. */
 static CAI_NORETURN void standalone_child(const struct cai_engine_opts *o)
@@ -217,7 +199,7 @@ static CAI_NORETURN void standalone_child(const struct cai_engine_opts *o)
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (log < 0 || devnull < 0 || setsid() < 0 || dup2(devnull, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
 		_exit(126);
-	char *envp[] = {(char *)"PATH=" SAFE_PATH, NULL};
+	char *envp[] = {(char *)"PATH=" CAI_SAFE_PATH, NULL};
 	execve(argv[0], (char *const *)argv, envp);
 	dprintf(2, "cai: exec `%s`: %s\n", argv[0], strerror(errno));
 	_exit(126);
@@ -271,7 +253,7 @@ int cai_engine_start(const struct cai_engine_opts *o, bool *started, struct cai_
 	bool created;
 	if (cai_engine_prepare_network(o->verbose, &created, err) < 0)
 		return -1;
-	if (mkdir_p(CAI_ENGINE_LOG_DIR, 0750, err) < 0)
+	if (cai_mkdir_parents(CAI_ENGINE_LOG_DIR, 0750, err) < 0)
 		return -1;
 	if (o->verbose) {
 		const char *argv[16];
@@ -329,6 +311,11 @@ int cai_engine_stop(const struct cai_engine_opts *o, bool *stopped, struct cai_e
 	return cai_error_set(err, 0, "dockerd (pid %d) did not stop within 60 s; see `%s`", (int)st.pid, CAI_ENGINE_LOG);
 }
 
+int cai_engine_enable(bool enable, bool verbose, struct cai_error *err)
+{
+	return systemctl(enable ? "enable" : "disable", verbose, err);
+}
+
 int cai_engine_reload(const struct cai_engine_opts *o, struct cai_error *err)
 {
 	struct cai_engine_status st;
@@ -354,7 +341,7 @@ int cai_engine_exec(const struct cai_engine_opts *o, struct cai_error *err)
 	/* Keep NOTIFY_SOCKET so dockerd can tell systemd it is ready. */
 	const char *notify = getenv("NOTIFY_SOCKET");
 	char notify_env[4096];
-	char *envp[3] = {(char *)"PATH=" SAFE_PATH, NULL, NULL};
+	char *envp[3] = {(char *)"PATH=" CAI_SAFE_PATH, NULL, NULL};
 	if (notify) {
 		snprintf(notify_env, sizeof(notify_env), "NOTIFY_SOCKET=%s", notify);
 		envp[1] = notify_env;

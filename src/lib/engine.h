@@ -46,6 +46,8 @@ int cai_engine_get_status(struct cai_engine_status *st);
 /* Start unless running; waits until the socket answers. */
 int cai_engine_start(const struct cai_engine_opts *o, bool *started, struct cai_error *err);
 int cai_engine_stop(const struct cai_engine_opts *o, bool *stopped, struct cai_error *err);
+/* systemd only: start the unit at boot, or no longer. */
+int cai_engine_enable(bool enable, bool verbose, struct cai_error *err);
 /* SIGHUP: dockerd re-reads runtimes without touching containers. */
 int cai_engine_reload(const struct cai_engine_opts *o, struct cai_error *err);
 /* Replace this process with dockerd (for the systemd unit); returns only on failure. */

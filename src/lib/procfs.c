@@ -43,7 +43,7 @@ long cai_status_field(const char *status_text, const char *key)
 			char *end;
 			errno = 0;
 			long value = strtol(v, &end, 10);
-			if (end == v || errno || (*end != '\n' && *end != '\0'))
+			if (end == v || errno || (*end != '\n' && *end != '\0' && *end != '\t' && *end != ' '))
 				return -1;
 			return value;
 		}

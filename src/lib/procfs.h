@@ -12,7 +12,7 @@ ssize_t cai_read_small_file(const char *path, char *buf, size_t cap, struct cai_
 ssize_t cai_read_small_file_trim(const char *path, char *buf, size_t cap, struct cai_error *err);
 
 /* Find "Key:\tvalue" in the text of a /proc/PID/status file.
- * Returns the value as a long, or -1 when the key is absent or not a number. */
+ * Returns the value (the first of several, as for Uid:) as a long, or -1 when the key is absent or not a number. */
 long cai_status_field(const char *status_text, const char *key);
 
 /* true when the whitespace-separated list contains word exactly. */

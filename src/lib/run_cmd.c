@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 
 #define OUTPUT_CAP (64 * 1024)
-#define SAFE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 char *cai_cmd_string(const char *const *argv)
 {
@@ -56,7 +55,7 @@ static void child_environment(const struct cai_cmd *cmd, char **envp, char *home
 			      char *dc_buf, size_t dc_cap)
 {
 	size_t n = 0;
-	envp[n++] = (char *)"PATH=" SAFE_PATH;
+	envp[n++] = (char *)"PATH=" CAI_SAFE_PATH;
 	envp[n++] = (char *)"LC_ALL=C";
 	const char *home = cmd->home ? cmd->home : getenv("HOME");
 	if (home) {
@@ -93,7 +92,7 @@ static CAI_NORETURN void child_exec(const struct cai_cmd *cmd, int outfd, int er
 	} else {
 		/* Search our fixed PATH, never the caller's. */
 		char path[4096];
-		for (const char *dir = SAFE_PATH; *dir;) {
+		for (const char *dir = CAI_SAFE_PATH; *dir;) {
 			size_t n = strcspn(dir, ":");
 			snprintf(path, sizeof(path), "%.*s/%s", (int)n, dir, cmd->argv[0]);
 			execve(path, (char *const *)cmd->argv, envp);

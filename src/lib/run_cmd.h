@@ -7,6 +7,9 @@
 
 #include "error.h"
 
+/* The PATH every program we start gets, whatever the caller's was. */
+#define CAI_SAFE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 struct cai_cmd {
 	const char *const *argv;
 	/* Run as this user instead of the caller (for a sudo user's docker

@@ -137,6 +137,10 @@ static int front(int argc, char **argv, int want, const char *extra, bool *repla
 	}
 	if (ops == -1)
 		return try_help(argv[0]);
+	if (!*opt_file) {
+		cai_warn("--file: the file name is empty");
+		return try_help(argv[0]);
+	}
 	if (ops != want) {
 		if (ops < want)
 			cai_warn("%s: missing operand", argv[0]);

@@ -28,20 +28,35 @@ setup() {
 	assert_output --regexp '__[a-z]+_chk'
 }
 
-@test "make install puts programs, man pages and the unit under DESTDIR/PREFIX" {
+@test "make install puts programs, the shim, man pages, units and the profile under DESTDIR/PREFIX" {
 	local dest="$BATS_TEST_TMPDIR/dest"
 	run make -s -C "$CAI_TOP" install DESTDIR="$dest" PREFIX=/usr BUILDDIR="${CAI_BIN%/cai}" SANITIZE="${SANITIZE:-0}"
 	assert_success
-	run find "$dest" -type f -printf '%P %m\n'
-	assert_line "usr/bin/cai 755"
-	assert_line "usr/bin/cai-seccomp-probe 755"
-	assert_line "usr/bin/cai-daemon-json 755"
-	assert_line "usr/share/man/man1/cai.1 644"
-	assert_line "usr/share/man/man1/cai-seccomp-probe.1 644"
-	assert_line "usr/share/man/man1/cai-daemon-json.1 644"
-	assert_line "usr/lib/systemd/system/containai-docker.service 644"
-	run grep '^ExecStart=' "$dest/usr/lib/systemd/system/containai-docker.service"
-	assert_output "ExecStart=/usr/bin/cai engine run"
+	run bash -c "cd '$dest' && find . -type f -printf '%P %m\n' | sort"
+	assert_output "etc/logrotate.d/containai-audit 644
+usr/bin/cai 755
+usr/bin/cai-audit 755
+usr/bin/cai-daemon-json 755
+usr/bin/cai-seccomp-probe 755
+usr/lib/containai/libcai-auditshim.so 644
+usr/lib/systemd/system/cai-auditd.service 644
+usr/lib/systemd/system/cai-auditd.socket 644
+usr/lib/systemd/system/containai-docker.service 644
+usr/sbin/cai-auditd 755
+usr/share/containai/seccomp-containai-agent.json 644
+usr/share/man/man1/cai-audit.1 644
+usr/share/man/man1/cai-daemon-json.1 644
+usr/share/man/man1/cai-seccomp-probe.1 644
+usr/share/man/man1/cai.1 644
+usr/share/man/man7/libcai-auditshim.7 644
+usr/share/man/man8/cai-auditd.8 644"
+	run grep -h '^ExecStart=' "$dest/usr/lib/systemd/system/containai-docker.service" "$dest/usr/lib/systemd/system/cai-auditd.service"
+	assert_output "ExecStart=/usr/bin/cai engine run
+ExecStart=/usr/sbin/cai-auditd --log /var/log/containai/audit.jsonl"
+	run make -s -C "$CAI_TOP" uninstall DESTDIR="$dest" PREFIX=/usr BUILDDIR="${CAI_BIN%/cai}" SANITIZE="${SANITIZE:-0}"
+	assert_success
+	run find "$dest" -type f
+	assert_output ""
 }
 
 @test "every man page renders without warnings" {

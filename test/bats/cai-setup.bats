@@ -42,7 +42,7 @@ setup() {
 		"$CAI" setup; echo "setup=$?"
 		echo "runtimes=$(engine_runtimes)"
 		echo "ctx=$(docker --context default context inspect containai-secure --format "{{.Endpoints.docker.Host}}")"
-		echo "current=$(docker context show)"
+		echo "current=$(jq -r ".currentContext // \"default\"" /root/.docker/config.json 2>/dev/null || echo default)"
 		cat /etc/containai/docker/daemon.json
 		"$CAI" status; echo "status=$?"
 		jq -c "{provisioned, refusal, forced_by}" /var/lib/containai/state.json'
@@ -311,7 +311,7 @@ PY
 		"$CAI" teardown --purge >/dev/null 2>&1; echo "teardown=$?"
 		after=$(hash_tree $paths)
 		[ "$before" = "$after" ] && echo "hashes equal"
-		echo "current=$(docker context show)"'
+		echo "current=$(jq -r ".currentContext // \"default\"" /root/.docker/config.json 2>/dev/null || echo default)"'
 	assert_line "setup=0"
 	assert_line "teardown=0"
 	assert_line "hashes equal"

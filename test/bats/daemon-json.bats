@@ -76,6 +76,12 @@ admin_file() {
 	[[ "$stderr" == *'option `--replace` does not apply here'* ]]
 }
 
+@test "an empty --file is a usage error" {
+	run --separate-stderr "$DJ" --file "" show
+	assert_failure 2
+	[[ "$stderr" == *"--file: the file name is empty"* ]]
+}
+
 @test "set-default with a value that is not JSON is a usage error" {
 	run --separate-stderr "$DJ" --file "$F" set-default bridge cai0
 	assert_failure 2
@@ -265,6 +271,8 @@ print(json.dumps(d))' >"$F.raw"
 	cp "$F" "$BATS_TEST_TMPDIR/new"
 	"$DJ" -f "$F" remove-runtime sysbox-runc
 	cmp "$F" "$BATS_TEST_TMPDIR/old"
+	jq -e '.runtimes | has("sysbox-runc") | not' "$BATS_TEST_TMPDIR/old"
+	jq -e '.runtimes["sysbox-runc"].path == "/usr/bin/sysbox-runc"' "$BATS_TEST_TMPDIR/new"
 
 	# Kill between 0 and 1.5 times the time a whole run takes, so that
 	# kills land before, inside and after the write on any build.

@@ -15,14 +15,26 @@ setup() {
 
 RPM_IN_ROOT='rpm_root --initdb'
 
-@test "the rpm ships the same programs, man pages and unit as the deb" {
+# Package contents as comparable names: no leading ./ or /, no .gz, one
+# name for both unit directories, no directories, no Debian doc files.
+normalize_paths() {
+	sed -e 's|^\./||; s|^/||; s|\.gz$||' -e 's|^\(usr/\)\{0,1\}lib/systemd/system/|systemd/|' |
+		grep -v -e '/$' -e '^usr/share/doc/' | sort
+}
+
+@test "the rpm ships the same files as the deb" {
 	local deb
 	deb=$(deb_file 0.1.0)
-	run bash -c "rpm -qpl '$RPM' | sed -n 's|^/usr/bin/||p; s|^/usr/share/man/man1/\([^.]*\)\.1.*|\1.1|p; s|^.*/systemd/system/||p' | sort"
-	local rpm_files=$output
-	run bash -c "dpkg-deb -c '$deb' | awk '{print \$NF}' | sed -n 's|^\./usr/bin/||p; s|^\./usr/share/man/man1/\([^.]*\)\.1.*|\1.1|p; s|^.*/systemd/system/||p' | grep . | sort"
-	[ -n "$rpm_files" ] || fail "rpm -qpl listed nothing"
-	assert_output "$rpm_files"
+	local rpm_files deb_files
+	# rpm -qpl lists directories too: keep what the deb has as files.
+	rpm_files=$(rpm -qpl "$RPM" | normalize_paths)
+	deb_files=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print $NF}' | normalize_paths)
+	[ -n "$deb_files" ] || fail "dpkg-deb -c listed nothing"
+	run comm -3 <(echo "$deb_files") <(echo "$rpm_files" | grep -vx -e usr/lib/containai -e usr/share/containai)
+	assert_output ""
+	run echo "$rpm_files"
+	assert_line "usr/bin/cai"
+	assert_line "systemd/containai-docker.service"
 	run rpm -qp --scripts "$RPM"
 	assert_output --partial "cai setup --package-mode"
 	assert_output --partial 'if [ "$1" -eq 0 ]; then'

@@ -135,8 +135,10 @@ setup() {
 @test "the whole probe command finishes well under 50 ms" {
 	require_user_notif
 	[ "${SANITIZE:-0}" != 1 ] || skip "AddressSanitizer's start-up alone takes about 60 ms"
+	# The best of ten runs: other work on the machine can only slow a run
+	# down, never speed it up, so the fastest one is the probe's own cost.
 	local best=999999999 i start end
-	for i in 1 2 3; do
+	for i in 1 2 3 4 5 6 7 8 9 10; do
 		start=$(date +%s%N)
 		"$PROBE" --quiet
 		end=$(date +%s%N)

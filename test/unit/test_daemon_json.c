@@ -420,6 +420,41 @@ static void undo(void)
 	is_str(got, "{\n  \"a\": 1,\n  \"b\": 2\n}\n", "only our entry and our runtimes object went");
 	ok(access(snap, F_OK) < 0, "the stale snapshot is removed");
 
+	/* Our entry removed by hand: remove is unchanged and drops the snapshot. */
+	clear_dir();
+	put(f, "{}");
+	cai_dj_add_runtime(f, "sysbox-runc", "/usr/bin/sysbox-runc", NULL, &err);
+	ok(access(snap, F_OK) == 0, "an add that creates the entry leaves a snapshot");
+	put(f, "{\"runtimes\": {}}");
+	is_int(cai_dj_remove_runtime(f, "sysbox-runc", NULL, &err), CAI_DJ_UNCHANGED,
+	       "remove after the entry was removed by hand: unchanged");
+	ok(access(snap, F_OK) < 0, "and the stale snapshot is removed");
+	free(got);
+	got = slurp(f);
+	is_str(got, "{\"runtimes\": {}}", "the file is left as it was");
+
+	/* Two of our runtimes, removed in the order they were added: the
+	 * runtimes object our first add created still goes with the last. */
+	clear_dir();
+	put(f, "{\"a\": 1}");
+	cai_dj_add_runtime(f, "first", "/1", NULL, &err);
+	cai_dj_add_runtime(f, "second", "/2", NULL, &err);
+	is_int(cai_dj_remove_runtime(f, "first", NULL, &err), CAI_DJ_CHANGED, "remove the first of two of ours");
+	is_int(cai_dj_remove_runtime(f, "second", NULL, &err), CAI_DJ_CHANGED, "then the second");
+	free(got);
+	got = slurp(f);
+	is_str(got, "{\n  \"a\": 1\n}\n", "the runtimes object our first add created is gone too");
+	/* In the reverse order each undo gives back the bytes before it. */
+	clear_dir();
+	put(f, "{\"a\": 1}");
+	cai_dj_add_runtime(f, "first", "/1", NULL, &err);
+	cai_dj_add_runtime(f, "second", "/2", NULL, &err);
+	cai_dj_remove_runtime(f, "second", NULL, &err);
+	cai_dj_remove_runtime(f, "first", NULL, &err);
+	free(got);
+	got = slurp(f);
+	is_str(got, "{\"a\": 1}", "removed in reverse order: the original bytes");
+
 	/* ... but a runtimes object someone else filled in the meantime stays. */
 	clear_dir();
 	put(f, "{}");

@@ -8,6 +8,7 @@ static const char status_text[] =
 	"Name:\tcat\n"
 	"Umask:\t0022\n"
 	"NoNewPrivs:\t0\n"
+	"Uid:\t1000\t1001\t1002\t1003\n"
 	"Seccomp:\t2\n"
 	"Seccomp_filters:\t1\n"
 	"Speculation_Store_Bypass:\tthread vulnerable\n";
@@ -17,6 +18,7 @@ int main(void)
 	is_int(cai_status_field(status_text, "Seccomp"), 2, "Seccomp read");
 	is_int(cai_status_field(status_text, "Seccomp_filters"), 1, "Seccomp_filters read, not confused with Seccomp");
 	is_int(cai_status_field(status_text, "NoNewPrivs"), 0, "a zero value");
+	is_int(cai_status_field(status_text, "Uid"), 1000, "the first of several numbers (real uid)");
 	is_int(cai_status_field(status_text, "Missing"), -1, "absent key gives -1");
 	is_int(cai_status_field(status_text, "Name"), -1, "non-numeric value gives -1");
 	is_int(cai_status_field(status_text, "Seccom"), -1, "a key prefix does not match");

@@ -1,0 +1,283 @@
+/* cai run: launch an agent under exec supervision.
+ *
+ * Where the kernel lets us hold a seccomp listener, every execve/execveat of
+ * the agent's tree is seen in the kernel (static binaries included) and
+ * logged with "source":"seccomp". Where it does not (WSL2: EBUSY; old
+ * kernels: EINVAL), the LD_PRELOAD shim reports what dynamically linked
+ * programs do ("source":"shim"), quietly: that fallback is expected there and
+ * is no reason to alarm anyone. The shim also reports open and connect on
+ * both paths. Exit codes follow env(1): the agent's own status, or 125 when
+ * cai run itself failed, 126 when CMD could not be run, 127 when not found. */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "audit_client.h"
+#include "backstop.h"
+#include "cli.h"
+#include "exec_policy.h"
+#include "fd_pass.h"
+#include "supervise.h"
+
+#ifndef CAI_SHIM_PATH
+#define CAI_SHIM_PATH "/usr/lib/containai/libcai-auditshim.so"
+#endif
+
+enum { RUN_EXIT_FAILED = 125, RUN_EXIT_CANNOT_EXEC = 126, RUN_EXIT_NOT_FOUND = 127 };
+
+struct run_opts {
+	const char *policy;
+	const char *shim;
+	const char *audit_socket;
+	bool use_shim;
+	bool debug;
+	char **cmd;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: cai run [--policy FILE] [--no-shim] [--shim PATH] [--audit-socket PATH]\n"
+		"               [--debug] -- CMD [ARG...]\n"
+		"\n"
+		"Run CMD (an AI agent) with its process tree audited:\n"
+		"  - every execve/execveat is stopped in the kernel through a seccomp\n"
+		"    user-notification listener, logged (\"source\":\"seccomp\") and allowed, or\n"
+		"    denied with EPERM when the policy says so;\n"
+		"  - where the kernel cannot notify (WSL2: EBUSY, old kernels: EINVAL) the\n"
+		"    LD_PRELOAD audit shim reports execs of dynamically linked programs\n"
+		"    (\"source\":\"shim\") instead, without a warning;\n"
+		"  - the shim reports open and connect in both cases;\n"
+		"  - a static backstop denies ptrace, mount, module loading, bpf, kexec and\n"
+		"    the like to the whole tree (EPERM).\n"
+		"Events go to cai-auditd on %s.\n"
+		"\n"
+		"Options:\n"
+		"  --policy FILE        JSON: {\"deny_exec\": [\"/usr/bin/nc\", \"/tmp/*\"]} (fnmatch globs\n"
+		"                       on the absolute path and on the path with symlinks resolved)\n"
+		"  --no-shim            do not inject the LD_PRELOAD shim\n"
+		"  --shim PATH          the shim library (default %s)\n"
+		"  --audit-socket PATH  the collector's socket\n"
+		"  --debug              say on stderr which path audits the agent, and why\n"
+		"  -h, --help           show this help\n"
+		"\n"
+		"Exit codes: CMD's own status (128+N when killed by signal N), 125 cai run\n"
+		"failed, 126 CMD could not be run, 127 CMD not found, 2 usage.\n",
+		CAI_AUDIT_SOCKET_DEFAULT, CAI_SHIM_PATH);
+}
+
+static int parse(int argc, char **argv, struct run_opts *o)
+{
+	enum { OPT_POLICY = 256, OPT_NO_SHIM, OPT_SHIM, OPT_SOCKET, OPT_DEBUG };
+	static const struct option longopts[] = {
+		{"policy", required_argument, NULL, OPT_POLICY},
+		{"no-shim", no_argument, NULL, OPT_NO_SHIM},
+		{"shim", required_argument, NULL, OPT_SHIM},
+		{"audit-socket", required_argument, NULL, OPT_SOCKET},
+		{"debug", no_argument, NULL, OPT_DEBUG},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	/* '+': options end at the command. */
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_POLICY:
+			o->policy = optarg;
+			break;
+		case OPT_NO_SHIM:
+			o->use_shim = false;
+			break;
+		case OPT_SHIM:
+			o->shim = optarg;
+			break;
+		case OPT_SOCKET:
+			o->audit_socket = optarg;
+			break;
+		case OPT_DEBUG:
+			o->debug = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return cai_usage_hint("run");
+		}
+	}
+	if (optind >= argc) {
+		cai_warn("run: missing the command to run (cai run [OPTIONS] -- CMD...)");
+		return cai_usage_hint("run");
+	}
+	o->cmd = argv + optind;
+	return -1;
+}
+
+static void debug(const struct run_opts *o, const char *fmt, ...) CAI_PRINTF(2, 3);
+static void debug(const struct run_opts *o, const char *fmt, ...)
+{
+	if (!o->debug)
+		return;
+	va_list ap;
+	fprintf(stderr, "cai run: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* LD_PRELOAD with the shim first, keeping what the caller preloads. */
+static void inject_shim(const struct run_opts *o)
+{
+	const char *old = getenv("LD_PRELOAD");
+	if (old && *old) {
+		cleanup_free char *both = xasprintf("%s:%s", o->shim, old);
+		setenv("LD_PRELOAD", both, 1);
+	} else {
+		setenv("LD_PRELOAD", o->shim, 1);
+	}
+	if (o->audit_socket)
+		setenv(CAI_AUDIT_SOCKET_ENV, o->audit_socket, 1);
+}
+
+/* The agent's side, in the forked child: lock down, hand over the listener,
+ * wait for the supervisor, exec. Reports failures on stderr (no caller is
+ * left) and exits 125/126/127. */
+static CAI_NORETURN void agent_child(const struct run_opts *o, int sock)
+{
+	struct cai_error err = {0};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		fprintf(stderr, "cai run: prctl(PR_SET_NO_NEW_PRIVS): %s\n", strerror(errno));
+		_exit(RUN_EXIT_FAILED);
+	}
+	if (cai_backstop_install(&err) < 0)
+		debug(o, "static backstop not installed (%s)", err.msg);
+
+	int listener = cai_exec_filter_install();
+	int status = listener < 0 ? errno : 0;
+	if (cai_fd_send(sock, status, listener) < 0) {
+		fprintf(stderr, "cai run: hand the listener to the supervisor: %s\n", strerror(errno));
+		_exit(RUN_EXIT_FAILED);
+	}
+	if (listener >= 0)
+		close(listener);
+	/* The supervisor says go once it reads the listener; our own exec below
+	 * is the first one it sees. */
+	char go;
+	if (read(sock, &go, 1) != 1)
+		_exit(RUN_EXIT_FAILED);
+	close(sock);
+
+	if (o->use_shim)
+		inject_shim(o);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	execvp(o->cmd[0], o->cmd);
+	int e = errno;
+	fprintf(stderr, "cai run: run `%s`: %s\n", o->cmd[0], strerror(e));
+	_exit(e == ENOENT ? RUN_EXIT_NOT_FOUND : RUN_EXIT_CANNOT_EXEC);
+}
+
+static volatile sig_atomic_t agent_pid;
+
+static void forward_signal(int sig)
+{
+	if (agent_pid > 0)
+		kill(agent_pid, sig);
+}
+
+static int exit_status(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int cmd_run(const struct cai_global *g, int argc, char **argv)
+{
+	(void)g;
+	struct run_opts o = {.use_shim = true, .shim = CAI_SHIM_PATH};
+	int rc = parse(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+
+	struct cai_error err = {0};
+	struct cai_exec_policy policy = {0};
+	if (o.policy && cai_exec_policy_load(o.policy, &policy, &err) < 0) {
+		cai_warn("run: %s", err.msg);
+		return RUN_EXIT_FAILED;
+	}
+	if (o.use_shim && access(o.shim, R_OK) != 0) {
+		debug(&o, "shim `%s` is not readable: running without it", o.shim);
+		o.use_shim = false;
+	}
+
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		cai_warn("run: socketpair: %s", strerror(errno));
+		return RUN_EXIT_FAILED;
+	}
+	/* The terminal's ^C and ^\ reach the agent directly; we outlive it to
+	 * log its last execs. TERM and HUP sent to us are passed on. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	pid_t pid = fork();
+	if (pid < 0) {
+		cai_warn("run: fork: %s", strerror(errno));
+		return RUN_EXIT_FAILED;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		agent_child(&o, sv[1]);
+	}
+	close(sv[1]);
+	agent_pid = pid;
+	struct sigaction sa = {.sa_handler = forward_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	int kernel_errno = 0, listener = -1, status = 0;
+	if (cai_fd_recv(sv[0], &kernel_errno, &listener) < 0) {
+		/* The child failed before handing anything over; it said why. */
+		close(sv[0]);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		cai_exec_policy_free(&policy);
+		return exit_status(status);
+	}
+	if (listener < 0) {
+		char namebuf[16];
+		debug(&o, "seccomp user notification unavailable (%s): the shim audits this agent",
+		      cai_errno_name(kernel_errno, namebuf));
+		if (o.policy)
+			debug(&o, "%s", "the exec policy is applied by the kernel only; without it nothing is denied");
+	} else {
+		debug(&o, "%s", "execs supervised through a seccomp listener");
+	}
+	(void)!write(sv[0], "g", 1);
+	close(sv[0]);
+
+	if (listener < 0) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		cai_exec_policy_free(&policy);
+		return exit_status(status);
+	}
+
+	struct cai_audit_client audit;
+	cai_audit_client_init(&audit, o.audit_socket);
+	struct cai_supervisor sup = {.listener = listener, .policy = o.policy ? &policy : NULL, .audit = &audit,
+				     .debug = o.debug};
+	rc = cai_supervise(&sup, pid, &status, &err);
+	if (sup.listener >= 0)
+		close(sup.listener);
+	if (rc < 0)
+		cai_warn("run: %s", err.msg);
+	if (audit.dropped)
+		cai_warn("run: %lu audit event(s) could not be delivered to `%s` (is cai-auditd running?)",
+			 audit.dropped, audit.path);
+	cai_audit_client_close(&audit);
+	cai_exec_policy_free(&policy);
+	return rc < 0 ? RUN_EXIT_FAILED : exit_status(status);
+}

@@ -1,0 +1,31 @@
+/* cai-auditd's listening socket and event loop. */
+#ifndef CAI_AUDITD_SERVER_H
+#define CAI_AUDITD_SERVER_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "logsink.h"
+
+struct server_stats {
+	unsigned long long received, written, rejected, clients;
+};
+
+struct server {
+	const char *socket_path;
+	bool activated; /* the socket came from systemd: not ours to unlink */
+	int listen_fd;
+	int epoll_fd;
+	int signal_fd;
+	struct logsink *log;
+	struct server_stats stats;
+};
+
+/* Take the socket from systemd (LISTEN_FDS) or create it at path, mode
+ * 0666 so that any agent can send events. */
+int server_listen(struct server *srv, const char *path, struct cai_error *err);
+/* Runs until SIGTERM or SIGINT, then drains every connection. */
+int server_run(struct server *srv, struct cai_error *err);
+void server_close(struct server *srv);
+
+#endif

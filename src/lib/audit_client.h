@@ -1,0 +1,27 @@
+/* Sending audit events to cai-auditd from a regular program (the exec
+ * supervisor): one SOCK_SEQPACKET message per event, the same socket and
+ * format as the LD_PRELOAD shim. Never silently lossy: what cannot be
+ * delivered within a bounded wait is counted, and the count rides on the next
+ * delivered event as "dropped". */
+#ifndef CAI_AUDIT_CLIENT_H
+#define CAI_AUDIT_CLIENT_H
+
+#include <jv.h>
+
+#define CAI_AUDIT_SOCKET_DEFAULT "/run/containai/audit.sock"
+#define CAI_AUDIT_SOCKET_ENV "CAI_AUDIT_SOCKET"
+
+struct cai_audit_client {
+	int fd;
+	char path[108];
+	unsigned long dropped; /* events not delivered since the last delivery */
+	unsigned long sent;
+};
+
+/* path NULL: $CAI_AUDIT_SOCKET, else the default. Connects lazily. */
+void cai_audit_client_init(struct cai_audit_client *c, const char *path);
+/* Consumes ev. Returns 0 when delivered, -1 when counted as dropped. */
+int cai_audit_client_send(struct cai_audit_client *c, jv ev);
+void cai_audit_client_close(struct cai_audit_client *c);
+
+#endif

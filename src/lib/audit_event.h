@@ -1,0 +1,35 @@
+/* Audit events as the collector sees them: parsed and checked with libjq,
+ * then stamped with the sender's kernel-verified credentials. The schema is
+ * documented in docs/audit-events.md. */
+#ifndef CAI_AUDIT_EVENT_H
+#define CAI_AUDIT_EVENT_H
+
+#include <jv.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define CAI_AUDIT_EVENT_VERSION 1
+#define CAI_AUDIT_EVENT_MAX 8192
+
+/* Parse one message. Returns the event object (owned by the caller), or an
+ * invalid jv with the reason in err when it is not a well-formed event.
+ * A well-formed message is also one line of valid UTF-8 ending in '}', so
+ * its bytes can be logged as they are (cai_audit_event_line). */
+jv cai_audit_event_parse(const char *buf, size_t len, struct cai_error *err);
+
+/* Add "peer": {pid, uid, gid} as the kernel reported them; consumes ev. */
+jv cai_audit_event_stamp(jv ev, pid_t pid, uid_t uid, gid_t gid);
+
+/* The log line for an accepted message: its own bytes with the "peer"
+ * stamp spliced in before the final '}'. Writes at most cap bytes to out
+ * and returns the length, or 0 if it does not fit. */
+size_t cai_audit_event_line(char *out, size_t cap, const char *msg, size_t len, pid_t pid, uid_t uid, gid_t gid);
+
+/* A log record saying a message was rejected (never its content). */
+jv cai_audit_rejected_record(const char *reason, size_t bytes, pid_t pid, uid_t uid, gid_t gid);
+
+/* true when call is one of the calls the shim reports. */
+bool cai_audit_known_call(const char *call);
+
+#endif

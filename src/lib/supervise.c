@@ -1,0 +1,263 @@
+#include "supervise.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "procfs.h"
+#include "tracee_mem.h"
+
+#define MAX_ARGS 256
+#define MAX_ARG_BYTES 4096
+
+const int cai_supervised_syscalls[2] = {SYS_execve, SYS_execveat};
+
+int cai_exec_filter_install(void)
+{
+	/* Classic BPF: the two exec calls go to the listener, everything else
+	 * passes; other architectures' numbers are not ours to judge. */
+	__u32 arch = seccomp_arch_native();
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)cai_supervised_syscalls[0], 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)cai_supervised_syscalls[1], 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = CAI_ARRAY_LEN(insns), .filter = insns};
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
+static bool notif_valid(int listener, __u64 id)
+{
+	return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+static void proc_link(pid_t pid, const char *what, char *buf, size_t cap)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	ssize_t n = readlink(path, buf, cap - 1);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+static jv str_or_null(const char *s) { return s && *s ? jv_string(s) : jv_null(); }
+
+/* The target's identity, read from /proc before the id is re-validated. */
+struct target {
+	long tgid, ppid, uid;
+	char comm[32];
+	char cwd[4096];
+};
+
+static void read_target(pid_t tid, struct target *t)
+{
+	char path[64], status[4096];
+	struct cai_error ignored;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if (cai_read_small_file(path, status, sizeof(status), &ignored) >= 0) {
+		t->tgid = cai_status_field(status, "Tgid");
+		t->ppid = cai_status_field(status, "PPid");
+		t->uid = cai_status_field(status, "Uid"); /* the real uid: the first number */
+	} else {
+		t->tgid = t->ppid = t->uid = -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tid);
+	if (cai_read_small_file_trim(path, t->comm, sizeof(t->comm), &ignored) < 0)
+		t->comm[0] = '\0';
+	proc_link(tid, "cwd", t->cwd, sizeof(t->cwd));
+}
+
+static void now_strings(char ts[40], char mono[32])
+{
+	struct timespec rt, m;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	gmtime_r(&rt.tv_sec, &tm);
+	size_t n = strftime(ts, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, 40 - n, ".%09ldZ", rt.tv_nsec);
+	snprintf(mono, 32, "%lld.%09ld", (long long)m.tv_sec, m.tv_nsec);
+}
+
+/* dirfd-relative or cwd-relative path made absolute, as the shim reports it. */
+static void resolve(pid_t tid, const struct target *t, long dirfd, const char *path, char *out, size_t cap)
+{
+	if (path[0] == '/') {
+		snprintf(out, cap, "%s", path);
+		return;
+	}
+	char base[4096];
+	if ((int)dirfd == AT_FDCWD) {
+		snprintf(base, sizeof(base), "%s", t->cwd);
+	} else {
+		char what[32];
+		snprintf(what, sizeof(what), "fd/%d", (int)dirfd);
+		proc_link(tid, what, base, sizeof(base));
+	}
+	if (!base[0]) {
+		out[0] = '\0';
+		return;
+	}
+	if (!path[0])
+		snprintf(out, cap, "%s", base); /* AT_EMPTY_PATH: the fd itself */
+	else
+		snprintf(out, cap, "%s%s%s", base, strcmp(base, "/") ? "/" : "", path);
+}
+
+static jv read_argv(pid_t tid, uint64_t addr, bool *truncated, size_t *argc)
+{
+	static uint64_t ptrs[MAX_ARGS];
+	static char arg[MAX_ARG_BYTES];
+	bool more = false;
+	*argc = 0;
+	ssize_t n = cai_tracee_read_ptrs(tid, addr, ptrs, MAX_ARGS, &more);
+	if (n < 0)
+		return jv_null();
+	*truncated |= more;
+	jv argv = jv_array();
+	for (ssize_t i = 0; i < n; i++) {
+		bool cut = false;
+		if (cai_tracee_read_string(tid, ptrs[i], arg, sizeof(arg), &cut) < 0) {
+			argv = jv_array_append(argv, jv_null());
+			continue;
+		}
+		*truncated |= cut;
+		argv = jv_array_append(argv, jv_string(arg));
+	}
+	*argc = (size_t)n;
+	return argv;
+}
+
+static void respond(int listener, __u64 id, int error)
+{
+	struct seccomp_notif_resp resp = {.id = id};
+	if (error)
+		resp.error = -error;
+	else
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	/* ENOENT: the target died or was interrupted; nothing waits any more. */
+	while (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0 && errno == EINTR)
+		;
+}
+
+static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
+{
+	pid_t tid = (pid_t)req->pid;
+	bool at = req->data.nr == cai_supervised_syscalls[1];
+	uint64_t path_addr = at ? req->data.args[1] : req->data.args[0];
+	uint64_t argv_addr = at ? req->data.args[2] : req->data.args[1];
+
+	struct target t;
+	read_target(tid, &t);
+	static char path[4096], resolved[8192], canonical[4096];
+	bool truncated = false, cut = false;
+	if (cai_tracee_read_string(tid, path_addr, path, sizeof(path), &cut) < 0)
+		path[0] = '\0';
+	truncated |= cut;
+	size_t argc = 0;
+	jv argv = read_argv(tid, argv_addr, &truncated, &argc);
+	resolve(tid, &t, at ? (long)req->data.args[0] : AT_FDCWD, path, resolved, sizeof(resolved));
+	bool have_canonical = resolved[0] && realpath(resolved, canonical) != NULL;
+
+	/* Everything above describes the process only if it is still the one
+	 * that made the call. */
+	if (!notif_valid(s->listener, req->id)) {
+		jv_free(argv);
+		s->vanished++;
+		return;
+	}
+	const char *rule = s->policy ? cai_exec_policy_denies(s->policy, resolved[0] ? resolved : path,
+							     have_canonical ? canonical : NULL)
+				     : NULL;
+	s->execs++;
+	if (rule)
+		s->denied++;
+
+	char ts[40], mono[32];
+	now_strings(ts, mono);
+	jv args = JV_OBJECT(jv_string("path"), jv_string(path), jv_string("resolved"), str_or_null(resolved),
+			    jv_string("argv"), argv, jv_string("argc"), jv_number((double)argc));
+	if (at) {
+		args = jv_object_set(args, jv_string("dirfd"), jv_number((double)(int)req->data.args[0]));
+		args = jv_object_set(args, jv_string("flags"), jv_number((double)(int)req->data.args[4]));
+	}
+	jv ev = JV_OBJECT(jv_string("v"), jv_number(1), jv_string("ts"), jv_string(ts), jv_string("mono"),
+			  jv_string(mono), jv_string("pid"), jv_number((double)(t.tgid > 0 ? t.tgid : tid)),
+			  jv_string("ppid"), jv_number((double)(t.ppid >= 0 ? t.ppid : 0)));
+	ev = jv_object_set(ev, jv_string("tid"), jv_number(tid));
+	ev = jv_object_set(ev, jv_string("uid"), jv_number((double)(t.uid >= 0 ? t.uid : 0)));
+	ev = jv_object_set(ev, jv_string("comm"), jv_string(t.comm));
+	ev = jv_object_set(ev, jv_string("cwd"), str_or_null(t.cwd));
+	ev = jv_object_set(ev, jv_string("call"), jv_string(at ? "execveat" : "execve"));
+	ev = jv_object_set(ev, jv_string("phase"), jv_string("enter"));
+	ev = jv_object_set(ev, jv_string("source"), jv_string("seccomp"));
+	ev = jv_object_set(ev, jv_string("args"), args);
+	ev = jv_object_set(ev, jv_string("decision"), jv_string(rule ? "deny" : "allow"));
+	if (rule)
+		ev = jv_object_set(ev, jv_string("rule"), jv_string(rule));
+	if (truncated)
+		ev = jv_object_set(ev, jv_string("truncated"), jv_true());
+	if (cai_audit_client_send(s->audit, ev) < 0 && s->debug)
+		fprintf(stderr, "cai run: collector unavailable at `%s`; %lu event(s) waiting to be reported as dropped\n",
+			s->audit->path, s->audit->dropped);
+
+	respond(s->listener, req->id, rule ? EPERM : 0);
+}
+
+int cai_supervise(struct cai_supervisor *s, pid_t agent, int *agent_status, struct cai_error *err)
+{
+	struct seccomp_notif req;
+	int pidfd = (int)syscall(SYS_pidfd_open, agent, 0);
+	if (pidfd < 0)
+		return cai_error_set(err, errno, "supervise: pidfd_open(%d)", (int)agent);
+	bool reaped = false;
+	int rc = 0;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = s->listener, .events = POLLIN},
+				      {.fd = reaped ? -1 : pidfd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = cai_error_set(err, errno, "supervise: poll");
+			break;
+		}
+		if (p[0].revents & POLLIN) {
+			memset(&req, 0, sizeof(req));
+			if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+				/* ENOENT: the target was killed before we took it. */
+				if (errno == EINTR || errno == ENOENT)
+					continue;
+				rc = cai_error_set(err, errno, "supervise: receive notification");
+				break;
+			}
+			handle(s, &req);
+			continue;
+		}
+		if (p[1].revents && waitpid(agent, agent_status, WNOHANG) == agent)
+			reaped = true;
+		if (p[0].revents & (POLLHUP | POLLERR))
+			break; /* nobody holds the filter any more */
+	}
+	if (rc < 0) {
+		/* Closing the listener fails every pending and future exec of the
+		 * tree with ENOSYS: nothing is left waiting, nothing runs unseen. */
+		close(s->listener);
+		s->listener = -1;
+	}
+	if (!reaped)
+		while (waitpid(agent, agent_status, 0) < 0 && errno == EINTR)
+			;
+	close(pidfd);
+	return rc;
+}

@@ -1,0 +1,48 @@
+/* Kernel-verified exec supervision through a seccomp user-notification
+ * listener: every execve/execveat of the agent's process tree stops in the
+ * kernel until we have logged it and said allow (SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+ * or deny (EPERM).
+ *
+ * MUST answer every notification it receives, whatever happens while
+ * reading the target (a target stuck in a notification hangs forever).
+ * MUST check the notification id is still valid after reading the target's
+ * memory: the pid may have died and been reused in between.
+ *
+ * Known limit (TOCTOU): with CONTINUE the kernel re-reads the path and argv
+ * from the target's memory after we answer. Another thread of the target, or
+ * a process sharing its memory, can change them in between, so what we log
+ * and match may not be what runs. A deny is reliable only against a
+ * cooperative agent, like the shim; the audit records are what the agent
+ * asked for. Only static denials in the kernel (the backstop) are hard. */
+#ifndef CAI_SUPERVISE_H
+#define CAI_SUPERVISE_H
+
+#include <sys/types.h>
+
+#include "audit_client.h"
+#include "error.h"
+#include "exec_policy.h"
+
+struct cai_supervisor {
+	int listener;
+	const struct cai_exec_policy *policy;
+	struct cai_audit_client *audit;
+	bool debug;
+	unsigned long execs, denied, vanished;
+};
+
+/* Syscall numbers the exec filter sends to the listener. */
+extern const int cai_supervised_syscalls[2];
+
+/* Handle notifications until no process holds the filter any more: the
+ * listener reports POLLHUP (Linux 5.8+). The agent, our child, is reaped
+ * here as soon as it exits (its filter is released only then) and its wait
+ * status stored in *agent_status; descendants that outlive it are still
+ * supervised, as strace -f follows them. Returns 0, or -1 with err set. */
+int cai_supervise(struct cai_supervisor *s, pid_t agent, int *agent_status, struct cai_error *err);
+
+/* The filter for the agent: USER_NOTIF on execve and execveat. Returns the
+ * listener fd, or -1 with errno as the kernel set it (EBUSY, EINVAL...). */
+int cai_exec_filter_install(void);
+
+#endif

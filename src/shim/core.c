@@ -1,0 +1,367 @@
+/* Load-time setup and the event header shared by every wrapper.
+ * Invariants: see shim.h. Two event buffers per thread: one for the
+ * wrapper, one for a wrapper reached from a signal handler that
+ * interrupted it; deeper nesting is counted as dropped, never silent. */
+#include "shim.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+struct cai_reals cai_real;
+struct cai_config cai_cfg = {.timeout_ms = 1000};
+
+static CAI_TLS int t_depth;
+static CAI_TLS char t_buf[2][CAI_EV_MAX];
+static CAI_TLS char t_cwd[2][CAI_LIM_PATH + 1];
+/* This thread's id, cached: one system call less per event. A vfork child
+ * shares the parent's TLS, so it never uses the cache (see foreign). */
+static CAI_TLS long t_tid;
+
+void cai_hook_atfork_child(void)
+{
+	/* The thread that called fork() lives on in the child with a new id. */
+	t_tid = 0;
+	cai_transport_atfork_child();
+}
+
+void *cai_resolve(const char *name) { return dlsym(RTLD_NEXT, name); }
+
+static void copy_bounded(char *dst, size_t cap, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = b ? strlen(b) : 0;
+	if (la + lb >= cap) {
+		dst[0] = '\0';
+		return;
+	}
+	memcpy(dst, a, la);
+	if (b)
+		memcpy(dst + la, b, lb);
+	dst[la + lb] = '\0';
+}
+
+static void config_init(void)
+{
+	const char *sock = getenv(CAI_AUDIT_SOCKET_ENV);
+	if (!sock || !*sock || strlen(sock) >= sizeof(cai_cfg.socket_path))
+		sock = CAI_AUDIT_DEFAULT_SOCKET;
+	copy_bounded(cai_cfg.socket_path, sizeof(cai_cfg.socket_path), sock, NULL);
+	copy_bounded(cai_cfg.socket_env, sizeof(cai_cfg.socket_env), CAI_AUDIT_SOCKET_ENV "=", sock);
+
+	const char *t = getenv(CAI_AUDIT_TIMEOUT_ENV);
+	if (t && *t) {
+		char *end;
+		long v = strtol(t, &end, 10);
+		if (*end == '\0' && v >= 0 && v <= 60000)
+			cai_cfg.timeout_ms = (int)v;
+	}
+
+	/* Only names made of [A-Za-z0-9_] separated by commas: they become
+	 * JSON keys, which the writer does not escape. */
+	const char *names = getenv(CAI_AUDIT_ENV_ENV);
+	if (names && strlen(names) < sizeof(cai_cfg.env_names) &&
+	    strspn(names, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_,") == strlen(names))
+		copy_bounded(cai_cfg.env_names, sizeof(cai_cfg.env_names), names, NULL);
+
+	Dl_info info;
+	if (dladdr((void *)config_init, &info) && info.dli_fname && info.dli_fname[0] == '/')
+		copy_bounded(cai_cfg.self_path, sizeof(cai_cfg.self_path), info.dli_fname, NULL);
+	/* A child whose environment lost LD_PRELOAD gets this library only,
+	 * not whatever else the first program preloaded. */
+	if (cai_cfg.self_path[0])
+		copy_bounded(cai_cfg.preload_env, sizeof(cai_cfg.preload_env), "LD_PRELOAD=", cai_cfg.self_path);
+}
+
+static void resolve_all(void)
+{
+	(void)REAL(open);
+	(void)REAL(open64);
+	(void)REAL(openat);
+	(void)REAL(openat64);
+	(void)REAL(creat);
+	(void)REAL(creat64);
+	(void)REAL_SYM(open_2, "__open_2");
+	(void)REAL_SYM(open64_2, "__open64_2");
+	(void)REAL_SYM(openat_2, "__openat_2");
+	(void)REAL_SYM(openat64_2, "__openat64_2");
+	(void)REAL(fopen);
+	(void)REAL(fopen64);
+	(void)REAL(freopen);
+	(void)REAL(freopen64);
+	(void)REAL(connect);
+	(void)REAL(execve);
+	(void)REAL(execvpe);
+	(void)REAL(execvp);
+	(void)REAL(fexecve);
+	(void)REAL(execveat);
+	(void)REAL(posix_spawn);
+	(void)REAL(posix_spawnp);
+	(void)REAL(system);
+	(void)REAL(popen);
+	(void)REAL(opendir);
+	(void)REAL(close);
+	(void)REAL(dup2);
+	(void)REAL(dup3);
+	(void)REAL(close_range);
+	(void)REAL(closefrom);
+}
+
+/* 0: not yet, 1: under way, 2: done. A library initialized before ours
+ * (libselinux, for one) may open files from its own constructor, so the
+ * first wrapper to run does the setup if the constructor has not. */
+static atomic_int init_state;
+
+static void shim_init_once(void)
+{
+	int expected = 0;
+	if (!atomic_compare_exchange_strong(&init_state, &expected, 1))
+		return;
+	int saved = errno;
+	resolve_all();
+	config_init();
+	cai_transport_init();
+	pthread_atfork(NULL, NULL, cai_hook_atfork_child);
+	atomic_store(&init_state, 2);
+	errno = saved;
+}
+
+__attribute__((constructor)) static void cai_shim_init(void) { shim_init_once(); }
+
+/* A process that exits with losses not yet reported says so one last
+ * time (with the usual bounded wait), so that the gap is in the log even
+ * when no further event of this process would carry it. Not reached on
+ * _exit() or a fatal signal. */
+__attribute__((destructor)) static void cai_shim_fini(void)
+{
+	if (atomic_load(&init_state) != 2 || atomic_load(&cai_dropped) == 0 || cai_in_foreign_child())
+		return;
+	struct cai_hook h;
+	cai_transport_wait_again();
+	if (cai_hook_begin(&h, "audit_lost", "exit"))
+		cai_hook_result(&h, 0, 0);
+	cai_hook_end(&h);
+}
+
+static long raw_readlink_fd(int fd, char *out, size_t cap)
+{
+	char proc[32] = "/proc/self/fd/";
+	char digits[12];
+	int i = (int)sizeof(digits);
+	unsigned v = (unsigned)fd;
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(proc + 14, digits + i, sizeof(digits) - (size_t)i);
+	proc[14 + sizeof(digits) - (size_t)i] = '\0';
+	long n = syscall(SYS_readlinkat, AT_FDCWD, proc, out, cap - 1);
+	if (n < 0)
+		return -1;
+	out[n] = '\0';
+	return n;
+}
+
+bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
+{
+	h->saved_errno = errno;
+	h->active = false;
+	h->args_open = false;
+	if (atomic_load(&init_state) != 2) {
+		shim_init_once();
+		/* Another thread is setting up: this one event cannot be sent
+		 * yet, and is counted. */
+		if (atomic_load(&init_state) != 2) {
+			atomic_fetch_add(&cai_dropped, 1);
+			return false;
+		}
+	}
+	if (t_depth >= 2) {
+		atomic_fetch_add(&cai_dropped, 1);
+		return false;
+	}
+	int slot = t_depth++;
+	char *buf = t_buf[slot];
+	char *cwd = t_cwd[slot];
+	h->active = true;
+
+	struct timespec rt, mono;
+	char ts[32], ms[32], comm[17] = {0};
+	clock_gettime(CLOCK_REALTIME, &rt); /* vDSO: no system call */
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	cai_ev_fmt_utc(ts, rt.tv_sec, rt.tv_nsec);
+	cai_ev_fmt_mono(ms, mono.tv_sec, mono.tv_nsec);
+	syscall(SYS_prctl, PR_GET_NAME, comm, 0, 0, 0);
+	long cl = syscall(SYS_getcwd, cwd, CAI_LIM_PATH + 1);
+	h->cwd = cl > 0 ? cwd : NULL;
+	long pid = syscall(SYS_getpid);
+	h->foreign = pid != atomic_load(&cai_owner_pid);
+	long tid = h->foreign ? 0 : t_tid;
+	if (!tid) {
+		tid = syscall(SYS_gettid);
+		if (!h->foreign)
+			t_tid = tid;
+	}
+
+	struct cai_ev *e = &h->ev;
+	cai_ev_init(e, buf, CAI_EV_MAX);
+	cai_ev_uint(e, "v", CAI_AUDIT_SCHEMA_VERSION);
+	cai_ev_str(e, "ts", ts, 32);
+	cai_ev_str(e, "mono", ms, 32);
+	cai_ev_int(e, "pid", pid);
+	cai_ev_int(e, "ppid", syscall(SYS_getppid));
+	cai_ev_int(e, "tid", tid);
+	cai_ev_int(e, "uid", syscall(SYS_getuid));
+	cai_ev_str(e, "comm", comm, 16);
+	if (cl > 0)
+		cai_ev_str(e, "cwd", cwd, CAI_LIM_PATH);
+	else
+		cai_ev_null(e, "cwd");
+	cai_ev_str(e, "call", call, 32);
+	cai_ev_str(e, "phase", phase, 8);
+	/* Which path saw it; `cai run` sends "seccomp" events in the same format. */
+	cai_ev_str(e, "source", "shim", 8);
+	cai_ev_obj_begin(e, "args");
+	h->args_open = true;
+	return true;
+}
+
+static void close_args(struct cai_hook *h)
+{
+	if (h->args_open) {
+		cai_ev_obj_end(&h->ev);
+		h->args_open = false;
+	}
+}
+
+void cai_hook_result(struct cai_hook *h, long long ret, int err)
+{
+	if (!h->active)
+		return;
+	close_args(h);
+	struct cai_ev *e = &h->ev;
+	cai_ev_obj_begin(e, "result");
+	cai_ev_int(e, "return", ret);
+	if (err) {
+		char nb[16];
+		cai_ev_int(e, "errno", err);
+		cai_ev_str(e, "error", cai_ev_errno_name(err, nb), 16);
+	}
+	cai_ev_obj_end(e);
+}
+
+void cai_hook_end(struct cai_hook *h)
+{
+	if (h->active) {
+		close_args(h);
+		struct cai_ev *e = &h->ev;
+		/* Take the count of earlier losses; if this event is lost
+		 * too, they go back with it. */
+		unsigned long lost = atomic_exchange(&cai_dropped, 0);
+		if (lost)
+			cai_ev_uint(e, "dropped", lost);
+		if (e->truncated)
+			cai_ev_bool(e, "truncated", true);
+		size_t len = cai_ev_finish(e);
+		if (cai_transport_send(e->buf, len, h->foreign) < 0)
+			atomic_fetch_add(&cai_dropped, lost + 1);
+		t_depth--;
+		h->active = false;
+	}
+	errno = h->saved_errno;
+}
+
+void cai_hook_path(struct cai_hook *h, int dirfd, const char *path)
+{
+	struct cai_ev *e = &h->ev;
+	cai_ev_str(e, "path", path, CAI_LIM_PATH);
+	if (!path || path[0] == '/')
+		return;
+	char base[CAI_LIM_PATH + 1];
+	long n;
+	if (dirfd == AT_FDCWD) {
+		n = h->cwd ? (long)strlen(h->cwd) : -1;
+		if (n >= 0)
+			memcpy(base, h->cwd, (size_t)n + 1);
+	} else {
+		cai_ev_int(e, "dirfd", dirfd);
+		n = raw_readlink_fd(dirfd, base, sizeof(base));
+	}
+	if (n < 0 || base[0] != '/') {
+		cai_ev_null(e, "resolved");
+		return;
+	}
+	/* "resolved" is the directory joined with the path as given: no
+	 * symlink or ".." resolution, which would need more system calls
+	 * and could race anyway. */
+	size_t bl = (size_t)n, pl = strnlen(path, CAI_LIM_PATH);
+	char joined[2 * CAI_LIM_PATH + 2];
+	memcpy(joined, base, bl);
+	size_t jl = bl;
+	if (jl == 0 || joined[jl - 1] != '/')
+		joined[jl++] = '/';
+	if (!(pl == 1 && path[0] == '.') && pl) {
+		memcpy(joined + jl, path, pl);
+		jl += pl;
+	} else if (jl > 1) {
+		jl--;
+	}
+	cai_ev_strn(e, "resolved", joined, jl, CAI_LIM_PATH);
+}
+
+void cai_hook_env(struct cai_hook *h, char *const envp[])
+{
+	if (!cai_cfg.env_names[0] || !envp)
+		return;
+	struct cai_ev *e = &h->ev;
+	cai_ev_obj_begin(e, "env");
+	const char *p = cai_cfg.env_names;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char key[64];
+		if (n > 0 && n < sizeof(key)) {
+			memcpy(key, p, n);
+			key[n] = '\0';
+			for (size_t i = 0; envp[i]; i++) {
+				if (strncmp(envp[i], key, n) == 0 && envp[i][n] == '=') {
+					cai_ev_str(e, key, envp[i] + n + 1, CAI_LIM_ARG);
+					break;
+				}
+			}
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	cai_ev_obj_end(e);
+}
+
+void cai_hook_argv(struct cai_hook *h, char *const argv[])
+{
+	struct cai_ev *e = &h->ev;
+	if (!argv) {
+		cai_ev_null(e, "argv");
+		return;
+	}
+	cai_ev_arr_begin(e, "argv");
+	size_t i;
+	for (i = 0; argv[i]; i++) {
+		if (i >= CAI_LIM_ARGC || !cai_ev_room(e, 16)) {
+			e->truncated = true;
+			break;
+		}
+		cai_ev_str(e, NULL, argv[i], CAI_LIM_ARG);
+	}
+	cai_ev_arr_end(e);
+	size_t argc = i;
+	while (argv[argc])
+		argc++;
+	cai_ev_uint(e, "argc", argc);
+}

@@ -1,0 +1,140 @@
+/* Internals shared by the files of libcai-auditshim.so.
+ *
+ * Invariants of the whole shim (every file):
+ * - A wrapper MUST call the real function with the caller's arguments and
+ *   return its result with the errno it left: the shim never changes what
+ *   the program sees.
+ * - Code reached from a wrapper MUST NOT allocate with malloc, take locks,
+ *   or call non-async-signal-safe functions: wrappers run in signal
+ *   handlers, vfork children and between fork and exec.
+ * - The shim's own I/O MUST use raw system calls, so it is never reported
+ *   and never a cancellation point.
+ * - The shim MUST NOT write to the program's stdout/stderr or exit. */
+#ifndef CAI_SHIM_H
+#define CAI_SHIM_H
+
+#include <dirent.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <spawn.h>
+#include <sys/socket.h>
+
+#include "event.h"
+
+#define CAI_EXPORT __attribute__((visibility("default")))
+#define CAI_TLS __thread __attribute__((tls_model("initial-exec")))
+
+#define CAI_AUDIT_SOCKET_ENV "CAI_AUDIT_SOCKET"
+#define CAI_AUDIT_TIMEOUT_ENV "CAI_AUDIT_TIMEOUT_MS"
+#define CAI_AUDIT_ENV_ENV "CAI_AUDIT_ENV"
+#define CAI_AUDIT_DEFAULT_SOCKET "/run/containai/audit.sock"
+
+/* Per-string limits (input bytes). */
+#define CAI_LIM_PATH 2048
+#define CAI_LIM_ARG 512
+#define CAI_LIM_ARGC 64
+
+struct cai_reals {
+	int (*open)(const char *, int, ...);
+	int (*open64)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	int (*openat64)(int, const char *, int, ...);
+	int (*creat)(const char *, mode_t);
+	int (*creat64)(const char *, mode_t);
+	int (*open_2)(const char *, int);
+	int (*open64_2)(const char *, int);
+	int (*openat_2)(int, const char *, int);
+	int (*openat64_2)(int, const char *, int);
+	FILE *(*fopen)(const char *, const char *);
+	FILE *(*fopen64)(const char *, const char *);
+	FILE *(*freopen)(const char *, const char *, FILE *);
+	FILE *(*freopen64)(const char *, const char *, FILE *);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	int (*execvp)(const char *, char *const[]);
+	int (*fexecve)(int, char *const[], char *const[]);
+	int (*execveat)(int, const char *, char *const[], char *const[], int);
+	int (*posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			   const posix_spawnattr_t *, char *const[], char *const[]);
+	int (*posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			    const posix_spawnattr_t *, char *const[], char *const[]);
+	int (*system)(const char *);
+	FILE *(*popen)(const char *, const char *);
+	DIR *(*opendir)(const char *);
+	int (*close)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*close_range)(unsigned, unsigned, int);
+	void (*closefrom)(int);
+};
+
+extern struct cai_reals cai_real;
+void *cai_resolve(const char *name);
+/* Resolved at load time; lazily only when a wrapper runs before our
+ * constructor (another library's constructor opening a file). */
+#define REAL_SYM(field, sym)                                                                   \
+	({                                                                                     \
+		if (!cai_real.field)                                                           \
+			cai_real.field = cai_resolve(sym);                                     \
+		cai_real.field;                                                                \
+	})
+#define REAL(fn) REAL_SYM(fn, #fn)
+
+/* Settings captured once, at load time, from the environment. */
+struct cai_config {
+	char socket_path[108];
+	char self_path[1024];   /* this library, for re-injection */
+	char preload_env[2048]; /* "LD_PRELOAD=..." to inject */
+	char socket_env[160];   /* "CAI_AUDIT_SOCKET=..." to inject */
+	char env_names[256];    /* "PATH,HOME": variables an exec event shows */
+	int timeout_ms;
+};
+extern struct cai_config cai_cfg;
+
+/* One event being built. */
+struct cai_hook {
+	struct cai_ev ev;
+	const char *cwd; /* read once per event; NULL if unknown */
+	int saved_errno;
+	bool active;
+	bool args_open;
+	bool foreign;
+};
+
+/* Starts an event (saves errno); false when this call cannot be reported
+ * now (nested too deep: counted as dropped). */
+bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase);
+/* Closes "args" and writes "result": ret, and errno/error when err != 0. */
+void cai_hook_result(struct cai_hook *h, long long ret, int err);
+/* Sends, releases the buffer, restores errno. */
+void cai_hook_end(struct cai_hook *h);
+/* Writes "path" and, for a relative one, "resolved" against dirfd/cwd. */
+void cai_hook_path(struct cai_hook *h, int dirfd, const char *path);
+void cai_hook_argv(struct cai_hook *h, char *const argv[]);
+/* Writes "env" with the variables named in CAI_AUDIT_ENV found in envp. */
+void cai_hook_env(struct cai_hook *h, char *const envp[]);
+
+/* transport.c */
+/* foreign: the caller is not the process that owns the connection (a
+ * vfork or _Fork child); see cai_in_foreign_child(). */
+int cai_transport_send(const char *buf, size_t len, bool foreign);
+void cai_transport_init(void);
+/* The next send waits (bounded) again even after a timeout. */
+void cai_transport_wait_again(void);
+void cai_transport_atfork_child(void);
+void cai_hook_atfork_child(void);
+extern atomic_ulong cai_dropped;
+extern _Atomic int cai_sock_fd;
+extern _Atomic int cai_owner_pid;
+/* fdguard.c: move our socket off fd when the program wants that number. */
+void cai_fd_rehome(int fd);
+bool cai_in_foreign_child(void);
+
+/* env.c: an envp with LD_PRELOAD and the socket variable restored, in
+ * mmap'd memory (no malloc after vfork); NULL when envp needs nothing. */
+char **cai_env_inject(char *const envp[], size_t *map_len);
+void cai_env_release(char **env, size_t map_len);
+
+#endif

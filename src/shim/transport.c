@@ -1,0 +1,235 @@
+/* Delivery of events to cai-auditd: one SOCK_SEQPACKET message per event.
+ *
+ * MUST NOT lose an event silently: every event that cannot be sent is
+ * added to cai_dropped, and the next delivered event carries the count.
+ * MUST NOT block the program for long: a full socket is waited on for at
+ * most cai_cfg.timeout_ms, and after one such timeout we stop waiting
+ * (try once, count, go on) until a send succeeds again.
+ * MUST NOT take locks: state changes are atomic compare-and-swaps, so a
+ * wrapper in a signal handler or another thread never deadlocks here.
+ * The collector learns who sent each message from SCM_CREDENTIALS, which
+ * the kernel attaches per message, so a connection inherited over fork
+ * still attributes each event to the process that sent it. */
+#include "shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+atomic_ulong cai_dropped;
+_Atomic int cai_sock_fd = -1;
+_Atomic int cai_owner_pid;
+static atomic_int fd_users;
+static atomic_int degraded;
+static _Atomic long long next_retry_ns;
+
+#define RETRY_NS (100LL * 1000 * 1000)
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* A high number keeps our fd out of the way of programs that expect the
+ * lowest free fds, dup2 onto small numbers, or count their fds. */
+static int high_fd_hint(void)
+{
+	struct rlimit rl;
+	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 1000;
+	long hint = (long)(rl.rlim_cur > 1024 ? 1024 : rl.rlim_cur) - 24;
+	return hint > 16 ? (int)hint : 16;
+}
+
+static int raw_close(int fd) { return (int)syscall(SYS_close, fd); }
+
+/* A fresh connection, moved high and close-on-exec; -1 if none. */
+static int open_connection(void)
+{
+	int s = (int)syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s < 0)
+		return -1;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t n = strlen(cai_cfg.socket_path);
+	memcpy(sun.sun_path, cai_cfg.socket_path, n);
+	if (syscall(SYS_connect, s, &sun, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1)) < 0) {
+		raw_close(s);
+		return -1;
+	}
+	int high = (int)syscall(SYS_fcntl, s, F_DUPFD_CLOEXEC, high_fd_hint());
+	if (high >= 0) {
+		raw_close(s);
+		s = high;
+	}
+	return s;
+}
+
+/* The shared connection, connecting if needed (rate-limited while the
+ * collector is away). Holds fd_users until put_fd(). */
+static int get_fd(void)
+{
+	atomic_fetch_add(&fd_users, 1);
+	int fd = atomic_load(&cai_sock_fd);
+	if (fd >= 0)
+		return fd;
+	long long now = now_ns();
+	long long next = atomic_load(&next_retry_ns);
+	if (now < next || !atomic_compare_exchange_strong(&next_retry_ns, &next, now + RETRY_NS)) {
+		atomic_fetch_sub(&fd_users, 1);
+		return -1;
+	}
+	int s = open_connection();
+	if (s < 0) {
+		atomic_fetch_sub(&fd_users, 1);
+		return -1;
+	}
+	int expected = -1;
+	if (!atomic_compare_exchange_strong(&cai_sock_fd, &expected, s)) {
+		raw_close(s);
+		return expected;
+	}
+	atomic_store(&degraded, 0);
+	return s;
+}
+
+static void put_fd(void) { atomic_fetch_sub(&fd_users, 1); }
+
+/* Wait (bounded) until no sender is between loading the fd and using it,
+ * so that its number can be closed without an event landing in a file
+ * the program opens on the same number. A sender interrupted by the
+ * signal handler that waits here would never finish: hence the bound. */
+static void wait_no_users(void)
+{
+	for (int i = 0; i < 20000 && atomic_load(&fd_users) > 0; i++)
+		syscall(SYS_sched_yield);
+}
+
+/* Forget fd as our connection; close it only when it still is ours. */
+static void drop_connection(int fd, bool close_it)
+{
+	int expected = fd;
+	if (atomic_compare_exchange_strong(&cai_sock_fd, &expected, -1)) {
+		wait_no_users();
+		if (close_it)
+			raw_close(fd);
+	}
+}
+
+/* Outside the process that owns the connection (a vfork or _Fork child,
+ * which runs no atfork handler): the fd table is not ours to manage, so
+ * such a child uses a connection of its own for each event. */
+static int send_foreign(const char *buf, size_t len)
+{
+	int s = open_connection();
+	if (s < 0)
+		return -1;
+	long n = syscall(SYS_sendto, s, buf, len, MSG_NOSIGNAL, NULL, 0);
+	if (n < 0 && errno == EAGAIN) {
+		struct pollfd p = {.fd = s, .events = POLLOUT};
+		struct timespec ts = {cai_cfg.timeout_ms / 1000, (cai_cfg.timeout_ms % 1000) * 1000000L};
+		if (syscall(SYS_ppoll, &p, 1, &ts, NULL, 0) > 0)
+			n = syscall(SYS_sendto, s, buf, len, MSG_NOSIGNAL, NULL, 0);
+	}
+	raw_close(s);
+	return n == (long)len ? 0 : -1;
+}
+
+bool cai_in_foreign_child(void) { return syscall(SYS_getpid) != atomic_load(&cai_owner_pid); }
+
+int cai_transport_send(const char *buf, size_t len, bool foreign)
+{
+	if (foreign)
+		return send_foreign(buf, len);
+	int rc = -1;
+	long long deadline = 0;
+	bool reconnected = false;
+	for (;;) {
+		int fd = get_fd();
+		if (fd < 0)
+			break;
+		long n = syscall(SYS_sendto, fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+		if (n == (long)len) {
+			put_fd();
+			atomic_store(&degraded, 0);
+			return 0;
+		}
+		int err = errno;
+		put_fd();
+		if (n >= 0 || err == EMSGSIZE)
+			return -1;
+		if (err == EINTR)
+			continue;
+		if (err == EAGAIN) {
+			if (atomic_load(&degraded))
+				return -1;
+			long long now = now_ns();
+			if (!deadline)
+				deadline = now + (long long)cai_cfg.timeout_ms * 1000000LL;
+			if (now >= deadline) {
+				atomic_store(&degraded, 1);
+				return -1;
+			}
+			long long left = deadline - now;
+			struct timespec ts = {left / 1000000000LL, left % 1000000000LL};
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
+			syscall(SYS_ppoll, &p, 1, &ts, NULL, 0);
+			continue;
+		}
+		/* The collector went away (EPIPE, ECONNRESET, ENOTCONN), or the
+		 * number no longer holds our socket (EBADF, ENOTSOCK: closed
+		 * behind our back, so it may be the program's now and must not
+		 * be closed): reconnect once, now, and retry. */
+		drop_connection(fd, err != EBADF && err != ENOTSOCK);
+		if (reconnected)
+			break;
+		reconnected = true;
+		atomic_store(&next_retry_ns, 0);
+	}
+	return rc;
+}
+
+void cai_transport_wait_again(void) { atomic_store(&degraded, 0); }
+
+void cai_transport_init(void)
+{
+	atomic_store(&cai_owner_pid, (int)syscall(SYS_getpid));
+	int fd = get_fd();
+	(void)fd;
+	put_fd();
+}
+
+void cai_transport_atfork_child(void)
+{
+	/* The child shares the parent's connection (SCM_CREDENTIALS tells
+	 * the two apart); losses counted before fork are the parent's. */
+	atomic_store(&cai_owner_pid, (int)syscall(SYS_getpid));
+	atomic_store(&cai_dropped, 0);
+	atomic_store(&fd_users, 0);
+}
+
+void cai_fd_rehome(int fd)
+{
+	if (fd < 0 || fd != atomic_load(&cai_sock_fd) || cai_in_foreign_child())
+		return;
+	int moved = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, high_fd_hint());
+	if (moved == fd || moved < 0) {
+		/* Nowhere to go: give the number up (the caller is about to
+		 * close or replace it) and reconnect later. */
+		drop_connection(fd, false);
+		return;
+	}
+	int expected = fd;
+	if (atomic_compare_exchange_strong(&cai_sock_fd, &expected, moved))
+		wait_no_users();
+	else
+		raw_close(moved);
+}

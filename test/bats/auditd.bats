@@ -1,0 +1,228 @@
+#!/usr/bin/env bats
+# cai-auditd: the collector on a real unix socket, fed by real senders
+# (python3 SOCK_SEQPACKET clients and the shim): kernel-verified
+# credentials, rejection of malformed messages, SIGHUP reopen, SIGTERM
+# drain, permissions, socket activation.
+
+setup() {
+	load ../helpers/common
+	load ../helpers/audit
+	load_libs
+	audit_setup
+}
+
+teardown() { audit_teardown; }
+
+# send MSG...: each argument is one message, sent by a python3 client.
+send() {
+	"$PY" - "$SOCK" "$@" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+for m in sys.argv[2:]:
+    s.send(m.encode("utf-8", "surrogateescape"))
+PY
+}
+
+good_event() { # PID
+	printf '{"v":1,"ts":"2026-01-01T00:00:00.000000000Z","mono":"1.000000000","pid":%s,"ppid":1,"tid":%s,"uid":0,"comm":"x","cwd":"/","call":"open","phase":"exit","args":{"path":"/etc/hostname","flags":["O_RDONLY"]},"result":{"return":3}}' "$1" "$1"
+}
+
+@test "--help prints usage on stdout" {
+	run --separate-stderr "$CAI_AUDITD" --help
+	assert_success
+	assert_output --partial "Usage: cai-auditd"
+	assert_output --partial "/run/containai/audit.sock"
+	[ -z "$stderr" ]
+}
+
+@test "--version" {
+	run "$CAI_AUDITD" --version
+	assert_success
+	assert_output --regexp '^cai-auditd [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "an unknown option or an argument is a usage error (exit 2)" {
+	run --separate-stderr "$CAI_AUDITD" --bogus
+	assert_failure 2
+	run --separate-stderr "$CAI_AUDITD" extra
+	assert_failure 2
+	[[ "$stderr" == *'unexpected argument `extra`'* ]]
+}
+
+@test "socket is 0666 (agents may write), log is 0600 (only root reads)" {
+	start_collector
+	[ "$(stat -c %a "$SOCK")" = 666 ]
+	[ "$(stat -c %a "$LOG")" = 600 ]
+}
+
+@test "an existing log with group-write or world bits is restricted" {
+	touch "$LOG"
+	chmod 0666 "$LOG"
+	start_collector
+	[ "$(stat -c %a "$LOG")" = 640 ]
+}
+
+@test "a log path that is a symlink is refused" {
+	ln -s "$AUD/elsewhere" "$LOG"
+	run --separate-stderr "$CAI_AUDITD" --socket "$SOCK" --log "$LOG"
+	assert_failure 1
+	[[ "$stderr" == *"open log \`$LOG\`"* ]]
+	[ ! -e "$AUD/elsewhere" ]
+}
+
+@test "an event is stamped with the sender's kernel-verified pid, uid and gid" {
+	start_collector
+	"$PY" - "$SOCK" "$(good_event 1)" <<'PY'
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1]); s.send(sys.argv[2].encode())
+open(os.environ["BATS_TEST_TMPDIR"] + "/sender", "w").write("%d %d %d\n" % (os.getpid(), os.getuid(), os.getgid()))
+PY
+	stop_collector
+	read -r spid suid sgid <"$AUD/sender"
+	run jq -c '[.pid, .peer.pid, .peer.uid, .peer.gid]' "$LOG"
+	# The claim (pid 1) is kept; the stamp says who really sent it.
+	assert_output "[1,$spid,$suid,$sgid]"
+}
+
+@test "credentials are per message: a forked child on the same connection is told apart" {
+	start_collector
+	"$PY" - "$SOCK" "$(good_event 7)" <<'PY'
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.send(sys.argv[2].encode())
+pid = os.fork()
+if pid == 0:
+    s.send(sys.argv[2].encode()); os._exit(0)
+os.waitpid(pid, 0)
+print(os.getpid(), pid)
+PY
+	stop_collector
+	[ "$(jq -s '[.[].peer.pid] | unique | length' "$LOG")" = 2 ]
+}
+
+@test "malformed messages are rejected, counted, logged without content; the collector goes on" {
+	start_collector
+	send "not json" '{"v":2}' '[1]' "$(printf '{"v":1,\xff}')" '{"v":1,"peer":{}}' "$(good_event 5)"
+	stop_collector
+	[ "$(jq -s '[.[] | select(has("rejected"))] | length' "$LOG")" = 5 ]
+	[ "$(jq -s '[.[] | select(has("call"))] | length' "$LOG")" = 1 ]
+	run jq -r 'select(has("rejected")) | .rejected.reason' "$LOG"
+	assert_line "not JSON"
+	assert_line "unknown schema version"
+	assert_line "not a JSON object"
+	refute_output --partial "not json"
+	grep -q "6 received, 1 written, 5 rejected" "$AUD/auditd.err"
+}
+
+@test "a message larger than the limit is rejected, not cut and accepted" {
+	start_collector
+	big=$("$PY" -c 'print("{\"v\":1,\"pad\":\"" + "x" * 20000 + "\"}")')
+	send "$big" "$(good_event 5)"
+	stop_collector
+	run jq -r 'select(has("rejected")) | .rejected.reason' "$LOG"
+	assert_output "message too large"
+	[ "$(jq -s '[.[] | select(has("call"))] | length' "$LOG")" = 1 ]
+}
+
+@test "a flood of random bytes never crashes it" {
+	start_collector
+	"$PY" - "$SOCK" <<'PY'
+import os, random, socket, sys
+random.seed(7)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+for i in range(2000):
+    s.send(os.urandom(random.randint(1, 300)))
+PY
+	kill -0 "$AUDITD_PID"
+	stop_collector
+	[ "$(jq -s '[.[] | select(has("rejected"))] | length' "$LOG")" = 2000 ]
+}
+
+@test "SIGHUP reopens the log (logrotate): later events go to the new file" {
+	start_collector
+	send "$(good_event 1)"
+	sleep 0.2
+	mv "$LOG" "$LOG.1"
+	kill -HUP "$AUDITD_PID"
+	sleep 0.2
+	send "$(good_event 2)"
+	stop_collector
+	[ "$(jq -s 'map(.pid)' "$LOG.1" | jq -c .)" = "[1]" ]
+	[ "$(jq -s 'map(.pid)' "$LOG" | jq -c .)" = "[2]" ]
+	[ "$(stat -c %a "$LOG")" = 600 ]
+}
+
+@test "SIGTERM right after a burst: everything sent is in the log" {
+	start_collector
+	"$PY" - "$SOCK" "$(good_event 3)" <<'PY'
+import socket, sys
+conns = []
+for c in range(8):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1]); conns.append(s)
+for i in range(3000):
+    conns[i % 8].send(sys.argv[2].encode())
+PY
+	stop_collector
+	[ "$(wc -l <"$LOG")" = 3000 ]
+	[ ! -e "$SOCK" ]
+}
+
+@test "a stale socket is replaced; a live collector is not" {
+	"$PY" -c 'import socket,sys; socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).bind(sys.argv[1])' "$SOCK"
+	start_collector
+	run --separate-stderr "$CAI_AUDITD" --socket "$SOCK" --log "$AUD/other.jsonl"
+	assert_failure 1
+	[[ "$stderr" == *"another collector listens on \`$SOCK\`"* ]]
+	send "$(good_event 4)"
+	stop_collector
+	[ "$(wc -l <"$LOG")" = 1 ]
+}
+
+@test "a path that is not a socket is never removed" {
+	echo precious >"$SOCK"
+	run --separate-stderr "$CAI_AUDITD" --socket "$SOCK" --log "$LOG"
+	assert_failure 1
+	[[ "$stderr" == *"exists and is not a socket"* ]]
+	[ "$(cat "$SOCK")" = precious ]
+}
+
+@test "socket activation: the socket comes from systemd (LISTEN_FDS)" {
+	command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate (package systemd)"
+	systemd-socket-activate --seqpacket -l "$SOCK" "$CAI_AUDITD" --log "$LOG" 2>"$AUD/auditd.err" &
+	AUDITD_PID=$!
+	for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+	audited "$AUDIT_CALL" open /etc/hostname r
+	# systemd-socket-activate execs the collector in place: same pid.
+	for _ in $(seq 100); do [ -s "$LOG" ] && break; sleep 0.05; done
+	stop_collector
+	[ "$(jq -s '[.[] | select(.call == "open" and .args.path == "/etc/hostname")] | length' "$LOG")" = 1 ]
+}
+
+@test "socket activation with a stream socket is refused with a hint" {
+	command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate (package systemd)"
+	run --separate-stderr timeout 10 sh -c '
+		systemd-socket-activate -l "$1" "$2" --log "$3" 2>&1 &
+		p=$!
+		for i in $(seq 100); do [ -S "$1" ] && break; sleep 0.05; done
+		'"$PY"' -c "import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])" "$1"
+		wait $p' sh "$SOCK" "$CAI_AUDITD" "$LOG"
+	assert_output --partial "ListenSequentialPacket"
+}
+
+@test "the systemd units and the logrotate file are well-formed" {
+	command -v systemd-analyze >/dev/null || skip "needs systemd-analyze"
+	run systemd-analyze verify --man=no "$CAI_TOP/data/systemd/cai-auditd.socket"
+	# The unit names a binary under /usr/sbin that is not installed here.
+	refute_output --partial "Unknown"
+	refute_output --partial "Invalid"
+	grep -q '^ListenSequentialPacket=/run/containai/audit.sock$' "$CAI_TOP/data/systemd/cai-auditd.socket"
+	grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$CAI_TOP/data/systemd/cai-auditd.service.in"
+	grep -q '^ExecStart=@SBINDIR@/cai-auditd ' "$CAI_TOP/data/systemd/cai-auditd.service.in"
+	grep -q 'create 0600 root root' "$CAI_TOP/data/logrotate/containai-audit"
+	grep -q 'HUP' "$CAI_TOP/data/logrotate/containai-audit"
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bats
+# A short, fixed fuzzing run of the daemon.json merge path (the harness is
+# test/fuzz/fuzz_daemon_json.c; `make fuzz` runs it longer). It fails on a
+# crash, a leak, a sanitizer report or a broken invariant.
+
+setup() {
+	load ../helpers/common
+	load_libs
+	FUZZER=${CAI_FUZZ_DAEMON_JSON:-}
+}
+
+require_fuzzer() {
+	[ -x "$FUZZER" ] || skip "no fuzzer binary: needs clang-14 and libfuzzer-14-dev (make deps)"
+	# The fuzzer is its own ASan+UBSan build: one run per `make check-all`.
+	[ "${SANITIZE:-0}" != 1 ] || skip "the fuzzer already runs under ASan/UBSan in the plain suite"
+}
+
+@test "every corpus file passes the harness's invariants" {
+	require_fuzzer
+	run "$FUZZER" "$CAI_TOP"/test/fuzz/corpus/daemon_json/*
+	assert_success
+	assert_output --partial "Executed $CAI_TOP/test/fuzz/corpus/daemon_json/sysbox.json"
+}
+
+@test "the daemon.json fuzzer runs ${FUZZ_SECONDS:-20} s: no crash, no leak, invariants hold" {
+	require_fuzzer
+	cp -r "$CAI_TOP/test/fuzz/corpus/daemon_json" "$BATS_TEST_TMPDIR/corpus"
+	run "$FUZZER" -max_total_time="${FUZZ_SECONDS:-20}" -dict="$CAI_TOP/test/fuzz/daemon_json.dict" \
+		-artifact_prefix="$BATS_TEST_TMPDIR/" -print_final_stats=1 "$BATS_TEST_TMPDIR/corpus"
+	assert_success
+	assert_output --regexp 'Done [0-9]+ runs in'
+	run ls "$BATS_TEST_TMPDIR"
+	refute_output --regexp '^(crash|leak|timeout|oom)-'
+}

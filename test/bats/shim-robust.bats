@@ -1,0 +1,228 @@
+#!/usr/bin/env bats
+# libcai-auditshim.so never changes the program and never loses an event
+# silently: collector absent, killed and restarted, stopped (slow);
+# threads that fork; signal handlers that open files; programs that close
+# or overwrite every fd; vfork.
+
+setup() {
+	load ../helpers/common
+	load ../helpers/audit
+	load_libs
+	audit_setup
+}
+
+teardown() { audit_teardown; }
+
+@test "no collector: the program runs normally and sees the same results" {
+	run audited "$AUDIT_CALL" open /etc/hostname r 3>&- 4>&-
+	assert_success
+	assert_output "ret=3 errno=0"
+	run audited "$AUDIT_CALL" open /nonexistent r
+	assert_output "ret=-1 errno=ENOENT"
+	run audited sh -c 'cat /etc/hostname >/dev/null && echo done'
+	assert_output "done"
+}
+
+@test "no collector, then one starts: the next event carries the count of lost ones" {
+	# 20 failed opens while nobody listens; then the collector starts and
+	# 20 more happen (after the 100 ms between reconnection attempts).
+	audited "$PY" -c '
+import os, sys, time
+d = sys.argv[1]
+for i in range(20):
+    try: os.open("/nonexistent/late", 0)
+    except OSError: pass
+open(d + "/phase1", "w").close()
+while not os.path.exists(d + "/go"): time.sleep(0.01)
+time.sleep(0.15)
+for i in range(20):
+    try: os.open("/nonexistent/late", 0)
+    except OSError: pass
+' "$AUD" &
+	local prog=$!
+	for _ in $(seq 200); do [ -e "$AUD/phase1" ] && break; sleep 0.05; done
+	start_collector
+	touch "$AUD/go"
+	wait "$prog"
+	stop_collector
+	n=$(count_events '.args.path == "/nonexistent/late"')
+	lost=$(sum_dropped '.comm == "python3"')
+	echo "logged=$n dropped=$lost"
+	# Every open after the collector appeared is logged; the 20 before
+	# are among the losses the process reported (with its start-up).
+	[ "$n" -eq 20 ]
+	[ "$lost" -ge 20 ]
+}
+
+@test "collector killed and restarted mid-run: the program goes on, the gap is counted" {
+	start_collector
+	audited "$PY" -c '
+import os, time
+for i in range(150):
+    try: os.open("/nonexistent/restart", 0)
+    except OSError: pass
+    time.sleep(0.01)
+' &
+	local prog=$!
+	sleep 0.5
+	kill -KILL "$AUDITD_PID"
+	wait "$AUDITD_PID" || true
+	AUDITD_PID=
+	sleep 0.4
+	start_collector
+	wait "$prog"
+	stop_collector
+	n=$(count_events '.args.path == "/nonexistent/restart"')
+	lost=$(sum_dropped '.args.path == "/nonexistent/restart"')
+	echo "logged=$n dropped=$lost"
+	[ "$lost" -gt 0 ]
+	# What the kernel had queued for the killed collector is gone with it
+	# (documented); everything else is logged or counted.
+	[ $((n + lost)) -le 150 ]
+	[ $((n + lost)) -ge 140 ]
+}
+
+@test "slow collector (stopped): bounded wait, then counted drops that add up exactly" {
+	start_collector
+	kill -STOP "$AUDITD_PID"
+	AUDITD=$AUDITD_PID audited "$PY" -c '
+import os, time
+t = time.monotonic()
+for i in range(20000):
+    try: os.open("/nonexistent/exact", 0)
+    except OSError: pass
+print("elapsed_ms=%d" % ((time.monotonic() - t) * 1000))
+os.kill(int(os.environ["AUDITD"]), 18)  # SIGCONT
+time.sleep(0.3)
+os.close(os.open("/dev/null", 0))
+' >"$AUD/out"
+	stop_collector
+	cat "$AUD/out"
+	elapsed=$(sed -n 's/elapsed_ms=//p' "$AUD/out")
+	# One wait of a second (the default), then no more waiting.
+	[ "$elapsed" -lt 5000 ]
+	n=$(count_events '.args.path == "/nonexistent/exact"')
+	lost=$(sum_dropped '.comm == "python3"')
+	echo "logged=$n dropped=$lost"
+	[ "$lost" -gt 0 ]
+	[ $((n + lost)) -eq 20000 ]
+	# The count arrived on the next event, the open of /dev/null.
+	[ "$(count_events '.args.path == "/dev/null" and .dropped > 0')" = 1 ]
+}
+
+@test "losses not yet reported when the process exits are reported at exit" {
+	start_collector
+	kill -STOP "$AUDITD_PID"
+	AUDITD=$AUDITD_PID audited "$PY" -c '
+import os
+for i in range(20000):
+    try: os.open("/nonexistent/atexit", 0)
+    except OSError: pass
+os.kill(int(os.environ["AUDITD"]), 18)  # SIGCONT, then exit at once
+'
+	stop_collector
+	n=$(count_events '.args.path == "/nonexistent/atexit"')
+	EV=$(the_event '.call == "audit_lost"')
+	lost=$(jq '.dropped' <<<"$EV")
+	echo "logged=$n dropped=$lost"
+	[ $((n + lost)) -eq 20000 ]
+}
+
+@test "many threads opening files while the process forks: every event logged" {
+	start_collector
+	CAI_AUDIT_TIMEOUT_MS=30000 run audited "$AUDIT_STRESS" threads 8 500
+	assert_success
+	assert_output "thread_opens=4000 fork_opens=20"
+	stop_collector
+	[ "$(count_events '.args.path == "/dev/null" and .comm == "audit-stress"')" = 4000 ]
+	[ "$(count_events '.args.path == "/dev/zero"')" = 20 ]
+	# Children's events are attributed to the children by the kernel.
+	[ "$(count_events '.args.path == "/dev/zero" and .pid == .peer.pid and .ppid != .pid')" = 20 ]
+	[ "$(jq -s '[.[] | select(has("rejected"))] | length' "$LOG")" = 0 ]
+	[ "$(sum_dropped 'true')" = 0 ]
+	# More than one thread id shows the events really came from threads.
+	[ "$(jq -s '[.[] | select(.args.path == "/dev/null") | .tid] | unique | length' "$LOG")" -gt 1 ]
+}
+
+@test "a signal handler that opens files, interrupting opens: errno intact, all logged" {
+	start_collector
+	CAI_AUDIT_TIMEOUT_MS=30000 run audited "$AUDIT_STRESS" signals 20000
+	assert_success
+	handler=$(sed -n 's/.*handler_opens=\([0-9]*\).*/\1/p' <<<"$output")
+	assert_output --partial "bad_errno=0"
+	stop_collector
+	echo "handler opens: $handler"
+	[ "$handler" -gt 0 ]
+	n_main=$(count_events '.args.path == "/nonexistent/audit-stress"')
+	n_handler=$(count_events '.args.path == "/dev/zero"')
+	lost=$(sum_dropped 'true')
+	[ $((n_main + n_handler + lost)) -eq $((20000 + handler)) ]
+	[ "$lost" = 0 ]
+}
+
+@test "a program that closes every fd (loop, close_range, closefrom) is still audited" {
+	start_collector
+	CAI_AUDIT_TIMEOUT_MS=30000 run audited "$AUDIT_STRESS" closeall /etc/hostname 3>&- 4>&-
+	assert_success
+	assert_output "fds=3,3,3"
+	stop_collector
+	[ "$(count_events '.args.path == "/etc/hostname" and .comm == "audit-stress"')" = 3 ]
+	[ "$(sum_dropped 'true')" = 0 ]
+}
+
+@test "a program that dup2s onto the shim's fd number gets that number; events go on" {
+	start_collector
+	run audited "$AUDIT_STRESS" dup2over /etc/hostname
+	assert_success
+	stop_collector
+	[ "$(count_events '.args.path == "/etc/hostname" and .comm == "audit-stress"')" = 1 ]
+}
+
+@test "vfork then exec: the child's exec is reported under the child's pid" {
+	start_collector
+	run audited "$AUDIT_STRESS" vfork /bin/true
+	assert_success
+	child=$(sed -n 's/^child=\([0-9]*\).*/\1/p' <<<"$output")
+	stop_collector
+	EV=$(the_event ".call == \"execv\" and .args.path == \"/bin/true\"")
+	check_event "$EV" ".pid == $child and .peer.pid == $child"
+	# The parent's connection survived the child's use of the shim.
+	[ "$(count_events '.args.path == "/dev/null" and .comm == "audit-stress"')" = 1 ]
+}
+
+@test "the socket fd is high, close-on-exec, and not inherited by children" {
+	start_collector
+	run audited "$PY" -c '
+import os, stat
+fds = sorted(int(f) for f in os.listdir("/proc/self/fd"))
+print(" ".join(map(str, fds)))
+print("socket" if stat.S_ISSOCK(os.fstat(fds[-1]).st_mode) else "not a socket")
+os.execv("/bin/busybox", ["ls", "/proc/self/fd"])' 3>&- 4>&-
+	stop_collector
+	assert_success
+	# python sees its stdio, the listdir fd, and the shim's socket well above.
+	high=$(head -1 <<<"$output" | awk '{print $NF}')
+	[ "$high" -gt 100 ]
+	assert_line socket
+	# busybox is static, so it has no shim of its own: what it lists is
+	# exactly what it inherited, and the socket was closed on exec.
+	refute_line --regexp "^$high\$"
+	assert_line 0
+}
+
+@test "programs that check errno after failures see the real errno" {
+	start_collector
+	run audited "$PY" -c '
+import errno, os, socket
+out = []
+for call in (lambda: os.open("/nonexistent", 0), lambda: os.open("/", os.O_WRONLY),
+             lambda: os.open("/etc/hostname", os.O_RDONLY | os.O_DIRECTORY),
+             lambda: socket.create_connection(("127.0.0.1", 1)),
+             lambda: os.execv("/nonexistent", ["x"])):
+    try: call(); out.append("ok")
+    except OSError as e: out.append(errno.errorcode[e.errno])
+print(" ".join(out))'
+	stop_collector
+	assert_success
+	assert_output "ENOENT EISDIR ENOTDIR ECONNREFUSED ENOENT"
+}

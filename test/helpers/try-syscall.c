@@ -1,0 +1,60 @@
+/* Test helper, built static so no LD_PRELOAD shim can see it:
+ *
+ *   try-syscall NAME...   call each system call with arguments that make an
+ *                         allowed call fail harmlessly (a bad pid, pointer
+ *                         or fd) and print "NAME ERRNO-NAME"; a call blocked
+ *                         by a seccomp filter prints the filter's errno.
+ *   try-syscall exec PATH [ARG...]
+ *                         execve(2) PATH directly, as a static agent would.
+ *
+ * Test-only: never installed. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define BAD_PTR ((void *)1)
+
+static long try(const char *name)
+{
+	if (strcmp(name, "ptrace") == 0)
+		return syscall(SYS_ptrace, PTRACE_PEEKDATA, -1, NULL, NULL); /* ESRCH */
+	if (strcmp(name, "mount") == 0)
+		return syscall(SYS_mount, BAD_PTR, BAD_PTR, BAD_PTR, 0, NULL); /* EFAULT */
+	if (strcmp(name, "umount2") == 0)
+		return syscall(SYS_umount2, BAD_PTR, 0); /* EFAULT */
+	if (strcmp(name, "bpf") == 0)
+		return syscall(SYS_bpf, BPF_PROG_LOAD, BAD_PTR, 8); /* EFAULT or EINVAL */
+	if (strcmp(name, "perf_event_open") == 0)
+		return syscall(SYS_perf_event_open, BAD_PTR, -1, -1, -1, 0); /* EFAULT */
+	if (strcmp(name, "keyctl") == 0)
+		return syscall(SYS_keyctl, -1, 0, 0, 0, 0); /* EOPNOTSUPP */
+	if (strcmp(name, "getpid") == 0)
+		return syscall(SYS_getppid) > 0 ? (errno = 0, -1) : -1; /* a control: never blocked */
+	errno = ENOSYS;
+	return -2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "exec") == 0) {
+		execve(argv[2], argv + 2, (char *[]){NULL});
+		printf("exec %s\n", strerrorname_np(errno));
+		return 126;
+	}
+	for (int i = 1; i < argc; i++) {
+		errno = 0;
+		long rc = try(argv[i]);
+		if (rc == -2) {
+			fprintf(stderr, "try-syscall: unknown call `%s`\n", argv[i]);
+			return 2;
+		}
+		printf("%s %s\n", argv[i], rc >= 0 ? "OK" : errno ? strerrorname_np(errno) : "OK");
+	}
+	return 0;
+}
