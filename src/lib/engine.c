@@ -199,6 +199,8 @@ static CAI_NORETURN void standalone_child(const struct cai_engine_opts *o)
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (log < 0 || devnull < 0 || setsid() < 0 || dup2(devnull, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
 		_exit(126);
+	/* dockerd lives on after us: it must not hold our caller's fds. */
+	cai_close_fds_from(3);
 	char *envp[] = {(char *)"PATH=" CAI_SAFE_PATH, NULL};
 	execve(argv[0], (char *const *)argv, envp);
 	dprintf(2, "cai: exec `%s`: %s\n", argv[0], strerror(errno));

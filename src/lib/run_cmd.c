@@ -76,6 +76,7 @@ static CAI_NORETURN void child_exec(const struct cai_cmd *cmd, int outfd, int er
 	if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(outfd, STDOUT_FILENO) < 0 ||
 	    dup2(errfd, STDERR_FILENO) < 0)
 		_exit(126);
+	cai_close_fds_from(3);
 	if (cmd->as_user) {
 		/* Privilege drop: the docker CLI then writes the user's own
 		 * ~/.docker with the user's ownership, and cannot read or write

@@ -2,6 +2,8 @@
 
 #include <stdarg.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 static CAI_NORETURN void oom(void)
 {
@@ -61,4 +63,19 @@ char *cai_strip_newline(char *s)
 	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
 		s[--n] = '\0';
 	return s;
+}
+
+void cai_close_fds_from(int from)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)from, ~0U, 0) == 0)
+		return;
+#endif
+	/* Before Linux 5.9: close what the limit allows. */
+	struct rlimit rl;
+	int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 65536
+			  ? (int)rl.rlim_cur
+			  : 65536;
+	for (int fd = from; fd < max; fd++)
+		close(fd);
 }

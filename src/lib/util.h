@@ -52,6 +52,11 @@ void *xcalloc(size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) CAI_PRINTF(1, 2);
 
+/* Close every fd from `from` up: a child we exec must not keep what its
+ * caller inherited (debconf's pipe on fd 3 would hang a postinst). For
+ * forked children before exec; async-signal-safe. */
+void cai_close_fds_from(int from);
+
 bool cai_str_contains_ci(const char *haystack, const char *needle);
 char *cai_strip_newline(char *s);
 

@@ -83,3 +83,15 @@ setup() {
 	assert_line "start=1"
 	assert_output --partial "read the engine's configuration \`/etc/containai/docker/daemon.json\` (run \`cai setup\` first): No such file or directory"
 }
+
+@test "the daemonised dockerd does not keep fds its caller inherited (as debconf's fd 3)" {
+	run in_sandbox '
+		mkdir -p /etc/containai/docker; echo "{\"bridge\": \"cai0\"}" >/etc/containai/docker/daemon.json
+		exec 3>/run/inherited-marker 9>/run/inherited-marker-9
+		"$CAI" engine start >/dev/null; echo "start=$?"
+		exec 3>&- 9>&-
+		pid=$(cat /run/containai-docker.pid)
+		ls -l /proc/$pid/fd | grep -c inherited-marker | sed "s/^/dockerd holds: /"'
+	assert_line "start=0"
+	assert_line "dockerd holds: 0"
+}
