@@ -196,17 +196,15 @@ static const char *code_name(int code)
 	return "error";
 }
 
-static jv str_or_null(const char *s) { return s && *s ? jv_string(s) : jv_null(); }
-
 static void print_json(const struct status *s, const char *daemon_json)
 {
 	jv sysbox = JV_OBJECT(jv_string("present"), jv_bool(s->sysbox_present), jv_string("path"),
-			      jv_string(CAI_SYSBOX_RUNC), jv_string("version"), str_or_null(s->sysbox_version));
+			      jv_string(CAI_SYSBOX_RUNC), jv_string("version"), cai_jv_string_or_null(s->sysbox_version));
 	jv config = JV_OBJECT(jv_string("path"), jv_string(daemon_json), jv_string("readable"),
-			      jv_bool(s->config_readable), jv_string("error"), str_or_null(s->config_error),
+			      jv_bool(s->config_readable), jv_string("error"), cai_jv_string_or_null(s->config_error),
 			      jv_string("runtime_registered"), jv_bool(s->runtime_registered), jv_string("runtime_path"),
-			      str_or_null(s->runtime_path), jv_string("bridge"), str_or_null(s->bridge));
-	config = jv_object_set(config, jv_string("default_runtime"), str_or_null(s->default_runtime));
+			      cai_jv_string_or_null(s->runtime_path), jv_string("bridge"), cai_jv_string_or_null(s->bridge));
+	config = jv_object_set(config, jv_string("default_runtime"), cai_jv_string_or_null(s->default_runtime));
 	jv engine = JV_OBJECT(jv_string("manager"),
 			      jv_string(s->engine.manager == CAI_ENGINE_SYSTEMD ? "systemd" : "standalone"),
 			      jv_string("running"), jv_bool(s->engine.running), jv_string("pid"),
@@ -223,7 +221,7 @@ static void print_json(const struct status *s, const char *daemon_json)
 			contexts, JV_OBJECT(jv_string("user"), jv_string(s->users[i].name), jv_string("docker_config"),
 					    jv_string(s->users[i].docker_config), jv_string("state"),
 					    jv_string(context_state_name(s->contexts[i])), jv_string("endpoint"),
-					    str_or_null(s->endpoints[i])));
+					    cai_jv_string_or_null(s->endpoints[i])));
 	jv problems = jv_array();
 	for (int i = 0; i < s->nproblems; i++)
 		problems = jv_array_append(problems, jv_string(s->problems[i]));

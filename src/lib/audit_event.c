@@ -188,15 +188,25 @@ size_t cai_audit_event_line(char *out, size_t cap, const char *msg, size_t len, 
 	return len - 1 + (size_t)n;
 }
 
+void cai_audit_now(char ts[static 40], char *mono)
+{
+	struct timespec rt;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	gmtime_r(&rt.tv_sec, &tm);
+	size_t n = strftime(ts, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, 40 - n, ".%09ldZ", rt.tv_nsec);
+	if (mono) {
+		struct timespec m;
+		clock_gettime(CLOCK_MONOTONIC, &m);
+		snprintf(mono, 32, "%lld.%09ld", (long long)m.tv_sec, m.tv_nsec);
+	}
+}
+
 jv cai_audit_rejected_record(const char *reason, size_t bytes, pid_t pid, uid_t uid, gid_t gid)
 {
-	struct timespec ts;
 	char when[40];
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when + n, sizeof(when) - n, ".%09ldZ", ts.tv_nsec);
+	cai_audit_now(when, NULL);
 	jv r = jv_object();
 	r = jv_object_set(r, jv_string("v"), jv_number(CAI_AUDIT_EVENT_VERSION));
 	r = jv_object_set(r, jv_string("ts"), jv_string(when));

@@ -29,6 +29,11 @@ size_t cai_audit_event_line(char *out, size_t cap, const char *msg, size_t len, 
 /* A log record saying a message was rejected (never its content). */
 jv cai_audit_rejected_record(const char *reason, size_t bytes, pid_t pid, uid_t uid, gid_t gid);
 
+/* The event timestamps, as the shim writes them: wall time in UTC with
+ * nanoseconds ("2026-11-22T07:19:56.123456789Z") and CLOCK_MONOTONIC
+ * seconds ("12345.123456789"). mono may be NULL. */
+void cai_audit_now(char ts[static 40], char *mono);
+
 /* true when call is one of the calls the shim reports. */
 bool cai_audit_known_call(const char *call);
 

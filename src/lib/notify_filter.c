@@ -19,21 +19,25 @@
 #define SECCOMP_IOCTL_NOTIF_ID_VALID _IOW('!', 2, __u64)
 #endif
 
-void cai_notify_filter_init(struct cai_notify_filter *f, int syscall_nr)
+void cai_notify_filter_init(struct cai_notify_filter *f, const int *syscall_nrs, size_t n)
 {
+	if (n > CAI_NOTIFY_FILTER_MAX)
+		n = CAI_NOTIFY_FILTER_MAX;
 	/* libseccomp's SCMP_ARCH_* tokens are the kernel's AUDIT_ARCH_* values. */
 	__u32 arch = seccomp_arch_native();
-	struct sock_filter insns[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)syscall_nr, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	_Static_assert(sizeof(insns) == sizeof(f->insns), "filter size");
-	memcpy(f->insns, insns, sizeof(insns));
-	f->prog.len = (unsigned short)(sizeof(insns) / sizeof(insns[0]));
+	size_t i = 0;
+	/* Layout: load arch; wrong arch -> ALLOW; load nr; one JEQ per syscall
+	 * jumping to NOTIFY; ALLOW; NOTIFY. Jump offsets count from the next
+	 * instruction. */
+	f->insns[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	f->insns[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, (__u8)(n + 1));
+	f->insns[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	for (size_t k = 0; k < n; k++)
+		f->insns[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)syscall_nrs[k],
+							      (__u8)(n - k), 0);
+	f->insns[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f->insns[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+	f->prog.len = (unsigned short)i;
 	f->prog.filter = f->insns;
 }
 

@@ -1,18 +1,23 @@
 /* A minimal seccomp filter that asks for a user-notification listener:
- * allow every syscall, send one chosen syscall to the listener. This is what
- * Sysbox needs from the kernel, reduced to its essence. */
+ * allow every syscall, send the chosen ones to the listener. With one
+ * syscall it is what Sysbox needs from the kernel, reduced to its essence
+ * (the probe); with execve and execveat it is `cai run`'s exec supervision. */
 #ifndef CAI_NOTIFY_FILTER_H
 #define CAI_NOTIFY_FILTER_H
 
 #include <linux/filter.h>
+#include <stddef.h>
+
+#define CAI_NOTIFY_FILTER_MAX 4
 
 struct cai_notify_filter {
-	struct sock_filter insns[6];
+	struct sock_filter insns[5 + CAI_NOTIFY_FILTER_MAX];
 	struct sock_fprog prog;
 };
 
-/* Build the program for syscall_nr on the native architecture. */
-void cai_notify_filter_init(struct cai_notify_filter *f, int syscall_nr);
+/* Build the program for the n (1 to CAI_NOTIFY_FILTER_MAX) syscall numbers
+ * on the native architecture; other architectures' numbers pass. */
+void cai_notify_filter_init(struct cai_notify_filter *f, const int *syscall_nrs, size_t n);
 
 /* seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog),
  * made as a raw syscall so that errno is exactly the kernel's answer

@@ -88,7 +88,7 @@ static CAI_NORETURN void probe_child(int answer_fd, int syscall_nr)
 		report_and_exit(answer_fd, CAI_STAGE_NO_NEW_PRIVS, errno);
 
 	struct cai_notify_filter filter;
-	cai_notify_filter_init(&filter, syscall_nr);
+	cai_notify_filter_init(&filter, &syscall_nr, 1);
 	int listener = cai_notify_filter_install(&filter);
 	if (listener < 0)
 		report_and_exit(answer_fd, CAI_STAGE_SECCOMP, errno);

@@ -77,6 +77,8 @@ jv cai_notify_probe_to_jv(const struct cai_notify_probe *probe)
 	return o;
 }
 
+jv cai_jv_string_or_null(const char *s) { return s && *s ? jv_string(s) : jv_null(); }
+
 char *cai_jv_to_cstring(jv v, int flags)
 {
 	jv s = jv_dump_string(v, flags); /* consumes v */

@@ -14,6 +14,9 @@
 jv cai_platform_to_jv(const struct cai_platform *p);
 jv cai_notify_probe_to_jv(const struct cai_notify_probe *probe);
 
+/* jv_string(s), or null for NULL or "". */
+jv cai_jv_string_or_null(const char *s);
+
 /* jv_dump_string of v, consumed; returns a malloc'd C string. */
 char *cai_jv_to_cstring(jv v, int flags);
 

@@ -2,16 +2,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
-#include <seccomp.h>
-#include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 
+#include "audit_event.h"
+#include "notify_filter.h"
+#include "probe_json.h"
 #include "procfs.h"
 #include "tracee_mem.h"
 
@@ -22,20 +21,9 @@ const int cai_supervised_syscalls[2] = {SYS_execve, SYS_execveat};
 
 int cai_exec_filter_install(void)
 {
-	/* Classic BPF: the two exec calls go to the listener, everything else
-	 * passes; other architectures' numbers are not ours to judge. */
-	__u32 arch = seccomp_arch_native();
-	struct sock_filter insns[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 4),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)cai_supervised_syscalls[0], 1, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)cai_supervised_syscalls[1], 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {.len = CAI_ARRAY_LEN(insns), .filter = insns};
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	struct cai_notify_filter filter;
+	cai_notify_filter_init(&filter, cai_supervised_syscalls, CAI_ARRAY_LEN(cai_supervised_syscalls));
+	return cai_notify_filter_install(&filter);
 }
 
 static bool notif_valid(int listener, __u64 id)
@@ -50,8 +38,6 @@ static void proc_link(pid_t pid, const char *what, char *buf, size_t cap)
 	ssize_t n = readlink(path, buf, cap - 1);
 	buf[n > 0 ? n : 0] = '\0';
 }
-
-static jv str_or_null(const char *s) { return s && *s ? jv_string(s) : jv_null(); }
 
 /* The target's identity, read from /proc before the id is re-validated. */
 struct target {
@@ -76,18 +62,6 @@ static void read_target(pid_t tid, struct target *t)
 	if (cai_read_small_file_trim(path, t->comm, sizeof(t->comm), &ignored) < 0)
 		t->comm[0] = '\0';
 	proc_link(tid, "cwd", t->cwd, sizeof(t->cwd));
-}
-
-static void now_strings(char ts[40], char mono[32])
-{
-	struct timespec rt, m;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	gmtime_r(&rt.tv_sec, &tm);
-	size_t n = strftime(ts, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + n, 40 - n, ".%09ldZ", rt.tv_nsec);
-	snprintf(mono, 32, "%lld.%09ld", (long long)m.tv_sec, m.tv_nsec);
 }
 
 /* dirfd-relative or cwd-relative path made absolute, as the shim reports it. */
@@ -185,8 +159,8 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 		s->denied++;
 
 	char ts[40], mono[32];
-	now_strings(ts, mono);
-	jv args = JV_OBJECT(jv_string("path"), jv_string(path), jv_string("resolved"), str_or_null(resolved),
+	cai_audit_now(ts, mono);
+	jv args = JV_OBJECT(jv_string("path"), jv_string(path), jv_string("resolved"), cai_jv_string_or_null(resolved),
 			    jv_string("argv"), argv, jv_string("argc"), jv_number((double)argc));
 	if (at) {
 		args = jv_object_set(args, jv_string("dirfd"), jv_number((double)(int)req->data.args[0]));
@@ -198,7 +172,7 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	ev = jv_object_set(ev, jv_string("tid"), jv_number(tid));
 	ev = jv_object_set(ev, jv_string("uid"), jv_number((double)(t.uid >= 0 ? t.uid : 0)));
 	ev = jv_object_set(ev, jv_string("comm"), jv_string(t.comm));
-	ev = jv_object_set(ev, jv_string("cwd"), str_or_null(t.cwd));
+	ev = jv_object_set(ev, jv_string("cwd"), cai_jv_string_or_null(t.cwd));
 	ev = jv_object_set(ev, jv_string("call"), jv_string(at ? "execveat" : "execve"));
 	ev = jv_object_set(ev, jv_string("phase"), jv_string("enter"));
 	ev = jv_object_set(ev, jv_string("source"), jv_string("seccomp"));

@@ -66,6 +66,21 @@ cai_run() {
 	[ "$(count_events '.source == "shim" and (.args.argv // []) == ["/bin/true","marker-'$$'"]')" = 0 ]
 }
 
+@test "seccomp path: execveat on a dirfd is supervised too, with the path resolved against the dirfd" {
+	require_user_notif
+	start_collector
+	run cai_run --no-shim -- "$TRY" execveat /bin/true "at-$$"
+	assert_success
+	stop_collector
+	# The dirfd names the directory as the kernel sees it (/usr/bin on a
+	# merged-/usr system).
+	local dir
+	dir=$(readlink -f /bin)
+	check_event "$(the_event ".args.argv == [\"/bin/true\",\"at-$$\"]")" \
+		'.source == "seccomp" and .call == "execveat" and .args.path == "true" and
+		 .args.resolved == "'"$dir"'/true" and (.args.dirfd | type) == "number" and .args.flags == 0'
+}
+
 @test "seccomp path: the shim still reports open and connect, with source shim" {
 	require_user_notif
 	start_collector
@@ -100,6 +115,9 @@ cai_run() {
 	run --separate-stderr "$CAI_BIN" run --policy "$AUD/typo.json" -- touch "$AUD/ran"
 	assert_failure 125
 	[[ "$stderr" == *'unknown key `deny`'* ]]
+	run --separate-stderr "$CAI_BIN" run --policy "$AUD/missing.json" -- touch "$AUD/ran"
+	assert_failure 125
+	[[ "$stderr" == *"open policy \`$AUD/missing.json\`: No such file or directory"* ]]
 	printf '{"deny_exec": [\n' >"$AUD/broken.json"
 	run --separate-stderr "$CAI_BIN" run --policy "$AUD/broken.json" -- touch "$AUD/ran"
 	assert_failure 125

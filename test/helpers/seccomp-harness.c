@@ -55,7 +55,8 @@ static int run_with_listener(char **argv)
 	struct cai_notify_filter filter;
 	/* kexec_file_load: nothing under test calls it, so no one ever waits
 	 * on a notification this process does not answer. */
-	cai_notify_filter_init(&filter, SYS_kexec_file_load);
+	static const int nr = SYS_kexec_file_load;
+	cai_notify_filter_init(&filter, &nr, 1);
 	int listener = cai_notify_filter_install(&filter);
 	if (listener < 0)
 		cai_die(1, "install listener filter: %s", strerror(errno));

@@ -6,10 +6,15 @@
  *                         by a seccomp filter prints the filter's errno.
  *   try-syscall exec PATH [ARG...]
  *                         execve(2) PATH directly, as a static agent would.
+ *   try-syscall execveat PATH [ARG...]
+ *                         the same through execveat(2) on the directory of
+ *                         PATH opened as a dirfd, with the name relative to it.
  *
  * Test-only: never installed. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +50,15 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "exec") == 0) {
 		execve(argv[2], argv + 2, (char *[]){NULL});
 		printf("exec %s\n", strerrorname_np(errno));
+		return 126;
+	}
+	if (argc >= 3 && strcmp(argv[1], "execveat") == 0) {
+		char dir[4096], name[4096];
+		snprintf(dir, sizeof(dir), "%s", argv[2]);
+		snprintf(name, sizeof(name), "%s", argv[2]);
+		int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
+		syscall(SYS_execveat, dfd, basename(name), argv + 2, (char *[]){NULL}, 0);
+		printf("execveat %s\n", strerrorname_np(errno));
 		return 126;
 	}
 	for (int i = 1; i < argc; i++) {
