@@ -111,7 +111,8 @@ CAI_SRCS := \
 AUDITD_SRCS := \
 	src/collectd/main.c \
 	src/collectd/logsink.c \
-	src/collectd/server.c
+	src/collectd/server.c \
+	src/collectd/ring.c
 
 AUDIT_CLI_SRCS := \
 	src/audit-cli/main.c \
@@ -127,6 +128,7 @@ SHIM_SRCS := \
 	src/shim/core.c \
 	src/shim/event.c \
 	src/shim/transport.c \
+	src/shim/ring.c \
 	src/shim/fdguard.c \
 	src/shim/env.c \
 	src/shim/hooks_open.c \

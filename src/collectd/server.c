@@ -25,6 +25,16 @@
 
 #define SD_LISTEN_FDS_START 3
 #define BATCH 256
+/* Rings mapped at once; a registration beyond is refused (the shim then
+ * counts its events as dropped and falls back to messages). */
+#define MAX_RINGS 4096
+/* Poll rings this often while they carry events; when they have been
+ * quiet for RING_IDLE_MS, ask their writers for a kick instead. */
+#define RING_POLL_MS 10
+#define RING_IDLE_MS 200
+/* An event reserved and not finished after this long will never be. */
+#define RING_STUCK_MS 5000
+#define MAX_FDS_PER_MESSAGE 4
 
 static int from_systemd(struct cai_error *err)
 {
@@ -145,14 +155,121 @@ static void handle_message(struct server *srv, const char *buf, size_t len, bool
 	srv->stats.written++;
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct client *client_of(struct server *srv, int fd)
+{
+	if (fd >= srv->nclients) {
+		int n = srv->nclients ? srv->nclients : 64;
+		while (n <= fd)
+			n *= 2;
+		srv->clients = xrealloc(srv->clients, (size_t)n * sizeof(*srv->clients));
+		memset(srv->clients + srv->nclients, 0, (size_t)(n - srv->nclients) * sizeof(*srv->clients));
+		srv->nclients = n;
+	}
+	return &srv->clients[fd];
+}
+
+struct ring_ctx {
+	struct server *srv;
+	struct ucred cred;
+};
+
+static void ring_event(void *ctx, const char *buf, size_t len)
+{
+	struct ring_ctx *rc = ctx;
+	handle_message(rc->srv, buf, len, false, &rc->cred);
+}
+
+/* Read what the client's ring holds (max events, < 0: all). A corrupt or
+ * stuck ring is reported and stops being read; returns -1 then (the
+ * caller closes the connection, which tells the shim to start over). */
+static int read_ring(struct server *srv, struct client *cl, int max)
+{
+	struct ring_ctx rc = {.srv = srv,
+			      .cred = {.pid = cl->owner.pid, .uid = cl->owner.uid, .gid = cl->owner.gid}};
+	struct cai_error err = {0};
+	int n = ring_read(&cl->ring, max, mono_ms(), RING_STUCK_MS, ring_event, &rc, &err);
+	if (n < 0) {
+		srv->stats.rejected++;
+		add_line(srv, cai_audit_rejected_record(err.msg, (size_t)ring_unread(&cl->ring), rc.cred.pid,
+							rc.cred.uid, rc.cred.gid));
+		return -1;
+	}
+	if (n > 0)
+		srv->ring_active_ms = mono_ms();
+	return n;
+}
+
+static void register_ring(struct server *srv, struct client *cl, const int *fds, int nfds, unsigned long long size,
+			  size_t len, const struct ucred *cred)
+{
+	struct cai_error err = {0};
+	if (nfds != 1)
+		cai_error_set(&err, 0, "a ring registration carries exactly one memfd, not %d fds", nfds);
+	else if (cl->has_ring)
+		cai_error_set(&err, 0, "this connection has registered a ring already");
+	else if (srv->nrings >= MAX_RINGS)
+		cai_error_set(&err, 0, "too many rings (%d)", MAX_RINGS);
+	else if (ring_attach(&cl->ring, fds[0], size, &err) == 0) {
+		cl->has_ring = true;
+		cl->owner.pid = cred->pid;
+		cl->owner.uid = cred->uid;
+		cl->owner.gid = cred->gid;
+		srv->nrings++;
+		srv->stats.rings++;
+		srv->ring_active_ms = mono_ms();
+		return;
+	}
+	srv->stats.received++;
+	srv->stats.rejected++;
+	add_line(srv, cai_audit_rejected_record(err.msg, len, cred->pid, cred->uid, cred->gid));
+}
+
+/* One message: an event, a kick, or a ring registration (the only kind
+ * that may carry fds; every fd received is closed here). Returns -1 when
+ * the connection must be closed. */
+static int handle_any(struct server *srv, int fd, const char *buf, size_t len, bool trunc, const struct ucred *cred,
+		      const int *fds, int nfds)
+{
+	unsigned long long size = 0;
+	enum cai_audit_control kind = trunc ? CAI_AUDIT_NOT_CONTROL : cai_audit_control_parse(buf, len, &size);
+	struct client *cl = client_of(srv, fd);
+	int rc = 0;
+	if (kind == CAI_AUDIT_RING) {
+		register_ring(srv, cl, fds, nfds, size, len, cred);
+		if (!cl->has_ring)
+			rc = -1;
+	} else if (kind == CAI_AUDIT_KICK && nfds == 0) {
+		if (cl->has_ring && read_ring(srv, cl, -1) < 0)
+			rc = -1;
+	} else if (nfds == 0) {
+		handle_message(srv, buf, len, trunc, cred);
+	} else {
+		srv->stats.received++;
+		srv->stats.rejected++;
+		add_line(srv, cai_audit_rejected_record("file descriptors came with a message that is not a ring "
+							"registration",
+							len, cred->pid, cred->uid, cred->gid));
+	}
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	return rc;
+}
+
 /* Read up to max messages from one connection; returns -1 when the peer is
- * gone (the caller closes it), 0 otherwise. */
+ * gone or must be dropped (the caller closes it), 0 otherwise. */
 static int drain_client(struct server *srv, int fd, int max)
 {
 	static char buf[CAI_AUDIT_EVENT_MAX + 1];
 	for (int i = 0; max < 0 || i < max; i++) {
 		union {
-			char raw[CMSG_SPACE(sizeof(struct ucred))];
+			char raw[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(MAX_FDS_PER_MESSAGE * sizeof(int))];
 			struct cmsghdr align;
 		} ctl;
 		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
@@ -168,19 +285,32 @@ static int drain_client(struct server *srv, int fd, int max)
 			return -1;
 		struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 		bool have = false;
+		int fds[MAX_FDS_PER_MESSAGE];
+		int nfds = 0;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
 			    c->cmsg_len >= CMSG_LEN(sizeof(cred))) {
 				memcpy(&cred, CMSG_DATA(c), sizeof(cred));
 				have = true;
+			} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+				size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+				for (size_t j = 0; j < k; j++) {
+					int rfd;
+					memcpy(&rfd, CMSG_DATA(c) + j * sizeof(int), sizeof(int));
+					if (nfds < MAX_FDS_PER_MESSAGE)
+						fds[nfds++] = rfd;
+					else
+						close(rfd);
+				}
 			}
 		}
 		if (!have) {
 			socklen_t cl = sizeof(cred);
 			getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl);
 		}
-		handle_message(srv, buf, (size_t)n, (msg.msg_flags & MSG_TRUNC) || (size_t)n > CAI_AUDIT_EVENT_MAX,
-			       &cred);
+		bool trunc = (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n > CAI_AUDIT_EVENT_MAX;
+		if (handle_any(srv, fd, buf, (size_t)n, trunc, &cred, fds, nfds) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -208,27 +338,91 @@ static int accept_clients(struct server *srv, struct cai_error *err)
 			close(c);
 			return cai_error_set(err, e, "epoll_ctl");
 		}
+		struct client *cl = client_of(srv, c);
+		memset(cl, 0, sizeof(*cl));
+		cl->open = true;
 		srv->stats.clients++;
 	}
-}
-
-static void close_client(struct server *srv, int fd)
-{
-	epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
-	close(fd);
-}
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void report_log_error(const struct cai_error *e)
 {
 	/* Events stay queued; say so once per failure, not per event. */
 	cai_warn("%s", e->msg);
+}
+
+/* What the log has, the rings may release; until then they keep it. */
+static int flush_and_release(struct server *srv)
+{
+	struct cai_error lerr = {0};
+	if (logsink_flush(srv->log, &lerr) < 0) {
+		report_log_error(&lerr);
+		return -1;
+	}
+	for (int fd = 0; fd < srv->nclients; fd++)
+		if (srv->clients[fd].has_ring)
+			ring_release(&srv->clients[fd].ring);
+	return 0;
+}
+
+/* A ring's last events are read before its connection goes: the process
+ * has exited (or exec'd), and what it wrote must not be lost. Bytes that
+ * were reserved and never finished are reported. */
+static void close_client(struct server *srv, int fd)
+{
+	struct client *cl = client_of(srv, fd);
+	if (cl->has_ring) {
+		if (read_ring(srv, cl, -1) >= 0) {
+			uint64_t left = ring_unread(&cl->ring);
+			if (left) {
+				srv->stats.rejected++;
+				add_line(srv, cai_audit_rejected_record("ring: an event was reserved and never finished "
+									"(its writer died mid-event)",
+									(size_t)left, cl->owner.pid, cl->owner.uid,
+									cl->owner.gid));
+			}
+		}
+		flush_and_release(srv);
+		ring_detach(&cl->ring);
+		cl->has_ring = false;
+		srv->nrings--;
+	}
+	cl->open = false;
+	epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+}
+
+/* Read every ring a batch at a time (so that one busy writer cannot starve
+ * the others); returns how many events were read. */
+static int poll_rings(struct server *srv)
+{
+	int total = 0;
+	for (int fd = 0; fd < srv->nclients; fd++) {
+		struct client *cl = &srv->clients[fd];
+		if (!cl->has_ring)
+			continue;
+		int n = read_ring(srv, cl, BATCH);
+		if (n < 0)
+			close_client(srv, fd);
+		else
+			total += n;
+	}
+	return total;
+}
+
+/* How long the loop may sleep: briefly while rings carry events; when
+ * they have been quiet, until a writer's kick (after asking for one). */
+static int next_timeout(struct server *srv)
+{
+	if (srv->nrings == 0)
+		return 1000;
+	if (mono_ms() - srv->ring_active_ms < RING_IDLE_MS)
+		return RING_POLL_MS;
+	bool pending = false;
+	for (int fd = 0; fd < srv->nclients; fd++)
+		if (srv->clients[fd].has_ring && ring_request_wake(&srv->clients[fd].ring))
+			pending = true;
+	return pending ? 0 : 1000;
 }
 
 /* Read everything still queued on every connection, then flush. */
@@ -243,22 +437,13 @@ static void drain_all(struct server *srv)
 	srv->listen_fd = -1;
 	if (!srv->activated && srv->socket_path)
 		unlink(srv->socket_path);
-	struct epoll_event evs[BATCH];
-	for (;;) {
-		int n = epoll_wait(srv->epoll_fd, evs, BATCH, 0);
-		if (n < 0 && errno == EINTR)
+	/* Every connection, with or without messages waiting: a ring may
+	 * hold events whose writer never kicked. */
+	for (int fd = 0; fd < srv->nclients; fd++) {
+		if (!srv->clients[fd].open)
 			continue;
-		bool any = false;
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-			if (fd == srv->listen_fd || fd == srv->signal_fd)
-				continue;
-			any = true;
-			drain_client(srv, fd, -1);
-			close_client(srv, fd);
-		}
-		if (!any)
-			break;
+		drain_client(srv, fd, -1);
+		close_client(srv, fd);
 	}
 	if (logsink_flush(srv->log, &err) < 0 || logsink_sync(srv->log, &err) < 0)
 		report_log_error(&err);
@@ -287,7 +472,7 @@ int server_run(struct server *srv, struct cai_error *err)
 	long long last_sync = mono_ms();
 	struct epoll_event evs[BATCH];
 	for (;;) {
-		int n = epoll_wait(srv->epoll_fd, evs, BATCH, 1000);
+		int n = epoll_wait(srv->epoll_fd, evs, BATCH, next_timeout(srv));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -314,9 +499,9 @@ int server_run(struct server *srv, struct cai_error *err)
 				close_client(srv, fd);
 			}
 		}
+		poll_rings(srv);
+		flush_and_release(srv);
 		struct cai_error lerr = {0};
-		if (logsink_flush(srv->log, &lerr) < 0)
-			report_log_error(&lerr);
 		long long now = mono_ms();
 		if (now - last_sync >= 1000) {
 			if (logsink_sync(srv->log, &lerr) < 0)
@@ -344,4 +529,13 @@ void server_close(struct server *srv)
 	if (srv->signal_fd >= 0)
 		close(srv->signal_fd);
 	srv->listen_fd = srv->epoll_fd = srv->signal_fd = -1;
+	for (int fd = 0; fd < srv->nclients; fd++) {
+		if (srv->clients[fd].has_ring)
+			ring_detach(&srv->clients[fd].ring);
+		if (srv->clients[fd].open)
+			close(fd);
+	}
+	free(srv->clients);
+	srv->clients = NULL;
+	srv->nclients = 0;
 }

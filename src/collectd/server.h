@@ -7,8 +7,21 @@
 #include "error.h"
 #include "logsink.h"
 
+#include "ring.h"
+
 struct server_stats {
-	unsigned long long received, written, rejected, clients;
+	unsigned long long received, written, rejected, clients, rings;
+};
+
+/* One accepted connection, indexed by its fd. */
+struct client {
+	bool open;
+	bool has_ring;
+	struct ucred_copy {
+		int pid;
+		unsigned uid, gid;
+	} owner; /* who registered the ring (SCM_CREDENTIALS) */
+	struct ring_reader ring;
 };
 
 struct server {
@@ -19,6 +32,10 @@ struct server {
 	int signal_fd;
 	struct logsink *log;
 	struct server_stats stats;
+	struct client *clients; /* indexed by fd */
+	int nclients;           /* entries allocated */
+	int nrings;
+	long long ring_active_ms; /* last time a ring had events */
 };
 
 /* Take the socket from systemd (LISTEN_FDS) or create it at path, mode

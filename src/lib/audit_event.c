@@ -216,3 +216,27 @@ jv cai_audit_rejected_record(const char *reason, size_t bytes, pid_t pid, uid_t 
 	r = jv_object_set(r, jv_string("rejected"), why);
 	return jv_object_set(r, jv_string("peer"), peer_jv(pid, uid, gid));
 }
+
+enum cai_audit_control cai_audit_control_parse(const char *buf, size_t len, unsigned long long *ring_size)
+{
+	enum cai_audit_control kind = CAI_AUDIT_NOT_CONTROL;
+	if (len > 256)
+		return kind;
+	jv v = jv_parse_sized(buf, (int)len);
+	if (jv_get_kind(v) == JV_KIND_OBJECT) {
+		int keys = jv_object_length(jv_copy(v));
+		jv one = get(v, has(v, "kick") ? "kick" : "ring");
+		bool is_one = jv_get_kind(one) == JV_KIND_NUMBER && jv_number_value(one) == 1;
+		jv_free(one);
+		if (keys == 1 && has(v, "kick") && is_one) {
+			kind = CAI_AUDIT_KICK;
+		} else if (keys == 2 && has(v, "ring") && is_one && is_count(v, "size")) {
+			jv size = get(v, "size");
+			*ring_size = (unsigned long long)jv_number_value(size);
+			jv_free(size);
+			kind = CAI_AUDIT_RING;
+		}
+	}
+	jv_free(v);
+	return kind;
+}

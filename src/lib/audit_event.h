@@ -34,6 +34,12 @@ jv cai_audit_rejected_record(const char *reason, size_t bytes, pid_t pid, uid_t 
  * seconds ("12345.123456789"). mono may be NULL. */
 void cai_audit_now(char ts[static 40], char *mono);
 
+/* The shim's control messages (src/lib/audit_ring.h): {"kick":1} asks
+ * the collector to read the sender's ring now; {"ring":1,"size":N}
+ * registers the memfd that comes with it. Anything else is not one. */
+enum cai_audit_control { CAI_AUDIT_NOT_CONTROL, CAI_AUDIT_KICK, CAI_AUDIT_RING };
+enum cai_audit_control cai_audit_control_parse(const char *buf, size_t len, unsigned long long *ring_size);
+
 /* true when call is one of the calls the shim reports. */
 bool cai_audit_known_call(const char *call);
 

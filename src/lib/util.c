@@ -28,6 +28,14 @@ void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+void *xrealloc(void *p, size_t size)
+{
+	void *q = realloc(p, size ? size : 1);
+	if (!q)
+		oom();
+	return q;
+}
+
 char *xstrdup(const char *s)
 {
 	char *p = strdup(s);

@@ -49,6 +49,7 @@ static inline int cai_steal_fd(int *fd)
 
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) CAI_PRINTF(1, 2);
 

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/audit_ring.h"
+
 struct cai_reals cai_real;
 struct cai_config cai_cfg = {.timeout_ms = 1000};
 
@@ -61,6 +63,19 @@ static void config_init(void)
 		long v = strtol(t, &end, 10);
 		if (*end == '\0' && v >= 0 && v <= 60000)
 			cai_cfg.timeout_ms = (int)v;
+	}
+
+	/* The ring's size in KiB, a power of two from 64 to 16384; 0 sends
+	 * one message per event instead. */
+	cai_cfg.ring_size = CAI_RING_DATA_DEFAULT;
+	const char *r = getenv(CAI_AUDIT_RING_ENV);
+	if (r && *r) {
+		char *end;
+		long kb = strtol(r, &end, 10);
+		if (*end == '\0' && kb == 0)
+			cai_cfg.ring_size = 0;
+		else if (*end == '\0' && kb > 0 && kb <= 16384 && (kb & (kb - 1)) == 0 && kb >= 64)
+			cai_cfg.ring_size = (size_t)kb * 1024;
 	}
 
 	/* Only names made of [A-Za-z0-9_] separated by commas: they become
@@ -190,6 +205,9 @@ bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
 	char *buf = t_buf[slot];
 	char *cwd = t_cwd[slot];
 	h->active = true;
+	/* An exec about to replace the process: sent as a message unless a
+	 * ring exists already (setting one up would cost more than it saves). */
+	h->last_words = strcmp(phase, "enter") == 0 && (strncmp(call, "exec", 4) == 0 || strcmp(call, "fexecve") == 0);
 
 	struct timespec rt, mono;
 	char ts[32], ms[32], comm[17] = {0};
@@ -269,7 +287,7 @@ void cai_hook_end(struct cai_hook *h)
 		if (e->truncated)
 			cai_ev_bool(e, "truncated", true);
 		size_t len = cai_ev_finish(e);
-		if (cai_transport_send(e->buf, len, h->foreign) < 0)
+		if (cai_transport_send(e->buf, len, h->foreign, h->last_words) < 0)
 			atomic_fetch_add(&cai_dropped, lost + 1);
 		t_depth--;
 		h->active = false;

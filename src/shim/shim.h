@@ -28,6 +28,7 @@
 #define CAI_AUDIT_SOCKET_ENV "CAI_AUDIT_SOCKET"
 #define CAI_AUDIT_TIMEOUT_ENV "CAI_AUDIT_TIMEOUT_MS"
 #define CAI_AUDIT_ENV_ENV "CAI_AUDIT_ENV"
+#define CAI_AUDIT_RING_ENV "CAI_AUDIT_RING_KB"
 #define CAI_AUDIT_DEFAULT_SOCKET "/run/containai/audit.sock"
 
 /* Per-string limits (input bytes). */
@@ -90,6 +91,7 @@ struct cai_config {
 	char socket_env[160];   /* "CAI_AUDIT_SOCKET=..." to inject */
 	char env_names[256];    /* "PATH,HOME": variables an exec event shows */
 	int timeout_ms;
+	size_t ring_size; /* data bytes of the ring; 0: one message per event */
 };
 extern struct cai_config cai_cfg;
 
@@ -101,6 +103,7 @@ struct cai_hook {
 	bool active;
 	bool args_open;
 	bool foreign;
+	bool last_words; /* an exec about to happen */
 };
 
 /* Starts an event (saves errno); false when this call cannot be reported
@@ -118,8 +121,23 @@ void cai_hook_env(struct cai_hook *h, char *const envp[]);
 
 /* transport.c */
 /* foreign: the caller is not the process that owns the connection (a
- * vfork or _Fork child); see cai_in_foreign_child(). */
-int cai_transport_send(const char *buf, size_t len, bool foreign);
+ * vfork or _Fork child); see cai_in_foreign_child(). last_words: the
+ * process is about to exec, so a ring is not worth setting up for it. */
+int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_words);
+/* The connection, for ring.c: get connects if needed, peek never does;
+ * each fd >= 0 they return is held until put. get_own replaces a connection inherited over
+ * fork and says which connection it is; reconnect drops that one. */
+int cai_transport_get_own_fd(unsigned *gen);
+int cai_transport_peek_fd(unsigned *gen);
+void cai_transport_put_fd(void);
+void cai_transport_reconnect(unsigned gen);
+
+/* ring.c: the shared-memory ring (src/lib/audit_ring.h). */
+enum { CAI_RING_SENT, CAI_RING_LOST, CAI_RING_NONE };
+/* CAI_RING_NONE: no ring (none yet and may_create is false, or none can
+ * be set up): send another way. CAI_RING_LOST: count it as dropped. */
+int cai_ring_send(const char *buf, size_t len, bool may_create);
+void cai_ring_atfork_child(void);
 void cai_transport_init(void);
 /* The next send waits (bounded) again even after a timeout. */
 void cai_transport_wait_again(void);

@@ -1,4 +1,8 @@
-/* Delivery of events to cai-auditd: one SOCK_SEQPACKET message per event.
+/* Delivery of events to cai-auditd. An event goes into the process's
+ * shared-memory ring (ring.c) when it has one; otherwise, or when no ring
+ * can be set up, as one SOCK_SEQPACKET message. This file owns the
+ * connection: the socket that registers the ring, carries kicks, and
+ * carries the messages.
  *
  * MUST NOT lose an event silently: every event that cannot be sent is
  * added to cai_dropped, and the next delivered event carries the count.
@@ -27,6 +31,8 @@ atomic_ulong cai_dropped;
 _Atomic int cai_sock_fd = -1;
 _Atomic int cai_owner_pid;
 static atomic_int fd_users;
+static atomic_uint conn_gen;      /* bumped for each new connection */
+static atomic_int conn_inherited; /* the connection came over fork */
 static atomic_int degraded;
 static _Atomic long long next_retry_ns;
 
@@ -97,11 +103,25 @@ static int get_fd(void)
 		raw_close(s);
 		return expected;
 	}
+	atomic_fetch_add(&conn_gen, 1);
+	atomic_store(&conn_inherited, 0);
 	atomic_store(&degraded, 0);
 	return s;
 }
 
 static void put_fd(void) { atomic_fetch_sub(&fd_users, 1); }
+
+int cai_transport_peek_fd(unsigned *gen)
+{
+	atomic_fetch_add(&fd_users, 1);
+	*gen = atomic_load(&conn_gen);
+	int fd = atomic_load(&cai_sock_fd);
+	if (fd < 0)
+		put_fd();
+	return fd;
+}
+
+void cai_transport_put_fd(void) { put_fd(); }
 
 /* Wait (bounded) until no sender is between loading the fd and using it,
  * so that its number can be closed without an event landing in a file
@@ -143,12 +163,54 @@ static int send_foreign(const char *buf, size_t len)
 	return n == (long)len ? 0 : -1;
 }
 
+int cai_transport_get_own_fd(unsigned *gen)
+{
+	/* A ring is attributed to the process that registers it, so it needs
+	 * a connection of this process's own, not one shared over fork. The
+	 * inherited one stays in use until a new one is made: the child may
+	 * no longer reach the socket path (chroot, mount namespace). */
+	int fd = atomic_load(&cai_sock_fd);
+	if (fd >= 0 && atomic_load(&conn_inherited)) {
+		int s = open_connection();
+		if (s < 0)
+			return -1;
+		int expected = fd;
+		if (atomic_compare_exchange_strong(&cai_sock_fd, &expected, s)) {
+			wait_no_users();
+			raw_close(fd);
+			atomic_fetch_add(&conn_gen, 1);
+			atomic_store(&conn_inherited, 0);
+		} else {
+			raw_close(s);
+		}
+	}
+	fd = get_fd();
+	*gen = atomic_load(&conn_gen);
+	return fd;
+}
+
+void cai_transport_reconnect(unsigned gen)
+{
+	int fd = atomic_load(&cai_sock_fd);
+	if (fd >= 0 && gen == atomic_load(&conn_gen))
+		drop_connection(fd, true);
+	atomic_store(&next_retry_ns, 0);
+}
+
 bool cai_in_foreign_child(void) { return syscall(SYS_getpid) != atomic_load(&cai_owner_pid); }
 
-int cai_transport_send(const char *buf, size_t len, bool foreign)
+int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_words)
 {
 	if (foreign)
 		return send_foreign(buf, len);
+	switch (cai_ring_send(buf, len, !last_words)) {
+	case CAI_RING_SENT:
+		return 0;
+	case CAI_RING_LOST:
+		return -1;
+	default:
+		break;
+	}
 	int rc = -1;
 	long long deadline = 0;
 	bool reconnected = false;
@@ -201,6 +263,9 @@ void cai_transport_wait_again(void) { atomic_store(&degraded, 0); }
 
 void cai_transport_init(void)
 {
+	/* Connect now, while the socket path is reachable: the program may
+	 * chroot or change its mount namespace before its first event. The
+	 * ring waits for the first event that is not an exec. */
 	atomic_store(&cai_owner_pid, (int)syscall(SYS_getpid));
 	int fd = get_fd();
 	(void)fd;
@@ -209,11 +274,14 @@ void cai_transport_init(void)
 
 void cai_transport_atfork_child(void)
 {
-	/* The child shares the parent's connection (SCM_CREDENTIALS tells
-	 * the two apart); losses counted before fork are the parent's. */
+	/* The child shares the parent's connection for messages
+	 * (SCM_CREDENTIALS tells the two apart) until it sets up a ring of
+	 * its own; losses counted before fork are the parent's. */
 	atomic_store(&cai_owner_pid, (int)syscall(SYS_getpid));
 	atomic_store(&cai_dropped, 0);
 	atomic_store(&fd_users, 0);
+	atomic_store(&conn_inherited, 1);
+	cai_ring_atfork_child();
 }
 
 void cai_fd_rehome(int fd)

@@ -1,0 +1,92 @@
+/* The shared-memory ring that carries audit events from a process running
+ * libcai-auditshim.so to cai-auditd without a system call per event.
+ *
+ * Protocol (docs/audit-events.md, "Transport"):
+ * 1. The shim connects to the collector's SOCK_SEQPACKET socket, creates a
+ *    sealed memfd (control page + data area), maps it, and sends one
+ *    registration message {"ring":1,"size":N} with the memfd (SCM_RIGHTS)
+ *    and its credentials (SCM_CREDENTIALS). The collector checks the memfd
+ *    (a memfd, F_SEAL_SHRINK set, the expected size) and maps it too.
+ *    Every event in that ring is attributed to the registering process.
+ * 2. Writers (any thread, signal handlers) reserve space by a
+ *    compare-and-swap on `head`, copy the event in, and publish it by
+ *    storing its record word with CAI_RING_COMMIT (release order).
+ * 3. The collector copies committed records out, checks each one exactly
+ *    like a socket message, zeroes what it read and then advances `tail`
+ *    and `consumed` once the lines are in the log; it bumps `tail_seq`
+ *    (a futex word) and wakes writers that wait for room.
+ * 4. An idle collector sets `wake`; the first writer to commit after that
+ *    sends a kick message {"kick":1} on its socket. A writer that finds the
+ *    ring half full also kicks. Otherwise no system call is made.
+ * 5. The collector sets `closed` when it stops reading a ring; the shim
+ *    then counts what was never consumed (`committed` - `consumed`) as
+ *    dropped and starts over with a new connection and ring. A collector
+ *    that was killed cannot say so: while it is awake it stamps `beat_ns`
+ *    each time it looks at the ring, and a writer that finds the stamp
+ *    stale (CAI_RING_BEAT_STALE_NS) kicks; a kick that fails because the
+ *    peer is gone counts as `closed`.
+ *
+ * Records are 8-byte aligned: a 32-bit word, then the payload. The word is
+ * 0 until the record is complete, then CAI_RING_COMMIT | length; a
+ * CAI_RING_PAD record fills the end of the data area when an event does not
+ * fit before the wrap (its length counts the whole gap, word included).
+ *
+ * The collector MUST treat all of this memory as hostile: it reads every
+ * word once, bounds-checks it, and copies a payload out before checking it.
+ * Nothing the shim writes here can make it read outside the mapping, and
+ * the seal keeps the mapping from shrinking under it (no SIGBUS). */
+#ifndef CAI_AUDIT_RING_H
+#define CAI_AUDIT_RING_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define CAI_RING_MAGIC 0x31474e4952494143ULL /* "CAIRING1" */
+#define CAI_RING_VERSION 1
+#define CAI_RING_CTL_SIZE 4096u
+#define CAI_RING_DATA_MIN (64u * 1024)
+#define CAI_RING_DATA_MAX (16u * 1024 * 1024)
+#define CAI_RING_DATA_DEFAULT (1024u * 1024)
+/* More than one event of the largest size must fit. */
+#define CAI_RING_RECORD_MAX 8192u
+
+#define CAI_RING_COMMIT 0x80000000u
+#define CAI_RING_PAD 0x40000000u
+#define CAI_RING_LEN_MASK 0x00ffffffu
+
+struct cai_ring_ctl {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t data_size; /* a power of two, DATA_MIN..DATA_MAX */
+
+	/* Written by the shim. */
+	alignas(64) _Atomic uint64_t head; /* bytes reserved, ever */
+	_Atomic uint64_t committed;        /* events published, ever */
+	_Atomic uint32_t wake;             /* set by the collector: kick me */
+
+	/* Written by the collector. */
+	alignas(64) _Atomic uint64_t tail; /* bytes released, ever */
+	_Atomic uint64_t consumed;         /* events released, ever */
+	_Atomic uint32_t tail_seq;         /* futex word, bumped per release */
+	_Atomic uint32_t waiters;          /* writers asleep on tail_seq */
+	_Atomic uint32_t closed;           /* the collector no longer reads */
+	_Atomic uint64_t beat_ns;          /* CLOCK_MONOTONIC of its last look */
+};
+
+_Static_assert(sizeof(struct cai_ring_ctl) <= CAI_RING_CTL_SIZE, "control page");
+
+/* Bytes a record with an n-byte payload takes. */
+static inline uint32_t cai_ring_record_size(uint32_t n) { return (4u + n + 7u) & ~7u; }
+
+static inline int cai_ring_size_ok(uint64_t n)
+{
+	return n >= CAI_RING_DATA_MIN && n <= CAI_RING_DATA_MAX && (n & (n - 1)) == 0;
+}
+
+#define CAI_RING_BEAT_STALE_NS (250LL * 1000 * 1000)
+
+/* The registration and kick messages (JSON, like every message). */
+#define CAI_RING_KICK "{\"kick\":1}"
+
+#endif

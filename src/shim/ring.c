@@ -1,0 +1,332 @@
+/* The writer side of the shared-memory ring (protocol: audit_ring.h).
+ *
+ * MUST make no system call for an ordinary event: reserve, copy, commit.
+ * System calls happen only to set the ring up (once per process), to kick
+ * an idle or lagging collector, and to wait for room when the ring is full.
+ * MUST stay lock-free and async-signal-safe like the rest of the shim: a
+ * wrapper in a signal handler may interrupt another write on the same
+ * thread; both reservations are independent and both complete.
+ * MUST NOT lose an event silently: a full ring is waited on while the
+ * collector makes progress (bounded by cai_cfg.timeout_ms without any), and
+ * what cannot be written, or was written to a ring the collector stopped
+ * reading, is added to cai_dropped. */
+#include "shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/audit_ring.h"
+
+static _Atomic(struct cai_ring_ctl *) ring;
+static atomic_int setting_up;
+static atomic_int ring_users; /* writers between loading ring and committing */
+static atomic_int ring_off;   /* memfd or sealing unsupported here: never retry */
+static atomic_int degraded;   /* gave up waiting once; try once until room returns */
+static atomic_int abandoned;
+static atomic_uint ring_conn; /* the connection the ring was registered on */
+static _Atomic uint64_t seen_beat;
+static _Atomic long long seen_beat_at;
+static _Atomic long long next_try_ns;
+
+#define RETRY_NS (100LL * 1000 * 1000)
+/* Abandoned rings stay mapped when a writer may still be inside one;
+ * after this many, the process sends over the socket instead. */
+#define MAX_ABANDONED 8
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static char *data_of(struct cai_ring_ctl *c) { return (char *)c + CAI_RING_CTL_SIZE; }
+
+static _Atomic uint32_t *word_at(struct cai_ring_ctl *c, uint64_t pos)
+{
+	return (_Atomic uint32_t *)(void *)(data_of(c) + (pos & (cai_cfg.ring_size - 1)));
+}
+
+/* Ask the collector to read the ring now. false when the connection the
+ * ring was registered on is gone (the collector died or dropped us): the
+ * ring will never be read again. */
+static bool kick(void)
+{
+	unsigned gen;
+	int fd = cai_transport_peek_fd(&gen);
+	if (fd < 0)
+		return false;
+	bool alive = gen == atomic_load(&ring_conn);
+	if (alive) {
+		long n = syscall(SYS_sendto, fd, CAI_RING_KICK, sizeof(CAI_RING_KICK) - 1,
+				 MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+		alive = n >= 0 || errno == EAGAIN || errno == EINTR || errno == ENOBUFS;
+	}
+	cai_transport_put_fd();
+	return alive;
+}
+
+/* A new sealed memfd, mapped and registered on our connection. */
+static struct cai_ring_ctl *create_ring(void)
+{
+	size_t data = cai_cfg.ring_size, total = CAI_RING_CTL_SIZE + data;
+	int mfd = (int)syscall(SYS_memfd_create, "cai-audit-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0) {
+		if (errno == ENOSYS || errno == EINVAL || errno == EPERM)
+			atomic_store(&ring_off, 1);
+		return NULL;
+	}
+	struct cai_ring_ctl *c = MAP_FAILED;
+	if (syscall(SYS_ftruncate, mfd, (long)total) < 0)
+		goto fail;
+	/* The collector maps this too: it must never shrink under it. */
+	if (syscall(SYS_fcntl, mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		atomic_store(&ring_off, 1);
+		goto fail;
+	}
+	c = (struct cai_ring_ctl *)syscall(SYS_mmap, NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (c == MAP_FAILED)
+		goto fail;
+	c->magic = CAI_RING_MAGIC;
+	c->version = CAI_RING_VERSION;
+	c->data_size = (uint32_t)data;
+
+	char msg[64] = "{\"ring\":1,\"size\":";
+	size_t n = strlen(msg);
+	char digits[12];
+	int i = (int)sizeof(digits);
+	for (size_t v = data; v || i == (int)sizeof(digits); v /= 10)
+		digits[--i] = (char)('0' + v % 10);
+	memcpy(msg + n, digits + i, sizeof(digits) - (size_t)i);
+	n += sizeof(digits) - (size_t)i;
+	msg[n++] = '}';
+
+	union {
+		char raw[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct iovec iov = {.iov_base = msg, .iov_len = n};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.raw, .msg_controllen = sizeof(ctl.raw)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &mfd, sizeof(int));
+
+	unsigned conn;
+	int fd = cai_transport_get_own_fd(&conn);
+	if (fd < 0)
+		goto fail;
+	long sent = syscall(SYS_sendmsg, fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	cai_transport_put_fd();
+	if (sent != (long)n)
+		goto fail;
+	syscall(SYS_close, mfd);
+	atomic_store(&ring_conn, conn);
+	return c;
+fail:
+	if (c != MAP_FAILED)
+		syscall(SYS_munmap, c, total);
+	syscall(SYS_close, mfd);
+	return NULL;
+}
+
+/* The ring to write to, set up on first use; NULL: use the socket. */
+static struct cai_ring_ctl *current_ring(bool may_create)
+{
+	struct cai_ring_ctl *c = atomic_load(&ring);
+	if (c || !may_create || !cai_cfg.ring_size || atomic_load(&ring_off) ||
+	    atomic_load(&abandoned) >= MAX_ABANDONED)
+		return c;
+	long long now = now_ns(), next = atomic_load(&next_try_ns);
+	if (now < next)
+		return NULL;
+	int expected = 0;
+	if (!atomic_compare_exchange_strong(&setting_up, &expected, 1))
+		return NULL; /* another thread is at it: this event takes the socket */
+	c = create_ring();
+	if (c)
+		atomic_store(&ring, c);
+	else
+		atomic_store(&next_try_ns, now + RETRY_NS);
+	atomic_store(&setting_up, 0);
+	return c;
+}
+
+/* Stop using c: what the collector never released is counted as lost.
+ * Unmapped only when no other writer is inside it. */
+static void abandon(struct cai_ring_ctl *c)
+{
+	struct cai_ring_ctl *expected = c;
+	if (!atomic_compare_exchange_strong(&ring, &expected, NULL))
+		return;
+	atomic_fetch_add(&abandoned, 1);
+	for (int i = 0; i < 20000 && atomic_load(&ring_users) > 1; i++)
+		syscall(SYS_sched_yield);
+	uint64_t lost = atomic_load(&c->committed) - atomic_load(&c->consumed);
+	if (lost && lost < (1ULL << 40))
+		atomic_fetch_add(&cai_dropped, (unsigned long)lost);
+	if (atomic_load(&ring_users) <= 1)
+		syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
+	/* The collector closed the connection too; take a new one now
+	 * (unless that happened already). */
+	cai_transport_reconnect(ring_conn);
+}
+
+/* An awake collector stamps beat_ns whenever it looks at the ring. When
+ * the stamp has not moved for a while (by our own clock: the collector
+ * may live in another time namespace), ask once whether it is still
+ * there; a killed collector cannot set `closed` itself. */
+static bool collector_looks_alive(struct cai_ring_ctl *c)
+{
+	uint64_t beat = atomic_load_explicit(&c->beat_ns, memory_order_relaxed);
+	long long now = now_ns();
+	if (beat != atomic_load_explicit(&seen_beat, memory_order_relaxed)) {
+		atomic_store_explicit(&seen_beat, beat, memory_order_relaxed);
+		atomic_store_explicit(&seen_beat_at, now, memory_order_relaxed);
+		return true;
+	}
+	long long at = atomic_load_explicit(&seen_beat_at, memory_order_relaxed);
+	if (now - at < CAI_RING_BEAT_STALE_NS || !atomic_compare_exchange_strong(&seen_beat_at, &at, now))
+		return true;
+	return kick();
+}
+
+enum reserve_rc { RESERVED, FULL };
+
+static enum reserve_rc reserve(struct cai_ring_ctl *c, uint32_t rec, uint64_t *pos, uint32_t *pad)
+{
+	uint64_t size = cai_cfg.ring_size;
+	uint64_t h = atomic_load_explicit(&c->head, memory_order_relaxed);
+	for (;;) {
+		uint64_t t = atomic_load_explicit(&c->tail, memory_order_acquire);
+		uint64_t off = h & (size - 1);
+		uint32_t gap = off + rec > size ? (uint32_t)(size - off) : 0;
+		if (h + gap + rec - t > size)
+			return FULL;
+		if (atomic_compare_exchange_weak_explicit(&c->head, &h, h + gap + rec, memory_order_relaxed,
+							  memory_order_relaxed)) {
+			*pos = h;
+			*pad = gap;
+			/* Crossing half the ring: the collector may be asleep or
+			 * behind; ask for a drain now, once per crossing. */
+			if (h - t < size / 2 && h + gap + rec - t >= size / 2)
+				(void)kick();
+			return RESERVED;
+		}
+	}
+}
+
+/* Wait for room while the collector makes progress; false on timeout or
+ * when the collector closed the ring. */
+static bool wait_for_room(struct cai_ring_ctl *c, uint32_t rec)
+{
+	if (atomic_load(&degraded))
+		return false;
+	long long budget = (long long)cai_cfg.timeout_ms * 1000000LL;
+	long long deadline = now_ns() + budget;
+	uint64_t last_tail = atomic_load(&c->tail);
+	if (!kick()) {
+		atomic_store(&c->closed, 1); /* as good as: nobody will read it */
+		return false;
+	}
+	for (;;) {
+		uint32_t seq = atomic_load(&c->tail_seq);
+		atomic_store(&c->waiters, 1);
+		uint64_t h = atomic_load(&c->head), t = atomic_load(&c->tail);
+		if (atomic_load(&c->closed))
+			return false;
+		uint64_t size = cai_cfg.ring_size, off = h & (size - 1);
+		uint64_t gap = off + rec > size ? size - off : 0;
+		if (h + gap + rec - t <= size)
+			return true;
+		long long now = now_ns();
+		if (t != last_tail) {
+			last_tail = t;
+			deadline = now + budget;
+		}
+		if (now >= deadline) {
+			atomic_store(&degraded, 1);
+			return false;
+		}
+		long long left = deadline - now;
+		if (left > 20000000LL)
+			left = 20000000LL; /* look again now and then: a kick may have been lost */
+		struct timespec ts = {0, (long)left};
+		syscall(SYS_futex, &c->tail_seq, FUTEX_WAIT, seq, &ts, NULL, 0);
+		if (atomic_load(&c->tail) == last_tail && !kick()) {
+			atomic_store(&c->closed, 1);
+			return false;
+		}
+	}
+}
+
+int cai_ring_send(const char *buf, size_t len, bool may_create)
+{
+	if (len > CAI_RING_RECORD_MAX)
+		return CAI_RING_NONE;
+	atomic_fetch_add(&ring_users, 1);
+	struct cai_ring_ctl *c = current_ring(may_create);
+	if (!c) {
+		atomic_fetch_sub(&ring_users, 1);
+		return CAI_RING_NONE;
+	}
+	if (atomic_load_explicit(&c->closed, memory_order_relaxed)) {
+		abandon(c);
+		atomic_fetch_sub(&ring_users, 1);
+		return CAI_RING_NONE;
+	}
+	uint32_t rec = cai_ring_record_size((uint32_t)len);
+	uint64_t pos;
+	uint32_t pad;
+	while (reserve(c, rec, &pos, &pad) == FULL) {
+		if (!wait_for_room(c, rec)) {
+			bool closed = atomic_load(&c->closed);
+			if (closed)
+				abandon(c);
+			atomic_fetch_sub(&ring_users, 1);
+			return closed ? CAI_RING_NONE : CAI_RING_LOST;
+		}
+	}
+	atomic_store(&degraded, 0);
+	if (pad)
+		atomic_store_explicit(word_at(c, pos), CAI_RING_COMMIT | CAI_RING_PAD | pad, memory_order_release);
+	_Atomic uint32_t *w = word_at(c, pos + pad);
+	memcpy((char *)w + 4, buf, len);
+	atomic_store_explicit(w, CAI_RING_COMMIT | (uint32_t)len, memory_order_release);
+	atomic_fetch_add_explicit(&c->committed, 1, memory_order_release);
+	/* Pairs with the collector's fence between setting wake and reading
+	 * head: either it sees this record, or we see its request. */
+	atomic_thread_fence(memory_order_seq_cst);
+	bool alive = true;
+	if (atomic_load_explicit(&c->wake, memory_order_relaxed) && atomic_exchange(&c->wake, 0))
+		alive = kick();
+	else
+		alive = collector_looks_alive(c);
+	if (!alive)
+		abandon(c); /* this event too is counted, if it was never read */
+	atomic_fetch_sub(&ring_users, 1);
+	return CAI_RING_SENT;
+}
+
+void cai_ring_atfork_child(void)
+{
+	/* The parent's ring is the parent's: its events are attributed to
+	 * the process that registered it. The child sets up its own. */
+	struct cai_ring_ctl *c = atomic_exchange(&ring, NULL);
+	if (c)
+		syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
+	atomic_store(&ring_users, 0);
+	atomic_store(&setting_up, 0);
+	atomic_store(&degraded, 0);
+	atomic_store(&next_try_ns, 0);
+	atomic_store(&seen_beat_at, 0);
+}
