@@ -149,7 +149,8 @@ TEST_HELPERS := \
 	seccomp-harness \
 	audit-call \
 	audit-stress \
-	exec-loop
+	exec-loop \
+	ring-peer
 
 PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai \
 	$(BUILDDIR)/cai-auditd $(BUILDDIR)/cai-audit

@@ -76,8 +76,8 @@ int main(int argc, char **argv)
 	int rc = server_run(&srv, &err);
 	if (rc < 0)
 		cai_warn("%s", err.msg);
-	cai_warn("stopping: %llu received, %llu written, %llu rejected, %lu log write errors",
-		 srv.stats.received, srv.stats.written, srv.stats.rejected, log.write_errors);
+	cai_warn("stopping: %llu received, %llu written, %llu rejected, %lu log write errors, %llu rings",
+		 srv.stats.received, srv.stats.written, srv.stats.rejected, log.write_errors, srv.stats.rings);
 	bool unwritten = log.len > 0;
 	server_close(&srv);
 	logsink_close(&log);

@@ -175,6 +175,14 @@ static struct client *client_of(struct server *srv, int fd)
 	return &srv->clients[fd];
 }
 
+/* Stop reading cl's ring; what it released so far stays released. */
+static void drop_ring(struct server *srv, struct client *cl)
+{
+	ring_detach(&cl->ring);
+	cl->has_ring = false;
+	srv->nrings--;
+}
+
 struct ring_ctx {
 	struct server *srv;
 	struct ucred cred;
@@ -199,6 +207,7 @@ static int read_ring(struct server *srv, struct client *cl, int max)
 		srv->stats.rejected++;
 		add_line(srv, cai_audit_rejected_record(err.msg, (size_t)ring_unread(&cl->ring), rc.cred.pid,
 							rc.cred.uid, rc.cred.gid));
+		drop_ring(srv, cl);
 		return -1;
 	}
 	if (n > 0)
@@ -206,7 +215,7 @@ static int read_ring(struct server *srv, struct client *cl, int max)
 	return n;
 }
 
-static void register_ring(struct server *srv, struct client *cl, const int *fds, int nfds, unsigned long long size,
+static bool register_ring(struct server *srv, struct client *cl, const int *fds, int nfds, unsigned long long size,
 			  size_t len, const struct ucred *cred)
 {
 	struct cai_error err = {0};
@@ -224,11 +233,12 @@ static void register_ring(struct server *srv, struct client *cl, const int *fds,
 		srv->nrings++;
 		srv->stats.rings++;
 		srv->ring_active_ms = mono_ms();
-		return;
+		return true;
 	}
 	srv->stats.received++;
 	srv->stats.rejected++;
 	add_line(srv, cai_audit_rejected_record(err.msg, len, cred->pid, cred->uid, cred->gid));
+	return false;
 }
 
 /* One message: an event, a kick, or a ring registration (the only kind
@@ -242,8 +252,9 @@ static int handle_any(struct server *srv, int fd, const char *buf, size_t len, b
 	struct client *cl = client_of(srv, fd);
 	int rc = 0;
 	if (kind == CAI_AUDIT_RING) {
-		register_ring(srv, cl, fds, nfds, size, len, cred);
-		if (!cl->has_ring)
+		/* A refused ring is dropped with its connection, which tells
+		 * the shim (its next kick fails) to count and fall back. */
+		if (!register_ring(srv, cl, fds, nfds, size, len, cred))
 			rc = -1;
 	} else if (kind == CAI_AUDIT_KICK && nfds == 0) {
 		if (cl->has_ring && read_ring(srv, cl, -1) < 0)
@@ -383,9 +394,8 @@ static void close_client(struct server *srv, int fd)
 			}
 		}
 		flush_and_release(srv);
-		ring_detach(&cl->ring);
-		cl->has_ring = false;
-		srv->nrings--;
+		if (cl->has_ring)
+			drop_ring(srv, cl);
 	}
 	cl->open = false;
 	epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, fd, NULL);

@@ -317,6 +317,8 @@ int cai_ring_send(const char *buf, size_t len, bool may_create)
 	return CAI_RING_SENT;
 }
 
+void cai_ring_wait_again(void) { atomic_store(&degraded, 0); }
+
 void cai_ring_atfork_child(void)
 {
 	/* The parent's ring is the parent's: its events are attributed to

@@ -138,6 +138,7 @@ enum { CAI_RING_SENT, CAI_RING_LOST, CAI_RING_NONE };
  * be set up): send another way. CAI_RING_LOST: count it as dropped. */
 int cai_ring_send(const char *buf, size_t len, bool may_create);
 void cai_ring_atfork_child(void);
+void cai_ring_wait_again(void);
 void cai_transport_init(void);
 /* The next send waits (bounded) again even after a timeout. */
 void cai_transport_wait_again(void);

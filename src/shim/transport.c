@@ -259,7 +259,11 @@ int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_word
 	return rc;
 }
 
-void cai_transport_wait_again(void) { atomic_store(&degraded, 0); }
+void cai_transport_wait_again(void)
+{
+	atomic_store(&degraded, 0);
+	cai_ring_wait_again();
+}
 
 void cai_transport_init(void)
 {

@@ -1,0 +1,230 @@
+#!/usr/bin/env bats
+# The shared-memory ring between the shim and cai-auditd: events written
+# without a system call, read by a collector that treats the memory as
+# hostile. ring-peer speaks the protocol, right and wrong; the shim runs in
+# real programs. Everything lives in the test's own directory.
+
+load ../helpers/common
+load ../helpers/audit
+
+RING_PEER="$CAI_TEST_BIN/ring-peer"
+
+setup() {
+	load_libs
+	audit_setup
+}
+
+teardown() {
+	audit_teardown
+}
+
+fd_count() { find "/proc/$AUDITD_PID/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+
+# rejected_reason: the reasons of the rejection records, one per line
+rejected_reasons() { jq -r 'select(.rejected) | .rejected.reason' "$LOG"; }
+
+@test "a correct peer: every event of a ring that wraps many times is logged, in order, attributed to it" {
+	start_collector
+	run "$RING_PEER" "$SOCK" good 3000
+	[ "$status" -eq 0 ]
+	stop_collector
+	# 3000 events of ~300 bytes through a 64 KiB ring: about 14 laps,
+	# with padding records at the wraps.
+	[ "$(count_events '.comm == "ring-peer"')" -eq 3000 ]
+	run jq -s '[.[] | select(.comm == "ring-peer") | (.args.path | ltrimstr("/ring-peer/") | tonumber)] == [range(3000)]' "$LOG"
+	[ "$output" = true ]
+	run jq -s '[.[] | select(.comm == "ring-peer") | select(.peer.pid != .pid)] | length' "$LOG"
+	[ "$output" -eq 0 ]
+	[ -z "$(rejected_reasons)" ]
+	grep -q ', 1 rings$' "$AUD/auditd.err"
+}
+
+@test "registrations that are not a sealed memfd of the right size are refused, the connection dropped" {
+	start_collector
+	local before
+	before=$(fd_count)
+	local mode
+	for mode in not-memfd unsealed bad-size bad-magic twice; do
+		run "$RING_PEER" "$SOCK" "$mode"
+		echo "$mode: $output"
+		[ "$output" = "closed=1" ]
+	done
+	kill -0 "$AUDITD_PID"
+	[ "$(fd_count)" -eq "$before" ]
+	run rejected_reasons
+	echo "$output"
+	[ "${lines[0]}" = "the ring is not a memfd" ]
+	[ "${lines[1]}" = "the ring's memfd is not sealed against shrinking" ]
+	[ "${lines[2]}" = "the ring's memfd is not 135168 bytes" ]
+	[ "${lines[3]}" = "the ring's header does not match (magic, version or size)" ]
+	[ "${lines[4]}" = "this connection has registered a ring already" ]
+	[ "${#lines[@]}" -eq 5 ]
+	# Still serving: a correct peer afterwards is logged.
+	"$RING_PEER" "$SOCK" good 5
+	stop_collector
+	[ "$(count_events '.comm == "ring-peer"')" -eq 5 ]
+}
+
+@test "a corrupt record word: the events before it are logged, the ring is dropped, the collector goes on" {
+	start_collector
+	run "$RING_PEER" "$SOCK" bad-word 7
+	[ "$output" = "closed=1" ]
+	run "$RING_PEER" "$SOCK" head-jump
+	[ "$output" = "closed=1" ]
+	kill -0 "$AUDITD_PID"
+	"$RING_PEER" "$SOCK" good 3
+	stop_collector
+	[ "$(count_events '.comm == "ring-peer"')" -eq 10 ]
+	run rejected_reasons
+	echo "$output"
+	[[ "${lines[0]}" == "ring corrupt: bad record word 0x80040000 at "* ]]
+	[[ "${lines[1]}" == "ring corrupt: head 655360 is more than a ring ahead of tail 0" ]]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "a writer that dies mid-event: what it finished is logged, the unfinished bytes are reported" {
+	start_collector
+	"$RING_PEER" "$SOCK" torn 4
+	stop_collector
+	[ "$(count_events '.comm == "ring-peer"')" -eq 4 ]
+	run jq -c 'select(.rejected)' "$LOG"
+	[ "${#lines[@]}" -eq 1 ]
+	check_event "${lines[0]}" '.rejected.reason | startswith("ring: an event was reserved and never finished")'
+	check_event "${lines[0]}" '.rejected.bytes > 0 and .peer.pid > 0'
+}
+
+@test "an event that stays unfinished while its writer lives: the collector gives up on the ring after 5 s" {
+	start_collector
+	run "$RING_PEER" "$SOCK" stuck
+	[ "$output" = "closed=1" ]
+	kill -0 "$AUDITD_PID"
+	stop_collector
+	run rejected_reasons
+	[[ "${lines[0]}" == "ring: an event has stayed incomplete for "*" ms (its writer was interrupted for good); "*" bytes unread" ]]
+}
+
+@test "file descriptors sent with an ordinary message are refused and closed" {
+	start_collector
+	local before
+	before=$(fd_count)
+	run "$RING_PEER" "$SOCK" fds 40
+	[ "$output" = "closed=0" ]
+	[ "$(fd_count)" -eq "$before" ]
+	stop_collector
+	[ "$(rejected_reasons | grep -c '^file descriptors came with a message that is not a ring registration$')" -eq 40 ]
+	[ "$(count_events '.comm == "ring-peer"')" -eq 0 ]
+}
+
+@test "the shim sends no message per event once its ring is up (strace counts the sends)" {
+	start_collector
+	# Ring: the registration and a few kicks at most.
+	audited strace -f -qq -e trace=sendto,sendmsg -o "$AUD/ring.trace" "$AUDIT_STRESS" emit 2000 /nonexistent/ring-sends
+	# One message per event: what the ring saves.
+	CAI_AUDIT_RING_KB=0 audited strace -f -qq -e trace=sendto,sendmsg -o "$AUD/msg.trace" \
+		"$AUDIT_STRESS" emit 2000 /nonexistent/msg-sends
+	stop_collector
+	[ "$(count_events '.args.path == "/nonexistent/ring-sends"')" -eq 2000 ]
+	[ "$(count_events '.args.path == "/nonexistent/msg-sends"')" -eq 2000 ]
+	local ring_sends msg_sends
+	ring_sends=$(grep -c 'send' "$AUD/ring.trace")
+	msg_sends=$(grep -c 'send' "$AUD/msg.trace")
+	echo "ring: $ring_sends sends, messages: $msg_sends sends"
+	[ "$ring_sends" -ge 1 ]
+	[ "$ring_sends" -le 20 ]
+	[ "$msg_sends" -ge 2000 ]
+	grep -q 'SCM_RIGHTS' "$AUD/ring.trace"
+}
+
+@test "events in the ring survive their writer being SIGKILLed right after writing them" {
+	start_collector
+	run audited "$PY" -c '
+import os, signal
+for i in range(300):
+    try: os.open("/nonexistent/killed/%d" % i, 0)
+    except OSError: pass
+os.kill(os.getpid(), signal.SIGKILL)
+'
+	[ "$status" -eq 137 ]
+	stop_collector
+	[ "$(count_events '.args.path | startswith("/nonexistent/killed/")')" -eq 300 ]
+	[ "$(sum_dropped 'true')" -eq 0 ]
+}
+
+@test "a forked child writes to a ring of its own: every event is attributed to the process that made it" {
+	start_collector
+	audited "$PY" -c '
+import os
+pid = os.fork()
+who = "child" if pid == 0 else "parent"
+for i in range(100):
+    try: os.open("/nonexistent/fork/%s/%d" % (who, i), 0)
+    except OSError: pass
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)
+'
+	stop_collector
+	[ "$(count_events '.args.path | startswith("/nonexistent/fork/child/")')" -eq 100 ]
+	[ "$(count_events '.args.path | startswith("/nonexistent/fork/parent/")')" -eq 100 ]
+	run jq -s '[.[] | select(.args.path? // "" | startswith("/nonexistent/fork/")) | select(.peer.pid != .pid)] | length' "$LOG"
+	[ "$output" -eq 0 ]
+	run jq -s '[.[] | select(.args.path? // "" | startswith("/nonexistent/fork/")) | .pid] | unique | length' "$LOG"
+	[ "$output" -eq 2 ]
+	grep -q ', 2 rings$' "$AUD/auditd.err"
+}
+
+@test "CAI_AUDIT_RING_KB sets the ring's size; 0 turns it off; a bad value keeps the default" {
+	start_collector
+	ring_map() { # the size of this process's ring mapping, or "none"
+		audited "$PY" -c '
+import os
+try: os.open("/nonexistent/ring-size", 0)
+except OSError: pass
+sizes = [int(l.split()[0].split("-")[1], 16) - int(l.split()[0].split("-")[0], 16)
+         for l in open("/proc/self/maps") if "cai-audit-ring" in l]
+print(sizes[0] if sizes else "none")
+'
+	}
+	[ "$(ring_map)" -eq $((1024 * 1024 + 4096)) ]
+	[ "$(CAI_AUDIT_RING_KB=64 ring_map)" -eq $((64 * 1024 + 4096)) ]
+	[ "$(CAI_AUDIT_RING_KB=0 ring_map)" = none ]
+	[ "$(CAI_AUDIT_RING_KB=100 ring_map)" -eq $((1024 * 1024 + 4096)) ]
+	[ "$(CAI_AUDIT_RING_KB=banana ring_map)" -eq $((1024 * 1024 + 4096)) ]
+	stop_collector
+	[ "$(count_events '.args.path == "/nonexistent/ring-size"')" -eq 5 ]
+}
+
+@test "a process that only execs sets up no ring: its exec event is one message" {
+	start_collector
+	audited sh -c '/bin/true; exit 0'
+	stop_collector
+	the_event '.call == "execve" and .args.path == "/bin/true"'
+	grep -q ', 0 rings$' "$AUD/auditd.err"
+}
+
+@test "a full ring with a collector that is stopped: bounded wait, exact count of what was dropped" {
+	start_collector
+	kill -STOP "$AUDITD_PID"
+	CAI_AUDIT_RING_KB=64 CAI_AUDIT_TIMEOUT_MS=300 AUDITD=$AUDITD_PID audited "$PY" -c '
+import os, time
+t = time.monotonic()
+for i in range(5000):
+    try: os.open("/nonexistent/full/%d" % i, 0)
+    except OSError: pass
+print("elapsed_ms=%d" % ((time.monotonic() - t) * 1000))
+os.kill(int(os.environ["AUDITD"]), 18)  # SIGCONT
+try: os.open("/nonexistent/full/last", 0)
+except OSError: pass
+' >"$AUD/out"
+	stop_collector
+	cat "$AUD/out"
+	local elapsed logged dropped
+	elapsed=$(sed -n 's/^elapsed_ms=//p' "$AUD/out")
+	# One bounded wait (300 ms), then no more waiting until room returns.
+	[ "$elapsed" -lt 3000 ]
+	logged=$(count_events '(.args.path // "") | startswith("/nonexistent/full/")')
+	dropped=$(sum_dropped 'true')
+	echo "logged=$logged dropped=$dropped"
+	[ "$dropped" -gt 0 ]
+	[ "$((logged + dropped))" -eq 5001 ]
+}
