@@ -302,6 +302,8 @@ install: $(PROGRAMS) $(SHIM) $(PROFILE)
 	install -d $(DESTDIR)$(PREFIX)/share/containai $(DESTDIR)$(SYSCONFDIR)/logrotate.d
 	install -m 0644 $(PROFILE) $(DESTDIR)$(PREFIX)/share/containai/
 	install -m 0644 data/logrotate/containai-audit $(DESTDIR)$(SYSCONFDIR)/logrotate.d/
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 docs/audit-events.md $(DESTDIR)$(DOCDIR)/
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
@@ -313,6 +315,8 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNIT_TEMPLATES:.in=) $(UNIT_FILES)))
 	rm -f $(DESTDIR)$(PREFIX)/share/containai/$(notdir $(PROFILE))
 	rm -f $(DESTDIR)$(SYSCONFDIR)/logrotate.d/containai-audit
+	rm -f $(DESTDIR)$(DOCDIR)/audit-events.md
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 	for m in $(notdir $(MANPAGES)); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
 
 # Benchmarks: figures only, no pass/fail (see bench/README.md).

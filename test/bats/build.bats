@@ -28,7 +28,7 @@ setup() {
 	assert_output --regexp '__[a-z]+_chk'
 }
 
-@test "make install puts programs, the shim, man pages, units and the profile under DESTDIR/PREFIX" {
+@test "make install puts programs, the shim, man pages, the event schema, units and the profile under DESTDIR/PREFIX" {
 	local dest="$BATS_TEST_TMPDIR/dest"
 	run make -s -C "$CAI_TOP" install DESTDIR="$dest" PREFIX=/usr BUILDDIR="${CAI_BIN%/cai}" SANITIZE="${SANITIZE:-0}"
 	assert_success
@@ -44,6 +44,7 @@ usr/lib/systemd/system/cai-auditd.socket 644
 usr/lib/systemd/system/containai-docker.service 644
 usr/sbin/cai-auditd 755
 usr/share/containai/seccomp-containai-agent.json 644
+usr/share/doc/containai-secure-engine/audit-events.md 644
 usr/share/man/man1/cai-audit.1 644
 usr/share/man/man1/cai-daemon-json.1 644
 usr/share/man/man1/cai-seccomp-probe.1 644
