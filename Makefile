@@ -174,7 +174,7 @@ FUZZ_DIR := build/fuzz
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -g -O1 -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DCAI_VERSION='"$(VERSION)"' -Isrc/lib $(WARNINGS) \
 	$(SECCOMP_CFLAGS) $(JQ_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP
-FUZZERS := fuzz_daemon_json
+FUZZERS := fuzz_daemon_json fuzz_ring_reader
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/,$(FUZZERS))
 ifneq ($(FUZZ_CC),)
 CHECK_FUZZ_BINS := $(FUZZ_BINS)
@@ -267,6 +267,9 @@ $(FUZZ_DIR)/obj/%.o: %.c
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/test/fuzz/fuzz_%.o $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
+# The collector's reader of rings, whose memory the audited process writes.
+$(FUZZ_DIR)/fuzz_ring_reader: $(FUZZ_DIR)/obj/src/collectd/ring.o
+
 # Fuzz for FUZZ_SECONDS on a scratch copy of the corpus in the repository.
 fuzz: $(FUZZ_BINS)
 	@test -n "$(FUZZ_CC)" || { echo "make fuzz: needs clang-14 and libfuzzer-14-dev" >&2; exit 1; }
@@ -275,6 +278,9 @@ fuzz: $(FUZZ_BINS)
 	$(FUZZ_DIR)/fuzz_daemon_json -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_DIR)/ \
 		-dict=test/fuzz/daemon_json.dict \
 		$(FUZZ_DIR)/corpus/daemon_json
+	cp -r test/fuzz/corpus/ring_reader $(FUZZ_DIR)/corpus/
+	$(FUZZ_DIR)/fuzz_ring_reader -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_DIR)/ \
+		$(FUZZ_DIR)/corpus/ring_reader
 
 # Runs every suite, prints "N passed, N failed" and fails on any failure.
 check: $(PROGRAMS) $(SHIM) $(PROFILE) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS) $(CHECK_FUZZ_BINS) packages-for-tests

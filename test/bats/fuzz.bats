@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# A short, fixed fuzzing run of the daemon.json merge path (the harness is
-# test/fuzz/fuzz_daemon_json.c; `make fuzz` runs it longer). It fails on a
-# crash, a leak, a sanitizer report or a broken invariant.
+# Short, fixed fuzzing runs of the daemon.json merge path and of the
+# collector's ring reader (the harnesses are test/fuzz/fuzz_*.c; `make fuzz`
+# runs them longer). A run fails on a crash, a leak, a sanitizer report or
+# a broken invariant.
 
 setup() {
 	load ../helpers/common
@@ -27,6 +28,30 @@ require_fuzzer() {
 	cp -r "$CAI_TOP/test/fuzz/corpus/daemon_json" "$BATS_TEST_TMPDIR/corpus"
 	run "$FUZZER" -max_total_time="${FUZZ_SECONDS:-20}" -dict="$CAI_TOP/test/fuzz/daemon_json.dict" \
 		-artifact_prefix="$BATS_TEST_TMPDIR/" -print_final_stats=1 "$BATS_TEST_TMPDIR/corpus"
+	assert_success
+	assert_output --regexp 'Done [0-9]+ runs in'
+	run ls "$BATS_TEST_TMPDIR"
+	refute_output --regexp '^(crash|leak|timeout|oom)-'
+}
+
+# The ring reader's input is memory an audited process writes: any bytes.
+require_ring_fuzzer() {
+	FUZZER=${CAI_FUZZ_RING_READER:-}
+	require_fuzzer
+}
+
+@test "every ring corpus file passes the ring reader's invariants" {
+	require_ring_fuzzer
+	run "$FUZZER" "$CAI_TOP"/test/fuzz/corpus/ring_reader/*
+	assert_success
+	assert_output --partial "Executed $CAI_TOP/test/fuzz/corpus/ring_reader/two-events"
+}
+
+@test "the ring reader fuzzer runs ${FUZZ_SECONDS:-20} s: no access outside the ring, invariants hold" {
+	require_ring_fuzzer
+	cp -r "$CAI_TOP/test/fuzz/corpus/ring_reader" "$BATS_TEST_TMPDIR/corpus"
+	run "$FUZZER" -max_total_time="${FUZZ_SECONDS:-20}" -artifact_prefix="$BATS_TEST_TMPDIR/" \
+		-print_final_stats=1 "$BATS_TEST_TMPDIR/corpus"
 	assert_success
 	assert_output --regexp 'Done [0-9]+ runs in'
 	run ls "$BATS_TEST_TMPDIR"
