@@ -1,8 +1,9 @@
 #!/bin/sh
 # make bench: the audit shim's costs, printed side by side in one run.
 # Figures only: benchmarks are not tests and nothing here passes or fails.
-#   1. added cost per intercepted open+close (median), next to one
-#      200-byte SOCK_SEQPACKET send with a reader draining it
+#   1. added cost per intercepted open+close (median) with the ring and
+#      with one message per event, next to one 200-byte SOCK_SEQPACKET
+#      send with a reader draining it
 #   2. throughput: 8 processes, 1,000,000 events in total, events/s, and
 #      how many the log is missing
 #   3. one exec (fork, execve, wait): no supervision, the shim, cai run's
@@ -65,6 +66,9 @@ n=200000
 bare=$("$stress" openclose $n | sed 's/median_ns=//')
 start_collector openclose
 shimmed=$(LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock "$stress" openclose $n | sed 's/median_ns=//')
+# The same with one message per event instead of the ring.
+messages=$(CAI_AUDIT_RING_KB=0 LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock "$stress" openclose $n |
+	sed 's/median_ns=//')
 stop_collector
 # The shim's own work per event (building it, failing to connect at most
 # every 100 ms, counting it as dropped), without the transport.
@@ -74,9 +78,10 @@ echo "## Cost per intercepted open+close (median of batches of 1000, $n calls)"
 echo
 printf '%-44s %10s\n' "" "us"
 printf '%-44s %10s\n' "open+close, no shim" "$(us "$bare")"
-printf '%-44s %10s\n' "open+close, with the shim (collector up)" "$(us "$shimmed")"
+printf '%-44s %10s\n' "open+close, with the shim (ring, collector up)" "$(us "$shimmed")"
 printf '%-44s %10s\n' "added by the shim (target: at most 2 us)" "$(us $((shimmed - bare)))"
-printf '%-44s %10s\n' "with the shim, no collector (no send)" "$(us "$alone")"
+printf '%-44s %10s\n' "with the shim, one message per event" "$(us "$messages")"
+printf '%-44s %10s\n' "with the shim, no collector (nothing sent)" "$(us "$alone")"
 printf '%-44s %10s\n' "one 200-byte SOCK_SEQPACKET send (drained)" "$(us "$send")"
 echo
 
