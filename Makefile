@@ -133,7 +133,8 @@ SHIM_SRCS := \
 	src/shim/env.c \
 	src/shim/hooks_open.c \
 	src/shim/hooks_exec.c \
-	src/shim/hooks_net.c
+	src/shim/hooks_net.c \
+	src/shim/sanitizer.c
 
 UNIT_TESTS := \
 	test_error \
@@ -190,10 +191,11 @@ SHIM_CFLAGS := -std=c11 -D_GNU_SOURCE -U_FORTIFY_SOURCE -Isrc/shim $(WARNINGS) -
 	-fvisibility=hidden -fstack-protector-strong -O2 -g -MMD -MP $(CPPFLAGS) $(CFLAGS)
 SHIM_LDFLAGS := -shared -Wl,-z,relro -Wl,-z,now -Wl,--no-undefined $(LDFLAGS)
 ifeq ($(SANITIZE),1)
-# UBSan needs no place in the library order, so the sanitized build
-# preloads a shim checked by it into every audited test program.
-SHIM_CFLAGS += -fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-SHIM_LDFLAGS += -fsanitize=undefined
+# The sanitized build preloads a shim checked by ASan and UBSan into every
+# audited test program; src/shim/sanitizer.c lets ASan's runtime start
+# after libc in programs that were not built with it.
+SHIM_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SHIM_LDFLAGS += -fsanitize=address,undefined
 endif
 
 ALL_OBJS := $(call pic,$(SHIM_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \

@@ -10,8 +10,11 @@ counts compared and every call that is missing, and exits 1 if any is.
 Skipped, each by design (docs/audit-events.md, "What stays invisible"):
 opens by the dynamic loader (libraries, ld.so.cache) and glibc-internal
 opens (locale, gconv, NSS and resolver files, sysconf's /sys and /proc).
+With SANITIZE=1 in the environment (the sanitized test build, whose shim
+carries ASan's runtime) also the runtime's own reads of /proc/self.
 """
 import json
+import os
 import re
 import sys
 
@@ -29,6 +32,8 @@ INTERNAL = [re.compile(p) for p in (
     r'^/sys/devices/system/cpu/',
     r'^/proc/sys/kernel/ngroups_max$',
 )]
+if os.environ.get('SANITIZE') == '1':
+    INTERNAL.append(re.compile(r'^/proc/self/(maps|cmdline|environ|auxv|status)$'))
 
 
 def unescape(s):
