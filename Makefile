@@ -134,6 +134,8 @@ SHIM_SRCS := \
 	src/shim/hooks_open.c \
 	src/shim/hooks_exec.c \
 	src/shim/hooks_net.c \
+	src/shim/hooks_ident.c \
+	src/shim/ident.c \
 	src/shim/sanitizer.c
 
 UNIT_TESTS := \

@@ -31,6 +31,8 @@ void cai_hook_atfork_child(void)
 {
 	/* The thread that called fork() lives on in the child with a new id. */
 	t_tid = 0;
+	cai_vfork_pending = 0;
+	cai_ident_atfork_child();
 	cai_transport_atfork_child();
 }
 
@@ -126,6 +128,15 @@ static void resolve_all(void)
 	(void)REAL(dup3);
 	(void)REAL(close_range);
 	(void)REAL(closefrom);
+	(void)REAL_SYM(fork_nohandlers, "_Fork");
+	(void)REAL(chdir);
+	(void)REAL(fchdir);
+	(void)REAL(chroot);
+	(void)REAL(setuid);
+	(void)REAL(setreuid);
+	(void)REAL(setresuid);
+	(void)REAL(pthread_setname_np);
+	(void)REAL(prctl);
 }
 
 /* 0: not yet, 1: under way, 2: done. A library initialized before ours
@@ -141,6 +152,7 @@ static void shim_init_once(void)
 	int saved = errno;
 	resolve_all();
 	config_init();
+	cai_ident_init();
 	cai_transport_init();
 	pthread_atfork(NULL, NULL, cai_hook_atfork_child);
 	atomic_store(&init_state, 2);
@@ -203,28 +215,50 @@ bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
 	}
 	int slot = t_depth++;
 	char *buf = t_buf[slot];
-	char *cwd = t_cwd[slot];
 	h->active = true;
 	/* An exec about to replace the process: sent as a message unless a
 	 * ring exists already (setting one up would cost more than it saves). */
 	h->last_words = strcmp(phase, "enter") == 0 && (strncmp(call, "exec", 4) == 0 || strcmp(call, "fexecve") == 0);
 
 	struct timespec rt, mono;
-	char ts[32], ms[32], comm[17] = {0};
+	char ts[32], ms[32], comm[17];
 	clock_gettime(CLOCK_REALTIME, &rt); /* vDSO: no system call */
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	cai_ev_fmt_utc(ts, rt.tv_sec, rt.tv_nsec);
 	cai_ev_fmt_mono(ms, mono.tv_sec, mono.tv_nsec);
-	syscall(SYS_prctl, PR_GET_NAME, comm, 0, 0, 0);
-	long cl = syscall(SYS_getcwd, cwd, CAI_LIM_PATH + 1);
-	h->cwd = cl > 0 ? cwd : NULL;
-	long pid = syscall(SYS_getpid);
-	h->foreign = pid != atomic_load(&cai_owner_pid);
+
+	/* Which process is this? The cached pid, unless this thread may be
+	 * running a vfork child (which shares our memory) or is about to
+	 * exec: then the kernel is asked (an exec costs far more anyway). */
+	long pid = atomic_load(&cai_owner_pid);
+	h->foreign = false;
+	if (!CAI_HAVE_VFORK_STUB || cai_vfork_pending || h->last_words) {
+		long real = syscall(SYS_getpid);
+		h->foreign = real != pid;
+		if (cai_vfork_pending && !h->foreign)
+			cai_vfork_pending = 0; /* the parent, back after the child exec'd or exited */
+		pid = real;
+	}
 	long tid = h->foreign ? 0 : t_tid;
 	if (!tid) {
 		tid = syscall(SYS_gettid);
 		if (!h->foreign)
 			t_tid = tid;
+	}
+	/* A vfork child's own view: nothing cached is its own. */
+	h->cwd = h->foreign ? NULL : cai_ident_cwd(slot);
+	long ppid, uid;
+	if (h->foreign) {
+		long cl = syscall(SYS_getcwd, t_cwd[slot], CAI_LIM_PATH + 1);
+		h->cwd = cl > 0 ? t_cwd[slot] : NULL;
+		memset(comm, 0, sizeof(comm));
+		syscall(SYS_prctl, PR_GET_NAME, comm, 0, 0, 0);
+		ppid = syscall(SYS_getppid);
+		uid = syscall(SYS_getuid);
+	} else {
+		cai_ident_comm(slot, comm);
+		ppid = cai_ident_ppid();
+		uid = cai_ident_uid();
 	}
 
 	struct cai_ev *e = &h->ev;
@@ -233,12 +267,12 @@ bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
 	cai_ev_str(e, "ts", ts, 32);
 	cai_ev_str(e, "mono", ms, 32);
 	cai_ev_int(e, "pid", pid);
-	cai_ev_int(e, "ppid", syscall(SYS_getppid));
+	cai_ev_int(e, "ppid", ppid);
 	cai_ev_int(e, "tid", tid);
-	cai_ev_int(e, "uid", syscall(SYS_getuid));
+	cai_ev_int(e, "uid", uid);
 	cai_ev_str(e, "comm", comm, 16);
-	if (cl > 0)
-		cai_ev_str(e, "cwd", cwd, CAI_LIM_PATH);
+	if (h->cwd)
+		cai_ev_str(e, "cwd", h->cwd, CAI_LIM_PATH);
 	else
 		cai_ev_null(e, "cwd");
 	cai_ev_str(e, "call", call, 32);
@@ -299,6 +333,11 @@ void cai_hook_path(struct cai_hook *h, int dirfd, const char *path)
 {
 	struct cai_ev *e = &h->ev;
 	cai_ev_str(e, "path", path, CAI_LIM_PATH);
+	/* /proc/self/comm, /proc/thread-self/comm, /proc/<pid>/task/<tid>/comm:
+	 * opened to rename a thread (the write itself is not seen). */
+	size_t given = path ? strnlen(path, CAI_LIM_PATH) : 0;
+	if (given >= 5 && memcmp(path + given - 5, "/comm", 5) == 0)
+		cai_ident_comm_changed();
 	if (!path || path[0] == '/')
 		return;
 	char base[CAI_LIM_PATH + 1];

@@ -14,6 +14,7 @@
 #define CAI_SHIM_H
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -69,6 +70,15 @@ struct cai_reals {
 	int (*dup3)(int, int, int);
 	int (*close_range)(unsigned, unsigned, int);
 	void (*closefrom)(int);
+	pid_t (*fork_nohandlers)(void); /* _Fork */
+	int (*chdir)(const char *);
+	int (*fchdir)(int);
+	int (*chroot)(const char *);
+	int (*setuid)(uid_t);
+	int (*setreuid)(uid_t, uid_t);
+	int (*setresuid)(uid_t, uid_t, uid_t);
+	int (*pthread_setname_np)(pthread_t, const char *);
+	int (*prctl)(int, ...);
 };
 
 extern struct cai_reals cai_real;
@@ -150,6 +160,25 @@ extern _Atomic int cai_owner_pid;
 /* fdguard.c: move our socket off fd when the program wants that number. */
 void cai_fd_rehome(int fd);
 bool cai_in_foreign_child(void);
+
+/* ident.c: header values kept between events (see there for when each
+ * is read again). slot: the event buffer (0 outer, 1 in a signal handler). */
+void cai_ident_init(void);
+void cai_ident_atfork_child(void);
+void cai_ident_cwd_changed(void);
+void cai_ident_comm_changed(void);
+void cai_ident_uid_changed(void);
+long cai_ident_ppid(void);
+long cai_ident_uid(void);
+const char *cai_ident_cwd(int slot);
+void cai_ident_comm(int slot, char out[static 17]);
+/* hooks_ident.c: set by the vfork stub on the calling thread. */
+extern CAI_TLS int cai_vfork_pending;
+#if defined(__x86_64__)
+#define CAI_HAVE_VFORK_STUB 1
+#else
+#define CAI_HAVE_VFORK_STUB 0
+#endif
 
 /* env.c: an envp with LD_PRELOAD and the socket variable restored, in
  * mmap'd memory (no malloc after vfork); NULL when envp needs nothing. */
