@@ -182,6 +182,20 @@ int main(int argc, char **argv)
 				fputs(buf, stdout);
 			pclose(f);
 		}
+	} else if ((!strcmp(fn, "vfork-open") || !strcmp(fn, "_Fork-open")) && n == 2) {
+		/* The child opens a[0] and leaves; then the parent opens a[1].
+		 * Prints both pids so the test can match the events. */
+		pid_t pid = !strcmp(fn, "vfork-open") ? vfork() : _Fork();
+		if (pid == 0) {
+			open(a[0], O_RDONLY);
+			_exit(0);
+		}
+		int st;
+		waitpid(pid, &st, 0);
+		r = open(a[1], O_RDONLY);
+		int e = errno;
+		printf("parent=%d child=%d\n", getpid(), pid);
+		return report(r, r < 0 ? e : 0);
 	} else {
 		fprintf(stderr, "audit-call: unknown call or arguments `%s`\n", fn);
 		return 2;
