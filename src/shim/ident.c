@@ -66,9 +66,9 @@ const char *cai_ident_cwd(int slot)
 		return n > 0 ? t_cwd_nested : NULL;
 	}
 	t_cwd_gen = 0; /* being rewritten: not for a nested event */
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	atomic_signal_fence(memory_order_seq_cst);
 	t_cwd_len = syscall(SYS_getcwd, t_cwd, sizeof(t_cwd));
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	atomic_signal_fence(memory_order_seq_cst);
 	t_cwd_gen = g;
 	return t_cwd_len > 0 ? t_cwd : NULL;
 }
@@ -85,8 +85,8 @@ void cai_ident_comm(int slot, char out[static 17])
 	if (slot > 0)
 		return;
 	t_comm_gen = 0;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	atomic_signal_fence(memory_order_seq_cst);
 	memcpy(t_comm, out, 17);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	atomic_signal_fence(memory_order_seq_cst);
 	t_comm_gen = g;
 }
