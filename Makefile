@@ -106,7 +106,10 @@ CAI_SRCS := \
 	src/cli/cmd-status.c \
 	src/cli/cmd-teardown.c \
 	src/cli/cmd-engine.c \
-	src/cli/cmd-run.c
+	src/cli/cmd-run.c \
+	src/cli/cmd-audit.c \
+	src/audit-cli/commands.c \
+	src/audit-cli/tail.c
 
 AUDITD_SRCS := \
 	src/collectd/main.c \
@@ -116,6 +119,7 @@ AUDITD_SRCS := \
 
 AUDIT_CLI_SRCS := \
 	src/audit-cli/main.c \
+	src/audit-cli/commands.c \
 	src/audit-cli/tail.c
 
 # The shim is a shared library loaded into every audited program: built
@@ -389,4 +393,4 @@ clean:
 -include $(ALL_OBJS:.o=.d)
 
 # Where the installed shim lives, for the launchers that inject it.
-$(call obj,src/audit-cli/main.c src/cli/cmd-run.c): ALL_CFLAGS += -DCAI_SHIM_PATH='"$(SHIM_PATH)"'
+$(call obj,src/audit-cli/commands.c src/cli/cmd-run.c): ALL_CFLAGS += -DCAI_SHIM_PATH='"$(SHIM_PATH)"'

@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{"teardown", cmd_teardown, "undo what setup did, and only that"},
 	{"engine", cmd_engine, "start, stop, reload or inspect the Secure Engine's dockerd"},
 	{"run", cmd_run, "run an AI agent with its execs supervised and audited"},
+	{"audit", cmd_audit, "run a command under the audit shim (run), or read the audit log (tail)"},
 };
 
 static void usage(FILE *out)

@@ -30,6 +30,7 @@ int cmd_status(const struct cai_global *g, int argc, char **argv);
 int cmd_teardown(const struct cai_global *g, int argc, char **argv);
 int cmd_engine(const struct cai_global *g, int argc, char **argv);
 int cmd_run(const struct cai_global *g, int argc, char **argv);
+int cmd_audit(const struct cai_global *g, int argc, char **argv);
 
 /* "Try 'cai setup --help'" on stderr; returns CAI_EXIT_USAGE. */
 int cai_usage_hint(const char *command);

@@ -137,3 +137,23 @@ JSON
 	grep -q "open /nonexistent/first" "$AUD/out"
 	grep -q "open /nonexistent/second" "$AUD/out"
 }
+
+@test "cai audit run and cai audit tail are the same commands, named as cai audit" {
+	run --separate-stderr "$CAI_BIN" audit --help
+	assert_success
+	assert_output --partial "cai audit run"
+	assert_output --partial "cai audit tail"
+	run --separate-stderr "$CAI_BIN" audit frobnicate
+	assert_failure 2
+	[[ "$stderr" == *"Try 'cai audit --help'"* ]]
+	start_collector
+	run "$CAI_BIN" audit run --socket "$SOCK" --shim "$CAI_AUDIT_SHIM" -- sh -c 'cat /etc/hostname >/dev/null; exit 3'
+	assert_failure 3
+	stop_collector
+	[ "$(count_events '.comm == "cat" and .args.path == "/etc/hostname"')" -eq 1 ]
+	run "$CAI_BIN" audit tail --log "$LOG" --json
+	assert_success
+	[ "$(grep -c '"path":"/etc/hostname"' <<<"$output")" -ge 1 ]
+	run diff <("$CAI_BIN" audit tail --log "$LOG") <("$CAI_AUDIT" tail --log "$LOG")
+	assert_success
+}

@@ -1,0 +1,187 @@
+/* The audit commands, `run` and `tail`: the same code answers as
+ * `cai audit ...` and as the standalone `cai-audit ...`. */
+#include "commands.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "tail.h"
+
+#ifndef CAI_SHIM_PATH
+#define CAI_SHIM_PATH "/usr/lib/containai/libcai-auditshim.so"
+#endif
+#define DEFAULT_SOCKET "/run/containai/audit.sock"
+#define DEFAULT_LOG "/var/log/containai/audit.jsonl"
+
+/* "cai audit" or "cai-audit", for usage and hints. */
+static const char *prog = "cai-audit";
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: %s run [--socket PATH] [--shim PATH] -- COMMAND [ARG...]\n"
+		"       %s tail [--log PATH] [-n N] [--follow] [--json]\n"
+		"\n"
+		"run   runs COMMAND with libcai-auditshim.so preloaded: every exec,\n"
+		"      connect and open of it and of its children goes to cai-auditd.\n"
+		"      Exits with COMMAND's status (126: cannot run it, 127: not found).\n"
+		"tail  prints the audit log, one readable line per event.\n"
+		"\n"
+		"Options:\n"
+		"  -s, --socket PATH  collector socket (default " DEFAULT_SOCKET ")\n"
+		"      --shim PATH    the shim library (default " CAI_SHIM_PATH ")\n"
+		"  -l, --log PATH     log to read (default " DEFAULT_LOG ")\n"
+		"  -n, --lines N      only the last N records\n"
+		"  -f, --follow       keep reading as the log grows (and across logrotate)\n"
+		"  -j, --json         print the records as they are stored\n"
+		"  -h, --help         show this help and exit\n"
+		"  -V, --version      show the version and exit\n",
+		prog, prog);
+}
+
+static int usage_error(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+	return 2;
+}
+
+static bool socket_reachable(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return false;
+	strcpy(sun.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return ok;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"shim", required_argument, NULL, 'S'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *opt_socket = DEFAULT_SOCKET, *opt_shim = CAI_SHIM_PATH;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			opt_socket = optarg;
+			break;
+		case 'S':
+			opt_shim = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return usage_error();
+		}
+	}
+	if (optind >= argc) {
+		cai_warn("run: no command given");
+		return usage_error();
+	}
+	if (opt_shim[0] != '/') {
+		cai_warn("run: the shim path `%s` must be absolute", opt_shim);
+		return 2;
+	}
+	if (access(opt_shim, R_OK) != 0) {
+		cai_warn("run: shim `%s`: %s", opt_shim, strerror(errno));
+		return 1;
+	}
+	if (!socket_reachable(opt_socket))
+		cai_warn("run: no collector on `%s`; events are counted as lost until one starts "
+			 "(start cai-auditd)", opt_socket);
+	const char *old = getenv("LD_PRELOAD");
+	cleanup_free char *preload = old && *old ? xasprintf("%s:%s", opt_shim, old) : xstrdup(opt_shim);
+	if (setenv("LD_PRELOAD", preload, 1) < 0 || setenv("CAI_AUDIT_SOCKET", opt_socket, 1) < 0)
+		cai_die(1, "setenv: %s", strerror(errno));
+	execvp(argv[optind], argv + optind);
+	int e = errno;
+	cai_warn("run: execute `%s`: %s", argv[optind], strerror(e));
+	return e == ENOENT ? 127 : 126;
+}
+
+static int cmd_tail(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"log", required_argument, NULL, 'l'}, {"lines", required_argument, NULL, 'n'},
+		{"follow", no_argument, NULL, 'f'},    {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+	};
+	struct tail_opts o = {.log = DEFAULT_LOG, .last = -1};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "l:n:fjh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			o.log = optarg;
+			break;
+		case 'n': {
+			char *end;
+			errno = 0;
+			o.last = strtol(optarg, &end, 10);
+			if (errno || *end || o.last < 0) {
+				cai_warn("tail: --lines wants a number, not `%s`", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'f':
+			o.follow = true;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return usage_error();
+		}
+	}
+	if (optind < argc) {
+		cai_warn("tail: unexpected argument `%s`", argv[optind]);
+		return usage_error();
+	}
+	struct cai_error err = {0};
+	if (audit_tail(&o, stdout, &err) < 0) {
+		cai_warn("tail: %s", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+int audit_cli_main(const char *name, int argc, char **argv)
+{
+	prog = name;
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("%s %s\n", prog, CAI_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "tail") == 0)
+		return cmd_tail(argc - 1, argv + 1);
+	cai_warn("unknown command `%s`", cmd);
+	return usage_error();
+}
