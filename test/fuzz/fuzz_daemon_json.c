@@ -10,17 +10,10 @@
 #include <stdint.h>
 
 #include "daemon_json.h"
+#include "fuzz_check.h"
 
 #define NAME "cai-fuzz"
 #define PATH "/usr/bin/cai-fuzz"
-
-#define check(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,16 +13,9 @@
 #include <string.h>
 
 #include "../../src/collectd/ring.h"
+#include "fuzz_check.h"
 
 #define SIZE CAI_RING_DATA_MIN
-
-#define check(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
