@@ -131,7 +131,10 @@ SHIM_SRCS := \
 	src/shim/env.c \
 	src/shim/hooks_open.c \
 	src/shim/hooks_exec.c \
-	src/shim/hooks_net.c
+	src/shim/hooks_net.c \
+	src/shim/ident.c \
+	src/shim/hooks_ident.c \
+	src/shim/hooks_fork.c
 
 UNIT_TESTS := \
 	test_error \
@@ -146,6 +149,7 @@ UNIT_TESTS := \
 TEST_HELPERS := \
 	seccomp-harness \
 	audit-call \
+	audit-header \
 	audit-stress \
 	exec-loop
 

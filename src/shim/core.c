@@ -10,7 +10,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,16 +19,13 @@ struct cai_config cai_cfg = {.timeout_ms = 1000};
 
 static CAI_TLS int t_depth;
 static CAI_TLS char t_buf[2][CAI_EV_MAX];
-static CAI_TLS char t_cwd[2][CAI_LIM_PATH + 1];
-/* This thread's id, cached: one system call less per event. A vfork child
- * shares the parent's TLS, so it never uses the cache (see foreign). */
-static CAI_TLS long t_tid;
 
 void cai_hook_atfork_child(void)
 {
-	/* The thread that called fork() lives on in the child with a new id. */
-	t_tid = 0;
+	/* The owner pid first: an event from a signal handler in between
+	 * still asks the kernel (see cai_ident_before_fork). */
 	cai_transport_atfork_child();
+	cai_ident_atfork_child();
 }
 
 void *cai_resolve(const char *name) { return dlsym(RTLD_NEXT, name); }
@@ -111,6 +107,15 @@ static void resolve_all(void)
 	(void)REAL(dup3);
 	(void)REAL(close_range);
 	(void)REAL(closefrom);
+	(void)REAL_SYM(fork_, "_Fork");
+	(void)REAL(setuid);
+	(void)REAL(setreuid);
+	(void)REAL(setresuid);
+	(void)REAL(prctl);
+	(void)REAL(pthread_setname_np);
+	(void)REAL(chdir);
+	(void)REAL(fchdir);
+	(void)REAL(chroot);
 }
 
 /* 0: not yet, 1: under way, 2: done. A library initialized before ours
@@ -127,7 +132,10 @@ static void shim_init_once(void)
 	resolve_all();
 	config_init();
 	cai_transport_init();
-	pthread_atfork(NULL, NULL, cai_hook_atfork_child);
+	cai_ident_init();
+	/* prepare: until the child handler has run, an event in the child
+	 * (another library's child handler, a signal) asks for its pid. */
+	pthread_atfork(cai_ident_before_fork, NULL, cai_hook_atfork_child);
 	atomic_store(&init_state, 2);
 	errno = saved;
 }
@@ -168,7 +176,7 @@ static long raw_readlink_fd(int fd, char *out, size_t cap)
 	return n;
 }
 
-bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
+static bool hook_begin(struct cai_hook *h, const char *call, const char *phase, bool verify_pid)
 {
 	h->saved_errno = errno;
 	h->active = false;
@@ -188,39 +196,31 @@ bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
 	}
 	int slot = t_depth++;
 	char *buf = t_buf[slot];
-	char *cwd = t_cwd[slot];
 	h->active = true;
 
 	struct timespec rt, mono;
-	char ts[32], ms[32], comm[17] = {0};
+	char ts[32], ms[32];
 	clock_gettime(CLOCK_REALTIME, &rt); /* vDSO: no system call */
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	cai_ev_fmt_utc(ts, rt.tv_sec, rt.tv_nsec);
 	cai_ev_fmt_mono(ms, mono.tv_sec, mono.tv_nsec);
-	syscall(SYS_prctl, PR_GET_NAME, comm, 0, 0, 0);
-	long cl = syscall(SYS_getcwd, cwd, CAI_LIM_PATH + 1);
-	h->cwd = cl > 0 ? cwd : NULL;
-	long pid = syscall(SYS_getpid);
-	h->foreign = pid != atomic_load(&cai_owner_pid);
-	long tid = h->foreign ? 0 : t_tid;
-	if (!tid) {
-		tid = syscall(SYS_gettid);
-		if (!h->foreign)
-			t_tid = tid;
-	}
+	struct cai_ident id;
+	cai_ident_read(&id, slot, verify_pid);
+	h->cwd = id.cwd;
+	h->foreign = id.foreign;
 
 	struct cai_ev *e = &h->ev;
 	cai_ev_init(e, buf, CAI_EV_MAX);
 	cai_ev_uint(e, "v", CAI_AUDIT_SCHEMA_VERSION);
 	cai_ev_str(e, "ts", ts, 32);
 	cai_ev_str(e, "mono", ms, 32);
-	cai_ev_int(e, "pid", pid);
-	cai_ev_int(e, "ppid", syscall(SYS_getppid));
-	cai_ev_int(e, "tid", tid);
-	cai_ev_int(e, "uid", syscall(SYS_getuid));
-	cai_ev_str(e, "comm", comm, 16);
-	if (cl > 0)
-		cai_ev_str(e, "cwd", cwd, CAI_LIM_PATH);
+	cai_ev_int(e, "pid", id.pid);
+	cai_ev_int(e, "ppid", id.ppid);
+	cai_ev_int(e, "tid", id.tid);
+	cai_ev_int(e, "uid", id.uid);
+	cai_ev_str(e, "comm", id.comm, 16);
+	if (id.cwd)
+		cai_ev_str(e, "cwd", id.cwd, CAI_LIM_PATH);
 	else
 		cai_ev_null(e, "cwd");
 	cai_ev_str(e, "call", call, 32);
@@ -230,6 +230,16 @@ bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
 	cai_ev_obj_begin(e, "args");
 	h->args_open = true;
 	return true;
+}
+
+bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
+{
+	return hook_begin(h, call, phase, false);
+}
+
+bool cai_hook_begin_exec(struct cai_hook *h, const char *call, const char *phase)
+{
+	return hook_begin(h, call, phase, true);
 }
 
 static void close_args(struct cai_hook *h)

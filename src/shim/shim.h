@@ -14,6 +14,7 @@
 #define CAI_SHIM_H
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,6 +25,13 @@
 
 #define CAI_EXPORT __attribute__((visibility("default")))
 #define CAI_TLS __thread __attribute__((tls_model("initial-exec")))
+
+/* Architectures with the vfork stub of hooks_fork.c. */
+#if defined(__x86_64__) || defined(__aarch64__)
+#define CAI_VFORK_STUB 1
+#else
+#define CAI_VFORK_STUB 0
+#endif
 
 #define CAI_AUDIT_SOCKET_ENV "CAI_AUDIT_SOCKET"
 #define CAI_AUDIT_TIMEOUT_ENV "CAI_AUDIT_TIMEOUT_MS"
@@ -68,6 +76,15 @@ struct cai_reals {
 	int (*dup3)(int, int, int);
 	int (*close_range)(unsigned, unsigned, int);
 	void (*closefrom)(int);
+	pid_t (*fork_)(void); /* _Fork */
+	int (*setuid)(uid_t);
+	int (*setreuid)(uid_t, uid_t);
+	int (*setresuid)(uid_t, uid_t, uid_t);
+	int (*prctl)(int, ...);
+	int (*pthread_setname_np)(pthread_t, const char *);
+	int (*chdir)(const char *);
+	int (*fchdir)(int);
+	int (*chroot)(const char *);
 };
 
 extern struct cai_reals cai_real;
@@ -106,6 +123,10 @@ struct cai_hook {
 /* Starts an event (saves errno); false when this call cannot be reported
  * now (nested too deep: counted as dropped). */
 bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase);
+/* The same for the exec family: asks the kernel for the pid every time,
+ * so that an exec from a child the shim could not see being made (clone,
+ * a raw fork system call) is still reported under its own pid. */
+bool cai_hook_begin_exec(struct cai_hook *h, const char *call, const char *phase);
 /* Closes "args" and writes "result": ret, and errno/error when err != 0. */
 void cai_hook_result(struct cai_hook *h, long long ret, int err);
 /* Sends, releases the buffer, restores errno. */
@@ -131,6 +152,34 @@ extern _Atomic int cai_owner_pid;
 /* fdguard.c: move our socket off fd when the program wants that number. */
 void cai_fd_rehome(int fd);
 bool cai_in_foreign_child(void);
+
+/* ident.c: the pid, ppid, tid, uid, comm and cwd of the event header,
+ * cached (see the invariants there). */
+struct cai_ident {
+	long pid, ppid, tid, uid;
+	const char *comm; /* 15 bytes at most */
+	const char *cwd;  /* NULL when unknown */
+	bool foreign;     /* a child that does not own the connection */
+};
+enum { CAI_ID_UID = 1, CAI_ID_COMM = 2, CAI_ID_CWD = 4 };
+/* Valid until the event of this slot ends. */
+void cai_ident_read(struct cai_ident *id, int slot, bool verify_pid);
+void cai_ident_init(void);
+void cai_ident_atfork_child(void);
+/* This thread may be about to run in a child that runs no atfork handler
+ * (vfork). */
+void cai_ident_maybe_child(void);
+/* The same before fork (the pthread_atfork prepare handler) and _Fork;
+ * also notes the parent's pid for the child. */
+void cai_ident_before_fork(void);
+/* After a change made through a wrapper: read these fields again. */
+void cai_ident_changed(unsigned fields);
+/* Between begin and end, the fields are read on every event (a change
+ * the shim cannot see happens meanwhile); end counts as a change. */
+void cai_ident_live_begin(unsigned fields);
+void cai_ident_live_end(unsigned fields);
+/* A file was opened (successfully); for_write: for writing. */
+void cai_ident_opened(const char *path, bool for_write);
 
 /* env.c: an envp with LD_PRELOAD and the socket variable restored, in
  * mmap'd memory (no malloc after vfork); NULL when envp needs nothing. */
