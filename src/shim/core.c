@@ -108,6 +108,7 @@ static void resolve_all(void)
 	(void)REAL(close_range);
 	(void)REAL(closefrom);
 	(void)REAL_SYM(fork_, "_Fork");
+	(void)REAL(clone);
 	(void)REAL(setuid);
 	(void)REAL(setreuid);
 	(void)REAL(setresuid);

@@ -1,4 +1,4 @@
-/* Children that run no pthread_atfork handler: vfork and _Fork.
+/* Children that run no pthread_atfork handler: vfork, _Fork and clone.
  * Each marks the calling thread (cai_ident_maybe_child) so that the next
  * event of whoever runs on it asks the kernel for its pid: the child's
  * events are then "foreign" (own pid, own connection, nothing cached),
@@ -7,6 +7,7 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <unistd.h>
 
 /* vfork MUST NOT be wrapped in C: the child runs on the parent's stack
@@ -66,4 +67,19 @@ CAI_EXPORT pid_t _Fork(void)
 		errno = saved;
 	}
 	return pid;
+}
+
+/* glibc's clone(): the child runs fn with copied or shared memory and no
+ * atfork handler. The optional arguments are always forwarded, as glibc's
+ * own clone reads them whatever the flags say. */
+CAI_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	pid_t *ptid = va_arg(ap, pid_t *);
+	void *tls = va_arg(ap, void *);
+	pid_t *ctid = va_arg(ap, pid_t *);
+	va_end(ap);
+	cai_ident_maybe_child();
+	return REAL(clone)(fn, stack, flags, arg, ptid, tls, ctid);
 }

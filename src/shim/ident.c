@@ -4,9 +4,9 @@
  * Each field is read once and cached; what can change it goes through a
  * wrapper that tells this file (hooks_fork.c, hooks_ident.c):
  * - pid: the owner pid of transport.c, refreshed in fork children. A
- *   thread that may now run in a vfork or _Fork child (shared or copied
- *   memory, no atfork handler) has cai_maybe_child set; its next event
- *   asks the kernel, and is "foreign" when the pid is not ours.
+ *   thread that may now run in a vfork, _Fork or clone child (shared or
+ *   copied memory, no atfork handler) has cai_maybe_child set; its next
+ *   event asks the kernel, and is "foreign" when the pid is not ours.
  * - ppid: read at load time, set to the forking pid in fork children,
  *   then kept (the kernel may reparent the process later).
  * - uid, comm, cwd: a process-wide generation per field, bumped after a

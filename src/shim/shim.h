@@ -77,6 +77,7 @@ struct cai_reals {
 	int (*close_range)(unsigned, unsigned, int);
 	void (*closefrom)(int);
 	pid_t (*fork_)(void); /* _Fork */
+	int (*clone)(int (*)(void *), void *, int, void *, ...);
 	int (*setuid)(uid_t);
 	int (*setreuid)(uid_t, uid_t);
 	int (*setresuid)(uid_t, uid_t, uid_t);
@@ -124,8 +125,8 @@ struct cai_hook {
  * now (nested too deep: counted as dropped). */
 bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase);
 /* The same for the exec family: asks the kernel for the pid every time,
- * so that an exec from a child the shim could not see being made (clone,
- * a raw fork system call) is still reported under its own pid. */
+ * so that an exec from a child the shim could not see being made (a raw
+ * fork or clone system call) is still reported under its own pid. */
 bool cai_hook_begin_exec(struct cai_hook *h, const char *call, const char *phase);
 /* Closes "args" and writes "result": ret, and errno/error when err != 0. */
 void cai_hook_result(struct cai_hook *h, long long ret, int err);
@@ -167,7 +168,7 @@ void cai_ident_read(struct cai_ident *id, int slot, bool verify_pid);
 void cai_ident_init(void);
 void cai_ident_atfork_child(void);
 /* This thread may be about to run in a child that runs no atfork handler
- * (vfork). */
+ * (vfork, clone). */
 void cai_ident_maybe_child(void);
 /* The same before fork (the pthread_atfork prepare handler) and _Fork;
  * also notes the parent's pid for the child. */

@@ -184,6 +184,16 @@ print("parent=%d child=%d" % (os.getpid(), p.pid))' "$D"
 	check_event "$(probe parent-after)" ".pid == $parent and .peer.pid == $parent"
 }
 
+@test "glibc clone(): the child's event has the child's pid" {
+	cd "$AUD"
+	header clone
+	assert_success
+	parent=$(sed -n 's/.*parent=\([0-9]*\).*/\1/p' <<<"$output")
+	child=$(sed -n 's/.*child=\([0-9]*\).*/\1/p' <<<"$output")
+	check_event "$(probe child)" ".pid == $child and .peer.pid == $child and .ppid == $parent"
+	check_event "$(probe parent-after)" ".pid == $parent and .peer.pid == $parent"
+}
+
 @test "the new wrappers leave return values and errno as the real functions do" {
 	header errors
 	assert_success
@@ -193,6 +203,7 @@ print("parent=%d child=%d" % (os.getpid(), p.pid))' "$D"
 	assert_line "prctl ret=-1 errno=EINVAL"
 	assert_line "prctl-get ret=1 errno=0"
 	assert_line "pthread_setname_np rc=ERANGE"
+	assert_line "clone ret=-1 errno=EINVAL"
 	refute_output --partial "errno changed on success"
 }
 
