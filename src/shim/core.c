@@ -117,6 +117,17 @@ static void resolve_all(void)
 	(void)REAL(chdir);
 	(void)REAL(fchdir);
 	(void)REAL(chroot);
+	(void)REAL(daemon);
+	(void)REAL(unshare);
+	(void)REAL(setns);
+	(void)REAL(fts_read);
+	(void)REAL(fts_children);
+	(void)REAL(fts_close);
+	(void)REAL(fts64_read);
+	(void)REAL(fts64_children);
+	(void)REAL(fts64_close);
+	(void)REAL(nftw);
+	(void)REAL(nftw64);
 }
 
 /* 0: not yet, 1: under way, 2: done. A library initialized before ours

@@ -8,6 +8,7 @@
  * See shim.h for the invariants. */
 #include "shim.h"
 
+#include <sched.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -88,5 +89,92 @@ CAI_EXPORT int chroot(const char *path)
 	int ret = REAL(chroot)(path);
 	if (ret == 0)
 		cai_ident_changed(CAI_ID_CWD);
+	return ret;
+}
+
+/* daemon() forks (the atfork handler runs) and chdirs to "/" through
+ * glibc's internal chdir. */
+CAI_EXPORT int daemon(int nochdir, int noclose)
+{
+	int ret = REAL(daemon)(nochdir, noclose);
+	if (ret == 0 && !nochdir)
+		cai_ident_changed(CAI_ID_CWD);
+	return ret;
+}
+
+/* A new user namespace shows the overflow uid until a uid_map is
+ * written, possibly by another process, which no wrapper sees: from then
+ * on the uid is read on every event. Joining a mount namespace moves the
+ * root and the working directory to that namespace's root. */
+CAI_EXPORT int unshare(int flags)
+{
+	int ret = REAL(unshare)(flags);
+	if (ret == 0) {
+		if (flags & CLONE_NEWUSER)
+			cai_ident_live_begin(CAI_ID_UID);
+		if (flags & CLONE_NEWNS)
+			cai_ident_changed(CAI_ID_CWD);
+	}
+	return ret;
+}
+
+CAI_EXPORT int setns(int fd, int nstype)
+{
+	int ret = REAL(setns)(fd, nstype);
+	if (ret == 0) {
+		/* nstype 0 accepts any namespace type. */
+		if (nstype == 0 || (nstype & CLONE_NEWUSER))
+			cai_ident_live_begin(CAI_ID_UID);
+		if (nstype == 0 || (nstype & CLONE_NEWNS))
+			cai_ident_changed(CAI_ID_CWD);
+	}
+	return ret;
+}
+
+/* fts without FTS_NOCHDIR changes directory inside fts_read,
+ * fts_children and fts_close with glibc's internal fchdir, and may call
+ * the program's comparison function meanwhile: the working directory is
+ * read on every event during those calls, and again after them. The
+ * options are read before fts_close frees them. */
+#define FTS_WRAPPER(ret_t, name, params, args)                                                 \
+	CAI_EXPORT ret_t name params                                                           \
+	{                                                                                      \
+		if (!fts || (fts->fts_options & FTS_NOCHDIR))                                  \
+			return REAL(name) args;                                                \
+		cai_ident_live_begin(CAI_ID_CWD);                                              \
+		ret_t r = REAL(name) args;                                                     \
+		cai_ident_live_end(CAI_ID_CWD);                                                \
+		return r;                                                                      \
+	}
+
+FTS_WRAPPER(FTSENT *, fts_read, (FTS * fts), (fts))
+FTS_WRAPPER(FTSENT *, fts_children, (FTS * fts, int opts), (fts, opts))
+FTS_WRAPPER(int, fts_close, (FTS * fts), (fts))
+FTS_WRAPPER(FTSENT64 *, fts64_read, (FTS64 * fts), (fts))
+FTS_WRAPPER(FTSENT64 *, fts64_children, (FTS64 * fts, int opts), (fts, opts))
+FTS_WRAPPER(int, fts64_close, (FTS64 * fts), (fts))
+
+/* nftw with FTW_CHDIR calls the program's function from inside each
+ * directory, changed to with glibc's internal chdir/fchdir. The wrapper
+ * forwards to the default symbol version (GLIBC_2.3.3), which differs
+ * from the 2.2.5 one only in rejecting unknown flags. A function that
+ * leaves nftw by longjmp leaves the directory read on every event. */
+CAI_EXPORT int nftw(const char *dir, __nftw_func_t fn, int nopenfd, int flags)
+{
+	if (!(flags & FTW_CHDIR))
+		return REAL(nftw)(dir, fn, nopenfd, flags);
+	cai_ident_live_begin(CAI_ID_CWD);
+	int ret = REAL(nftw)(dir, fn, nopenfd, flags);
+	cai_ident_live_end(CAI_ID_CWD);
+	return ret;
+}
+
+CAI_EXPORT int nftw64(const char *dir, __nftw64_func_t fn, int nopenfd, int flags)
+{
+	if (!(flags & FTW_CHDIR))
+		return REAL(nftw64)(dir, fn, nopenfd, flags);
+	cai_ident_live_begin(CAI_ID_CWD);
+	int ret = REAL(nftw64)(dir, fn, nopenfd, flags);
+	cai_ident_live_end(CAI_ID_CWD);
 	return ret;
 }

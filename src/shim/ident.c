@@ -11,9 +11,10 @@
  *   then kept (the kernel may reparent the process later).
  * - uid, comm, cwd: a process-wide generation per field, bumped after a
  *   change; a thread's cache holds the generation it was read at.
- *   Some changes cannot be seen at the call that makes them (a rename
- *   through /proc/.../comm happens at a write we do not wrap): the field
- *   is then read on every event, for a while or for good ("live").
+ *   Some changes cannot be seen at the call that makes them (a uid map
+ *   written by another process, a rename through /proc/.../comm, chdirs
+ *   inside glibc while user callbacks run): the field is then read on
+ *   every event, for a while or for good ("live").
  *
  * MUST NOT write a cache in a foreign event: a vfork child shares the
  * parent's memory and TLS, and its values are not the parent's.

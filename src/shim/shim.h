@@ -14,6 +14,8 @@
 #define CAI_SHIM_H
 
 #include <dirent.h>
+#include <fts.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -86,6 +88,17 @@ struct cai_reals {
 	int (*chdir)(const char *);
 	int (*fchdir)(int);
 	int (*chroot)(const char *);
+	int (*daemon)(int, int);
+	int (*unshare)(int);
+	int (*setns)(int, int);
+	FTSENT *(*fts_read)(FTS *);
+	FTSENT *(*fts_children)(FTS *, int);
+	int (*fts_close)(FTS *);
+	FTSENT64 *(*fts64_read)(FTS64 *);
+	FTSENT64 *(*fts64_children)(FTS64 *, int);
+	int (*fts64_close)(FTS64 *);
+	int (*nftw)(const char *, __nftw_func_t, int, int);
+	int (*nftw64)(const char *, __nftw64_func_t, int, int);
 };
 
 extern struct cai_reals cai_real;

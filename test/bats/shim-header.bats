@@ -66,6 +66,46 @@ probe() {
 	check_event "$(probe after)" '.cwd == "/" and .args.resolved == "/probe-after"'
 }
 
+@test "setns into a mount namespace: cwd moves to its root" {
+	require_root
+	cd "$AUD"
+	header setns-mnt "$D"
+	assert_output --partial "setns ret=0 errno=0"
+	check_event "$(probe before)" ".cwd == \"$D\""
+	check_event "$(probe after)" '.cwd == "/"'
+}
+
+@test "daemon(): the daemon's events show / (glibc chdirs internally)" {
+	cd "$AUD"
+	header daemon "$D"
+	assert_output --partial "daemon ret=0 errno=0"
+	check_event "$(probe before)" ".cwd == \"$D\""
+	# The daemon is a fork child: its own pid, and the parent it had.
+	parent=$(probe before | jq .pid)
+	check_event "$(probe after)" ".cwd == \"/\" and .pid == .peer.pid and .pid != $parent and .ppid == $parent"
+}
+
+@test "fts_read without FTS_NOCHDIR: opens relative to the walk's directory resolve right" {
+	cd "$AUD"
+	header fts d
+	assert_success
+	assert_output "fts bad=0"
+	[ "$(count_events ".args.path == \"file\" and .args.resolved == \"$D/file\" and .cwd == \"$D\"")" = 1 ]
+	[ "$(count_events ".args.path == \"file\" and .args.resolved == \"$D/sub/file\"")" = 1 ]
+	# fts_close went back to the starting directory.
+	check_event "$(probe after)" ".cwd == \"$AUD\""
+}
+
+@test "nftw with FTW_CHDIR: opens from the callback resolve right" {
+	cd "$AUD"
+	header nftw d
+	assert_success
+	assert_output "nftw rc=0 bad=0"
+	[ "$(count_events ".args.path == \"file\" and .args.resolved == \"$D/file\"")" = 1 ]
+	[ "$(count_events ".args.path == \"file\" and .args.resolved == \"$D/sub/file\"")" = 1 ]
+	check_event "$(probe after)" ".cwd == \"$AUD\""
+}
+
 @test "prctl(PR_SET_NAME): the next event shows the new comm" {
 	cd "$AUD"
 	header prctl renamed-prctl
@@ -133,6 +173,19 @@ probe() {
 	assert_line "setresuid ret=0 errno=0"
 	check_event "$(probe before)" '.uid == 0'
 	check_event "$(probe after)" '.uid == 65534 and .peer.uid == 65534'
+}
+
+@test "a new user namespace: the overflow uid, then the mapped one once uid_map is written" {
+	cd "$AUD"
+	header unshare-user
+	[ "$status" -ne 77 ] || skip "unshare(CLONE_NEWUSER) is not permitted here: $output"
+	assert_success
+	check_event "$(probe before)" '.uid == 0'
+	overflow=$(cat /proc/sys/kernel/overflowuid)
+	check_event "$(probe mid)" ".uid == $overflow"
+	# uid_map is written outside any wrapper (here by the process itself,
+	# often by its parent): the uid is read afresh from now on.
+	check_event "$(probe after)" '.uid == 0'
 }
 
 @test "vfork: the child's event has the child's pid; the parent's next one the parent's" {

@@ -266,6 +266,8 @@ static int errors(void)
 	CALL("prctl", prctl(-1, 0, 0, 0, 0));
 	CALL("prctl-get", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
 	report_rc("pthread_setname_np", pthread_setname_np(pthread_self(), "a-name-longer-than-15"));
+	CALL("setns", setns(-1, 0));
+	CALL("unshare", unshare(-1));
 	CALL("clone", clone(NULL, NULL, 0, NULL));
 	return 0;
 }
