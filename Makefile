@@ -138,8 +138,9 @@ SHIM_SRCS := \
 	src/shim/hooks_open.c \
 	src/shim/hooks_exec.c \
 	src/shim/hooks_net.c \
-	src/shim/hooks_ident.c \
 	src/shim/ident.c \
+	src/shim/hooks_ident.c \
+	src/shim/hooks_fork.c \
 	src/shim/sanitizer.c
 
 UNIT_TESTS := \
@@ -155,6 +156,7 @@ UNIT_TESTS := \
 TEST_HELPERS := \
 	seccomp-harness \
 	audit-call \
+	audit-header \
 	audit-stress \
 	exec-loop \
 	ring-peer

@@ -10,7 +10,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,18 +21,13 @@ struct cai_config cai_cfg = {.timeout_ms = 1000};
 
 static CAI_TLS int t_depth;
 static CAI_TLS char t_buf[2][CAI_EV_MAX];
-static CAI_TLS char t_cwd[2][CAI_LIM_PATH + 1];
-/* This thread's id, cached: one system call less per event. A vfork child
- * shares the parent's TLS, so it never uses the cache (see foreign). */
-static CAI_TLS long t_tid;
 
 void cai_hook_atfork_child(void)
 {
-	/* The thread that called fork() lives on in the child with a new id. */
-	t_tid = 0;
-	cai_vfork_pending = 0;
-	cai_ident_atfork_child();
+	/* The owner pid first: an event from a signal handler in between
+	 * still asks the kernel (see cai_ident_before_fork). */
 	cai_transport_atfork_child();
+	cai_ident_atfork_child();
 }
 
 void *cai_resolve(const char *name) { return dlsym(RTLD_NEXT, name); }
@@ -128,15 +122,27 @@ static void resolve_all(void)
 	(void)REAL(dup3);
 	(void)REAL(close_range);
 	(void)REAL(closefrom);
-	(void)REAL_SYM(fork_nohandlers, "_Fork");
-	(void)REAL(chdir);
-	(void)REAL(fchdir);
-	(void)REAL(chroot);
+	(void)REAL_SYM(fork_, "_Fork");
+	(void)REAL(clone);
 	(void)REAL(setuid);
 	(void)REAL(setreuid);
 	(void)REAL(setresuid);
-	(void)REAL(pthread_setname_np);
 	(void)REAL(prctl);
+	(void)REAL(pthread_setname_np);
+	(void)REAL(chdir);
+	(void)REAL(fchdir);
+	(void)REAL(chroot);
+	(void)REAL(daemon);
+	(void)REAL(unshare);
+	(void)REAL(setns);
+	(void)REAL(fts_read);
+	(void)REAL(fts_children);
+	(void)REAL(fts_close);
+	(void)REAL(fts64_read);
+	(void)REAL(fts64_children);
+	(void)REAL(fts64_close);
+	(void)REAL(nftw);
+	(void)REAL(nftw64);
 }
 
 /* 0: not yet, 1: under way, 2: done. A library initialized before ours
@@ -152,9 +158,11 @@ static void shim_init_once(void)
 	int saved = errno;
 	resolve_all();
 	config_init();
-	cai_ident_init();
 	cai_transport_init();
-	pthread_atfork(NULL, NULL, cai_hook_atfork_child);
+	cai_ident_init();
+	/* prepare: until the child handler has run, an event in the child
+	 * (another library's child handler, a signal) asks for its pid. */
+	pthread_atfork(cai_ident_before_fork, NULL, cai_hook_atfork_child);
 	atomic_store(&init_state, 2);
 	errno = saved;
 }
@@ -195,7 +203,7 @@ static long raw_readlink_fd(int fd, char *out, size_t cap)
 	return n;
 }
 
-bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
+static bool hook_begin(struct cai_hook *h, const char *call, const char *phase, bool verify_pid)
 {
 	h->saved_errno = errno;
 	h->active = false;
@@ -221,58 +229,28 @@ bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
 	h->last_words = strcmp(phase, "enter") == 0 && (strncmp(call, "exec", 4) == 0 || strcmp(call, "fexecve") == 0);
 
 	struct timespec rt, mono;
-	char ts[32], ms[32], comm[17];
+	char ts[32], ms[32];
 	clock_gettime(CLOCK_REALTIME, &rt); /* vDSO: no system call */
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	cai_ev_fmt_utc(ts, rt.tv_sec, rt.tv_nsec);
 	cai_ev_fmt_mono(ms, mono.tv_sec, mono.tv_nsec);
-
-	/* Which process is this? The cached pid, unless this thread may be
-	 * running a vfork child (which shares our memory) or is about to
-	 * exec: then the kernel is asked (an exec costs far more anyway). */
-	long pid = atomic_load(&cai_owner_pid);
-	h->foreign = false;
-	if (!CAI_HAVE_VFORK_STUB || cai_vfork_pending || h->last_words) {
-		long real = syscall(SYS_getpid);
-		h->foreign = real != pid;
-		if (cai_vfork_pending && !h->foreign)
-			cai_vfork_pending = 0; /* the parent, back after the child exec'd or exited */
-		pid = real;
-	}
-	long tid = h->foreign ? 0 : t_tid;
-	if (!tid) {
-		tid = syscall(SYS_gettid);
-		if (!h->foreign)
-			t_tid = tid;
-	}
-	/* A vfork child's own view: nothing cached is its own. */
-	h->cwd = h->foreign ? NULL : cai_ident_cwd(slot);
-	long ppid, uid;
-	if (h->foreign) {
-		long cl = syscall(SYS_getcwd, t_cwd[slot], CAI_LIM_PATH + 1);
-		h->cwd = cl > 0 ? t_cwd[slot] : NULL;
-		memset(comm, 0, sizeof(comm));
-		syscall(SYS_prctl, PR_GET_NAME, comm, 0, 0, 0);
-		ppid = syscall(SYS_getppid);
-		uid = syscall(SYS_getuid);
-	} else {
-		cai_ident_comm(slot, comm);
-		ppid = cai_ident_ppid();
-		uid = cai_ident_uid();
-	}
+	struct cai_ident id;
+	cai_ident_read(&id, slot, verify_pid);
+	h->cwd = id.cwd;
+	h->foreign = id.foreign;
 
 	struct cai_ev *e = &h->ev;
 	cai_ev_init(e, buf, CAI_EV_MAX);
 	cai_ev_uint(e, "v", CAI_AUDIT_SCHEMA_VERSION);
 	cai_ev_str(e, "ts", ts, 32);
 	cai_ev_str(e, "mono", ms, 32);
-	cai_ev_int(e, "pid", pid);
-	cai_ev_int(e, "ppid", ppid);
-	cai_ev_int(e, "tid", tid);
-	cai_ev_int(e, "uid", uid);
-	cai_ev_str(e, "comm", comm, 16);
-	if (h->cwd)
-		cai_ev_str(e, "cwd", h->cwd, CAI_LIM_PATH);
+	cai_ev_int(e, "pid", id.pid);
+	cai_ev_int(e, "ppid", id.ppid);
+	cai_ev_int(e, "tid", id.tid);
+	cai_ev_int(e, "uid", id.uid);
+	cai_ev_str(e, "comm", id.comm, 16);
+	if (id.cwd)
+		cai_ev_str(e, "cwd", id.cwd, CAI_LIM_PATH);
 	else
 		cai_ev_null(e, "cwd");
 	cai_ev_str(e, "call", call, 32);
@@ -282,6 +260,16 @@ bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
 	cai_ev_obj_begin(e, "args");
 	h->args_open = true;
 	return true;
+}
+
+bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
+{
+	return hook_begin(h, call, phase, false);
+}
+
+bool cai_hook_begin_exec(struct cai_hook *h, const char *call, const char *phase)
+{
+	return hook_begin(h, call, phase, true);
 }
 
 static void close_args(struct cai_hook *h)
@@ -333,11 +321,6 @@ void cai_hook_path(struct cai_hook *h, int dirfd, const char *path)
 {
 	struct cai_ev *e = &h->ev;
 	cai_ev_str(e, "path", path, CAI_LIM_PATH);
-	/* /proc/self/comm, /proc/thread-self/comm, /proc/<pid>/task/<tid>/comm:
-	 * opened to rename a thread (the write itself is not seen). */
-	size_t given = path ? strnlen(path, CAI_LIM_PATH) : 0;
-	if (given >= 5 && memcmp(path + given - 5, "/comm", 5) == 0)
-		cai_ident_comm_changed();
 	if (!path || path[0] == '/')
 		return;
 	char base[CAI_LIM_PATH + 1];

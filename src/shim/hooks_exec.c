@@ -21,7 +21,7 @@ static void report_exec(const char *call, const char *phase, int dirfd, const ch
 			char *const envp[], int flags, bool with_result, int err)
 {
 	struct cai_hook h;
-	if (cai_hook_begin(&h, call, phase)) {
+	if (cai_hook_begin_exec(&h, call, phase)) {
 		if (path)
 			cai_hook_path(&h, dirfd, path);
 		if (dirfd != AT_FDCWD && !path)
@@ -182,7 +182,7 @@ static int spawn_common(const char *call, bool search, pid_t *pid, const char *p
 	if (pid && rc == 0)
 		*pid = child;
 	struct cai_hook h;
-	if (cai_hook_begin(&h, call, "exit")) {
+	if (cai_hook_begin_exec(&h, call, "exit")) {
 		cai_hook_path(&h, AT_FDCWD, path);
 		cai_hook_argv(&h, argv);
 		/* posix_spawn returns the error instead of setting errno. */
@@ -208,7 +208,7 @@ static void report_shell(const char *call, const char *phase, const char *cmd, c
 			 long long ret, int err)
 {
 	struct cai_hook h;
-	if (cai_hook_begin(&h, call, phase)) {
+	if (cai_hook_begin_exec(&h, call, phase)) {
 		cai_ev_str(&h.ev, "command", cmd, CAI_LIM_PATH);
 		if (mode)
 			cai_ev_str(&h.ev, "mode", mode, 16);

@@ -1,87 +1,180 @@
-/* Wrappers that tell ident.c when a cached header value changes, and the
- * ones that tell the shim it runs in a new process: _Fork (no atfork
- * handlers run) and vfork (the child shares our memory). Each calls the
- * real function with the caller's arguments and returns what it returned,
- * with its errno (see shim.h). */
+/* Calls that change what the event header shows (uid, comm, cwd). Each
+ * wrapper calls the real function and, when it may have changed a field,
+ * tells ident.c to read that field again at the next event. They report
+ * nothing themselves, do no system call of their own, and leave the
+ * return value and errno as the real function left them.
+ * They only invalidate, never store a value: in a vfork child (setuid
+ * or chdir before exec is the usual pattern) the cache is the parent's.
+ * See shim.h for the invariants. */
 #include "shim.h"
 
-#include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-/* Set by vfork on the calling thread: the next event of this thread may
- * come from the child, which shares our memory and this thread's TLS. */
-CAI_TLS int cai_vfork_pending;
-
-#if defined(__x86_64__)
-/* vfork cannot be wrapped by a C function: the child returns through the
- * wrapper's frame and the parent would return through the clobbered
- * remains. This stub only sets the flag and jumps to glibc's __vfork,
- * whose frame is the caller's own. */
-__asm__(".text\n"
-	".globl vfork\n"
-	".type vfork, @function\n"
-	"vfork:\n"
-	"	endbr64\n"
-	"	movq cai_vfork_pending@gottpoff(%rip), %rax\n"
-	"	movl $1, %fs:(%rax)\n"
-	"	jmp __vfork@PLT\n"
-	".size vfork, .-vfork\n");
-#endif
-
-CAI_EXPORT pid_t _Fork(void)
+/* glibc's setuid family changes every thread's credentials. seteuid and
+ * setfsuid do not change the real uid, which is what the header shows. */
+CAI_EXPORT int setuid(uid_t uid)
 {
-	pid_t (*real)(void) = REAL_SYM(fork_nohandlers, "_Fork");
-	if (!real) {
-		errno = ENOSYS;
-		return -1;
-	}
-	pid_t pid = real();
-	if (pid == 0) {
-		int saved = errno;
-		cai_hook_atfork_child();
-		errno = saved;
-	}
-	return pid;
+	int ret = REAL(setuid)(uid);
+	if (ret == 0)
+		cai_ident_changed(CAI_ID_UID);
+	return ret;
 }
 
-#define AFTER(call, on_success)                                                                                        \
-	do {                                                                                                           \
-		int rc_ = (call);                                                                                      \
-		if (rc_ == 0) {                                                                                        \
-			int saved_ = errno;                                                                            \
-			on_success;                                                                                    \
-			errno = saved_;                                                                                \
-		}                                                                                                      \
-		return rc_;                                                                                            \
-	} while (0)
-
-CAI_EXPORT int chdir(const char *path) { AFTER(REAL(chdir)(path), cai_ident_cwd_changed()); }
-CAI_EXPORT int fchdir(int fd) { AFTER(REAL(fchdir)(fd), cai_ident_cwd_changed()); }
-CAI_EXPORT int chroot(const char *path) { AFTER(REAL(chroot)(path), cai_ident_cwd_changed()); }
-CAI_EXPORT int setuid(uid_t uid) { AFTER(REAL(setuid)(uid), cai_ident_uid_changed()); }
-CAI_EXPORT int setreuid(uid_t r, uid_t e) { AFTER(REAL(setreuid)(r, e), cai_ident_uid_changed()); }
-CAI_EXPORT int setresuid(uid_t r, uid_t e, uid_t s) { AFTER(REAL(setresuid)(r, e, s), cai_ident_uid_changed()); }
-CAI_EXPORT int pthread_setname_np(pthread_t th, const char *name)
+CAI_EXPORT int setreuid(uid_t ruid, uid_t euid)
 {
-	/* Returns an error number, not -1 and errno. */
-	AFTER(REAL(pthread_setname_np)(th, name), cai_ident_comm_changed());
+	int ret = REAL(setreuid)(ruid, euid);
+	if (ret == 0)
+		cai_ident_changed(CAI_ID_UID);
+	return ret;
 }
 
+CAI_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
+{
+	int ret = REAL(setresuid)(ruid, euid, suid);
+	if (ret == 0)
+		cai_ident_changed(CAI_ID_UID);
+	return ret;
+}
+
+/* Variadic in glibc; the kernel takes four more unsigned longs whatever
+ * the option, and glibc passes them on unread, so do we. */
 CAI_EXPORT int prctl(int option, ...)
 {
 	va_list ap;
 	va_start(ap, option);
-	unsigned long a2 = va_arg(ap, unsigned long), a3 = va_arg(ap, unsigned long);
-	unsigned long a4 = va_arg(ap, unsigned long), a5 = va_arg(ap, unsigned long);
+	unsigned long a2 = va_arg(ap, unsigned long);
+	unsigned long a3 = va_arg(ap, unsigned long);
+	unsigned long a4 = va_arg(ap, unsigned long);
+	unsigned long a5 = va_arg(ap, unsigned long);
 	va_end(ap);
-	int rc = REAL(prctl)(option, a2, a3, a4, a5);
-	if (option == PR_SET_NAME && rc == 0) {
-		int saved = errno;
-		cai_ident_comm_changed();
-		errno = saved;
-	}
+	int ret = REAL(prctl)(option, a2, a3, a4, a5);
+	if (ret == 0 && option == PR_SET_NAME)
+		cai_ident_changed(CAI_ID_COMM);
+	return ret;
+}
+
+/* glibc renames through its internal prctl (this thread) or open+write
+ * of /proc/self/task/N/comm (another thread): neither reaches a wrapper. */
+CAI_EXPORT int pthread_setname_np(pthread_t thread, const char *name)
+{
+	int rc = REAL(pthread_setname_np)(thread, name);
+	if (rc == 0)
+		cai_ident_changed(CAI_ID_COMM);
 	return rc;
+}
+
+CAI_EXPORT int chdir(const char *path)
+{
+	int ret = REAL(chdir)(path);
+	if (ret == 0)
+		cai_ident_changed(CAI_ID_CWD);
+	return ret;
+}
+
+CAI_EXPORT int fchdir(int fd)
+{
+	int ret = REAL(fchdir)(fd);
+	if (ret == 0)
+		cai_ident_changed(CAI_ID_CWD);
+	return ret;
+}
+
+/* The working directory stays, but getcwd now answers relative to the
+ * new root ("/" or "(unreachable)/..."). */
+CAI_EXPORT int chroot(const char *path)
+{
+	int ret = REAL(chroot)(path);
+	if (ret == 0)
+		cai_ident_changed(CAI_ID_CWD);
+	return ret;
+}
+
+/* daemon() forks (the atfork handler runs) and chdirs to "/" through
+ * glibc's internal chdir. */
+CAI_EXPORT int daemon(int nochdir, int noclose)
+{
+	int ret = REAL(daemon)(nochdir, noclose);
+	if (ret == 0 && !nochdir)
+		cai_ident_changed(CAI_ID_CWD);
+	return ret;
+}
+
+/* A new user namespace shows the overflow uid until a uid_map is
+ * written, possibly by another process, which no wrapper sees: from then
+ * on the uid is read on every event. Joining a mount namespace moves the
+ * root and the working directory to that namespace's root. */
+CAI_EXPORT int unshare(int flags)
+{
+	int ret = REAL(unshare)(flags);
+	if (ret == 0) {
+		if (flags & CLONE_NEWUSER)
+			cai_ident_live_begin(CAI_ID_UID);
+		if (flags & CLONE_NEWNS)
+			cai_ident_changed(CAI_ID_CWD);
+	}
+	return ret;
+}
+
+CAI_EXPORT int setns(int fd, int nstype)
+{
+	int ret = REAL(setns)(fd, nstype);
+	if (ret == 0) {
+		/* nstype 0 accepts any namespace type. */
+		if (nstype == 0 || (nstype & CLONE_NEWUSER))
+			cai_ident_live_begin(CAI_ID_UID);
+		if (nstype == 0 || (nstype & CLONE_NEWNS))
+			cai_ident_changed(CAI_ID_CWD);
+	}
+	return ret;
+}
+
+/* fts without FTS_NOCHDIR changes directory inside fts_read,
+ * fts_children and fts_close with glibc's internal fchdir, and may call
+ * the program's comparison function meanwhile: the working directory is
+ * read on every event during those calls, and again after them. The
+ * options are read before fts_close frees them. */
+#define FTS_WRAPPER(ret_t, name, params, args)                                                 \
+	CAI_EXPORT ret_t name params                                                           \
+	{                                                                                      \
+		if (!fts || (fts->fts_options & FTS_NOCHDIR))                                  \
+			return REAL(name) args;                                                \
+		cai_ident_live_begin(CAI_ID_CWD);                                              \
+		ret_t r = REAL(name) args;                                                     \
+		cai_ident_live_end(CAI_ID_CWD);                                                \
+		return r;                                                                      \
+	}
+
+FTS_WRAPPER(FTSENT *, fts_read, (FTS * fts), (fts))
+FTS_WRAPPER(FTSENT *, fts_children, (FTS * fts, int opts), (fts, opts))
+FTS_WRAPPER(int, fts_close, (FTS * fts), (fts))
+FTS_WRAPPER(FTSENT64 *, fts64_read, (FTS64 * fts), (fts))
+FTS_WRAPPER(FTSENT64 *, fts64_children, (FTS64 * fts, int opts), (fts, opts))
+FTS_WRAPPER(int, fts64_close, (FTS64 * fts), (fts))
+
+/* nftw with FTW_CHDIR calls the program's function from inside each
+ * directory, changed to with glibc's internal chdir/fchdir. The wrapper
+ * forwards to the default symbol version (GLIBC_2.3.3), which differs
+ * from the 2.2.5 one only in rejecting unknown flags. A function that
+ * leaves nftw by longjmp leaves the directory read on every event. */
+CAI_EXPORT int nftw(const char *dir, __nftw_func_t fn, int nopenfd, int flags)
+{
+	if (!(flags & FTW_CHDIR))
+		return REAL(nftw)(dir, fn, nopenfd, flags);
+	cai_ident_live_begin(CAI_ID_CWD);
+	int ret = REAL(nftw)(dir, fn, nopenfd, flags);
+	cai_ident_live_end(CAI_ID_CWD);
+	return ret;
+}
+
+CAI_EXPORT int nftw64(const char *dir, __nftw64_func_t fn, int nopenfd, int flags)
+{
+	if (!(flags & FTW_CHDIR))
+		return REAL(nftw64)(dir, fn, nopenfd, flags);
+	cai_ident_live_begin(CAI_ID_CWD);
+	int ret = REAL(nftw64)(dir, fn, nopenfd, flags);
+	cai_ident_live_end(CAI_ID_CWD);
+	return ret;
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 int __open_2(const char *path, int flags);
 int __open64_2(const char *path, int flags);
@@ -17,6 +18,8 @@ static bool needs_mode(int flags) { return (flags & O_CREAT) || (flags & __O_TMP
 static void report_open(const char *call, int dirfd, const char *path, int flags, bool has_mode, mode_t mode,
 			int ret, int err)
 {
+	if (ret >= 0)
+		cai_ident_opened(path, (flags & O_ACCMODE) != O_RDONLY);
 	struct cai_hook h;
 	if (!cai_hook_begin(&h, call, "exit")) {
 		cai_hook_end(&h);
@@ -113,6 +116,8 @@ OPENAT2_WRAPPER(__openat64_2, openat64_2)
 
 static void report_fopen(const char *call, const char *path, const char *mode, FILE *ret, int err)
 {
+	if (ret)
+		cai_ident_opened(path, mode && strpbrk(mode, "wa+"));
 	struct cai_hook h;
 	if (!cai_hook_begin(&h, call, "exit")) {
 		cai_hook_end(&h);

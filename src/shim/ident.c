@@ -1,20 +1,27 @@
-/* Who and where the caller is, for the event header, without a system call
- * per event (one costs about 1 us on the VMs we measure on, half the
- * budget of a whole event). Each value is read once and kept until
- * something that changes it goes through a wrapper (hooks_ident.c):
- * - pid, ppid: at load and in a fork or _Fork child. ppid is the parent
- *   when the program started or forked: the kernel may reparent the
- *   process later, and the original parent is what a process tree needs.
- * - uid (real): refreshed after setuid, setreuid, setresuid.
- * - cwd (process-wide) and comm (per thread): a process-wide generation
- *   counter is bumped by chdir, fchdir, chroot, and by prctl(PR_SET_NAME),
- *   pthread_setname_np or opening a /proc .../comm file; a thread reads
- *   the value again when its copy is of an older generation.
- * Changes made by raw system calls are not seen (docs/audit-events.md).
- * Only the outer event of a thread (slot 0) writes the thread's copies; an
- * event in a signal handler that interrupted it (slot 1) uses them only
- * when they are complete and current, and reads into its own buffer
- * otherwise. Generation 0 means "no copy". */
+/* Who is calling: pid, ppid, tid, uid, comm and cwd for the event header,
+ * without a system call for an ordinary event.
+ *
+ * Each field is read once and cached; what can change it goes through a
+ * wrapper that tells this file (hooks_fork.c, hooks_ident.c):
+ * - pid: the owner pid of transport.c, refreshed in fork children. A
+ *   thread that may now run in a vfork, _Fork or clone child (shared or
+ *   copied memory, no atfork handler) has cai_maybe_child set; its next
+ *   event asks the kernel, and is "foreign" when the pid is not ours.
+ * - ppid: read at load time, set to the forking pid in fork children,
+ *   then kept (the kernel may reparent the process later).
+ * - uid, comm, cwd: a process-wide generation per field, bumped after a
+ *   change; a thread's cache holds the generation it was read at.
+ *   Some changes cannot be seen at the call that makes them (a uid map
+ *   written by another process, a rename through /proc/.../comm, chdirs
+ *   inside glibc while user callbacks run): the field is then read on
+ *   every event, for a while or for good ("live").
+ *
+ * MUST NOT write a cache in a foreign event: a vfork child shares the
+ * parent's memory and TLS, and its values are not the parent's.
+ * MUST write a thread's cache only from its outermost event (slot 0), and
+ * mark it invalid while writing it: an event nested in a signal handler
+ * then finds either a complete cache or reads the value into its own
+ * slot's buffer. */
 #include "shim.h"
 
 #include <string.h>
@@ -22,71 +29,201 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static atomic_uint cwd_gen = 1;
-static atomic_uint comm_gen = 1;
-static atomic_long cached_ppid;
-static atomic_long cached_uid;
+#if CAI_VFORK_STUB
+#define PID_ALWAYS false
+#else
+/* No vfork stub for this architecture: a vfork child is only recognised
+ * by asking the kernel on every event. */
+#define PID_ALWAYS true
+#endif
 
-static CAI_TLS unsigned t_cwd_gen;
-static CAI_TLS long t_cwd_len;
-static CAI_TLS char t_cwd[CAI_LIM_PATH + 1];
-static CAI_TLS unsigned t_comm_gen;
+CAI_TLS int cai_maybe_child __attribute__((used));
+
+static _Atomic int cached_ppid;
+/* The pid that called fork: the child's ppid. Not getppid() in the
+ * child, which says 1 when the parent has already exited (daemon()). */
+static _Atomic int fork_parent;
+
+/* Generations start at 1: a thread's 0 means "never read". They are
+ * unsigned long so that on 64-bit systems they never wrap. */
+static atomic_ulong gen_uid = 1, gen_comm = 1, gen_cwd = 1;
+static atomic_uint live_uid, live_comm, live_cwd;
+
+static CAI_TLS long t_tid;
+static CAI_TLS unsigned long t_uid_gen, t_comm_gen, t_cwd_gen;
+static CAI_TLS long t_uid;
 static CAI_TLS char t_comm[17];
-static CAI_TLS char t_cwd_nested[CAI_LIM_PATH + 1];
+static CAI_TLS bool t_cwd_ok;
+static CAI_TLS char t_cwd[CAI_LIM_PATH + 1];
+/* Values read without the cache, per event slot. */
+static CAI_TLS char t_slot_comm[2][17];
+static CAI_TLS char t_slot_cwd[2][CAI_LIM_PATH + 1];
 
-void cai_ident_init(void)
-{
-	atomic_store(&cached_ppid, syscall(SYS_getppid));
-	atomic_store(&cached_uid, syscall(SYS_getuid));
-}
+/* Orders the cache's stores against a signal handler on this thread. */
+#define HANDLER_FENCE() atomic_signal_fence(memory_order_seq_cst)
+
+void cai_ident_init(void) { atomic_store(&cached_ppid, (int)syscall(SYS_getppid)); }
 
 void cai_ident_atfork_child(void)
 {
-	atomic_store(&cached_ppid, syscall(SYS_getppid));
-	/* A thread other than the forking one may have been renaming or
-	 * changing directory: start from fresh copies. */
-	t_cwd_gen = 0;
-	t_comm_gen = 0;
+	/* The thread that called fork() lives on in the child with a new id
+	 * and a new parent; the owner pid is already the child's. */
+	t_tid = 0;
+	atomic_store(&cached_ppid, atomic_load(&fork_parent));
+	cai_maybe_child = 0;
 }
 
-void cai_ident_cwd_changed(void) { atomic_fetch_add(&cwd_gen, 1); }
-void cai_ident_comm_changed(void) { atomic_fetch_add(&comm_gen, 1); }
-void cai_ident_uid_changed(void) { atomic_store(&cached_uid, syscall(SYS_getuid)); }
+void cai_ident_maybe_child(void) { cai_maybe_child = 1; }
 
-long cai_ident_ppid(void) { return atomic_load_explicit(&cached_ppid, memory_order_relaxed); }
-long cai_ident_uid(void) { return atomic_load_explicit(&cached_uid, memory_order_relaxed); }
-
-const char *cai_ident_cwd(int slot)
+void cai_ident_before_fork(void)
 {
-	unsigned g = atomic_load_explicit(&cwd_gen, memory_order_acquire);
-	if (t_cwd_gen == g)
-		return t_cwd_len > 0 ? t_cwd : NULL;
-	if (slot > 0) {
-		long n = syscall(SYS_getcwd, t_cwd_nested, sizeof(t_cwd_nested));
-		return n > 0 ? t_cwd_nested : NULL;
-	}
-	t_cwd_gen = 0; /* being rewritten: not for a nested event */
-	atomic_signal_fence(memory_order_seq_cst);
-	t_cwd_len = syscall(SYS_getcwd, t_cwd, sizeof(t_cwd));
-	atomic_signal_fence(memory_order_seq_cst);
-	t_cwd_gen = g;
-	return t_cwd_len > 0 ? t_cwd : NULL;
+	atomic_store(&fork_parent, (int)syscall(SYS_getpid));
+	cai_maybe_child = 1;
 }
 
-void cai_ident_comm(int slot, char out[static 17])
+static void bump(atomic_ulong *gen)
 {
-	unsigned g = atomic_load_explicit(&comm_gen, memory_order_acquire);
-	if (t_comm_gen == g) {
-		memcpy(out, t_comm, 17);
+	if (atomic_fetch_add(gen, 1) + 1 == 0)
+		atomic_fetch_add(gen, 1);
+}
+
+void cai_ident_changed(unsigned fields)
+{
+	if (fields & CAI_ID_UID)
+		bump(&gen_uid);
+	if (fields & CAI_ID_COMM)
+		bump(&gen_comm);
+	if (fields & CAI_ID_CWD)
+		bump(&gen_cwd);
+}
+
+void cai_ident_live_begin(unsigned fields)
+{
+	if (fields & CAI_ID_UID)
+		atomic_fetch_add(&live_uid, 1);
+	if (fields & CAI_ID_COMM)
+		atomic_fetch_add(&live_comm, 1);
+	if (fields & CAI_ID_CWD)
+		atomic_fetch_add(&live_cwd, 1);
+}
+
+void cai_ident_live_end(unsigned fields)
+{
+	if (fields & CAI_ID_UID)
+		atomic_fetch_sub(&live_uid, 1);
+	if (fields & CAI_ID_COMM)
+		atomic_fetch_sub(&live_comm, 1);
+	if (fields & CAI_ID_CWD)
+		atomic_fetch_sub(&live_cwd, 1);
+	cai_ident_changed(fields);
+}
+
+/* Writing NAME to /proc/self/comm or /proc/self/task/N/comm renames a
+ * thread, but only at the write(), after the open that we see; writes are
+ * not wrapped, so once such a file is open for writing the thread names
+ * are read on every event, for the rest of the process's life. Any file
+ * whose last component is "comm" counts: the cost of a false match is one
+ * system call per event. */
+void cai_ident_opened(const char *path, bool for_write)
+{
+	if (!for_write || !path)
 		return;
+	size_t n = strlen(path); /* the kernel took it: shorter than PATH_MAX */
+	if (n >= 4 && memcmp(path + n - 4, "comm", 4) == 0 && (n == 4 || path[n - 5] == '/')) {
+		static atomic_bool comm_written;
+		if (!atomic_exchange(&comm_written, true))
+			cai_ident_live_begin(CAI_ID_COMM);
 	}
-	memset(out, 0, 17);
-	syscall(SYS_prctl, PR_GET_NAME, out, 0, 0, 0);
-	if (slot > 0)
-		return;
-	t_comm_gen = 0;
-	atomic_signal_fence(memory_order_seq_cst);
-	memcpy(t_comm, out, 17);
-	atomic_signal_fence(memory_order_seq_cst);
-	t_comm_gen = g;
+}
+
+static void read_comm(char *buf)
+{
+	buf[16] = '\0';
+	syscall(SYS_prctl, PR_GET_NAME, buf, 0, 0, 0);
+}
+
+static bool read_cwd(char *buf) { return syscall(SYS_getcwd, buf, CAI_LIM_PATH + 1) > 0; }
+
+static long get_uid(int slot, bool fresh)
+{
+	if (fresh || atomic_load(&live_uid))
+		return syscall(SYS_getuid);
+	unsigned long g = atomic_load(&gen_uid);
+	if (t_uid_gen == g)
+		return t_uid;
+	long uid = syscall(SYS_getuid);
+	if (slot == 0) {
+		t_uid_gen = 0;
+		HANDLER_FENCE();
+		t_uid = uid;
+		HANDLER_FENCE();
+		t_uid_gen = g;
+	}
+	return uid;
+}
+
+static const char *get_comm(int slot, bool fresh)
+{
+	if (!fresh && !atomic_load(&live_comm)) {
+		unsigned long g = atomic_load(&gen_comm);
+		if (t_comm_gen == g)
+			return t_comm;
+		if (slot == 0) {
+			t_comm_gen = 0;
+			HANDLER_FENCE();
+			read_comm(t_comm);
+			HANDLER_FENCE();
+			t_comm_gen = g;
+			return t_comm;
+		}
+	}
+	read_comm(t_slot_comm[slot]);
+	return t_slot_comm[slot];
+}
+
+static const char *get_cwd(int slot, bool fresh)
+{
+	if (!fresh && !atomic_load(&live_cwd)) {
+		unsigned long g = atomic_load(&gen_cwd);
+		if (t_cwd_gen == g)
+			return t_cwd_ok ? t_cwd : NULL;
+		if (slot == 0) {
+			t_cwd_gen = 0;
+			HANDLER_FENCE();
+			t_cwd_ok = read_cwd(t_cwd);
+			HANDLER_FENCE();
+			t_cwd_gen = g;
+			return t_cwd_ok ? t_cwd : NULL;
+		}
+	}
+	return read_cwd(t_slot_cwd[slot]) ? t_slot_cwd[slot] : NULL;
+}
+
+void cai_ident_read(struct cai_ident *id, int slot, bool verify_pid)
+{
+	int owner = atomic_load(&cai_owner_pid);
+	long pid = owner;
+	bool foreign = false;
+	if (verify_pid || PID_ALWAYS || cai_maybe_child) {
+		pid = syscall(SYS_getpid);
+		if (pid != owner)
+			foreign = true;
+		else
+			/* The child, if there was one, has gone (exec or
+			 * exit): this thread is ours again. */
+			cai_maybe_child = 0;
+	}
+	id->foreign = foreign;
+	id->pid = pid;
+	id->ppid = foreign ? syscall(SYS_getppid) : atomic_load(&cached_ppid);
+	long tid = foreign ? 0 : t_tid;
+	if (!tid) {
+		tid = syscall(SYS_gettid);
+		if (!foreign)
+			t_tid = tid;
+	}
+	id->tid = tid;
+	id->uid = get_uid(slot, foreign);
+	id->comm = get_comm(slot, foreign);
+	id->cwd = get_cwd(slot, foreign);
 }

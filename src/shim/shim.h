@@ -14,6 +14,8 @@
 #define CAI_SHIM_H
 
 #include <dirent.h>
+#include <fts.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -25,6 +27,13 @@
 
 #define CAI_EXPORT __attribute__((visibility("default")))
 #define CAI_TLS __thread __attribute__((tls_model("initial-exec")))
+
+/* Architectures with the vfork stub of hooks_fork.c. */
+#if defined(__x86_64__) || defined(__aarch64__)
+#define CAI_VFORK_STUB 1
+#else
+#define CAI_VFORK_STUB 0
+#endif
 
 #define CAI_AUDIT_SOCKET_ENV "CAI_AUDIT_SOCKET"
 #define CAI_AUDIT_TIMEOUT_ENV "CAI_AUDIT_TIMEOUT_MS"
@@ -70,15 +79,27 @@ struct cai_reals {
 	int (*dup3)(int, int, int);
 	int (*close_range)(unsigned, unsigned, int);
 	void (*closefrom)(int);
-	pid_t (*fork_nohandlers)(void); /* _Fork */
-	int (*chdir)(const char *);
-	int (*fchdir)(int);
-	int (*chroot)(const char *);
+	pid_t (*fork_)(void); /* _Fork */
+	int (*clone)(int (*)(void *), void *, int, void *, ...);
 	int (*setuid)(uid_t);
 	int (*setreuid)(uid_t, uid_t);
 	int (*setresuid)(uid_t, uid_t, uid_t);
-	int (*pthread_setname_np)(pthread_t, const char *);
 	int (*prctl)(int, ...);
+	int (*pthread_setname_np)(pthread_t, const char *);
+	int (*chdir)(const char *);
+	int (*fchdir)(int);
+	int (*chroot)(const char *);
+	int (*daemon)(int, int);
+	int (*unshare)(int);
+	int (*setns)(int, int);
+	FTSENT *(*fts_read)(FTS *);
+	FTSENT *(*fts_children)(FTS *, int);
+	int (*fts_close)(FTS *);
+	FTSENT64 *(*fts64_read)(FTS64 *);
+	FTSENT64 *(*fts64_children)(FTS64 *, int);
+	int (*fts64_close)(FTS64 *);
+	int (*nftw)(const char *, __nftw_func_t, int, int);
+	int (*nftw64)(const char *, __nftw64_func_t, int, int);
 };
 
 extern struct cai_reals cai_real;
@@ -119,6 +140,10 @@ struct cai_hook {
 /* Starts an event (saves errno); false when this call cannot be reported
  * now (nested too deep: counted as dropped). */
 bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase);
+/* The same for the exec family: asks the kernel for the pid every time,
+ * so that an exec from a child the shim could not see being made (a raw
+ * fork or clone system call) is still reported under its own pid. */
+bool cai_hook_begin_exec(struct cai_hook *h, const char *call, const char *phase);
 /* Closes "args" and writes "result": ret, and errno/error when err != 0. */
 void cai_hook_result(struct cai_hook *h, long long ret, int err);
 /* Sends, releases the buffer, restores errno. */
@@ -161,24 +186,33 @@ extern _Atomic int cai_owner_pid;
 void cai_fd_rehome(int fd);
 bool cai_in_foreign_child(void);
 
-/* ident.c: header values kept between events (see there for when each
- * is read again). slot: the event buffer (0 outer, 1 in a signal handler). */
+/* ident.c: the pid, ppid, tid, uid, comm and cwd of the event header,
+ * cached (see the invariants there). */
+struct cai_ident {
+	long pid, ppid, tid, uid;
+	const char *comm; /* 15 bytes at most */
+	const char *cwd;  /* NULL when unknown */
+	bool foreign;     /* a child that does not own the connection */
+};
+enum { CAI_ID_UID = 1, CAI_ID_COMM = 2, CAI_ID_CWD = 4 };
+/* Valid until the event of this slot ends. */
+void cai_ident_read(struct cai_ident *id, int slot, bool verify_pid);
 void cai_ident_init(void);
 void cai_ident_atfork_child(void);
-void cai_ident_cwd_changed(void);
-void cai_ident_comm_changed(void);
-void cai_ident_uid_changed(void);
-long cai_ident_ppid(void);
-long cai_ident_uid(void);
-const char *cai_ident_cwd(int slot);
-void cai_ident_comm(int slot, char out[static 17]);
-/* hooks_ident.c: set by the vfork stub on the calling thread. */
-extern CAI_TLS int cai_vfork_pending;
-#if defined(__x86_64__)
-#define CAI_HAVE_VFORK_STUB 1
-#else
-#define CAI_HAVE_VFORK_STUB 0
-#endif
+/* This thread may be about to run in a child that runs no atfork handler
+ * (vfork, clone). */
+void cai_ident_maybe_child(void);
+/* The same before fork (the pthread_atfork prepare handler) and _Fork;
+ * also notes the parent's pid for the child. */
+void cai_ident_before_fork(void);
+/* After a change made through a wrapper: read these fields again. */
+void cai_ident_changed(unsigned fields);
+/* Between begin and end, the fields are read on every event (a change
+ * the shim cannot see happens meanwhile); end counts as a change. */
+void cai_ident_live_begin(unsigned fields);
+void cai_ident_live_end(unsigned fields);
+/* A file was opened (successfully); for_write: for writing. */
+void cai_ident_opened(const char *path, bool for_write);
 
 /* env.c: an envp with LD_PRELOAD and the socket variable restored, in
  * mmap'd memory (no malloc after vfork); NULL when envp needs nothing. */
