@@ -88,9 +88,12 @@ LIB_SRCS := \
 	src/lib/exec_policy.c \
 	src/lib/audit_client.c \
 	src/lib/fd_pass.c \
+	src/lib/exec_filter.c \
 	src/lib/supervise.c \
 	src/lib/audit_event.c \
-	src/lib/container.c
+	src/lib/container.c \
+	src/lib/agent_container.c \
+	src/lib/handoff.c
 
 PROBE_SRCS := \
 	src/probe/main.c \
@@ -108,6 +111,7 @@ CAI_SRCS := \
 	src/cli/cmd-teardown.c \
 	src/cli/cmd-engine.c \
 	src/cli/cmd-run.c \
+	src/cli/run-image.c \
 	src/cli/cmd-audit.c \
 	src/audit-cli/commands.c \
 	src/audit-cli/tail.c
@@ -144,6 +148,16 @@ SHIM_SRCS := \
 	src/shim/hooks_fork.c \
 	src/shim/sanitizer.c
 
+# The first process of an agent's container: static (it runs in any image),
+# never sanitized, built from these alone.
+AGENT_INIT_SRCS := \
+	src/agent-init/main.c \
+	src/agent-init/pid1.c \
+	src/agent-init/loader.c \
+	src/lib/exec_filter.c \
+	src/lib/notify_filter.c \
+	src/lib/fd_pass.c
+
 UNIT_TESTS := \
 	test_error \
 	test_procfs \
@@ -166,9 +180,12 @@ TEST_HELPERS := \
 PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai \
 	$(BUILDDIR)/cai-auditd $(BUILDDIR)/cai-audit
 SHIM := $(BUILDDIR)/libcai-auditshim.so
+AGENT_INIT := $(BUILDDIR)/cai-agent-init
 PROFILE := $(BUILDDIR)/seccomp-containai-agent.json
 STATIC_HELPERS := $(BUILDDIR)/test/try-syscall-static
 SHIM_PATH := $(LIBDIR)/containai/libcai-auditshim.so
+SHIM_MUSL_PATH := $(LIBDIR)/containai/libcai-auditshim-musl.so
+AGENT_INIT_PATH := $(LIBDIR)/containai/cai-agent-init
 MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1 docs/man/cai.1 \
 	docs/man/cai-auditd.8 docs/man/cai-audit.1 docs/man/libcai-auditshim.7
 # Units name the installed binaries, so they are made at install time for
@@ -197,6 +214,9 @@ HELPER_BINS := $(addprefix $(BUILDDIR)/test/,$(TEST_HELPERS))
 
 obj = $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(1))
 pic = $(patsubst %.c,$(BUILDDIR)/obj-pic/%.o,$(1))
+static = $(patsubst %.c,$(BUILDDIR)/obj-static/%.o,$(1))
+STATIC_CFLAGS := -std=c11 -D_GNU_SOURCE -Isrc/lib $(WARNINGS) -O2 -g -D_FORTIFY_SOURCE=2 \
+	-fstack-protector-strong -fPIE $(SECCOMP_CFLAGS) -MMD -MP $(CPPFLAGS) $(CFLAGS)
 SHIM_CFLAGS := -std=c11 -D_GNU_SOURCE -U_FORTIFY_SOURCE -Isrc/shim $(WARNINGS) -fPIC \
 	-fvisibility=hidden -fstack-protector-strong -O2 -g -MMD -MP $(CPPFLAGS) $(CFLAGS)
 SHIM_LDFLAGS := -shared -Wl,-z,relro -Wl,-z,now -Wl,--no-undefined $(LDFLAGS)
@@ -208,14 +228,14 @@ SHIM_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 SHIM_LDFLAGS += -fsanitize=address,undefined
 endif
 
-ALL_OBJS := $(call pic,$(SHIM_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
+ALL_OBJS := $(call pic,$(SHIM_SRCS)) $(call static,$(AGENT_INIT_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
 	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
 .PHONY: all check check-all install uninstall clean deps bench fuzz deb rpm lintian packages-for-tests
 # Keep object files of test programs between runs.
 .SECONDARY:
-all: $(PROGRAMS) $(SHIM) $(PROFILE)
+all: $(PROGRAMS) $(SHIM) $(PROFILE) $(AGENT_INIT)
 
 $(BUILDDIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -224,6 +244,13 @@ $(BUILDDIR)/obj/%.o: %.c
 $(BUILDDIR)/obj-pic/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(SHIM_CFLAGS) -c -o $@ $<
+
+$(BUILDDIR)/obj-static/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) -c -o $@ $<
+
+$(AGENT_INIT): $(call static,$(AGENT_INIT_SRCS))
+	$(CC) -static-pie -Wl,-z,relro -Wl,-z,now $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS)
 
 $(SHIM): $(call pic,$(SHIM_SRCS))
 	$(CC) $(SHIM_LDFLAGS) -o $@ $^
@@ -295,7 +322,7 @@ fuzz: $(FUZZ_BINS)
 		$(FUZZ_DIR)/corpus/ring_reader
 
 # Runs every suite, prints "N passed, N failed" and fails on any failure.
-check: $(PROGRAMS) $(SHIM) $(PROFILE) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS) $(CHECK_FUZZ_BINS) packages-for-tests
+check: $(PROGRAMS) $(SHIM) $(PROFILE) $(AGENT_INIT) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS) $(CHECK_FUZZ_BINS) packages-for-tests
 	BUILDDIR=$(BUILDDIR) SANITIZE=$(SANITIZE) sh scripts/run-tests.sh
 
 # The plain and the sanitized suites, then one grand total.
@@ -306,12 +333,13 @@ check-all:
 	sh scripts/tap-summary.sh --total build/plain/test-results build/sanitize/test-results || rc=1; \
 	exit $$rc
 
-install: $(PROGRAMS) $(SHIM) $(PROFILE)
+install: $(PROGRAMS) $(SHIM) $(PROFILE) $(AGENT_INIT)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/containai $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 $(BUILDDIR)/cai $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json \
 		$(BUILDDIR)/cai-audit $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(BUILDDIR)/cai-auditd $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/containai/
+	install -m 0755 $(AGENT_INIT) $(DESTDIR)$(LIBDIR)/containai/
 	for t in $(UNIT_TEMPLATES); do \
 		u=$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$t .in); \
 		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' $$t >$$u && chmod 0644 $$u || exit 1; \
@@ -330,6 +358,7 @@ install: $(PROGRAMS) $(SHIM) $(PROFILE)
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,cai cai-seccomp-probe cai-daemon-json cai-audit)
 	rm -f $(DESTDIR)$(SBINDIR)/cai-auditd $(DESTDIR)$(LIBDIR)/containai/libcai-auditshim.so
+	rm -f $(DESTDIR)$(LIBDIR)/containai/cai-agent-init
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNIT_TEMPLATES:.in=) $(UNIT_FILES)))
 	rm -f $(DESTDIR)$(PREFIX)/share/containai/$(notdir $(PROFILE))
 	rm -f $(DESTDIR)$(SYSCONFDIR)/logrotate.d/containai-audit
@@ -397,4 +426,5 @@ clean:
 -include $(ALL_OBJS:.o=.d)
 
 # Where the installed shim lives, for the launchers that inject it.
-$(call obj,src/audit-cli/commands.c src/cli/cmd-run.c): ALL_CFLAGS += -DCAI_SHIM_PATH='"$(SHIM_PATH)"'
+$(call obj,src/audit-cli/commands.c src/cli/cmd-run.c src/cli/run-image.c): ALL_CFLAGS += -DCAI_SHIM_PATH='"$(SHIM_PATH)"' \
+	-DCAI_SHIM_MUSL_PATH='"$(SHIM_MUSL_PATH)"' -DCAI_AGENT_INIT_PATH='"$(AGENT_INIT_PATH)"'

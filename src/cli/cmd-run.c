@@ -16,41 +16,42 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "agent_container.h"
+#include "agent_handoff.h"
 #include "audit_client.h"
 #include "backstop.h"
 #include "cli.h"
+#include "engine_paths.h"
 #include "exec_policy.h"
 #include "fd_pass.h"
+#include "run.h"
 #include "supervise.h"
 
 #ifndef CAI_SHIM_PATH
 #define CAI_SHIM_PATH "/usr/lib/containai/libcai-auditshim.so"
 #endif
-
-enum { RUN_EXIT_FAILED = 125, RUN_EXIT_CANNOT_EXEC = 126, RUN_EXIT_NOT_FOUND = 127 };
-
-struct run_opts {
-	const char *policy;
-	const char *shim;
-	const char *audit_socket;
-	bool use_shim;
-	bool debug;
-	char **cmd;
-};
+#ifndef CAI_SHIM_MUSL_PATH
+#define CAI_SHIM_MUSL_PATH "/usr/lib/containai/libcai-auditshim-musl.so"
+#endif
+#ifndef CAI_AGENT_INIT_PATH
+#define CAI_AGENT_INIT_PATH "/usr/lib/containai/cai-agent-init"
+#endif
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: cai run [--policy FILE] [--no-shim] [--shim PATH] [--audit-socket PATH]\n"
-		"               [--debug] -- CMD [ARG...]\n"
+		"Usage: cai run [OPTIONS] -- CMD [ARG...]\n"
+		"       cai run --image IMAGE [OPTIONS] -- CMD [ARG...]\n"
 		"\n"
-		"Run CMD (an AI agent) with its process tree audited:\n"
+		"Run CMD (an AI agent) with its process tree audited, on this host or, with\n"
+		"--image, in a container on the Secure Engine (%s):\n"
 		"  - every execve/execveat is stopped in the kernel through a seccomp\n"
 		"    user-notification listener, logged (\"source\":\"seccomp\") and allowed, or\n"
 		"    denied with EPERM when the policy says so;\n"
-		"  - where the kernel cannot notify (WSL2: EBUSY, old kernels: EINVAL) the\n"
-		"    LD_PRELOAD audit shim reports execs of dynamically linked programs\n"
-		"    (\"source\":\"shim\") instead, without a warning;\n"
+		"  - where the kernel cannot notify (WSL2: EBUSY, old kernels: EINVAL; in a\n"
+		"    container: Sysbox holds the listener) the LD_PRELOAD audit shim reports\n"
+		"    execs of dynamically linked programs (\"source\":\"shim\") instead,\n"
+		"    without a warning;\n"
 		"  - the shim reports open and connect in both cases;\n"
 		"  - a static backstop denies ptrace, mount, module loading, bpf, kexec and\n"
 		"    the like to the whole tree (EPERM).\n"
@@ -65,41 +66,79 @@ static void usage(FILE *out)
 		"  --debug              say on stderr which path audits the agent, and why\n"
 		"  -h, --help           show this help\n"
 		"\n"
+		"Container options (--image):\n"
+		"  --image IMAGE        run CMD in a container of IMAGE (already on the engine:\n"
+		"                       nothing is pulled) as its first process's child\n"
+		"  --name NAME          the container's name (default cai-agent-XXXXXXXX); every\n"
+		"                       event carries it with the container's id\n"
+		"  --runtime NAME       sysbox-runc (the default; required unless you name\n"
+		"                       another) or runc, for weaker isolation on purpose\n"
+		"  --workspace DIR      mount DIR read-write at %s, the working directory\n"
+		"  -e, --env NAME[=VALUE]  pass a variable (NAME alone: its value here)\n"
+		"  --keep               keep the container after CMD exits (default: removed)\n"
+		"  --no-audit           run the agent with no audit at all (no shim, no\n"
+		"                       supervision, no collector needed)\n"
+		"  --shim-musl PATH     the shim for musl images (default %s)\n"
+		"  --agent-init PATH    the container's first process (default %s)\n"
+		"Nothing else of the host is mounted. SIGTERM stops the container (TERM, then\n"
+		"KILL after 10 s).\n"
+		"\n"
 		"Exit codes: CMD's own status (128+N when killed by signal N), 125 cai run\n"
-		"failed, 126 CMD could not be run, 127 CMD not found, 2 usage.\n",
-		CAI_AUDIT_SOCKET_DEFAULT, CAI_SHIM_PATH);
+		"failed (or refused: the message says why), 126 CMD could not be run,\n"
+		"127 CMD not found, 2 usage.\n",
+		CAI_CONTEXT_NAME, CAI_AUDIT_SOCKET_DEFAULT, CAI_SHIM_PATH, CAI_AGENT_WORKSPACE, CAI_SHIM_MUSL_PATH,
+		CAI_AGENT_INIT_PATH);
 }
 
 static int parse(int argc, char **argv, struct run_opts *o)
 {
-	enum { OPT_POLICY = 256, OPT_NO_SHIM, OPT_SHIM, OPT_SOCKET, OPT_DEBUG };
+	enum { OPT_POLICY = 256, OPT_NO_SHIM, OPT_SHIM, OPT_SOCKET, OPT_DEBUG, OPT_IMAGE, OPT_NAME, OPT_RUNTIME,
+	       OPT_WORKSPACE, OPT_KEEP, OPT_NO_AUDIT, OPT_SHIM_MUSL, OPT_AGENT_INIT };
 	static const struct option longopts[] = {
 		{"policy", required_argument, NULL, OPT_POLICY},
 		{"no-shim", no_argument, NULL, OPT_NO_SHIM},
 		{"shim", required_argument, NULL, OPT_SHIM},
 		{"audit-socket", required_argument, NULL, OPT_SOCKET},
 		{"debug", no_argument, NULL, OPT_DEBUG},
+		{"image", required_argument, NULL, OPT_IMAGE},
+		{"name", required_argument, NULL, OPT_NAME},
+		{"runtime", required_argument, NULL, OPT_RUNTIME},
+		{"workspace", required_argument, NULL, OPT_WORKSPACE},
+		{"env", required_argument, NULL, 'e'},
+		{"keep", no_argument, NULL, OPT_KEEP},
+		{"no-audit", no_argument, NULL, OPT_NO_AUDIT},
+		{"shim-musl", required_argument, NULL, OPT_SHIM_MUSL},
+		{"agent-init", required_argument, NULL, OPT_AGENT_INIT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
+	bool container_only = false;
 	/* '+': options end at the command. */
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+he:", longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_POLICY:
-			o->policy = optarg;
-			break;
-		case OPT_NO_SHIM:
-			o->use_shim = false;
-			break;
-		case OPT_SHIM:
-			o->shim = optarg;
-			break;
-		case OPT_SOCKET:
-			o->audit_socket = optarg;
-			break;
-		case OPT_DEBUG:
-			o->debug = true;
+		case OPT_POLICY: o->policy = optarg; break;
+		case OPT_NO_SHIM: o->use_shim = false; break;
+		case OPT_SHIM: o->shim = optarg; break;
+		case OPT_SOCKET: o->audit_socket = optarg; break;
+		case OPT_DEBUG: o->debug = true; break;
+		case OPT_IMAGE: o->image = optarg; break;
+		case OPT_NAME: o->name = optarg; container_only = true; break;
+		case OPT_RUNTIME: o->runtime = optarg; container_only = true; break;
+		case OPT_WORKSPACE: o->workspace = optarg; container_only = true; break;
+		case OPT_KEEP: o->keep = true; container_only = true; break;
+		case OPT_NO_AUDIT: o->no_audit = true; container_only = true; break;
+		case OPT_SHIM_MUSL: o->shim_musl = optarg; container_only = true; break;
+		case OPT_AGENT_INIT: o->agent_init = optarg; container_only = true; break;
+		case 'e':
+			if (!cai_agent_env_valid(optarg)) {
+				cai_warn("run: -e `%s`: give NAME or NAME=VALUE", optarg);
+				return cai_usage_hint("run");
+			}
+			o->env = xrealloc(o->env, (o->nenv + 2) * sizeof(*o->env));
+			o->env[o->nenv++] = optarg;
+			o->env[o->nenv] = NULL;
+			container_only = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -107,6 +146,11 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		default:
 			return cai_usage_hint("run");
 		}
+	}
+	if (container_only && !o->image) {
+		cai_warn("run: --name, --runtime, --workspace, -e, --keep, --no-audit, --shim-musl and --agent-init "
+			 "go with --image");
+		return cai_usage_hint("run");
 	}
 	if (optind >= argc) {
 		cai_warn("run: missing the command to run (cai run [OPTIONS] -- CMD...)");
@@ -116,8 +160,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	return -1;
 }
 
-static void debug(const struct run_opts *o, const char *fmt, ...) CAI_PRINTF(2, 3);
-static void debug(const struct run_opts *o, const char *fmt, ...)
+void run_debug(const struct run_opts *o, const char *fmt, ...)
 {
 	if (!o->debug)
 		return;
@@ -154,7 +197,7 @@ static CAI_NORETURN void agent_child(const struct run_opts *o, int sock)
 		_exit(RUN_EXIT_FAILED);
 	}
 	if (cai_backstop_install(&err) < 0)
-		debug(o, "static backstop not installed (%s)", err.msg);
+		run_debug(o, "static backstop not installed (%s)", err.msg);
 
 	int listener = cai_exec_filter_install();
 	int status = listener < 0 ? errno : 0;
@@ -189,7 +232,7 @@ static void forward_signal(int sig)
 		kill(agent_pid, sig);
 }
 
-static int exit_status(int status)
+int run_exit_status(int status)
 {
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -197,10 +240,15 @@ static int exit_status(int status)
 int cmd_run(const struct cai_global *g, int argc, char **argv)
 {
 	(void)g;
-	struct run_opts o = {.use_shim = true, .shim = CAI_SHIM_PATH};
+	struct run_opts o = {.use_shim = true, .shim = CAI_SHIM_PATH, .shim_musl = CAI_SHIM_MUSL_PATH,
+			     .agent_init = CAI_AGENT_INIT_PATH};
 	int rc = parse(argc, argv, &o);
-	if (rc >= 0)
+	if (rc < 0 && o.image)
+		rc = run_image(&o);
+	if (rc >= 0) {
+		free(o.env);
 		return rc;
+	}
 
 	struct cai_error err = {0};
 	struct cai_exec_policy policy = {0};
@@ -209,7 +257,7 @@ int cmd_run(const struct cai_global *g, int argc, char **argv)
 		return RUN_EXIT_FAILED;
 	}
 	if (o.use_shim && access(o.shim, R_OK) != 0) {
-		debug(&o, "shim `%s` is not readable: running without it", o.shim);
+		run_debug(&o, "shim `%s` is not readable: running without it", o.shim);
 		o.use_shim = false;
 	}
 
@@ -244,16 +292,16 @@ int cmd_run(const struct cai_global *g, int argc, char **argv)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		cai_exec_policy_free(&policy);
-		return exit_status(status);
+		return run_exit_status(status);
 	}
 	if (listener < 0) {
 		char namebuf[16];
-		debug(&o, "seccomp user notification unavailable (%s): the shim audits this agent",
+		run_debug(&o, "seccomp user notification unavailable (%s): the shim audits this agent",
 		      cai_errno_name(kernel_errno, namebuf));
 		if (o.policy)
-			debug(&o, "%s", "the exec policy is applied by the kernel only; without it nothing is denied");
+			run_debug(&o, "%s", "the exec policy is applied by the kernel only; without it nothing is denied");
 	} else {
-		debug(&o, "%s", "execs supervised through a seccomp listener");
+		run_debug(&o, "%s", "execs supervised through a seccomp listener");
 	}
 	(void)!write(sv[0], "g", 1);
 	close(sv[0]);
@@ -262,7 +310,7 @@ int cmd_run(const struct cai_global *g, int argc, char **argv)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		cai_exec_policy_free(&policy);
-		return exit_status(status);
+		return run_exit_status(status);
 	}
 
 	struct cai_audit_client audit;
@@ -279,5 +327,5 @@ int cmd_run(const struct cai_global *g, int argc, char **argv)
 			 audit.dropped, audit.path);
 	cai_audit_client_close(&audit);
 	cai_exec_policy_free(&policy);
-	return rc < 0 ? RUN_EXIT_FAILED : exit_status(status);
+	return rc < 0 ? RUN_EXIT_FAILED : run_exit_status(status);
 }

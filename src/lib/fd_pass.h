@@ -3,10 +3,19 @@
 #ifndef CAI_FD_PASS_H
 #define CAI_FD_PASS_H
 
-/* Send one int status and, when fd >= 0, the fd. Returns 0 or -1 (errno). */
+#include <stddef.h>
+
+/* Send len bytes and, when fd >= 0, the fd, as one message. Returns 0 or
+ * -1 (errno). */
+int cai_fd_send_msg(int sock, const void *buf, size_t len, int fd);
+/* Receive one message of exactly len bytes and at most one fd (*fd is -1
+ * when none came; extra fds are closed). Returns 0, or -1 with errno: EPIPE
+ * when the peer closed without sending, EPROTO when the size was wrong (any
+ * fd that came is closed then). */
+int cai_fd_recv_msg(int sock, void *buf, size_t len, int *fd);
+
+/* The same with one int status as the message. */
 int cai_fd_send(int sock, int status, int fd);
-/* Receive them; *fd is -1 when none came. Returns 0 or -1 (errno; EPIPE
- * when the peer closed without sending). */
 int cai_fd_recv(int sock, int *status, int *fd);
 
 #endif

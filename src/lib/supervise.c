@@ -9,22 +9,12 @@
 #include <sys/wait.h>
 
 #include "audit_event.h"
-#include "notify_filter.h"
 #include "probe_json.h"
 #include "procfs.h"
 #include "tracee_mem.h"
 
 #define MAX_ARGS 256
 #define MAX_ARG_BYTES 4096
-
-const int cai_supervised_syscalls[2] = {SYS_execve, SYS_execveat};
-
-int cai_exec_filter_install(void)
-{
-	struct cai_notify_filter filter;
-	cai_notify_filter_init(&filter, cai_supervised_syscalls, CAI_ARRAY_LEN(cai_supervised_syscalls));
-	return cai_notify_filter_install(&filter);
-}
 
 static bool notif_valid(int listener, __u64 id)
 {
@@ -142,7 +132,7 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	size_t argc = 0;
 	jv argv = read_argv(tid, argv_addr, &truncated, &argc);
 	resolve(tid, &t, at ? (long)req->data.args[0] : AT_FDCWD, path, resolved, sizeof(resolved));
-	bool have_canonical = resolved[0] && realpath(resolved, canonical) != NULL;
+	bool have_canonical = resolved[0] && cai_realpath_in_root(tid, resolved, canonical, sizeof(canonical));
 
 	/* Everything above describes the process only if it is still the one
 	 * that made the call. */
@@ -176,6 +166,8 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	ev = jv_object_set(ev, jv_string("call"), jv_string(at ? "execveat" : "execve"));
 	ev = jv_object_set(ev, jv_string("phase"), jv_string("enter"));
 	ev = jv_object_set(ev, jv_string("source"), jv_string("seccomp"));
+	if (s->container)
+		ev = jv_object_set(ev, jv_string("container"), cai_container_jv(s->container));
 	ev = jv_object_set(ev, jv_string("args"), args);
 	ev = jv_object_set(ev, jv_string("decision"), jv_string(rule ? "deny" : "allow"));
 	if (rule)

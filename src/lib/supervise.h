@@ -20,19 +20,21 @@
 #include <sys/types.h>
 
 #include "audit_client.h"
+#include "container.h"
 #include "error.h"
+#include "exec_filter.h"
 #include "exec_policy.h"
 
 struct cai_supervisor {
 	int listener;
 	const struct cai_exec_policy *policy;
 	struct cai_audit_client *audit;
+	/* The container every supervised process runs in (`cai run --image`
+	 * created it and knows it); NULL on the host. */
+	const struct cai_container *container;
 	bool debug;
 	unsigned long execs, denied, vanished;
 };
-
-/* Syscall numbers the exec filter sends to the listener. */
-extern const int cai_supervised_syscalls[2];
 
 /* Handle notifications until no process holds the filter any more: the
  * listener reports POLLHUP (Linux 5.8+). The agent, our child, is reaped
@@ -40,9 +42,5 @@ extern const int cai_supervised_syscalls[2];
  * status stored in *agent_status; descendants that outlive it are still
  * supervised, as strace -f follows them. Returns 0, or -1 with err set. */
 int cai_supervise(struct cai_supervisor *s, pid_t agent, int *agent_status, struct cai_error *err);
-
-/* The filter for the agent: USER_NOTIF on execve and execveat. Returns the
- * listener fd, or -1 with errno as the kernel set it (EBUSY, EINVAL...). */
-int cai_exec_filter_install(void);
 
 #endif

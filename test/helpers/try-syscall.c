@@ -9,6 +9,12 @@
  *   try-syscall execveat PATH [ARG...]
  *                         the same through execveat(2) on the directory of
  *                         PATH opened as a dirfd, with the name relative to it.
+ *   try-syscall hold-listener PATH [ARG...]
+ *                         install a seccomp filter with a user-notification
+ *                         listener (on a call nothing makes), keep the listener
+ *                         open across execve(2) of PATH: what Sysbox does to a
+ *                         container's first process, so that a second listener
+ *                         fails with EBUSY there.
  *
  * Test-only: never installed. */
 #define _GNU_SOURCE
@@ -16,6 +22,10 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <linux/bpf.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -49,6 +59,27 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "exec") == 0) {
 		execve(argv[2], argv + 2, (char *[]){NULL});
+		printf("exec %s\n", strerrorname_np(errno));
+		return 126;
+	}
+	if (argc >= 3 && strcmp(argv[1], "hold-listener") == 0) {
+		struct sock_filter insns[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_lookup_dcookie, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = {.len = sizeof(insns) / sizeof(insns[0]), .filter = insns};
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+		if (fd < 0) {
+			printf("hold-listener %s\n", strerrorname_np(errno));
+			return 125;
+		}
+		/* The kernel makes it close-on-exec; the listener must outlive
+		 * the exec for the filter to keep it. */
+		fcntl((int)fd, F_SETFD, 0);
+		execv(argv[2], argv + 2);
 		printf("exec %s\n", strerrorname_np(errno));
 		return 126;
 	}
