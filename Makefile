@@ -89,7 +89,8 @@ LIB_SRCS := \
 	src/lib/audit_client.c \
 	src/lib/fd_pass.c \
 	src/lib/supervise.c \
-	src/lib/audit_event.c
+	src/lib/audit_event.c \
+	src/lib/container.c
 
 PROBE_SRCS := \
 	src/probe/main.c \
@@ -151,6 +152,7 @@ UNIT_TESTS := \
 	test_probe_json \
 	test_daemon_json \
 	test_audit_event \
+	test_container \
 	test_shim_event
 
 TEST_HELPERS := \

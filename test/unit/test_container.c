@@ -1,0 +1,214 @@
+/* The container id parser against the placements Docker uses and the ones
+ * a hostile user could make; the name reader against the engine's file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "container.h"
+#include "tap.h"
+
+#define ID "3f4e1a2b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8"
+#define ID2 "0000000000000000000000000000000000000000000000000000000000000001"
+
+static int found(const char *text, char id[CAI_CONTAINER_ID_LEN + 1]) { return cai_container_id_from_cgroup(text, id); }
+
+static void parser(void)
+{
+	char id[CAI_CONTAINER_ID_LEN + 1];
+	ok(found("0::/docker/" ID "\n", id) == 1 && strcmp(id, ID) == 0, "v2, cgroupfs driver");
+	ok(found("0::/system.slice/docker-" ID ".scope\n", id) == 1 && strcmp(id, ID) == 0, "v2, systemd driver");
+	ok(found("12:pids:/docker/" ID "\n11:memory:/docker/" ID "\n0::/\n", id) == 1 && strcmp(id, ID) == 0,
+	   "v1 hybrid, cgroupfs driver");
+	ok(found("1:name=systemd:/system.slice/docker-" ID ".scope\n0::/system.slice/docker-" ID ".scope\n", id) == 1 &&
+		   strcmp(id, ID) == 0,
+	   "v1, systemd driver, named hierarchy");
+	ok(found("4:cpu,cpuacct:/docker/" ID "\n", id) == 1, "a controller list with a comma");
+	ok(found("0::/docker/" ID "/docker/" ID2 "\n", id) == 1 && strcmp(id, ID) == 0,
+	   "nested (docker in docker): the outermost id wins");
+	ok(found("0::/docker/" ID "/init.scope\n", id) == 1 && strcmp(id, ID) == 0, "nested cgroups below the id");
+	ok(found("0::/system.slice/docker-" ID ".scope/sub\n", id) == 1 && strcmp(id, ID) == 0,
+	   "nested cgroups below the systemd scope");
+	ok(found("0::/docker/" ID, id) == 1 && strcmp(id, ID) == 0, "a last line without newline");
+	ok(found("3:memory:/user.slice\n2:pids:/docker/" ID "\n", id) == 1, "found on a later line");
+	ok(found("2:pids:/docker/" ID2 "\n0::/docker/" ID "\n", id) == 1 && strcmp(id, ID2) == 0,
+	   "the first line that names one wins");
+
+	is_int(found("0::/\n", id), 0, "host root: not in a container");
+	is_int(id[0], 0, "and id is emptied");
+	is_int(found("", id), 0, "empty text");
+	is_int(found(NULL, id), 0, "NULL text");
+	is_int(found("0::/user.slice/user-1000.slice/user@1000.service/docker/" ID "\n", id), 0,
+	       "forged below a delegated user subtree");
+	is_int(found("0::/user.slice/user-1000.slice/user@1000.service/app.slice/docker-" ID ".scope\n", id), 0,
+	       "forged systemd scope below a user slice");
+	is_int(found("0::/system.slice/foo.service/docker/" ID "\n", id), 0, "/docker/<id> below another prefix");
+	is_int(found("0::/x/system.slice/docker-" ID ".scope\n", id), 0, "a systemd scope below another prefix");
+	is_int(found("0::/docker/" "3f4e1a2b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f" "\n", id), 0,
+	       "63 hex digits");
+	is_int(found("0::/docker/" ID "0\n", id), 0, "65 hex digits");
+	is_int(found("0::/docker/" "3F4E1A2B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F9012A3B4C5D6E7F8" "\n", id), 0,
+	       "uppercase hex");
+	is_int(found("0::/docker/" "3g4e1a2b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8" "\n", id), 0,
+	       "a letter past f");
+	is_int(found("0::/docker/" ID ".scope\n", id), 0, "a suffix glued to the id");
+	is_int(found("0::/system.slice/docker-" ID ".scopex\n", id), 0, "a suffix glued to the scope");
+	is_int(found("0::/system.slice/docker-" ID "\n", id), 0, "systemd form without .scope");
+	is_int(found("0::/docker-" ID ".scope\n", id), 0, "systemd scope outside system.slice");
+	is_int(found("0::docker/" ID "\n", id), 0, "a relative path");
+	is_int(found("0:/docker/" ID "\n", id), 0, "one colon only");
+	is_int(found("0:memory:/docker/" ID "\n", id), 0, "hierarchy 0 with controllers");
+	is_int(found("3::/docker/" ID "\n", id), 0, "a v1 hierarchy without controllers");
+	is_int(found(":memory:/docker/" ID "\n", id), 0, "no hierarchy number");
+	is_int(found("x:memory:/docker/" ID "\n", id), 0, "a hierarchy that is not a number");
+	is_int(found("/docker/" ID "\n", id), 0, "a bare path is not a cgroup line");
+	is_int(found("0::/\n/docker/" ID "\n", id), 0, "a bare path on a second line");
+	is_int(found("0::/user.slice\n0::/docker/" ID "x\n", id), 0, "junk after the id on the line");
+
+	char with_nul[] = "0::/user.slice\n\0" "0::/docker/" ID "\n";
+	is_int(found(with_nul, id), 0, "text after an embedded NUL is not read");
+	char nul_in_path[] = "0::/docker/3f4e1a2b5c6d7e8f\0" "90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8\n";
+	is_int(found(nul_in_path, id), 0, "an id cut by a NUL");
+
+	size_t big = 4 * 1024 * 1024;
+	char *huge = malloc(big + 200);
+	memset(huge, 'a', big);
+	memcpy(huge, "0::/", 4);
+	snprintf(huge + big, 200, "/docker/%s\n", ID);
+	is_int(found(huge, id), 0, "a 4 MiB line ending in /docker/<id>");
+	snprintf(huge, 200, "%s", "0::/user.slice\n");
+	memset(huge + 15, 'x', big - 15);
+	huge[big - 1] = '\n';
+	snprintf(huge + big, 200, "0::/docker/%s", ID);
+	ok(found(huge, id) == 1 && strcmp(id, ID) == 0, "a real placement after a 4 MiB junk line, no newline");
+	memset(huge, '\n', big);
+	huge[big] = '\0';
+	is_int(found(huge, id), 0, "4 MiB of newlines");
+	free(huge);
+}
+
+static char dir[] = "/tmp/cai-test-container-XXXXXX";
+
+static void write_config(const char *id, const char *json, mode_t mode)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/containers", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/containers/%s", dir, id);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", dir, id);
+	unlink(path);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	(void)!write(fd, json, strlen(json));
+	fchmod(fd, mode);
+	close(fd);
+}
+
+static int name_of(const char *id, char *name, size_t cap, struct cai_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	return cai_container_name(dir, id, name, cap, err);
+}
+
+static void names(void)
+{
+	char name[256];
+	struct cai_error err;
+	ok(mkdtemp(dir) != NULL, "temp data root");
+	write_config(ID, "{\"ID\":\"" ID "\",\"Name\":\"/cai-test-x\",\"State\":{}}", 0600);
+	is_int(name_of(ID, name, sizeof(name), &err), 0, "name read");
+	is_str(name, "cai-test-x", "without the leading slash");
+	is_int(name_of(ID, name, 8, &err), -1, "a name longer than the buffer is refused");
+	is_int(name[0], 0, "and leaves the name empty");
+
+	is_int(name_of(ID2, name, sizeof(name), &err), -1, "missing config");
+	is_int(err.errnum, ENOENT, "with ENOENT");
+	ok(strstr(err.msg, "config.v2.json") != NULL, "the message names the file: %s", err.msg);
+	is_int(name_of("../../etc/passwd", name, sizeof(name), &err), -1, "a path is not an id");
+	is_int(name_of("3F4E1A2B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F9012A3B4C5D6E7F8", name, sizeof(name), &err), -1,
+	       "an uppercase id is not used in a path");
+	is_int(name_of(NULL, name, sizeof(name), &err), -1, "no id");
+
+	write_config(ID, "{\"Name\":", 0600);
+	is_int(name_of(ID, name, sizeof(name), &err), -1, "not JSON");
+	ok(strstr(err.msg, "not JSON") != NULL, "says so: %s", err.msg);
+	write_config(ID, "{\"Name\":42}", 0600);
+	is_int(name_of(ID, name, sizeof(name), &err), -1, "a .Name that is not a string");
+	write_config(ID, "[\"/x\"]", 0600);
+	is_int(name_of(ID, name, sizeof(name), &err), -1, "not an object");
+	write_config(ID, "{\"Name\":\"/\"}", 0600);
+	is_int(name_of(ID, name, sizeof(name), &err), -1, "an empty name");
+	write_config(ID, "{\"Name\":\"/a\\u0000b\"}", 0600);
+	is_int(name_of(ID, name, sizeof(name), &err), -1, "a name holding a NUL");
+	write_config(ID, "{\"Name\":\"/x\\u001b[31m\"}", 0600);
+	is_int(name_of(ID, name, sizeof(name), &err), -1, "a name with an escape sequence");
+	write_config(ID, "{\"Name\":\"/cai-test-x\"}", 0622);
+	is_int(name_of(ID, name, sizeof(name), &err), -1, "a config others may write is not believed");
+
+	char path[256], target[256];
+	snprintf(target, sizeof(target), "%s/elsewhere.json", dir);
+	int fd = open(target, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	(void)!write(fd, "{\"Name\":\"/evil\"}", 16);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", dir, ID);
+	unlink(path);
+	(void)!symlink(target, path);
+	is_int(name_of(ID, name, sizeof(name), &err), -1, "a symlinked config is not followed");
+	is_int(err.errnum, ELOOP, "with ELOOP");
+	unlink(path);
+	(void)!mkfifo(path, 0600);
+	is_int(name_of(ID, name, sizeof(name), &err), -1, "a FIFO is refused without blocking");
+	unlink(path);
+
+	char *big = malloc(CAI_CONTAINER_CONFIG_MAX + 64);
+	int n = snprintf(big, 64, "{\"Name\":\"/big\",\"x\":\"");
+	memset(big + n, 'a', CAI_CONTAINER_CONFIG_MAX);
+	strcpy(big + n + CAI_CONTAINER_CONFIG_MAX, "\"}");
+	write_config(ID, big, 0600);
+	free(big);
+	is_int(name_of(ID, name, sizeof(name), &err), -1, "a config past the size bound is not read");
+	is_int(err.errnum, EFBIG, "with EFBIG");
+
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/containers/%s", dir, ID);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/containers/%s", dir, ID2);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/containers", dir);
+	rmdir(path);
+	unlink(target);
+	rmdir(dir);
+}
+
+static void live_and_jv(void)
+{
+	struct cai_container c;
+	struct cai_error err = {0};
+	int rc = cai_container_of_pid(getpid(), NULL, &c, &err);
+	ok(rc == 0 || rc == 1, "our own process reads (%d)", rc);
+	is_int(cai_container_of_pid(-5, NULL, &c, &err), -1, "a pid that does not exist");
+
+	memset(&c, 0, sizeof(c));
+	jv v = cai_container_jv(&c);
+	is_int(jv_get_kind(v), JV_KIND_NULL, "no container: null");
+	jv_free(v);
+	strcpy(c.id, ID);
+	v = cai_container_jv(&c);
+	jv s = jv_dump_string(v, 0);
+	is_str(jv_string_value(s), "{\"id\":\"" ID "\",\"name\":null}", "an unknown name is null");
+	jv_free(s);
+	strcpy(c.name, "cai-test-x");
+	s = jv_dump_string(cai_container_jv(&c), 0);
+	is_str(jv_string_value(s), "{\"id\":\"" ID "\",\"name\":\"cai-test-x\"}", "id and name");
+	jv_free(s);
+	ok(cai_container_id_valid(ID), "a valid id");
+	ok(!cai_container_id_valid(ID "0") && !cai_container_id_valid("abc"), "ids of the wrong length");
+}
+
+int main(void)
+{
+	parser();
+	names();
+	live_and_jv();
+	return done_testing();
+}
