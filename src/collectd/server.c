@@ -145,7 +145,7 @@ static void handle_message(struct server *srv, const char *buf, size_t len, bool
 	/* The checked bytes go to the log as they came, with the stamp: no
 	 * second serialization, and nothing jq would rewrite. */
 	char line[CAI_AUDIT_EVENT_MAX + 128];
-	size_t n = cai_audit_event_line(line, sizeof(line), buf, len, cred->pid, cred->uid, cred->gid);
+	size_t n = cai_audit_event_line(line, sizeof(line), buf, len, cred->pid, cred->uid, cred->gid, NULL);
 	if (n == 0) {
 		srv->stats.rejected++;
 		add_line(srv, cai_audit_rejected_record("cannot stamp", len, cred->pid, cred->uid, cred->gid));
