@@ -116,7 +116,8 @@ AUDITD_SRCS := \
 	src/collectd/main.c \
 	src/collectd/logsink.c \
 	src/collectd/server.c \
-	src/collectd/ring.c
+	src/collectd/ring.c \
+	src/collectd/peer.c
 
 AUDIT_CLI_SRCS := \
 	src/audit-cli/main.c \
