@@ -168,7 +168,7 @@ PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR
 	$(BUILDDIR)/cai-auditd $(BUILDDIR)/cai-audit
 SHIM := $(BUILDDIR)/libcai-auditshim.so
 PROFILE := $(BUILDDIR)/seccomp-containai-agent.json
-STATIC_HELPERS := $(BUILDDIR)/test/try-syscall-static
+STATIC_HELPERS := $(BUILDDIR)/test/try-syscall-static $(BUILDDIR)/test/audit-send-static
 SHIM_PATH := $(LIBDIR)/containai/libcai-auditshim.so
 MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1 docs/man/cai.1 \
 	docs/man/cai-auditd.8 docs/man/cai-audit.1 docs/man/libcai-auditshim.7
@@ -261,6 +261,11 @@ $(PROFILE): $(BUILDDIR)/gen-agent-profile
 $(BUILDDIR)/test/try-syscall-static: test/helpers/try-syscall.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -static -o $@ $<
+
+# Static so that it runs in a container image without glibc (busybox).
+$(BUILDDIR)/test/audit-send-static: test/helpers/audit-send.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -static -o $@ $<
 
 $(BUILDDIR)/cai-daemon-json: $(call obj,$(MERGE_SRCS)) $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
