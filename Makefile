@@ -120,7 +120,8 @@ AUDITD_SRCS := \
 	src/collectd/main.c \
 	src/collectd/logsink.c \
 	src/collectd/server.c \
-	src/collectd/ring.c
+	src/collectd/ring.c \
+	src/collectd/peer.c
 
 AUDIT_CLI_SRCS := \
 	src/audit-cli/main.c \
@@ -182,7 +183,7 @@ PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR
 SHIM := $(BUILDDIR)/libcai-auditshim.so
 AGENT_INIT := $(BUILDDIR)/cai-agent-init
 PROFILE := $(BUILDDIR)/seccomp-containai-agent.json
-STATIC_HELPERS := $(BUILDDIR)/test/try-syscall-static
+STATIC_HELPERS := $(BUILDDIR)/test/try-syscall-static $(BUILDDIR)/test/audit-send-static
 SHIM_PATH := $(LIBDIR)/containai/libcai-auditshim.so
 SHIM_MUSL_PATH := $(LIBDIR)/containai/libcai-auditshim-musl.so
 AGENT_INIT_PATH := $(LIBDIR)/containai/cai-agent-init
@@ -287,6 +288,11 @@ $(PROFILE): $(BUILDDIR)/gen-agent-profile
 $(BUILDDIR)/test/try-syscall-static: test/helpers/try-syscall.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -static -o $@ $<
+
+# Static so that it runs in a container image without glibc (busybox).
+$(BUILDDIR)/test/audit-send-static: test/helpers/audit-send.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -static -o $@ $<
 
 $(BUILDDIR)/cai-daemon-json: $(call obj,$(MERGE_SRCS)) $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)

@@ -22,7 +22,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: %s run [--socket PATH] [--shim PATH] -- COMMAND [ARG...]\n"
-		"       %s tail [--log PATH] [-n N] [--follow] [--json]\n"
+		"       %s tail [--log PATH] [-n N] [--follow] [--json] [--container NAME|ID]\n"
 		"\n"
 		"run   runs COMMAND with libcai-auditshim.so preloaded: every exec,\n"
 		"      connect and open of it and of its children goes to cai-auditd.\n"
@@ -36,6 +36,9 @@ static void usage(FILE *out)
 		"  -n, --lines N      only the last N records\n"
 		"  -f, --follow       keep reading as the log grows (and across logrotate)\n"
 		"  -j, --json         print the records as they are stored\n"
+		"  -c, --container NAME|ID\n"
+		"                     only records from this container: its name, its id,\n"
+		"                     or at least 12 leading hex digits of the id\n"
 		"  -h, --help         show this help and exit\n"
 		"  -V, --version      show the version and exit\n",
 		prog, prog);
@@ -117,12 +120,13 @@ static int cmd_tail(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"log", required_argument, NULL, 'l'}, {"lines", required_argument, NULL, 'n'},
 		{"follow", no_argument, NULL, 'f'},    {"json", no_argument, NULL, 'j'},
+		{"container", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
 	};
 	struct tail_opts o = {.log = DEFAULT_LOG, .last = -1};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "l:n:fjh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:n:fjc:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			o.log = optarg;
@@ -142,6 +146,13 @@ static int cmd_tail(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
+			break;
+		case 'c':
+			if (!*optarg) {
+				cai_warn("tail: --container wants a container name or id");
+				return 2;
+			}
+			o.container = optarg;
 			break;
 		case 'h':
 			usage(stdout);

@@ -119,6 +119,25 @@ static void add_args(struct sbuf *b, const char *call, jv args)
 	jv_free(k3);
 }
 
+/* " [name]", " [short id]" or " [container unknown]"; nothing on the host. */
+static void add_container(struct sbuf *b, jv rec)
+{
+	jv c = field(rec, "container");
+	if (jv_get_kind(c) == JV_KIND_OBJECT) {
+		jv k1 = jv_invalid(), k2 = jv_invalid();
+		const char *name = str(c, "name", NULL, &k1), *id = str(c, "id", NULL, &k2);
+		if (name)
+			sb_printf(b, " [%s]", name);
+		else if (id)
+			sb_printf(b, " [%.12s]", id);
+		else
+			sb_printf(b, " [container unknown]");
+		jv_free(k1);
+		jv_free(k2);
+	}
+	jv_free(c);
+}
+
 char *audit_format_line(const char *line)
 {
 	struct sbuf b = {.p = xmalloc(256), .cap = 256};
@@ -133,15 +152,17 @@ char *audit_format_line(const char *line)
 	jv peer = field(rec, "peer");
 	jv rejected = field(rec, "rejected");
 	const char *ts = str(rec, "ts", "?", &k1);
+	sb_printf(&b, "%s", ts);
+	add_container(&b, rec);
 	if (jv_get_kind(rejected) == JV_KIND_OBJECT) {
-		sb_printf(&b, "%s REJECTED from pid %lld uid %lld: %s (%lld bytes)", ts, num(peer, "pid", -1),
+		sb_printf(&b, " REJECTED from pid %lld uid %lld: %s (%lld bytes)", num(peer, "pid", -1),
 			  num(peer, "uid", -1), str(rejected, "reason", "?", &k2), num(rejected, "bytes", 0));
 	} else {
 		const char *call = str(rec, "call", "?", &k2);
 		const char *comm = str(rec, "comm", "?", &k3);
 		const char *phase = str(rec, "phase", "", &k4);
 		long long pid = num(rec, "pid", -1), kpid = num(peer, "pid", -1);
-		sb_printf(&b, "%s pid %lld (%s) uid %lld %s%s", ts, pid, comm, num(rec, "uid", -1), call,
+		sb_printf(&b, " pid %lld (%s) uid %lld %s%s", pid, comm, num(rec, "uid", -1), call,
 			  strcmp(phase, "enter") == 0 ? ":" : "");
 		jv args = field(rec, "args");
 		add_args(&b, call, args);
@@ -177,10 +198,41 @@ char *audit_format_line(const char *line)
 	return b.p;
 }
 
+static bool all_hex(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
+
+/* Does a record come from the container the user named? Its name, its
+ * id, or (like docker's short ids) 12 or more leading hex digits of it. */
+bool audit_container_matches(const char *line, const char *want)
+{
+	jv rec = jv_parse(line);
+	jv c = field(rec, "container");
+	jv k1 = jv_invalid(), k2 = jv_invalid();
+	const char *name = str(c, "name", NULL, &k1), *id = str(c, "id", NULL, &k2);
+	size_t wl = strlen(want);
+	bool m = (name && strcmp(name, want) == 0) ||
+		 (id && (strcmp(id, want) == 0 || (wl >= 12 && all_hex(want) && strncmp(id, want, wl) == 0)));
+	jv_free(k1);
+	jv_free(k2);
+	jv_free(c);
+	jv_free(rec);
+	return m;
+}
+
+static bool wanted(const struct tail_opts *o, const char *line)
+{
+	return !o->container || audit_container_matches(line, o->container);
+}
+
 static void emit(const struct tail_opts *o, FILE *out, char *line)
 {
 	cai_strip_newline(line);
-	if (!*line)
+	if (!*line || !wanted(o, line))
 		return;
 	if (o->json) {
 		fprintf(out, "%s\n", line);
@@ -202,10 +254,12 @@ int audit_tail(const struct tail_opts *o, FILE *out, struct cai_error *err)
 		/* Count, then skip all but the last N. */
 		long total = 0;
 		while (getline(&line, &cap, f) > 0)
-			total++;
+			if (wanted(o, line))
+				total++;
 		rewind(f);
-		for (long skip = total - o->last; skip > 0 && getline(&line, &cap, f) > 0; skip--)
-			;
+		for (long skip = total - o->last; skip > 0 && getline(&line, &cap, f) > 0;)
+			if (wanted(o, line))
+				skip--;
 	}
 	for (;;) {
 		while (getline(&line, &cap, f) > 0)

@@ -12,9 +12,14 @@
  * are not JSON objects come back marked as such, never dropped. */
 char *audit_format_line(const char *line);
 
+/* true when the record comes from the container named want: its name,
+ * its id, or an id prefix of at least 12 hex digits. */
+bool audit_container_matches(const char *line, const char *want);
+
 struct tail_opts {
 	const char *log;
 	long last;   /* print only the last N records; -1 for all */
+	const char *container; /* only records from this container (name or id) */
 	bool follow;
 	bool json;
 };

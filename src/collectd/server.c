@@ -2,6 +2,11 @@
  * - Every message MUST be attributed from what the kernel says
  *   (SCM_CREDENTIALS per message, SO_PEERCRED as fallback), never from what
  *   the message claims; the claim is kept beside it for comparison.
+ * - The container of a connection MUST be taken once, at accept, from the
+ *   kernel (peer.c), and stamped on every record of that connection,
+ *   rejections included. A sender MUST NOT write "container" itself
+ *   unless it is root on the host (the exec supervisor reporting on a
+ *   container); anyone else's claim is a rejection.
  * - A malformed message MUST be counted and logged as rejected (reason
  *   and size, never its content) and MUST NOT stop the loop.
  * - On SIGTERM, everything the kernel already accepted on any connection
@@ -21,6 +26,7 @@
 #include <libgen.h>
 
 #include "audit_event.h"
+#include "engine_paths.h"
 #include "probe_json.h"
 
 #define SD_LISTEN_FDS_START 3
@@ -62,6 +68,7 @@ int server_listen(struct server *srv, const char *path, struct cai_error *err)
 {
 	memset(srv, 0, sizeof(*srv));
 	srv->listen_fd = srv->epoll_fd = srv->signal_fd = -1;
+	srv->names.data_root = CAI_ENGINE_DATA_ROOT;
 	srv->socket_path = path;
 	int fd = from_systemd(err);
 	if (fd == -2)
@@ -129,26 +136,40 @@ static void add_line(struct server *srv, jv rec)
 	jv_free(s);
 }
 
-static void handle_message(struct server *srv, const char *buf, size_t len, bool trunc, const struct ucred *cred)
+/* A rejection record, with the connection's container like any record. */
+static void add_rejection(struct server *srv, const struct client *cl, const char *reason, size_t bytes, int pid,
+			  unsigned uid, unsigned gid)
+{
+	jv rec = cai_audit_rejected_record(reason, bytes, pid, uid, gid);
+	if (cl->peer.place != PEER_HOST)
+		rec = jv_object_set(rec, jv_string("container"), jv_copy(cl->peer.container));
+	add_line(srv, rec);
+}
+
+static void handle_message(struct server *srv, const struct client *cl, const char *buf, size_t len, bool trunc,
+			   const struct ucred *cred)
 {
 	struct cai_error err = {0};
 	srv->stats.received++;
+	bool may_claim = peer_may_claim_container(&cl->peer, cred->uid);
 	jv ev = trunc ? (cai_error_set(&err, 0, "message too large"), jv_invalid())
-		      : cai_audit_event_parse(buf, len, &err);
+		      : cai_audit_event_parse_from(buf, len, may_claim, &err);
 	if (!jv_is_valid(ev)) {
 		jv_free(ev);
 		srv->stats.rejected++;
-		add_line(srv, cai_audit_rejected_record(err.msg, len, cred->pid, cred->uid, cred->gid));
+		add_rejection(srv, cl, err.msg, len, cred->pid, cred->uid, cred->gid);
 		return;
 	}
 	jv_free(ev);
 	/* The checked bytes go to the log as they came, with the stamp: no
-	 * second serialization, and nothing jq would rewrite. */
-	char line[CAI_AUDIT_EVENT_MAX + 128];
-	size_t n = cai_audit_event_line(line, sizeof(line), buf, len, cred->pid, cred->uid, cred->gid);
+	 * second serialization, and nothing jq would rewrite. A sender that
+	 * may claim a container is on the host: no second "container". */
+	static char line[CAI_AUDIT_EVENT_MAX + 2048];
+	size_t n = cai_audit_event_line(line, sizeof(line), buf, len, cred->pid, cred->uid, cred->gid,
+					cl->peer.container_json);
 	if (n == 0) {
 		srv->stats.rejected++;
-		add_line(srv, cai_audit_rejected_record("cannot stamp", len, cred->pid, cred->uid, cred->gid));
+		add_rejection(srv, cl, "cannot stamp", len, cred->pid, cred->uid, cred->gid);
 		return;
 	}
 	logsink_add(srv->log, line, n);
@@ -185,13 +206,14 @@ static void drop_ring(struct server *srv, struct client *cl)
 
 struct ring_ctx {
 	struct server *srv;
+	const struct client *cl;
 	struct ucred cred;
 };
 
 static void ring_event(void *ctx, const char *buf, size_t len)
 {
 	struct ring_ctx *rc = ctx;
-	handle_message(rc->srv, buf, len, false, &rc->cred);
+	handle_message(rc->srv, rc->cl, buf, len, false, &rc->cred);
 }
 
 /* Read what the client's ring holds (max events, < 0: all). A corrupt or
@@ -200,13 +222,13 @@ static void ring_event(void *ctx, const char *buf, size_t len)
 static int read_ring(struct server *srv, struct client *cl, int max)
 {
 	struct ring_ctx rc = {.srv = srv,
+			      .cl = cl,
 			      .cred = {.pid = cl->owner.pid, .uid = cl->owner.uid, .gid = cl->owner.gid}};
 	struct cai_error err = {0};
 	int n = ring_read(&cl->ring, max, mono_ms(), RING_STUCK_MS, ring_event, &rc, &err);
 	if (n < 0) {
 		srv->stats.rejected++;
-		add_line(srv, cai_audit_rejected_record(err.msg, (size_t)ring_unread(&cl->ring), rc.cred.pid,
-							rc.cred.uid, rc.cred.gid));
+		add_rejection(srv, cl, err.msg, (size_t)ring_unread(&cl->ring), rc.cred.pid, rc.cred.uid, rc.cred.gid);
 		drop_ring(srv, cl);
 		return -1;
 	}
@@ -237,7 +259,7 @@ static bool register_ring(struct server *srv, struct client *cl, const int *fds,
 	}
 	srv->stats.received++;
 	srv->stats.rejected++;
-	add_line(srv, cai_audit_rejected_record(err.msg, len, cred->pid, cred->uid, cred->gid));
+	add_rejection(srv, cl, err.msg, len, cred->pid, cred->uid, cred->gid);
 	return false;
 }
 
@@ -260,13 +282,12 @@ static int handle_any(struct server *srv, int fd, const char *buf, size_t len, b
 		if (cl->has_ring && read_ring(srv, cl, -1) < 0)
 			rc = -1;
 	} else if (nfds == 0) {
-		handle_message(srv, buf, len, trunc, cred);
+		handle_message(srv, cl, buf, len, trunc, cred);
 	} else {
 		srv->stats.received++;
 		srv->stats.rejected++;
-		add_line(srv, cai_audit_rejected_record("file descriptors came with a message that is not a ring "
-							"registration",
-							len, cred->pid, cred->uid, cred->gid));
+		add_rejection(srv, cl, "file descriptors came with a message that is not a ring registration", len,
+			      cred->pid, cred->uid, cred->gid);
 	}
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
@@ -352,6 +373,9 @@ static int accept_clients(struct server *srv, struct cai_error *err)
 		struct client *cl = client_of(srv, c);
 		memset(cl, 0, sizeof(*cl));
 		cl->open = true;
+		/* Once per connection: the kernel's answer cannot change for
+		 * the process that connected, and /proc is not read per event. */
+		peer_identify(c, &srv->names, mono_ms(), &cl->peer);
 		srv->stats.clients++;
 	}
 }
@@ -387,10 +411,9 @@ static void close_client(struct server *srv, int fd)
 			uint64_t left = ring_unread(&cl->ring);
 			if (left) {
 				srv->stats.rejected++;
-				add_line(srv, cai_audit_rejected_record("ring: an event was reserved and never finished "
-									"(its writer died mid-event)",
-									(size_t)left, cl->owner.pid, cl->owner.uid,
-									cl->owner.gid));
+				add_rejection(srv, cl,
+					      "ring: an event was reserved and never finished (its writer died mid-event)",
+					      (size_t)left, cl->owner.pid, cl->owner.uid, cl->owner.gid);
 			}
 		}
 		flush_and_release(srv);
@@ -398,6 +421,7 @@ static void close_client(struct server *srv, int fd)
 			drop_ring(srv, cl);
 	}
 	cl->open = false;
+	peer_identity_free(&cl->peer);
 	epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
 	close(fd);
 }
@@ -542,8 +566,10 @@ void server_close(struct server *srv)
 	for (int fd = 0; fd < srv->nclients; fd++) {
 		if (srv->clients[fd].has_ring)
 			ring_detach(&srv->clients[fd].ring);
-		if (srv->clients[fd].open)
+		if (srv->clients[fd].open) {
+			peer_identity_free(&srv->clients[fd].peer);
 			close(fd);
+		}
 	}
 	free(srv->clients);
 	srv->clients = NULL;

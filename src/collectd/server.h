@@ -7,6 +7,7 @@
 #include "error.h"
 #include "logsink.h"
 
+#include "peer.h"
 #include "ring.h"
 
 struct server_stats {
@@ -21,6 +22,7 @@ struct client {
 		int pid;
 		unsigned uid, gid;
 	} owner; /* who registered the ring (SCM_CREDENTIALS) */
+	struct peer_identity peer; /* who connected, and from which container */
 	struct ring_reader ring;
 };
 
@@ -36,6 +38,7 @@ struct server {
 	int nclients;           /* entries allocated */
 	int nrings;
 	long long ring_active_ms; /* last time a ring had events */
+	struct peer_name_cache names;
 };
 
 /* Take the socket from systemd (LISTEN_FDS) or create it at path, mode

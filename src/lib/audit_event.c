@@ -1,6 +1,8 @@
 #include "audit_event.h"
 
 #include <math.h>
+
+#include "container.h"
 #include <time.h>
 
 static const char *const known_calls[] = {
@@ -80,7 +82,29 @@ static jv reject(jv ev, struct cai_error *err, const char *why)
 	return jv_invalid();
 }
 
+/* {"id": 64 lowercase hex, "name": a string or null} and nothing else. */
+static bool container_shape_ok(jv ev)
+{
+	jv c = get(ev, "container");
+	bool ok = jv_get_kind(c) == JV_KIND_OBJECT && jv_object_length(jv_copy(c)) == 2;
+	if (ok) {
+		jv id = get(c, "id"), name = get(c, "name");
+		ok = jv_get_kind(id) == JV_KIND_STRING && cai_container_id_valid(jv_string_value(id)) &&
+		     (jv_get_kind(name) == JV_KIND_NULL ||
+		      (jv_get_kind(name) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(name)) < 256));
+		jv_free(id);
+		jv_free(name);
+	}
+	jv_free(c);
+	return ok;
+}
+
 jv cai_audit_event_parse(const char *buf, size_t len, struct cai_error *err)
+{
+	return cai_audit_event_parse_from(buf, len, false, err);
+}
+
+jv cai_audit_event_parse_from(const char *buf, size_t len, bool may_claim_container, struct cai_error *err)
 {
 	if (len == 0)
 		return reject(jv_null(), err, "empty message");
@@ -157,6 +181,12 @@ jv cai_audit_event_parse(const char *buf, size_t len, struct cai_error *err)
 	/* Only the collector writes "peer": a sender that sets it is forging. */
 	if (has(ev, "peer") || has(ev, "rejected"))
 		return reject(ev, err, "reserved field set by sender");
+	/* Which container an event comes from is the collector's to say,
+	 * except for a root supervisor on the host reporting on a container. */
+	if (has(ev, "container") && !may_claim_container)
+		return reject(ev, err, "only the collector says which container");
+	if (has(ev, "container") && !container_shape_ok(ev))
+		return reject(ev, err, "malformed container");
 	return ev;
 }
 
@@ -174,18 +204,31 @@ jv cai_audit_event_stamp(jv ev, pid_t pid, uid_t uid, gid_t gid)
 	return jv_object_set(ev, jv_string("peer"), peer_jv(pid, uid, gid)); /* consumes ev */
 }
 
-size_t cai_audit_event_line(char *out, size_t cap, const char *msg, size_t len, pid_t pid, uid_t uid, gid_t gid)
+size_t cai_audit_event_line(char *out, size_t cap, const char *msg, size_t len, pid_t pid, uid_t uid, gid_t gid,
+			    const char *container_json)
 {
 	if (len < 2 || msg[len - 1] != '}')
 		return 0;
 	char stamp[96];
-	int n = snprintf(stamp, sizeof(stamp), "%s\"peer\":{\"pid\":%ld,\"uid\":%lu,\"gid\":%lu}}",
+	int n = snprintf(stamp, sizeof(stamp), "%s\"peer\":{\"pid\":%ld,\"uid\":%lu,\"gid\":%lu}",
 			 len > 2 ? "," : "", (long)pid, (unsigned long)uid, (unsigned long)gid);
-	if (n < 0 || (size_t)n >= sizeof(stamp) || len - 1 + (size_t)n > cap)
+	size_t cl = container_json ? strlen(container_json) : 0;
+	size_t extra = container_json ? sizeof(",\"container\":") - 1 + cl : 0;
+	if (n < 0 || (size_t)n >= sizeof(stamp) || len + (size_t)n + extra > cap)
 		return 0;
-	memcpy(out, msg, len - 1);
-	memcpy(out + len - 1, stamp, (size_t)n);
-	return len - 1 + (size_t)n;
+	char *p = out;
+	memcpy(p, msg, len - 1);
+	p += len - 1;
+	memcpy(p, stamp, (size_t)n);
+	p += n;
+	if (container_json) {
+		memcpy(p, ",\"container\":", sizeof(",\"container\":") - 1);
+		p += sizeof(",\"container\":") - 1;
+		memcpy(p, container_json, cl);
+		p += cl;
+	}
+	*p++ = '}';
+	return (size_t)(p - out);
 }
 
 void cai_audit_now(char ts[static 40], char *mono)

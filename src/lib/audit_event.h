@@ -5,6 +5,7 @@
 #define CAI_AUDIT_EVENT_H
 
 #include <jv.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -18,13 +19,21 @@
  * its bytes can be logged as they are (cai_audit_event_line). */
 jv cai_audit_event_parse(const char *buf, size_t len, struct cai_error *err);
 
+/* The same, for the collector, which knows who sent it: a "container"
+ * object written by the sender is accepted (and its shape checked) only
+ * when may_claim_container says this sender may report on containers;
+ * otherwise it is a rejection like a forged "peer". */
+jv cai_audit_event_parse_from(const char *buf, size_t len, bool may_claim_container, struct cai_error *err);
+
 /* Add "peer": {pid, uid, gid} as the kernel reported them; consumes ev. */
 jv cai_audit_event_stamp(jv ev, pid_t pid, uid_t uid, gid_t gid);
 
 /* The log line for an accepted message: its own bytes with the "peer"
- * stamp spliced in before the final '}'. Writes at most cap bytes to out
+ * stamp (and, when container_json is not NULL, "container": that JSON
+ * text) spliced in before the final '}'. Writes at most cap bytes to out
  * and returns the length, or 0 if it does not fit. */
-size_t cai_audit_event_line(char *out, size_t cap, const char *msg, size_t len, pid_t pid, uid_t uid, gid_t gid);
+size_t cai_audit_event_line(char *out, size_t cap, const char *msg, size_t len, pid_t pid, uid_t uid, gid_t gid,
+			    const char *container_json);
 
 /* A log record saying a message was rejected (never its content). */
 jv cai_audit_rejected_record(const char *reason, size_t bytes, pid_t pid, uid_t uid, gid_t gid);

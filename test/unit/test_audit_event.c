@@ -105,10 +105,48 @@ int main(void)
 	ok(!accepted("{\"v\":1} ", why, sizeof(why)), "refused: trailing bytes after the object");
 
 	char line[256];
-	size_t ln = cai_audit_event_line(line, sizeof(line), "{\"a\":1}", 7, 42, 1000, 100);
+	size_t ln = cai_audit_event_line(line, sizeof(line), "{\"a\":1}", 7, 42, 1000, 100, NULL);
 	line[ln] = '\0';
 	is_str(line, "{\"a\":1,\"peer\":{\"pid\":42,\"uid\":1000,\"gid\":100}}", "the stamp is spliced into the message's own bytes");
-	is_int(cai_audit_event_line(line, 20, "{\"a\":1}", 7, 42, 1000, 100), 0, "a line that does not fit is refused, not cut");
+	is_int(cai_audit_event_line(line, 20, "{\"a\":1}", 7, 42, 1000, 100, NULL), 0, "a line that does not fit is refused, not cut");
+
+	ln = cai_audit_event_line(line, sizeof(line), "{\"a\":1}", 7, 42, 1000, 100, "{\"id\":\"x\",\"name\":null}");
+	line[ln] = '\0';
+	is_str(line, "{\"a\":1,\"peer\":{\"pid\":42,\"uid\":1000,\"gid\":100},\"container\":{\"id\":\"x\",\"name\":null}}",
+	       "the container is spliced after the peer");
+	is_int(cai_audit_event_line(line, 60, "{\"a\":1}", 7, 42, 1000, 100, "{\"id\":\"x\",\"name\":null}"), 0,
+	       "a line whose container does not fit is refused, not cut");
+
+#define CID "3f4e1a2b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8"
+	static const char *const claims[] = {
+		"{\"id\":\"" CID "\",\"name\":\"web\"}",
+		"{\"id\":\"" CID "\",\"name\":null}",
+	};
+	static const char *const bad_claims[] = {
+		"\"" CID "\"",
+		"{\"id\":\"" CID "\"}",
+		"{\"id\":\"" CID "0\",\"name\":null}",
+		"{\"id\":null,\"name\":null}",
+		"{\"id\":\"" CID "\",\"name\":7}",
+		"{\"id\":\"" CID "\",\"name\":null,\"extra\":1}",
+	};
+	for (size_t i = 0; i < CAI_ARRAY_LEN(claims) + CAI_ARRAY_LEN(bad_claims); i++) {
+		bool good_claim = i < CAI_ARRAY_LEN(claims);
+		const char *c = good_claim ? claims[i] : bad_claims[i - CAI_ARRAY_LEN(claims)];
+		char *m = xasprintf("%.*s,\"container\":%s}", (int)strlen(good) - 1, good, c);
+		jv e = cai_audit_event_parse(m, strlen(m), &err);
+		ok(!jv_is_valid(e) && strcmp(err.msg, "only the collector says which container") == 0,
+		   "a sender's container claim %zu is refused by default", i);
+		jv_free(e);
+		e = cai_audit_event_parse_from(m, strlen(m), true, &err);
+		if (good_claim)
+			ok(jv_is_valid(e), "a well-formed claim %zu is accepted from a sender who may make it", i);
+		else
+			ok(!jv_is_valid(e) && strcmp(err.msg, "malformed container") == 0,
+			   "a malformed claim %zu is refused even from such a sender", i);
+		jv_free(e);
+		free(m);
+	}
 
 	ok(cai_audit_known_call("__openat64_2"), "fortify variants are known calls");
 	ok(!cai_audit_known_call("read"), "read is not a reported call");
