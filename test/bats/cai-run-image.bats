@@ -53,7 +53,7 @@ container_id() {
 }
 
 @test "--image: a command that is not in the image exits 127, one that cannot run 126" {
-	run --separate-stderr cai_agent --name "$NAME" --image cai-test:busybox --runtime runc -- no-such-agent
+	run -127 --separate-stderr cai_agent --name "$NAME" --image cai-test:busybox --runtime runc -- no-such-agent
 	assert_failure 127
 	[[ "$stderr" == *'run `no-such-agent`: No such file or directory'* ]]
 	run --separate-stderr cai_agent --name "$NAME-2" --image cai-test:busybox --runtime runc -- /tmp
