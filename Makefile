@@ -93,7 +93,8 @@ LIB_SRCS := \
 	src/lib/audit_event.c \
 	src/lib/container.c \
 	src/lib/agent_container.c \
-	src/lib/handoff.c
+	src/lib/handoff.c \
+	src/lib/verify_container.c
 
 PROBE_SRCS := \
 	src/probe/main.c \
@@ -432,5 +433,5 @@ clean:
 -include $(ALL_OBJS:.o=.d)
 
 # Where the installed shim lives, for the launchers that inject it.
-$(call obj,src/audit-cli/commands.c src/cli/cmd-run.c src/cli/run-image.c): ALL_CFLAGS += -DCAI_SHIM_PATH='"$(SHIM_PATH)"' \
+$(call obj,src/audit-cli/commands.c src/cli/cmd-run.c src/cli/run-image.c src/cli/cmd-setup.c): ALL_CFLAGS += -DCAI_SHIM_PATH='"$(SHIM_PATH)"' \
 	-DCAI_SHIM_MUSL_PATH='"$(SHIM_MUSL_PATH)"' -DCAI_AGENT_INIT_PATH='"$(AGENT_INIT_PATH)"'

@@ -10,6 +10,9 @@
 #      seccomp supervision, both
 #   4. a real build (this source tree, make -j2): no shim, our shim,
 #      snoopy (LD_PRELOAD, never /etc/ld.so.preload), strace -f
+#   5. an agent container: `cai run --image` (without and with audit) next
+#      to a plain `docker run --rm` of the same image on the same engine
+#      (bench/container.sh, in a sandbox; needs root and dockerd)
 # BENCH_RUNS (default 3) sets the repetitions of the build; the median is
 # shown. Everything is written under a temporary directory.
 set -eu
@@ -213,4 +216,12 @@ if [ -e /etc/ld.so.preload ]; then
 	echo "note: /etc/ld.so.preload exists: $(cat /etc/ld.so.preload)"
 else
 	echo "/etc/ld.so.preload: absent (snoopy was only ever loaded by LD_PRELOAD)"
+fi
+
+echo
+if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/dockerd ] && command -v docker >/dev/null && command -v runc >/dev/null; then
+	BENCH_BUILD=$build sh "$top/test/helpers/cai-sandbox" "$work/sandbox" -- bash "$top/bench/container.sh" ||
+		echo "## Agent containers: the benchmark failed (see above)"
+else
+	echo "## Agent containers: skipped (needs root, dockerd, the docker CLI and runc)"
 fi

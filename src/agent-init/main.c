@@ -3,6 +3,11 @@
  *
  *   cai-agent-init [--handoff SOCK] [--supervise] [--shim-glibc PATH]
  *                  [--shim-musl PATH] [--audit-socket PATH] -- CMD [ARG...]
+ *   cai-agent-init --self-test
+ *
+ * --self-test is what `cai setup` runs in a container of each runtime to
+ * verify it: it prints what the container offers (the exec listener, from a
+ * forked child that exits right after) and exits 0.
  *
  * It preloads the shim that the image's loader can load, tries to create the
  * exec notification listener when asked (EBUSY under Sysbox, whose sysbox-fs
@@ -18,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent_handoff.h"
@@ -32,6 +38,7 @@ struct init_opts {
 	const char *shim_musl;
 	const char *audit_socket;
 	int supervise; /* only with handoff: nobody else would answer */
+	int self_test;
 	char **cmd;
 };
 
@@ -39,18 +46,20 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: cai-agent-init [--handoff SOCK] [--supervise] [--shim-glibc PATH] [--shim-musl PATH]\n"
 		     "                      [--audit-socket PATH] -- CMD [ARG...]\n"
+		     "       cai-agent-init --self-test\n"
 		     "The first process of an agent container started by `cai run --image`; see cai(1).\n");
 }
 
 static int parse(int argc, char **argv, struct init_opts *o)
 {
-	enum { OPT_HANDOFF = 256, OPT_SUPERVISE, OPT_SHIM_GLIBC, OPT_SHIM_MUSL, OPT_SOCKET };
+	enum { OPT_HANDOFF = 256, OPT_SUPERVISE, OPT_SHIM_GLIBC, OPT_SHIM_MUSL, OPT_SOCKET, OPT_SELF_TEST };
 	static const struct option longopts[] = {
 		{"handoff", required_argument, NULL, OPT_HANDOFF},
 		{"supervise", no_argument, NULL, OPT_SUPERVISE},
 		{"shim-glibc", required_argument, NULL, OPT_SHIM_GLIBC},
 		{"shim-musl", required_argument, NULL, OPT_SHIM_MUSL},
 		{"audit-socket", required_argument, NULL, OPT_SOCKET},
+		{"self-test", no_argument, NULL, OPT_SELF_TEST},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -62,6 +71,7 @@ static int parse(int argc, char **argv, struct init_opts *o)
 		case OPT_SHIM_GLIBC: o->shim_glibc = optarg; break;
 		case OPT_SHIM_MUSL: o->shim_musl = optarg; break;
 		case OPT_SOCKET: o->audit_socket = optarg; break;
+		case OPT_SELF_TEST: o->self_test = 1; return -1;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -72,6 +82,30 @@ static int parse(int argc, char **argv, struct init_opts *o)
 	}
 	o->cmd = argv + optind;
 	return -1;
+}
+
+/* Whether a process here may create the exec listener, asked in a child
+ * that exits at once (the filter stays with it). */
+static int self_test(void)
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "cai-agent-init: fork: %s\n", strerror(errno));
+		return CAI_INIT_FAILED;
+	}
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+			_exit(255);
+		int fd = cai_exec_filter_install();
+		_exit(fd >= 0 ? 0 : errno & 0xff);
+	}
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	int e = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+	printf("cai-agent-init: container ok; exec listener: %s\n",
+	       e == 0 ? "supported" : e == 255 ? "unknown" : strerrorname_np(e) ? strerrorname_np(e) : "error");
+	return 0;
 }
 
 /* Tell the host what we found and wait for its word. Returns 0 on go. */
@@ -105,6 +139,8 @@ int main(int argc, char **argv)
 	int rc = parse(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	if (o.self_test)
+		return self_test();
 	/* The listener filter needs it, and nothing the agent runs may gain
 	 * privileges (docker's no-new-privileges says the same). */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {

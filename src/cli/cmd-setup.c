@@ -17,6 +17,7 @@
 #include "state.h"
 #include "sysbox.h"
 #include "verify.h"
+#include "verify_container.h"
 #include "warning_box.h"
 
 #define SETUP_STEPS 7
@@ -29,6 +30,17 @@ struct setup_opts {
 	bool manage_daemon_json;
 	const char *sysbox_package;
 	const char *daemon_json;
+	const char *agent_init;
+};
+
+#ifndef CAI_AGENT_INIT_PATH
+#define CAI_AGENT_INIT_PATH "/usr/lib/containai/cai-agent-init"
+#endif
+
+/* The containers step 7 runs: runc always, sysbox-runc where installed. */
+struct verified {
+	struct cai_container_check checks[2];
+	size_t n;
 };
 
 static void usage(FILE *out)
@@ -36,12 +48,15 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: cai setup [--force] [--dry-run] [--verbose] [--sysbox-package FILE]\n"
 		"                 [--no-install-sysbox] [--no-daemon-json] [--package-mode]\n"
+		"                 [--agent-init PATH]\n"
 		"\n"
 		"Provision the Secure Engine, step by step:\n"
 		"  1. detect the platform   2. probe seccomp user notification\n"
 		"  3. make sure sysbox-runc is installed   4. register it in the engine's daemon.json\n"
 		"  5. run the engine's own dockerd   6. create the `%s` Docker context\n"
-		"  7. verify that the engine lists sysbox-runc and still defaults to runc\n"
+		"  7. verify that the engine lists sysbox-runc and still defaults to runc, and run\n"
+		"     a container with runc and with sysbox-runc (an image made here from the\n"
+		"     package's files: no registry needed); `cai status` reports the result\n"
 		"Running it again changes nothing and says so.\n"
 		"\n"
 		"Options:\n"
@@ -54,18 +69,20 @@ static void usage(FILE *out)
 		"  --no-daemon-json      do not edit the engine's daemon.json (configuration management\n"
 		"                        owns it); only check it\n"
 		"  --package-mode        what the package's postinst uses: --no-install-sysbox\n"
+		"  --agent-init PATH     the static init the verification image is made of\n"
+		"                        (default %s)\n"
 		"  -h, --help            show this help\n"
 		"\n"
 		"Force sources, first match wins: --force, CAI_FORCE=1, the file %s.\n"
 		"\n"
 		"Exit codes: 0 provisioned (warnings possible), 1 refused (the probe failed and\n"
 		"nothing was forced; nothing changed), 2 usage, 3 a step failed (named on stderr).\n",
-		CAI_CONTEXT_NAME, CAI_CONTEXT_NAME, CAI_FORCE_MARKER_FILE);
+		CAI_CONTEXT_NAME, CAI_CONTEXT_NAME, CAI_AGENT_INIT_PATH, CAI_FORCE_MARKER_FILE);
 }
 
 static int parse(int argc, char **argv, struct setup_opts *o)
 {
-	enum { OPT_SYSBOX_PACKAGE = 256, OPT_NO_INSTALL, OPT_NO_DAEMON_JSON, OPT_PACKAGE_MODE, OPT_FORCE };
+	enum { OPT_SYSBOX_PACKAGE = 256, OPT_NO_INSTALL, OPT_NO_DAEMON_JSON, OPT_PACKAGE_MODE, OPT_FORCE, OPT_AGENT_INIT };
 	static const struct option longopts[] = {
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"dry-run", no_argument, NULL, 'n'},
@@ -74,6 +91,7 @@ static int parse(int argc, char **argv, struct setup_opts *o)
 		{"no-install-sysbox", no_argument, NULL, OPT_NO_INSTALL},
 		{"no-daemon-json", no_argument, NULL, OPT_NO_DAEMON_JSON},
 		{"package-mode", no_argument, NULL, OPT_PACKAGE_MODE},
+		{"agent-init", required_argument, NULL, OPT_AGENT_INIT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -95,6 +113,9 @@ static int parse(int argc, char **argv, struct setup_opts *o)
 		case OPT_NO_INSTALL:
 		case OPT_PACKAGE_MODE:
 			o->install_sysbox = false;
+			break;
+		case OPT_AGENT_INIT:
+			o->agent_init = optarg;
 			break;
 		case OPT_NO_DAEMON_JSON:
 			o->manage_daemon_json = false;
@@ -356,10 +377,37 @@ static int step_contexts(struct report *r, const struct setup_opts *o, const str
 	return 0;
 }
 
-static int step_verify(struct report *r, const struct setup_opts *o, const struct cai_docker_user *caller,
-		       struct cai_error *err)
+/* A container of each runtime, as agents get them. A container that does
+ * not run is a warning (recorded; `cai status` says degraded), not a failed
+ * step: the engine is provisioned, and the cause is on the user's machine. */
+static void verify_containers(struct report *r, const struct setup_opts *o, const struct cai_docker_user *caller,
+			      struct verified *vc)
 {
-	report_step(r, "Verifying through `docker --context %s info`", CAI_CONTEXT_NAME);
+	vc->n = 0;
+	vc->checks[vc->n++].runtime = "runc";
+	if (cai_sysbox_present())
+		vc->checks[vc->n++].runtime = CAI_SYSBOX_RUNTIME;
+	struct cai_error err = {0};
+	if (cai_verify_containers(caller, o->agent_init, vc->checks, vc->n, o->verbose, &err) < 0) {
+		for (size_t i = 0; i < vc->n; i++)
+			snprintf(vc->checks[i].error, sizeof(vc->checks[i].error), "%.500s", err.msg);
+		report_warning(r, "no verification container could be run: %s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < vc->n; i++) {
+		const struct cai_container_check *c = &vc->checks[i];
+		if (c->ran)
+			report_detail(r, "ok    a container runs with `%s` (exec listener there: %s)", c->runtime,
+				      c->listener);
+		else
+			report_warning(r, "a container does not run with `%s`: %s", c->runtime, c->error);
+	}
+}
+
+static int step_verify(struct report *r, const struct setup_opts *o, const struct cai_docker_user *caller,
+		       struct verified *vc, struct cai_error *err)
+{
+	report_step(r, "Verifying through `docker --context %s`", CAI_CONTEXT_NAME);
 	if (o->dry_run) {
 		report_detail(r, "skipped in a dry run");
 		return 0;
@@ -377,12 +425,29 @@ static int step_verify(struct report *r, const struct setup_opts *o, const struc
 	if (!v.answered || !v.sysbox_listed || !v.default_is_runc)
 		return cai_error_set(err, 0, "the engine is not as expected (see the checks above; engine log: %s)",
 				     CAI_ENGINE_LOG);
+	verify_containers(r, o, caller, vc);
 	return 0;
+}
+
+/* {"at", "<runtime>": {"ran", "exec_listener"} or {"ran", "error"}} */
+static jv verified_jv(const struct verified *vc)
+{
+	char now[32];
+	cai_utc_now(now);
+	jv out = JV_OBJECT(jv_string("at"), jv_string(now));
+	for (size_t i = 0; i < vc->n; i++) {
+		const struct cai_container_check *c = &vc->checks[i];
+		jv one = JV_OBJECT(jv_string("ran"), jv_bool(c->ran));
+		one = jv_object_set(one, jv_string(c->ran ? "exec_listener" : "error"),
+				    jv_string(c->ran ? c->listener : c->error));
+		out = jv_object_set(out, jv_string(c->runtime), one);
+	}
+	return out;
 }
 
 static void record_success(const struct setup_opts *o, const struct cai_platform *p,
 			   const struct cai_notify_probe *probe, enum cai_force_source force,
-			   const struct cai_docker_user *users, int n)
+			   const struct cai_docker_user *users, int n, const struct verified *vc)
 {
 	struct cai_error err = {0};
 	jv state;
@@ -405,13 +470,15 @@ static void record_success(const struct setup_opts *o, const struct cai_platform
 	state = jv_object_set(state, jv_string("daemon_json_managed"), jv_bool(o->manage_daemon_json));
 	state = jv_object_set(state, jv_string("context_users"), names);
 	state = jv_object_set(state, jv_string("refusal"), jv_null());
+	state = jv_object_set(state, jv_string("containers_verified"), verified_jv(vc));
 	if (cai_state_save(CAI_STATE_FILE, state, &err) < 0)
 		cai_warn("could not record the state: %s", err.msg);
 }
 
 int cmd_setup(const struct cai_global *g, int argc, char **argv)
 {
-	struct setup_opts o = {.install_sysbox = true, .manage_daemon_json = true, .daemon_json = g->daemon_json};
+	struct setup_opts o = {.install_sysbox = true, .manage_daemon_json = true, .daemon_json = g->daemon_json,
+			       .agent_init = CAI_AGENT_INIT_PATH};
 	int rc = parse(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -472,7 +539,8 @@ int cmd_setup(const struct cai_global *g, int argc, char **argv)
 		goto failed;
 
 	failed_step = "verify";
-	if (step_verify(&r, &o, &users[0], &err) < 0)
+	struct verified vc = {0};
+	if (step_verify(&r, &o, &users[0], &vc, &err) < 0)
 		goto failed;
 
 	if (o.dry_run) {
@@ -481,7 +549,7 @@ int cmd_setup(const struct cai_global *g, int argc, char **argv)
 		       r.changes);
 		return CAI_EXIT_OK;
 	}
-	record_success(&o, &platform, &probe, force, users, nusers);
+	record_success(&o, &platform, &probe, force, users, nusers, &vc);
 	if (r.changes)
 		printf("Secure Engine provisioned: %d change(s). Use it with `docker --context %s ...`.\n", r.changes,
 		       CAI_CONTEXT_NAME);

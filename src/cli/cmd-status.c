@@ -83,6 +83,59 @@ static bool state_has_refusal(jv state)
 	return b;
 }
 
+/* What setup's container checks recorded: a runtime whose container did
+ * not run is a problem until setup runs again. */
+static void check_verified(struct status *s)
+{
+	jv v = jv_object_get(jv_copy(s->state), jv_string("containers_verified"));
+	if (jv_get_kind(v) == JV_KIND_OBJECT) {
+		jv runc = jv_getpath(jv_copy(v), JV_ARRAY(jv_string("runc"), jv_string("ran")));
+		jv sysbox = jv_getpath(jv_copy(v), JV_ARRAY(jv_string(CAI_SYSBOX_RUNTIME), jv_string("ran")));
+		if (jv_get_kind(runc) == JV_KIND_FALSE)
+			problem(s, "setup could not run a container with runc: see `cai setup`'s warning, then run it again");
+		if (jv_get_kind(sysbox) == JV_KIND_FALSE)
+			problem(s, "setup could not run a container with sysbox-runc: Sysbox does not work here (see `cai "
+				   "setup`'s warning); `cai run --image` needs --runtime runc until it does");
+		else if (s->sysbox_present && jv_get_kind(sysbox) == JV_KIND_INVALID)
+			problem(s, "no container has been run with sysbox-runc yet: run `cai setup` to verify it");
+		jv_free(runc);
+		jv_free(sysbox);
+	}
+	jv_free(v);
+}
+
+/* "runc ok (exec listener: supported), sysbox-runc FAILED (...)" */
+static void print_verified(jv state)
+{
+	jv v = jv_object_get(jv_copy(state), jv_string("containers_verified"));
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		printf("Containers:      not verified yet (run `cai setup`)\n");
+		jv_free(v);
+		return;
+	}
+	const char *runtimes[] = {"runc", CAI_SYSBOX_RUNTIME};
+	printf("Containers:     ");
+	for (size_t i = 0; i < CAI_ARRAY_LEN(runtimes); i++) {
+		jv one = jv_object_get(jv_copy(v), jv_string(runtimes[i]));
+		if (jv_get_kind(one) == JV_KIND_OBJECT) {
+			jv ran = jv_object_get(jv_copy(one), jv_string("ran"));
+			jv why = jv_object_get(jv_copy(one), jv_string(jv_get_kind(ran) == JV_KIND_TRUE ? "exec_listener"
+												  : "error"));
+			printf(" %s %s (%s%s);", runtimes[i], jv_get_kind(ran) == JV_KIND_TRUE ? "runs" : "FAILED",
+			       jv_get_kind(ran) == JV_KIND_TRUE ? "exec listener: " : "",
+			       jv_get_kind(why) == JV_KIND_STRING ? jv_string_value(why) : "?");
+			jv_free(ran);
+			jv_free(why);
+		} else {
+			printf(" %s not checked;", runtimes[i]);
+		}
+		jv_free(one);
+	}
+	jv at = jv_object_get(v, jv_string("at"));
+	printf(" at %s\n", jv_get_kind(at) == JV_KIND_STRING ? jv_string_value(at) : "?");
+	jv_free(at);
+}
+
 static void read_config(struct status *s, const char *file)
 {
 	struct cai_error err = {0};
@@ -172,6 +225,7 @@ static void classify(struct status *s)
 					   : "a user has no containai-secure context: run `cai setup`");
 			break;
 		}
+	check_verified(s);
 	if (s->engine.responding && s->contexts[0] == CAI_CONTEXT_OURS) {
 		if (!s->verify.sysbox_listed)
 			problem(s, "the running engine does not list sysbox-runc: `cai engine reload`");
@@ -273,6 +327,7 @@ static void print_text(const struct status *s, const char *daemon_json)
 		printf("Context:         %s: %s %s%s\n", s->users[i].name, CAI_CONTEXT_NAME,
 		       s->contexts[i] == CAI_CONTEXT_ABSENT ? "absent" : "-> ",
 		       s->contexts[i] == CAI_CONTEXT_ABSENT ? "" : s->endpoints[i]);
+	print_verified(s->state);
 	jv refusal = jv_object_get(jv_copy(s->state), jv_string("refusal"));
 	if (jv_get_kind(refusal) == JV_KIND_OBJECT) {
 		jv at = jv_object_get(jv_copy(refusal), jv_string("at"));

@@ -192,16 +192,7 @@ static int check_inputs(struct image_run *r, struct cai_error *err)
 static int write_profile(struct image_run *r, struct cai_error *err)
 {
 	snprintf(r->profile, sizeof(r->profile), "%s/profile.json", r->handoff.dir);
-	jv s = jv_dump_string(cai_backstop_docker_profile(), 0);
-	int fd = open(r->profile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	const char *text = jv_string_value(s);
-	size_t len = strlen(text);
-	bool ok = fd >= 0 && write(fd, text, len) == (ssize_t)len;
-	int e = errno;
-	jv_free(s);
-	if (fd >= 0)
-		close(fd);
-	return ok ? 0 : cai_error_set(err, e, "write `%s`", r->profile);
+	return cai_backstop_write_profile(r->profile, err);
 }
 
 static pid_t spawn_docker(char **argv)

@@ -316,3 +316,27 @@ void cai_remove_stale_temps_at(int dirfd, const char *base)
 			unlinkat(dirfd, de->d_name, 0);
 	closedir(d);
 }
+
+int cai_write_new_file(const char *path, const void *data, size_t len, mode_t mode, struct cai_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return cai_error_set(err, errno, "create `%s`", path);
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = n < 0 ? errno : EIO;
+			close(fd);
+			unlink(path);
+			return cai_error_set(err, e, "write `%s`", path);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0)
+		return cai_error_set(err, errno, "write `%s`", path);
+	return 0;
+}

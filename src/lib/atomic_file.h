@@ -54,4 +54,8 @@ int cai_unlink_durable_at(int dirfd, const char *dir, const char *base, struct c
  * the directory lock held: then no live writer owns one. */
 void cai_remove_stale_temps_at(int dirfd, const char *base);
 
+/* Create path (it must not exist; a symlink there is not followed) with
+ * mode and write data to it: for files in a private directory of ours. */
+int cai_write_new_file(const char *path, const void *data, size_t len, mode_t mode, struct cai_error *err);
+
 #endif

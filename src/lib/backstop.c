@@ -1,5 +1,7 @@
 #include "backstop.h"
 
+#include "atomic_file.h"
+
 #include <errno.h>
 #include <seccomp.h>
 
@@ -58,4 +60,13 @@ jv cai_backstop_docker_profile(void)
 			    jv_string("errnoRet"), jv_number(EPERM));
 	return JV_OBJECT(jv_string("defaultAction"), jv_string("SCMP_ACT_ALLOW"), jv_string("syscalls"),
 			 JV_ARRAY(rule));
+}
+
+int cai_backstop_write_profile(const char *path, struct cai_error *err)
+{
+	jv text = jv_dump_string(cai_backstop_docker_profile(), 0); /* consumes the profile */
+	const char *s = jv_string_value(text);
+	int rc = cai_write_new_file(path, s, strlen(s), 0644, err);
+	jv_free(text);
+	return rc;
 }

@@ -20,5 +20,8 @@ int cai_backstop_install(struct cai_error *err);
 /* The same list as a Docker seccomp profile: everything else allowed, the
  * list denied with EPERM. */
 jv cai_backstop_docker_profile(void);
+/* That profile written to a new file at path (for `docker run --security-opt
+ * seccomp=path`). */
+int cai_backstop_write_profile(const char *path, struct cai_error *err);
 
 #endif

@@ -45,8 +45,18 @@ setup() {
 		echo "current=$(jq -r ".currentContext // \"default\"" /root/.docker/config.json 2>/dev/null || echo default)"
 		cat /etc/containai/docker/daemon.json
 		"$CAI" status; echo "status=$?"
-		jq -c "{provisioned, refusal, forced_by}" /var/lib/containai/state.json'
+		jq -c "{provisioned, refusal, forced_by}" /var/lib/containai/state.json
+		jq -c ".containers_verified | {runc, \"sysbox-runc\"}" /var/lib/containai/state.json
+		grep -c " create " /run/sysbox-runc.log'
 	assert_line "setup=0"
+	# Real containers of both runtimes ran on the engine; the stand-in
+	# sysbox-runc was really invoked (once, to create one).
+	assert_line --regexp '^ +ok +a container runs with `runc` \(exec listener there: supported\)'
+	assert_line --regexp '^ +ok +a container runs with `sysbox-runc` \(exec listener there: supported\)'
+	assert_line '{"runc":{"ran":true,"exec_listener":"supported"},"sysbox-runc":{"ran":true,"exec_listener":"supported"}}'
+	assert_line 1
+	assert_line --regexp '^Containers: +runc runs \(exec listener: supported\); sysbox-runc runs'
+	refute_output --partial "warning"
 	assert_line --regexp '^\[1/7\] Platform: linux '
 	assert_line '[2/7] Seccomp user notification: supported'
 	assert_line --regexp '^\[3/7\] Sysbox: /usr/bin/sysbox-runc present, sysbox-runc \(test stand-in\)'
@@ -62,6 +72,21 @@ setup() {
 	assert_line "Status:          healthy"
 	assert_line "status=0"
 	assert_line '{"provisioned":true,"refusal":null,"forced_by":null}'
+}
+
+@test "a sysbox-runc that cannot run a container: setup warns and records it, status is degraded and says why" {
+	run in_sandbox --sysbox-broken '
+		"$CAI" setup; echo "setup=$?"
+		"$CAI" status; echo "status=$?"
+		jq -c ".containers_verified.\"sysbox-runc\".ran" /var/lib/containai/state.json'
+	assert_line "setup=0"
+	assert_line --regexp '^ +ok +a container runs with `runc`'
+	assert_output --regexp 'warning: a container does not run with `sysbox-runc`: .*'
+	assert_line --regexp '^Containers: +runc runs .*; sysbox-runc FAILED \('
+	assert_line "Status:          degraded"
+	assert_output --partial "setup could not run a container with sysbox-runc: Sysbox does not work here"
+	assert_line "status=3"
+	assert_line false
 }
 
 @test "a second setup changes nothing and says so (same daemon.json inode and mtime, same engine pid)" {

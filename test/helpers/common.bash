@@ -80,18 +80,18 @@ with_fake_platform() {
 		exec "$@"' sh "$@"
 }
 
-# in_sandbox [--sysbox-stub] SCRIPT: run a bash script inside
+# in_sandbox [--sysbox-stub|--sysbox-broken] SCRIPT: run a bash script inside
 # test/helpers/cai-sandbox, with $CAI, $CAI_DAEMON_JSON_BIN, $SCRATCH and
 # sandbox-lib.bash available. Sets SCRATCH (the overlays' upper dirs are in
 # $SCRATCH/upper) for assertions afterwards.
 in_sandbox() {
 	local stub=()
-	if [ "$1" = "--sysbox-stub" ]; then
-		stub=(--sysbox-stub)
+	if [ "$1" = "--sysbox-stub" ] || [ "$1" = "--sysbox-broken" ]; then
+		stub=("$1")
 		shift
 	fi
 	mkdir -p "$SCRATCH"
-	CAI=$CAI_BIN CAI_DAEMON_JSON_BIN=$CAI_DAEMON_JSON TEST_BIN=$CAI_TEST_BIN HELPERS=$BATS_TEST_DIRNAME/../helpers \
+	CAI_AGENT_INIT=${CAI_AGENT_INIT:-} CAI=$CAI_BIN CAI_DAEMON_JSON_BIN=$CAI_DAEMON_JSON TEST_BIN=$CAI_TEST_BIN HELPERS=$BATS_TEST_DIRNAME/../helpers \
 		"$BATS_TEST_DIRNAME/../helpers/cai-sandbox" "$SCRATCH" "${stub[@]}" -- \
 		bash -c 'set -u; source "$HELPERS/sandbox-lib.bash"; '"$1"
 }
