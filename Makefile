@@ -64,6 +64,7 @@ LIBS := $(SECCOMP_LIBS) $(JQ_LIBS) -lm
 LIB_SRCS := \
 	src/lib/util.c \
 	src/lib/error.c \
+	src/lib/errno_names.c \
 	src/lib/procfs.c \
 	src/lib/platform.c \
 	src/lib/notify_filter.c \
@@ -131,6 +132,7 @@ AUDIT_CLI_SRCS := \
 SHIM_SRCS := \
 	src/shim/core.c \
 	src/shim/event.c \
+	src/lib/errno_names.c \
 	src/shim/transport.c \
 	src/shim/ring.c \
 	src/shim/fdguard.c \

@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "../lib/errno_names.h"
+
 void cai_ev_init(struct cai_ev *e, char *buf, size_t cap)
 {
 	memset(e, 0, sizeof(*e));
@@ -371,9 +373,7 @@ void cai_ev_open_flags(struct cai_ev *e, const char *key, int flags)
 
 const char *cai_ev_errno_name(int err, char buf[static 16])
 {
-	/* strerrorname_np returns a pointer into a static table: no locale,
-	 * no allocation. */
-	const char *n = err ? strerrorname_np(err) : NULL;
+	const char *n = cai_errno_symbol(err);
 	if (n)
 		return n;
 	char tmp[12];
