@@ -208,6 +208,23 @@ SHIM_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 SHIM_LDFLAGS += -fsanitize=address,undefined
 endif
 
+# The glibc floor: the shim asks for dlsym and dladdr at the versions glibc
+# before 2.34 had in libdl.so.2 (and later ones keep as compat symbols), so
+# that it loads on glibc 2.17 and later. A stand-in libdl.so.2 with those
+# versions is linked before libc (src/shim/libdl-stub.c); at run time the
+# system's own libdl.so.2 and libc.so.6 answer.
+SHIM_TRIPLET := $(shell $(CC) -dumpmachine)
+ifneq ($(filter x86_64-%,$(SHIM_TRIPLET)),)
+GLIBC_DL_VERSION := GLIBC_2.2.5
+else ifneq ($(filter aarch64-%,$(SHIM_TRIPLET)),)
+GLIBC_DL_VERSION := GLIBC_2.17
+endif
+DL_STUB := $(BUILDDIR)/stubs/libdl.so
+ifneq ($(GLIBC_DL_VERSION),)
+SHIM_LIBS := -L$(BUILDDIR)/stubs -ldl
+SHIM_LIB_DEPS := $(DL_STUB)
+endif
+
 ALL_OBJS := $(call pic,$(SHIM_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
 	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
@@ -225,8 +242,15 @@ $(BUILDDIR)/obj-pic/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
-$(SHIM): $(call pic,$(SHIM_SRCS))
-	$(CC) $(SHIM_LDFLAGS) -o $@ $^
+$(SHIM): $(call pic,$(SHIM_SRCS)) $(SHIM_LIB_DEPS)
+	$(CC) $(SHIM_LDFLAGS) -o $@ $(call pic,$(SHIM_SRCS)) $(SHIM_LIBS)
+
+$(DL_STUB): src/shim/libdl-stub.c
+	@mkdir -p $(@D)
+	printf '$(GLIBC_DL_VERSION) {\n\tglobal: dladdr; dlsym;\n\tlocal: *;\n};\n' >$(@D)/libdl.map
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -fPIC -shared -nostdlib -Wl,-soname,libdl.so.2 \
+		-Wl,--version-script=$(@D)/libdl.map -o $@ $<
+
 
 $(LIBCAI): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
