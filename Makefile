@@ -225,14 +225,34 @@ SHIM_LIBS := -L$(BUILDDIR)/stubs -ldl
 SHIM_LIB_DEPS := $(DL_STUB)
 endif
 
-ALL_OBJS := $(call pic,$(SHIM_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
+# The musl twin, for images whose C library is musl (Alpine): the same
+# sources built with Debian's musl-gcc (musl-tools). Never sanitized, as
+# there is no sanitizer runtime for musl. Without musl-gcc it is not built
+# and its tests skip with the reason.
+MUSL_CC ?= $(shell command -v musl-gcc 2>/dev/null)
+SHIM_MUSL := $(BUILDDIR)/libcai-auditshim-musl.so
+musl_pic = $(patsubst %.c,$(BUILDDIR)/obj-musl/%.o,$(1))
+SHIM_MUSL_CFLAGS := -std=c11 -D_GNU_SOURCE -U_FORTIFY_SOURCE -Isrc/shim $(WARNINGS) -fPIC \
+	-fvisibility=hidden -fstack-protector-strong -O2 -g -MMD -MP $(CPPFLAGS) $(CFLAGS)
+SHIM_MUSL_LDFLAGS := -shared -Wl,-z,relro -Wl,-z,now -Wl,--no-undefined $(LDFLAGS)
+# A musl program for the musl shim's tests.
+MUSL_HELPERS := $(BUILDDIR)/test/audit-call-musl
+ifneq ($(MUSL_CC),)
+MUSL_TARGETS := $(SHIM_MUSL)
+CHECK_MUSL_HELPERS := $(MUSL_HELPERS)
+endif
+
+ALL_OBJS := $(call musl_pic,$(SHIM_SRCS)) $(call pic,$(SHIM_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
 	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
 .PHONY: all check check-all install uninstall clean deps bench fuzz deb rpm lintian packages-for-tests
 # Keep object files of test programs between runs.
 .SECONDARY:
-all: $(PROGRAMS) $(SHIM) $(PROFILE)
+all: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(PROFILE)
+ifeq ($(MUSL_CC),)
+	@echo "make: not building $(SHIM_MUSL): musl-gcc is missing (apt-get install musl-tools)"
+endif
 
 $(BUILDDIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -245,12 +265,22 @@ $(BUILDDIR)/obj-pic/%.o: %.c
 $(SHIM): $(call pic,$(SHIM_SRCS)) $(SHIM_LIB_DEPS)
 	$(CC) $(SHIM_LDFLAGS) -o $@ $(call pic,$(SHIM_SRCS)) $(SHIM_LIBS)
 
+$(BUILDDIR)/obj-musl/%.o: %.c
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(SHIM_MUSL_CFLAGS) -c -o $@ $<
+
+$(SHIM_MUSL): $(call musl_pic,$(SHIM_SRCS))
+	$(MUSL_CC) $(SHIM_MUSL_LDFLAGS) -o $@ $^
+
+$(BUILDDIR)/test/audit-call-musl: test/helpers/audit-call.c src/lib/errno_names.c
+	@mkdir -p $(@D)
+	$(MUSL_CC) -std=c11 -D_GNU_SOURCE -Isrc/lib $(WARNINGS) -O2 -g -o $@ $^
+
 $(DL_STUB): src/shim/libdl-stub.c
 	@mkdir -p $(@D)
 	printf '$(GLIBC_DL_VERSION) {\n\tglobal: dladdr; dlsym;\n\tlocal: *;\n};\n' >$(@D)/libdl.map
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -fPIC -shared -nostdlib -Wl,-soname,libdl.so.2 \
 		-Wl,--version-script=$(@D)/libdl.map -o $@ $<
-
 
 $(LIBCAI): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
@@ -319,7 +349,7 @@ fuzz: $(FUZZ_BINS)
 		$(FUZZ_DIR)/corpus/ring_reader
 
 # Runs every suite, prints "N passed, N failed" and fails on any failure.
-check: $(PROGRAMS) $(SHIM) $(PROFILE) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS) $(CHECK_FUZZ_BINS) packages-for-tests
+check: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(CHECK_MUSL_HELPERS) $(PROFILE) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS) $(CHECK_FUZZ_BINS) packages-for-tests
 	BUILDDIR=$(BUILDDIR) SANITIZE=$(SANITIZE) sh scripts/run-tests.sh
 
 # The plain and the sanitized suites, then one grand total.
@@ -330,12 +360,12 @@ check-all:
 	sh scripts/tap-summary.sh --total build/plain/test-results build/sanitize/test-results || rc=1; \
 	exit $$rc
 
-install: $(PROGRAMS) $(SHIM) $(PROFILE)
+install: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(PROFILE)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/containai $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 $(BUILDDIR)/cai $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json \
 		$(BUILDDIR)/cai-audit $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(BUILDDIR)/cai-auditd $(DESTDIR)$(SBINDIR)/
-	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/containai/
+	install -m 0644 $(SHIM) $(MUSL_TARGETS) $(DESTDIR)$(LIBDIR)/containai/
 	for t in $(UNIT_TEMPLATES); do \
 		u=$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$t .in); \
 		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' $$t >$$u && chmod 0644 $$u || exit 1; \
@@ -353,7 +383,8 @@ install: $(PROGRAMS) $(SHIM) $(PROFILE)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,cai cai-seccomp-probe cai-daemon-json cai-audit)
-	rm -f $(DESTDIR)$(SBINDIR)/cai-auditd $(DESTDIR)$(LIBDIR)/containai/libcai-auditshim.so
+	rm -f $(DESTDIR)$(SBINDIR)/cai-auditd $(DESTDIR)$(LIBDIR)/containai/libcai-auditshim.so \
+		$(DESTDIR)$(LIBDIR)/containai/libcai-auditshim-musl.so
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNIT_TEMPLATES:.in=) $(UNIT_FILES)))
 	rm -f $(DESTDIR)$(PREFIX)/share/containai/$(notdir $(PROFILE))
 	rm -f $(DESTDIR)$(SYSCONFDIR)/logrotate.d/containai-audit
