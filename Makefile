@@ -161,7 +161,8 @@ TEST_HELPERS := \
 	audit-header \
 	audit-stress \
 	exec-loop \
-	ring-peer
+	ring-peer \
+	dl-call
 
 PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai \
 	$(BUILDDIR)/cai-auditd $(BUILDDIR)/cai-audit
