@@ -64,6 +64,7 @@ LIBS := $(SECCOMP_LIBS) $(JQ_LIBS) -lm
 LIB_SRCS := \
 	src/lib/util.c \
 	src/lib/error.c \
+	src/lib/errno_names.c \
 	src/lib/procfs.c \
 	src/lib/platform.c \
 	src/lib/notify_filter.c \
@@ -138,6 +139,7 @@ AUDIT_CLI_SRCS := \
 SHIM_SRCS := \
 	src/shim/core.c \
 	src/shim/event.c \
+	src/lib/errno_names.c \
 	src/shim/transport.c \
 	src/shim/ring.c \
 	src/shim/fdguard.c \
@@ -177,7 +179,8 @@ TEST_HELPERS := \
 	audit-header \
 	audit-stress \
 	exec-loop \
-	ring-peer
+	ring-peer \
+	dl-call
 
 PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai \
 	$(BUILDDIR)/cai-auditd $(BUILDDIR)/cai-audit
@@ -230,14 +233,51 @@ SHIM_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 SHIM_LDFLAGS += -fsanitize=address,undefined
 endif
 
-ALL_OBJS := $(call pic,$(SHIM_SRCS)) $(call static,$(AGENT_INIT_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
+# The glibc floor: the shim asks for dlsym and dladdr at the versions glibc
+# before 2.34 had in libdl.so.2 (and later ones keep as compat symbols), so
+# that it loads on glibc 2.17 and later. A stand-in libdl.so.2 with those
+# versions is linked before libc (src/shim/libdl-stub.c); at run time the
+# system's own libdl.so.2 and libc.so.6 answer.
+SHIM_TRIPLET := $(shell $(CC) -dumpmachine)
+ifneq ($(filter x86_64-%,$(SHIM_TRIPLET)),)
+GLIBC_DL_VERSION := GLIBC_2.2.5
+else ifneq ($(filter aarch64-%,$(SHIM_TRIPLET)),)
+GLIBC_DL_VERSION := GLIBC_2.17
+endif
+DL_STUB := $(BUILDDIR)/stubs/libdl.so
+ifneq ($(GLIBC_DL_VERSION),)
+SHIM_LIBS := -L$(BUILDDIR)/stubs -ldl
+SHIM_LIB_DEPS := $(DL_STUB)
+endif
+
+# The musl twin, for images whose C library is musl (Alpine): the same
+# sources built with Debian's musl-gcc (musl-tools). Never sanitized, as
+# there is no sanitizer runtime for musl. Without musl-gcc it is not built
+# and its tests skip with the reason.
+MUSL_CC ?= $(shell command -v musl-gcc 2>/dev/null)
+SHIM_MUSL := $(BUILDDIR)/libcai-auditshim-musl.so
+musl_pic = $(patsubst %.c,$(BUILDDIR)/obj-musl/%.o,$(1))
+SHIM_MUSL_CFLAGS := -std=c11 -D_GNU_SOURCE -U_FORTIFY_SOURCE -Isrc/shim $(WARNINGS) -fPIC \
+	-fvisibility=hidden -fstack-protector-strong -O2 -g -MMD -MP $(CPPFLAGS) $(CFLAGS)
+SHIM_MUSL_LDFLAGS := -shared -Wl,-z,relro -Wl,-z,now -Wl,--no-undefined $(LDFLAGS)
+# A musl program for the musl shim's tests.
+MUSL_HELPERS := $(BUILDDIR)/test/audit-call-musl
+ifneq ($(MUSL_CC),)
+MUSL_TARGETS := $(SHIM_MUSL)
+CHECK_MUSL_HELPERS := $(MUSL_HELPERS)
+endif
+
+ALL_OBJS := $(call musl_pic,$(SHIM_SRCS)) $(call pic,$(SHIM_SRCS)) $(call static,$(AGENT_INIT_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
 	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
 .PHONY: all check check-all install uninstall clean deps bench fuzz deb rpm lintian packages-for-tests
 # Keep object files of test programs between runs.
 .SECONDARY:
-all: $(PROGRAMS) $(SHIM) $(PROFILE) $(AGENT_INIT)
+all: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(PROFILE) $(AGENT_INIT)
+ifeq ($(MUSL_CC),)
+	@echo "make: not building $(SHIM_MUSL): musl-gcc is missing (apt-get install musl-tools)"
+endif
 
 $(BUILDDIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -254,8 +294,25 @@ $(BUILDDIR)/obj-static/%.o: %.c
 $(AGENT_INIT): $(call static,$(AGENT_INIT_SRCS))
 	$(CC) -static-pie -Wl,-z,relro -Wl,-z,now $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS)
 
-$(SHIM): $(call pic,$(SHIM_SRCS))
-	$(CC) $(SHIM_LDFLAGS) -o $@ $^
+$(SHIM): $(call pic,$(SHIM_SRCS)) $(SHIM_LIB_DEPS)
+	$(CC) $(SHIM_LDFLAGS) -o $@ $(call pic,$(SHIM_SRCS)) $(SHIM_LIBS)
+
+$(BUILDDIR)/obj-musl/%.o: %.c
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(SHIM_MUSL_CFLAGS) -c -o $@ $<
+
+$(SHIM_MUSL): $(call musl_pic,$(SHIM_SRCS))
+	$(MUSL_CC) $(SHIM_MUSL_LDFLAGS) -o $@ $^
+
+$(BUILDDIR)/test/audit-call-musl: test/helpers/audit-call.c src/lib/errno_names.c
+	@mkdir -p $(@D)
+	$(MUSL_CC) -std=c11 -D_GNU_SOURCE -Isrc/lib $(WARNINGS) -O2 -g -o $@ $^
+
+$(DL_STUB): src/shim/libdl-stub.c
+	@mkdir -p $(@D)
+	printf '$(GLIBC_DL_VERSION) {\n\tglobal: dladdr; dlsym;\n\tlocal: *;\n};\n' >$(@D)/libdl.map
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -fPIC -shared -nostdlib -Wl,-soname,libdl.so.2 \
+		-Wl,--version-script=$(@D)/libdl.map -o $@ $<
 
 $(LIBCAI): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
@@ -329,7 +386,7 @@ fuzz: $(FUZZ_BINS)
 		$(FUZZ_DIR)/corpus/ring_reader
 
 # Runs every suite, prints "N passed, N failed" and fails on any failure.
-check: $(PROGRAMS) $(SHIM) $(PROFILE) $(AGENT_INIT) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS) $(CHECK_FUZZ_BINS) packages-for-tests
+check: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(CHECK_MUSL_HELPERS) $(PROFILE) $(AGENT_INIT) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS) $(CHECK_FUZZ_BINS) packages-for-tests
 	BUILDDIR=$(BUILDDIR) SANITIZE=$(SANITIZE) sh scripts/run-tests.sh
 
 # The plain and the sanitized suites, then one grand total.
@@ -340,12 +397,12 @@ check-all:
 	sh scripts/tap-summary.sh --total build/plain/test-results build/sanitize/test-results || rc=1; \
 	exit $$rc
 
-install: $(PROGRAMS) $(SHIM) $(PROFILE) $(AGENT_INIT)
+install: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(PROFILE) $(AGENT_INIT)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/containai $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 $(BUILDDIR)/cai $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json \
 		$(BUILDDIR)/cai-audit $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(BUILDDIR)/cai-auditd $(DESTDIR)$(SBINDIR)/
-	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/containai/
+	install -m 0644 $(SHIM) $(MUSL_TARGETS) $(DESTDIR)$(LIBDIR)/containai/
 	install -m 0755 $(AGENT_INIT) $(DESTDIR)$(LIBDIR)/containai/
 	for t in $(UNIT_TEMPLATES); do \
 		u=$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$t .in); \
@@ -364,7 +421,8 @@ install: $(PROGRAMS) $(SHIM) $(PROFILE) $(AGENT_INIT)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,cai cai-seccomp-probe cai-daemon-json cai-audit)
-	rm -f $(DESTDIR)$(SBINDIR)/cai-auditd $(DESTDIR)$(LIBDIR)/containai/libcai-auditshim.so
+	rm -f $(DESTDIR)$(SBINDIR)/cai-auditd $(DESTDIR)$(LIBDIR)/containai/libcai-auditshim.so \
+		$(DESTDIR)$(LIBDIR)/containai/libcai-auditshim-musl.so
 	rm -f $(DESTDIR)$(LIBDIR)/containai/cai-agent-init
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNIT_TEMPLATES:.in=) $(UNIT_FILES)))
 	rm -f $(DESTDIR)$(PREFIX)/share/containai/$(notdir $(PROFILE))

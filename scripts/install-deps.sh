@@ -4,6 +4,7 @@
 # missing, and runs `apt-get update` only then.
 set -eu
 
+# musl-tools and musl build and test the shim's musl twin.
 # strace, busybox-static, curl, git, file and systemd
 # (systemd-socket-activate, systemd-analyze) are used by the audit tests;
 # snoopy by `make bench` only, loaded with LD_PRELOAD: its debconf question
@@ -11,6 +12,8 @@ set -eu
 packages="
 build-essential
 pkg-config
+musl-tools
+musl
 libseccomp-dev
 libjq-dev
 jq

@@ -1,5 +1,7 @@
 #include "error.h"
 
+#include "errno_names.h"
+
 #include <errno.h>
 #include <stdarg.h>
 
@@ -55,7 +57,7 @@ int cai_error_prefix(struct cai_error *err, const char *fmt, ...)
 
 const char *cai_errno_name(int errnum, char buf[static 16])
 {
-	const char *name = errnum ? strerrorname_np(errnum) : NULL;
+	const char *name = cai_errno_symbol(errnum);
 	if (name)
 		return name;
 	snprintf(buf, 16, "E%d", errnum);

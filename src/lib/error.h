@@ -17,7 +17,7 @@ int cai_error_set(struct cai_error *err, int errnum, const char *fmt, ...) CAI_P
 /* Prefix the message already in err with more context ("step: "). */
 int cai_error_prefix(struct cai_error *err, const char *fmt, ...) CAI_PRINTF(2, 3);
 
-/* "EBUSY", or "E123" when the C library has no name for it. */
+/* "EBUSY", or "E123" when errno_names.c has no name for it. */
 const char *cai_errno_name(int errnum, char buf[static 16]);
 
 /* Program name used as the prefix of every diagnostic. */

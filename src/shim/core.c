@@ -90,28 +90,43 @@ static void config_init(void)
 		copy_bounded(cai_cfg.preload_env, sizeof(cai_cfg.preload_env), "LD_PRELOAD=", cai_cfg.self_path);
 }
 
-static void resolve_all(void)
+static void resolve_glibc_only(void)
 {
-	(void)REAL(open);
+#if CAI_GLIBC
 	(void)REAL(open64);
-	(void)REAL(openat);
 	(void)REAL(openat64);
-	(void)REAL(creat);
 	(void)REAL(creat64);
 	(void)REAL_SYM(open_2, "__open_2");
 	(void)REAL_SYM(open64_2, "__open64_2");
 	(void)REAL_SYM(openat_2, "__openat_2");
 	(void)REAL_SYM(openat64_2, "__openat64_2");
-	(void)REAL(fopen);
 	(void)REAL(fopen64);
-	(void)REAL(freopen);
 	(void)REAL(freopen64);
+	(void)REAL(execveat);
+	(void)REAL(close_range);
+	(void)REAL(closefrom);
+	(void)REAL(fts_read);
+	(void)REAL(fts_children);
+	(void)REAL(fts_close);
+	(void)REAL(fts64_read);
+	(void)REAL(fts64_children);
+	(void)REAL(fts64_close);
+	(void)REAL(nftw64);
+#endif
+}
+
+static void resolve_all(void)
+{
+	(void)REAL(open);
+	(void)REAL(openat);
+	(void)REAL(creat);
+	(void)REAL(fopen);
+	(void)REAL(freopen);
 	(void)REAL(connect);
 	(void)REAL(execve);
 	(void)REAL(execvpe);
 	(void)REAL(execvp);
 	(void)REAL(fexecve);
-	(void)REAL(execveat);
 	(void)REAL(posix_spawn);
 	(void)REAL(posix_spawnp);
 	(void)REAL(system);
@@ -120,8 +135,6 @@ static void resolve_all(void)
 	(void)REAL(close);
 	(void)REAL(dup2);
 	(void)REAL(dup3);
-	(void)REAL(close_range);
-	(void)REAL(closefrom);
 	(void)REAL_SYM(fork_, "_Fork");
 	(void)REAL(clone);
 	(void)REAL(setuid);
@@ -135,14 +148,8 @@ static void resolve_all(void)
 	(void)REAL(daemon);
 	(void)REAL(unshare);
 	(void)REAL(setns);
-	(void)REAL(fts_read);
-	(void)REAL(fts_children);
-	(void)REAL(fts_close);
-	(void)REAL(fts64_read);
-	(void)REAL(fts64_children);
-	(void)REAL(fts64_close);
 	(void)REAL(nftw);
-	(void)REAL(nftw64);
+	resolve_glibc_only();
 }
 
 /* 0: not yet, 1: under way, 2: done. A library initialized before ours

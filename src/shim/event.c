@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "../lib/errno_names.h"
+
 void cai_ev_init(struct cai_ev *e, char *buf, size_t cap)
 {
 	memset(e, 0, sizeof(*e));
@@ -335,9 +337,9 @@ void cai_ev_open_flags(struct cai_ev *e, const char *key, int flags)
 	cai_ev_str(e, NULL, acc == O_RDONLY ? "O_RDONLY" : acc == O_WRONLY ? "O_WRONLY" : acc == O_RDWR ? "O_RDWR" : "O_ACCMODE", 16);
 	int rest = flags & ~O_ACCMODE;
 	/* O_TMPFILE includes O_DIRECTORY, O_SYNC includes O_DSYNC. */
-	if ((rest & __O_TMPFILE) == __O_TMPFILE) {
+	if ((rest & CAI_O_TMPFILE_BIT) == CAI_O_TMPFILE_BIT) {
 		cai_ev_str(e, NULL, "O_TMPFILE", 16);
-		rest &= ~__O_TMPFILE;
+		rest &= ~CAI_O_TMPFILE_BIT;
 	} else if (rest & O_DIRECTORY) {
 		cai_ev_str(e, NULL, "O_DIRECTORY", 16);
 		rest &= ~O_DIRECTORY;
@@ -371,9 +373,7 @@ void cai_ev_open_flags(struct cai_ev *e, const char *key, int flags)
 
 const char *cai_ev_errno_name(int err, char buf[static 16])
 {
-	/* strerrorname_np returns a pointer into a static table: no locale,
-	 * no allocation. */
-	const char *n = err ? strerrorname_np(err) : NULL;
+	const char *n = cai_errno_symbol(err);
 	if (n)
 		return n;
 	char tmp[12];

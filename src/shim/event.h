@@ -9,9 +9,19 @@
 #ifndef CAI_SHIM_EVENT_H
 #define CAI_SHIM_EVENT_H
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* O_TMPFILE without the O_DIRECTORY it includes: glibc's __O_TMPFILE, the
+ * bit for which its open() reads a mode argument (musl tests the whole
+ * O_TMPFILE, a narrower test) and the one the event's flags name. */
+#ifdef __O_TMPFILE
+#define CAI_O_TMPFILE_BIT __O_TMPFILE
+#else
+#define CAI_O_TMPFILE_BIT (O_TMPFILE & ~O_DIRECTORY)
+#endif
 
 #define CAI_AUDIT_SCHEMA_VERSION 1
 /* Largest event the shim sends; the collector rejects anything larger. */

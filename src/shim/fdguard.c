@@ -30,6 +30,7 @@ CAI_EXPORT int dup3(int oldfd, int newfd, int flags)
 	return REAL(dup3)(oldfd, newfd, flags);
 }
 
+#if CAI_GLIBC
 /* Moving above the range may be impossible when it runs to the limit, so
  * the range is split around our fd instead: the program still sees every
  * other number closed, and ours is close-on-exec anyway. */
@@ -60,3 +61,4 @@ CAI_EXPORT void closefrom(int lowfd)
 	errno = saved;
 	REAL(closefrom)(ours + 1);
 }
+#endif

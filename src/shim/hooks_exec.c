@@ -57,7 +57,12 @@ static int do_exec(const char *call, enum exec_kind kind, int dirfd, const char 
 		ret = REAL(fexecve)(dirfd, argv, use);
 		break;
 	default:
+#if CAI_GLIBC
 		ret = REAL(execveat)(dirfd, path, argv, use, flags);
+#else
+		ret = -1;
+		errno = ENOSYS;
+#endif
 		break;
 	}
 	int err = errno;
@@ -93,10 +98,13 @@ CAI_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	return do_exec("fexecve", EXEC_FD, fd, NULL, argv, envp, 0);
 }
 
+#if CAI_GLIBC
+/* musl has no execveat function. */
 CAI_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
 {
 	return do_exec("execveat", EXEC_AT, dirfd, path, argv, envp, flags);
 }
+#endif
 
 /* The execl forms: collect the variadic list into an array, on the stack
  * when small, else in mmap'd memory (no malloc after vfork). */

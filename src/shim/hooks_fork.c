@@ -16,7 +16,7 @@
  * thread-local mark and tail-jumps to glibc's __vfork (exported by every
  * glibc since 2.1.2), which returns straight to our caller, in the child
  * and then in the parent. It clobbers only call-clobbered registers. */
-#if defined(__x86_64__)
+#if defined(__x86_64__) && CAI_GLIBC
 __asm__(".text\n"
 	".globl vfork\n"
 	".type vfork, @function\n"
@@ -29,7 +29,42 @@ __asm__(".text\n"
 	"	jmp __vfork@PLT\n"
 	".cfi_endproc\n"
 	".size vfork, .-vfork\n");
-#elif defined(__aarch64__)
+#elif defined(__x86_64__)
+/* musl exports no __vfork to jump to, and its vfork is this very system
+ * call (src/process/x86_64/vfork.s): the return address is kept in a
+ * register, which the parent still has when it resumes, and pushed back
+ * after the call. Only a failure (no child exists then) reaches C. */
+__asm__(".text\n"
+	".globl vfork\n"
+	".type vfork, @function\n"
+	".p2align 4\n"
+	"vfork:\n"
+	".cfi_startproc\n"
+	"	endbr64\n"
+	"	movq cai_maybe_child@gottpoff(%rip), %rax\n"
+	"	movl $1, %fs:(%rax)\n"
+	"	popq %rdx\n"
+	".cfi_adjust_cfa_offset -8\n"
+	"	movl $58, %eax\n"
+	"	syscall\n"
+	"	pushq %rdx\n"
+	".cfi_adjust_cfa_offset 8\n"
+	"	cmpq $-4095, %rax\n"
+	"	jae 1f\n"
+	"	ret\n"
+	"1:	movq %rax, %rdi\n"
+	"	jmp cai_vfork_failed\n"
+	".cfi_endproc\n"
+	".size vfork, .-vfork\n");
+
+/* Called by the stub only: the system call's -errno becomes errno. */
+long cai_vfork_failed(long rc) __attribute__((visibility("hidden"), used));
+long cai_vfork_failed(long rc)
+{
+	errno = (int)-rc;
+	return -1;
+}
+#elif defined(__aarch64__) && CAI_GLIBC
 /* Untested on hardware here: assembled and linked with clang/lld only.
  * "hint #34" is BTI c (a no-op on cores without BTI). */
 __asm__(".text\n"
@@ -49,7 +84,7 @@ __asm__(".text\n"
 	".size vfork, .-vfork\n");
 #endif
 
-/* glibc 2.34's fork without the atfork handlers: the child has copied
+/* glibc 2.34's (and musl 1.2.3's) fork without the atfork handlers: the child has copied
  * memory and a new pid, so it does here what the atfork child handler
  * does for fork(). */
 CAI_EXPORT pid_t _Fork(void)

@@ -131,6 +131,7 @@ CAI_EXPORT int setns(int fd, int nstype)
 	return ret;
 }
 
+#if CAI_GLIBC
 /* fts without FTS_NOCHDIR changes directory inside fts_read,
  * fts_children and fts_close with glibc's internal fchdir, and may call
  * the program's comparison function meanwhile: the working directory is
@@ -153,13 +154,14 @@ FTS_WRAPPER(int, fts_close, (FTS * fts), (fts))
 FTS_WRAPPER(FTSENT64 *, fts64_read, (FTS64 * fts), (fts))
 FTS_WRAPPER(FTSENT64 *, fts64_children, (FTS64 * fts, int opts), (fts, opts))
 FTS_WRAPPER(int, fts64_close, (FTS64 * fts), (fts))
+#endif
 
 /* nftw with FTW_CHDIR calls the program's function from inside each
  * directory, changed to with glibc's internal chdir/fchdir. The wrapper
  * forwards to the default symbol version (GLIBC_2.3.3), which differs
  * from the 2.2.5 one only in rejecting unknown flags. A function that
  * leaves nftw by longjmp leaves the directory read on every event. */
-CAI_EXPORT int nftw(const char *dir, __nftw_func_t fn, int nopenfd, int flags)
+CAI_EXPORT int nftw(const char *dir, cai_nftw_fn fn, int nopenfd, int flags)
 {
 	if (!(flags & FTW_CHDIR))
 		return REAL(nftw)(dir, fn, nopenfd, flags);
@@ -169,6 +171,7 @@ CAI_EXPORT int nftw(const char *dir, __nftw_func_t fn, int nopenfd, int flags)
 	return ret;
 }
 
+#if CAI_GLIBC
 CAI_EXPORT int nftw64(const char *dir, __nftw64_func_t fn, int nopenfd, int flags)
 {
 	if (!(flags & FTW_CHDIR))
@@ -178,3 +181,4 @@ CAI_EXPORT int nftw64(const char *dir, __nftw64_func_t fn, int nopenfd, int flag
 	cai_ident_live_end(CAI_ID_CWD);
 	return ret;
 }
+#endif

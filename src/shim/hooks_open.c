@@ -8,12 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int __open_2(const char *path, int flags);
-int __open64_2(const char *path, int flags);
-int __openat_2(int dirfd, const char *path, int flags);
-int __openat64_2(int dirfd, const char *path, int flags);
-
-static bool needs_mode(int flags) { return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE; }
+static bool needs_mode(int flags) { return (flags & O_CREAT) || (flags & CAI_O_TMPFILE_BIT) == CAI_O_TMPFILE_BIT; }
 
 static void report_open(const char *call, int dirfd, const char *path, int flags, bool has_mode, mode_t mode,
 			int ret, int err)
@@ -71,9 +66,11 @@ static void report_open(const char *call, int dirfd, const char *path, int flags
 	}
 
 OPEN_WRAPPER(open, open)
-OPEN_WRAPPER(open64, open64)
 OPENAT_WRAPPER(openat, openat)
+#if CAI_GLIBC
+OPEN_WRAPPER(open64, open64)
 OPENAT_WRAPPER(openat64, openat64)
+#endif
 
 #define CREAT_WRAPPER(name, field)                                                             \
 	CAI_EXPORT int name(const char *path, mode_t mode)                                     \
@@ -86,7 +83,15 @@ OPENAT_WRAPPER(openat64, openat64)
 	}
 
 CREAT_WRAPPER(creat, creat)
+#if CAI_GLIBC
 CREAT_WRAPPER(creat64, creat64)
+#endif
+
+#if CAI_GLIBC
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
 
 /* _FORTIFY_SOURCE builds call these when the flags are known at compile
  * time not to need a mode. */
@@ -113,6 +118,7 @@ OPEN2_WRAPPER(__open_2, open_2)
 OPEN2_WRAPPER(__open64_2, open64_2)
 OPENAT2_WRAPPER(__openat_2, openat_2)
 OPENAT2_WRAPPER(__openat64_2, openat64_2)
+#endif
 
 static void report_fopen(const char *call, const char *path, const char *mode, FILE *ret, int err)
 {
@@ -169,6 +175,8 @@ CAI_EXPORT DIR *opendir(const char *path)
 	}
 
 FOPEN_WRAPPER(fopen, fopen)
-FOPEN_WRAPPER(fopen64, fopen64)
 FREOPEN_WRAPPER(freopen, freopen)
+#if CAI_GLIBC
+FOPEN_WRAPPER(fopen64, fopen64)
 FREOPEN_WRAPPER(freopen64, freopen64)
+#endif

@@ -14,13 +14,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+/* From <linux/futex.h>, which is not on musl-gcc's include path. */
+#ifndef FUTEX_WAIT
+#define FUTEX_WAIT 0
+#endif
 
 #include "../lib/audit_ring.h"
 

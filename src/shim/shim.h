@@ -14,7 +14,6 @@
 #define CAI_SHIM_H
 
 #include <dirent.h>
-#include <fts.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,11 +24,24 @@
 
 #include "event.h"
 
+/* The same sources build the glibc shim and its musl twin. glibc has entry
+ * points musl has not: the LFS64 names (musl's headers turn them into the
+ * plain ones), _FORTIFY_SOURCE's __open_2 family, fts in libc, close_range
+ * and closefrom. Only the glibc shim wraps those. */
+#ifdef __GLIBC__
+#define CAI_GLIBC 1
+#include <fts.h>
+#else
+#define CAI_GLIBC 0
+#endif
+
+typedef int (*cai_nftw_fn)(const char *, const struct stat *, int, struct FTW *);
+
 #define CAI_EXPORT __attribute__((visibility("default")))
 #define CAI_TLS __thread __attribute__((tls_model("initial-exec")))
 
-/* Architectures with the vfork stub of hooks_fork.c. */
-#if defined(__x86_64__) || defined(__aarch64__)
+/* Architectures with the vfork stub of hooks_fork.c (for musl, x86_64 only). */
+#if defined(__x86_64__) || (defined(__aarch64__) && CAI_GLIBC)
 #define CAI_VFORK_STUB 1
 #else
 #define CAI_VFORK_STUB 0
@@ -48,25 +60,26 @@
 
 struct cai_reals {
 	int (*open)(const char *, int, ...);
-	int (*open64)(const char *, int, ...);
 	int (*openat)(int, const char *, int, ...);
-	int (*openat64)(int, const char *, int, ...);
 	int (*creat)(const char *, mode_t);
+	FILE *(*fopen)(const char *, const char *);
+	FILE *(*freopen)(const char *, const char *, FILE *);
+#if CAI_GLIBC
+	int (*open64)(const char *, int, ...);
+	int (*openat64)(int, const char *, int, ...);
 	int (*creat64)(const char *, mode_t);
 	int (*open_2)(const char *, int);
 	int (*open64_2)(const char *, int);
 	int (*openat_2)(int, const char *, int);
 	int (*openat64_2)(int, const char *, int);
-	FILE *(*fopen)(const char *, const char *);
 	FILE *(*fopen64)(const char *, const char *);
-	FILE *(*freopen)(const char *, const char *, FILE *);
 	FILE *(*freopen64)(const char *, const char *, FILE *);
+#endif
 	int (*connect)(int, const struct sockaddr *, socklen_t);
 	int (*execve)(const char *, char *const[], char *const[]);
 	int (*execvpe)(const char *, char *const[], char *const[]);
 	int (*execvp)(const char *, char *const[]);
 	int (*fexecve)(int, char *const[], char *const[]);
-	int (*execveat)(int, const char *, char *const[], char *const[], int);
 	int (*posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
 			   const posix_spawnattr_t *, char *const[], char *const[]);
 	int (*posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *,
@@ -77,8 +90,11 @@ struct cai_reals {
 	int (*close)(int);
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
+#if CAI_GLIBC
+	int (*execveat)(int, const char *, char *const[], char *const[], int);
 	int (*close_range)(unsigned, unsigned, int);
 	void (*closefrom)(int);
+#endif
 	pid_t (*fork_)(void); /* _Fork */
 	int (*clone)(int (*)(void *), void *, int, void *, ...);
 	int (*setuid)(uid_t);
@@ -92,14 +108,16 @@ struct cai_reals {
 	int (*daemon)(int, int);
 	int (*unshare)(int);
 	int (*setns)(int, int);
+	int (*nftw)(const char *, cai_nftw_fn, int, int);
+#if CAI_GLIBC
 	FTSENT *(*fts_read)(FTS *);
 	FTSENT *(*fts_children)(FTS *, int);
 	int (*fts_close)(FTS *);
 	FTSENT64 *(*fts64_read)(FTS64 *);
 	FTSENT64 *(*fts64_children)(FTS64 *, int);
 	int (*fts64_close)(FTS64 *);
-	int (*nftw)(const char *, __nftw_func_t, int, int);
 	int (*nftw64)(const char *, __nftw64_func_t, int, int);
+#endif
 };
 
 extern struct cai_reals cai_real;

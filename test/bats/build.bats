@@ -22,6 +22,19 @@ setup() {
 	done
 }
 
+@test "both shims are linked with full RELRO and stack protection" {
+	local s
+	for s in "$CAI_AUDIT_SHIM" ${CAI_AUDIT_SHIM_MUSL:+"$CAI_AUDIT_SHIM_MUSL"}; do
+		[ -f "$s" ] || continue
+		run readelf -lW "$s"
+		assert_output --partial "GNU_RELRO"
+		run readelf -dW "$s"
+		assert_output --regexp 'FLAGS.*BIND_NOW|FLAGS_1.*NOW'
+		run nm -D "$s"
+		assert_output --partial "__stack_chk_fail"
+	done
+}
+
 @test "the plain build is fortified (_FORTIFY_SOURCE=2)" {
 	[ "${SANITIZE:-0}" != 1 ] || skip "the sanitized build leaves _FORTIFY_SOURCE out (ASan intercepts those calls)"
 	run nm -D "$CAI_BIN"
@@ -29,7 +42,9 @@ setup() {
 }
 
 @test "make install puts programs, the shim, man pages, the event schema, units and the profile under DESTDIR/PREFIX" {
-	local dest="$BATS_TEST_TMPDIR/dest"
+	local dest="$BATS_TEST_TMPDIR/dest" musl=""
+	# The musl shim is built (and installed) where musl-gcc is.
+	[ ! -f "${CAI_AUDIT_SHIM_MUSL:-}" ] || musl=$'usr/lib/containai/libcai-auditshim-musl.so 644\n'
 	run make -s -C "$CAI_TOP" install DESTDIR="$dest" PREFIX=/usr BUILDDIR="${CAI_BIN%/cai}" SANITIZE="${SANITIZE:-0}"
 	assert_success
 	run bash -c "cd '$dest' && find . -type f -printf '%P %m\n' | sort"
@@ -38,7 +53,7 @@ usr/bin/cai 755
 usr/bin/cai-audit 755
 usr/bin/cai-daemon-json 755
 usr/bin/cai-seccomp-probe 755
-usr/lib/containai/libcai-auditshim.so 644
+${musl}usr/lib/containai/libcai-auditshim.so 644
 usr/lib/systemd/system/cai-auditd.service 644
 usr/lib/systemd/system/cai-auditd.socket 644
 usr/lib/systemd/system/containai-docker.service 644

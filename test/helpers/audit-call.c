@@ -2,7 +2,8 @@
  * with the given arguments (exec forms: PATH ARGV0 ARGS...), so a test can compare the event the shim sent
  * with the call that was made. Prints "ret=N errno=NAME" on stdout (for
  * the calls that return) so errno preservation is checked too.
- * Not installed; built for the tests only. */
+ * Not installed; built for the tests only, also with musl-gcc
+ * (audit-call-musl) for the musl shim, without the glibc-only calls. */
 /* Call the plain entry points; the _FORTIFY_SOURCE ones (__open_2...) are
  * called by name below. */
 #undef _FORTIFY_SOURCE
@@ -22,14 +23,19 @@
 
 extern char **environ;
 
+#include "errno_names.h"
+
+#ifdef __GLIBC__
 int __open_2(const char *path, int flags);
 int __open64_2(const char *path, int flags);
 int __openat_2(int dirfd, const char *path, int flags);
 int __openat64_2(int dirfd, const char *path, int flags);
+#endif
 
 static int report(long ret, int err)
 {
-	printf("ret=%ld errno=%s\n", ret, err ? strerrorname_np(err) : "0");
+	const char *name = cai_errno_symbol(err);
+	printf("ret=%ld errno=%s\n", ret, err ? (name ? name : "E?") : "0");
 	fflush(stdout);
 	return ret < 0 ? 1 : 0;
 }
@@ -91,6 +97,7 @@ int main(int argc, char **argv)
 	errno = EDOM;
 	if (!strcmp(fn, "open") && n >= 2) {
 		r = n > 2 ? open(a[0], flags_of(a[1]), (mode_t)strtol(a[2], NULL, 8)) : open(a[0], flags_of(a[1]));
+#ifdef __GLIBC__
 	} else if (!strcmp(fn, "open64") && n >= 2) {
 		r = n > 2 ? open64(a[0], flags_of(a[1]), (mode_t)strtol(a[2], NULL, 8)) : open64(a[0], flags_of(a[1]));
 	} else if ((!strcmp(fn, "openat") || !strcmp(fn, "openat64") || !strcmp(fn, "__openat_2") ||
@@ -103,10 +110,15 @@ int main(int argc, char **argv)
 		else if (!strcmp(fn, "openat64"))
 			r = n > 3 ? openat64(dfd, a[1], flags_of(a[2]), (mode_t)strtol(a[3], NULL, 8))
 				  : openat64(dfd, a[1], flags_of(a[2]));
+#ifdef __GLIBC__
 		else if (!strcmp(fn, "__openat_2"))
 			r = __openat_2(dfd, a[1], flags_of(a[2]));
 		else
 			r = __openat64_2(dfd, a[1], flags_of(a[2]));
+#else
+		else
+			r = -1; /* musl has no _FORTIFY_SOURCE entry points */
+#endif
 	} else if (!strcmp(fn, "creat") && n == 2) {
 		r = creat(a[0], (mode_t)strtol(a[1], NULL, 8));
 	} else if (!strcmp(fn, "creat64") && n == 2) {
@@ -115,6 +127,7 @@ int main(int argc, char **argv)
 		r = __open_2(a[0], flags_of(a[1]));
 	} else if (!strcmp(fn, "__open64_2") && n == 2) {
 		r = __open64_2(a[0], flags_of(a[1]));
+#endif
 	} else if ((!strcmp(fn, "fopen") || !strcmp(fn, "fopen64")) && n == 2) {
 		FILE *f = !strcmp(fn, "fopen") ? fopen(a[0], a[1]) : fopen64(a[0], a[1]);
 		r = f ? fileno(f) : -1;
@@ -155,11 +168,13 @@ int main(int argc, char **argv)
 		char *envp[] = {"AUDIT_CALL=1", NULL};
 		errno = EDOM;
 		r = fexecve(fd, a + 1, envp);
+#ifdef __GLIBC__
 	} else if (!strcmp(fn, "execveat") && n >= 2) {
 		int dfd = open(a[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		char *envp[] = {"AUDIT_CALL=1", NULL};
 		errno = EDOM;
 		r = execveat(dfd, a[1], a + 1, envp, 0);
+#endif
 	} else if ((!strcmp(fn, "posix_spawn") || !strcmp(fn, "posix_spawnp")) && n >= 2) {
 		pid_t pid;
 		char *envp[] = {"AUDIT_CALL=1", NULL};

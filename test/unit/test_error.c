@@ -1,5 +1,6 @@
 #include <errno.h>
 
+#include "errno_names.h"
 #include "error.h"
 #include "tap.h"
 
@@ -22,6 +23,18 @@ int main(void)
 	is_str(cai_errno_name(EBUSY, buf), "EBUSY", "EBUSY by name");
 	is_str(cai_errno_name(EINVAL, buf), "EINVAL", "EINVAL by name");
 	is_str(cai_errno_name(9999, buf), "E9999", "unknown errno by number");
+	is_str(cai_errno_name(EWOULDBLOCK, buf), "EAGAIN", "an alias by its canonical name");
+
+	/* Our table against the C library's own names, number by number. */
+	int differ = 0;
+	for (int e = -1; e < 4096; e++) {
+		const char *ours = cai_errno_symbol(e), *libc = e > 0 ? strerrorname_np(e) : NULL;
+		if (ours != libc && (!ours || !libc || strcmp(ours, libc) != 0)) {
+			printf("# errno %d: ours %s, C library %s\n", e, ours ? ours : "(none)", libc ? libc : "(none)");
+			differ++;
+		}
+	}
+	is_int(differ, 0, "every errno name is the C library's (strerrorname_np)");
 
 	char longname[4096];
 	memset(longname, 'x', sizeof(longname) - 1);
