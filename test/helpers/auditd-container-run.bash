@@ -12,8 +12,6 @@ ev() { # COMM [EXTRA]: an event; EXTRA is spliced in as more fields
 CLAIM=',"container":{"id":"'$CLAIM_ID'","name":"claimed"}'
 BAD_CLAIM=',"container":{"id":"'$CLAIM_ID'"}'
 
-# The engine's cgroup driver works on the unified hierarchy here.
-mount -t cgroup2 none /sys/fs/cgroup
 mkdir -p /etc/containai/docker
 echo '{"bridge": "cai0"}' >/etc/containai/docker/daemon.json
 "$CAI" engine start >/dev/null || exit 9
