@@ -54,6 +54,9 @@ struct image_run {
 	struct cai_handoff handoff;
 	char profile[PATH_MAX + 16];
 	char container_id[65];
+	/* The connection over which the collector took the container's own
+	 * audit socket; open for as long as the container may send. */
+	int audit_control;
 };
 
 /* Set up before any signal can come: the handler may only use these. */
@@ -357,6 +360,20 @@ static int follow(struct image_run *r, int listener, const struct cai_exec_polic
 	return rc;
 }
 
+/* The container's own audit socket goes to the collector now that the
+ * container's id is known: whatever connects through it is this container's,
+ * however short-lived the process (the collector need not find it alive). */
+static int hand_over_audit_socket(struct image_run *r, struct cai_error *err)
+{
+	if (r->handoff.audit_fd < 0)
+		return 0;
+	struct cai_container c = {0};
+	snprintf(c.id, sizeof(c.id), "%s", r->container_id);
+	snprintf(c.name, sizeof(c.name), "%s", r->name);
+	r->audit_control = cai_audit_hand_over_listener(r->audit_socket, r->handoff.audit_fd, &c, err);
+	return r->audit_control < 0 ? -1 : 0;
+}
+
 /* Start docker, take init's hello, say go or no. Returns the listener (or
  * -1) with *go set, or -2 when the container never reached init. */
 static int start(struct image_run *r, char **argv, bool *go, int *docker_status)
@@ -381,7 +398,8 @@ static int start(struct image_run *r, char **argv, bool *go, int *docker_status)
 	}
 	struct cai_handoff_hello hello;
 	*go = false;
-	if (check_peer(r, peer, &err) < 0 || cai_handoff_recv(conn, &hello, &listener, &err) < 0)
+	if (check_peer(r, peer, &err) < 0 || cai_handoff_recv(conn, &hello, &listener, &err) < 0 ||
+	    hand_over_audit_socket(r, &err) < 0)
 		cai_warn("run: %s", err.msg);
 	else
 		*go = decide(r, &hello, listener);
@@ -397,9 +415,9 @@ static int start(struct image_run *r, char **argv, bool *go, int *docker_status)
 
 int run_image(const struct run_opts *o)
 {
-	struct image_run r = {.o = o};
+	struct image_run r = {.o = o, .audit_control = -1};
 	struct cai_error err = {0};
-	r.handoff.listen_fd = -1;
+	r.handoff.listen_fd = r.handoff.audit_fd = -1;
 	if (check_inputs(&r, &err) < 0) {
 		cai_warn("run: %s", err.msg);
 		return RUN_EXIT_FAILED;
@@ -410,19 +428,24 @@ int run_image(const struct run_opts *o)
 		return RUN_EXIT_FAILED;
 	}
 	const char *base = getenv("TMPDIR");
+	bool audit = !o->no_audit;
+	/* Root hands the collector a socket of the container's own; anyone
+	 * else's agent reaches the collector's, which finds the container
+	 * from the sender's cgroup (while the sender lives). */
+	bool own_socket = audit && geteuid() == 0;
 	if (cai_handoff_open(&r.handoff, base && *base == '/' ? base : "/tmp", &err) < 0 ||
-	    write_profile(&r, &err) < 0) {
+	    write_profile(&r, &err) < 0 || (own_socket && cai_handoff_open_audit(&r.handoff, &err) < 0)) {
 		cai_warn("run: %s", err.msg);
 		cai_handoff_close(&r.handoff);
 		cai_exec_policy_free(&policy);
 		return RUN_EXIT_FAILED;
 	}
-	bool audit = !o->no_audit;
 	struct cai_agent_spec spec = {
 		.docker = cai_docker_cli(), .host = CAI_ENGINE_HOST, .image = o->image, .name = r.name,
 		.runtime = r.runtime, .profile = r.profile, .cidfile = r.handoff.cidfile, .init = o->agent_init,
 		.shim_glibc = audit && o->use_shim ? o->shim : NULL, .shim_musl = audit ? r.shim_musl : NULL,
-		.audit_dir = audit ? r.audit_dir : NULL, .audit_name = r.audit_name, .handoff_dir = r.handoff.mount_dir,
+		.audit_dir = !audit ? NULL : own_socket ? r.handoff.audit_dir : r.audit_dir,
+		.audit_name = own_socket ? CAI_HANDOFF_AUDIT_NAME : r.audit_name, .handoff_dir = r.handoff.mount_dir,
 		.workspace = o->workspace ? r.workspace : NULL, .env = o->env,
 		/* Reading the agent's memory takes ptrace rights over it: root's. */
 		.supervise = audit && geteuid() == 0, .tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO),
@@ -440,7 +463,6 @@ int run_image(const struct run_opts *o)
 	int listener = start(&r, argv, &go, &status);
 	if (!r.container_id[0] && cai_handoff_container_id(&r.handoff, r.container_id, &err) < 0)
 		r.container_id[0] = '\0';
-	cai_handoff_close(&r.handoff);
 	int rc;
 	if (listener == -2) {
 		/* docker said why (no such image, a name in use, the runtime). */
@@ -458,6 +480,10 @@ int run_image(const struct run_opts *o)
 	 * (or that never reached init) is removed here. */
 	if (!o->keep && (listener == -2 || !go || WIFSIGNALED(status)))
 		remove_container(&r);
+	/* Only now: the container's audit socket must stay linked while it runs. */
+	cai_handoff_close(&r.handoff);
+	if (r.audit_control >= 0)
+		close(r.audit_control);
 	cai_agent_argv_free(argv);
 	cai_agent_argv_free(stop_argv);
 	cai_exec_policy_free(&policy);

@@ -118,6 +118,21 @@ void peer_identify(int conn_fd, struct peer_name_cache *cache, long long now_ms,
 	}
 }
 
+void peer_identify_in(int conn_fd, jv container, const char *container_json, struct peer_identity *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
+	socklen_t cl = sizeof(cred);
+	if (getsockopt(conn_fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
+		cred.pid = 0;
+	out->pid = cred.pid;
+	out->uid = cred.uid;
+	out->gid = cred.gid;
+	out->place = PEER_CONTAINER;
+	out->container = container;
+	out->container_json = xstrdup(container_json);
+}
+
 bool peer_may_claim_container(const struct peer_identity *p, uid_t msg_uid)
 {
 	return p->place == PEER_HOST && p->uid == 0 && msg_uid == 0;

@@ -44,6 +44,11 @@ struct peer_name_cache {
  * be known is recorded as PEER_UNKNOWN with the reason. */
 void peer_identify(int conn_fd, struct peer_name_cache *cache, long long now_ms, struct peer_identity *out);
 
+/* The peer of a connection accepted on a container's own socket (see
+ * server.c): in that container, whatever became of the process since. The
+ * socket, not the process, says where it came from. */
+void peer_identify_in(int conn_fd, jv container, const char *container_json, struct peer_identity *out);
+
 /* May this peer write "container" itself? Only root on the host. */
 bool peer_may_claim_container(const struct peer_identity *p, uid_t msg_uid);
 

@@ -7,6 +7,11 @@
  *   rejections included. A sender MUST NOT write "container" itself
  *   unless it is root on the host (the exec supervisor reporting on a
  *   container); anyone else's claim is a rejection.
+ * - A connection accepted on a container's own socket (handed over by
+ *   `cai run --image`, root on the host, for one container whose only way
+ *   to us it is) MUST be attributed to that container, whatever became of
+ *   its process: the socket it came through is the kernel's fact. Such a
+ *   socket MUST be closed when the connection that handed it over closes.
  * - A malformed message MUST be counted and logged as rejected (reason
  *   and size, never its content) and MUST NOT stop the loop.
  * - On SIGTERM, everything the kernel already accepted on any connection
@@ -41,6 +46,8 @@
 /* An event reserved and not finished after this long will never be. */
 #define RING_STUCK_MS 5000
 #define MAX_FDS_PER_MESSAGE 4
+/* Containers' own sockets at once. */
+#define MAX_CONTAINER_LISTENERS 1024
 
 static int from_systemd(struct cai_error *err)
 {
@@ -266,14 +273,22 @@ static bool register_ring(struct server *srv, struct client *cl, const int *fds,
 /* One message: an event, a kick, or a ring registration (the only kind
  * that may carry fds; every fd received is closed here). Returns -1 when
  * the connection must be closed. */
+static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, jv container, size_t len,
+			      const struct ucred *cred);
+
 static int handle_any(struct server *srv, int fd, const char *buf, size_t len, bool trunc, const struct ucred *cred,
-		      const int *fds, int nfds)
+		      int *fds, int nfds)
 {
 	unsigned long long size = 0;
-	enum cai_audit_control kind = trunc ? CAI_AUDIT_NOT_CONTROL : cai_audit_control_parse(buf, len, &size);
+	jv container = jv_invalid();
+	enum cai_audit_control kind =
+		trunc ? CAI_AUDIT_NOT_CONTROL : cai_audit_control_parse_listen(buf, len, &size, &container);
 	struct client *cl = client_of(srv, fd);
 	int rc = 0;
-	if (kind == CAI_AUDIT_RING) {
+	if (kind == CAI_AUDIT_LISTEN) {
+		if (!register_listener(srv, fd, &fds[0], nfds, container, len, cred))
+			rc = -1;
+	} else if (kind == CAI_AUDIT_RING) {
 		/* A refused ring is dropped with its connection, which tells
 		 * the shim (its next kick fails) to count and fall back. */
 		if (!register_ring(srv, cl, fds, nfds, size, len, cred))
@@ -290,7 +305,8 @@ static int handle_any(struct server *srv, int fd, const char *buf, size_t len, b
 			      cred->pid, cred->uid, cred->gid);
 	}
 	for (int i = 0; i < nfds; i++)
-		close(fds[i]);
+		if (fds[i] >= 0)
+			close(fds[i]);
 	return rc;
 }
 
@@ -347,10 +363,13 @@ static int drain_client(struct server *srv, int fd, int max)
 	return 0;
 }
 
-static int accept_clients(struct server *srv, struct cai_error *err)
+/* Take every queued connection on lfd: the collector's socket (inside
+ * NULL: the peer is identified from the kernel), or a container's own
+ * (inside: that listener's entry; every peer is in its container). */
+static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *err)
 {
 	for (;;) {
-		int c = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (c < 0) {
 			if (errno == EINTR)
 				continue;
@@ -360,6 +379,8 @@ static int accept_clients(struct server *srv, struct cai_error *err)
 				cai_warn("accept: %s (connections wait in the backlog)", strerror(errno));
 				return 0;
 			}
+			if (inside >= 0)
+				return 0; /* a container's socket is not worth stopping for */
 			return cai_error_set(err, errno, "accept on `%s`", srv->socket_path);
 		}
 		int one = 1;
@@ -375,10 +396,90 @@ static int accept_clients(struct server *srv, struct cai_error *err)
 		cl->open = true;
 		/* Once per connection: the kernel's answer cannot change for
 		 * the process that connected, and /proc is not read per event. */
-		peer_identify(c, &srv->names, mono_ms(), &cl->peer);
+		if (inside >= 0) {
+			const struct client *l = client_of(srv, inside); /* after client_of(c): no realloc since */
+			peer_identify_in(c, jv_copy(l->peer.container), l->peer.container_json, &cl->peer);
+		} else {
+			peer_identify(c, &srv->names, mono_ms(), &cl->peer);
+		}
 		srv->stats.clients++;
 	}
 }
+
+static int accept_clients(struct server *srv, struct cai_error *err)
+{
+	return accept_on(srv, srv->listen_fd, -1, err);
+}
+
+/* Stop listening on a container's socket: what is queued is taken first
+ * (its senders believe they were heard), then the socket is closed. */
+static void close_listener(struct server *srv, int lfd)
+{
+	struct cai_error ignored = {0};
+	accept_on(srv, lfd, lfd, &ignored);
+	struct client *l = client_of(srv, lfd);
+	peer_identity_free(&l->peer);
+	l->is_listener = false;
+	srv->nlisteners--;
+	epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, lfd, NULL);
+	close(lfd);
+}
+
+/* {"listen":1,"container":...} with one listening socket, from root on
+ * the host (the only one who may say which container something is). On
+ * success the socket is ours (*fd is set to -1) and the sender gets
+ * CAI_AUDIT_LISTEN_ACK; anything else is a rejection and the connection
+ * is closed. */
+static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, jv container, size_t len,
+			      const struct ucred *cred)
+{
+	struct client *cl = client_of(srv, fd);
+	const char *why = NULL;
+	int type = 0, listening = 0, domain = 0;
+	socklen_t sl = sizeof(int);
+	if (!peer_may_claim_container(&cl->peer, cred->uid))
+		why = "only root on the host may hand over a container's socket";
+	else if (nfds != 1)
+		why = "a container's socket comes alone";
+	else if (cl->owns_listener)
+		why = "this connection has handed over a container's socket already";
+	else if (srv->nlisteners >= MAX_CONTAINER_LISTENERS)
+		why = "too many containers' sockets";
+	else if (getsockopt(*lfd, SOL_SOCKET, SO_DOMAIN, &domain, &sl) < 0 || domain != AF_UNIX ||
+		 getsockopt(*lfd, SOL_SOCKET, SO_TYPE, &type, &sl) < 0 || type != SOCK_SEQPACKET ||
+		 getsockopt(*lfd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &sl) < 0 || !listening)
+		why = "the fd that came is not a listening unix SOCK_SEQPACKET socket";
+	if (why) {
+		jv_free(container);
+		srv->stats.received++;
+		srv->stats.rejected++;
+		add_rejection(srv, cl, why, len, cred->pid, cred->uid, cred->gid);
+		return false;
+	}
+	int one = 1, l = *lfd;
+	setsockopt(l, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	fcntl(l, F_SETFL, fcntl(l, F_GETFL) | O_NONBLOCK);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = l};
+	if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, l, &ev) < 0) {
+		jv_free(container);
+		return false;
+	}
+	*lfd = -1;
+	jv text = jv_dump_string(jv_copy(container), 0);
+	struct client *entry = client_of(srv, l);
+	memset(entry, 0, sizeof(*entry));
+	entry->is_listener = true;
+	entry->listener_owner = fd;
+	peer_identify_in(l, container, jv_string_value(text), &entry->peer);
+	jv_free(text);
+	cl = client_of(srv, fd);
+	cl->owns_listener = true;
+	cl->listener = l;
+	srv->nlisteners++;
+	(void)!send(fd, CAI_AUDIT_LISTEN_ACK, strlen(CAI_AUDIT_LISTEN_ACK), MSG_DONTWAIT | MSG_NOSIGNAL);
+	return true;
+}
+
 
 static void report_log_error(const struct cai_error *e)
 {
@@ -422,8 +523,13 @@ static void close_client(struct server *srv, int fd)
 	}
 	cl->open = false;
 	peer_identity_free(&cl->peer);
+	bool owned = cl->owns_listener;
+	int lfd = cl->listener;
+	cl->owns_listener = false;
 	epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
 	close(fd);
+	if (owned)
+		close_listener(srv, lfd);
 }
 
 /* Read every ring a batch at a time (so that one busy writer cannot starve
@@ -466,6 +572,9 @@ static void drain_all(struct server *srv)
 	/* Stop taking connections, but take the ones already queued: their
 	 * senders believe their events were delivered. */
 	accept_clients(srv, &err);
+	for (int fd = 0; fd < srv->nclients; fd++)
+		if (srv->clients[fd].is_listener)
+			accept_on(srv, fd, fd, &err);
 	epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, srv->listen_fd, NULL);
 	close(srv->listen_fd);
 	srv->listen_fd = -1;
@@ -526,6 +635,9 @@ int server_run(struct server *srv, struct cai_error *err)
 					else
 						stop = true;
 				}
+			} else if (client_of(srv, fd)->is_listener) {
+				if (accept_on(srv, fd, fd, err) < 0)
+					return -1;
 			} else if (drain_client(srv, fd, 64) < 0) {
 				/* Read what is left before closing: a peer that sent
 				 * and exited must not lose its last events. */
@@ -566,6 +678,10 @@ void server_close(struct server *srv)
 	for (int fd = 0; fd < srv->nclients; fd++) {
 		if (srv->clients[fd].has_ring)
 			ring_detach(&srv->clients[fd].ring);
+		if (srv->clients[fd].is_listener) {
+			peer_identity_free(&srv->clients[fd].peer);
+			close(fd);
+		}
 		if (srv->clients[fd].open) {
 			peer_identity_free(&srv->clients[fd].peer);
 			close(fd);

@@ -14,10 +14,19 @@ struct server_stats {
 	unsigned long long received, written, rejected, clients, rings;
 };
 
-/* One accepted connection, indexed by its fd. */
+/* One accepted connection, or a container's own listening socket, indexed
+ * by its fd. */
 struct client {
 	bool open;
 	bool has_ring;
+	/* A listening socket that `cai run --image` (root on the host) handed
+	 * over for one container: peer.container says which. listener_owner is the
+	 * connection it came on; the socket is closed when that one is. */
+	bool is_listener;
+	int listener_owner;
+	/* On a connection: it registered the listening socket at fd listener. */
+	bool owns_listener;
+	int listener;
 	struct ucred_copy {
 		int pid;
 		unsigned uid, gid;
@@ -37,6 +46,7 @@ struct server {
 	struct client *clients; /* indexed by fd */
 	int nclients;           /* entries allocated */
 	int nrings;
+	int nlisteners;
 	long long ring_active_ms; /* last time a ring had events */
 	struct peer_name_cache names;
 };

@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "audit_event.h"
+#include "fd_pass.h"
 #include "probe_json.h"
 
 /* How long one event may wait for a slow collector before it is counted. */
@@ -77,4 +79,41 @@ void cai_audit_client_close(struct cai_audit_client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+}
+
+int cai_audit_hand_over_listener(const char *path, int listen_fd, const struct cai_container *c,
+				 struct cai_error *err)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return cai_error_set(err, ENAMETOOLONG, "the collector's socket `%s`", path);
+	strcpy(sun.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return cai_error_set(err, errno, "socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int e = errno;
+		close(fd);
+		return cai_error_set(err, e, "connect to the collector at `%s`", path);
+	}
+	jv msg = JV_OBJECT(jv_string("listen"), jv_number(1), jv_string("container"), cai_container_jv(c));
+	jv text = jv_dump_string(msg, 0); /* consumes msg */
+	const char *t = jv_string_value(text);
+	int rc = cai_fd_send_msg(fd, t, strlen(t), listen_fd);
+	int e = errno;
+	jv_free(text);
+	if (rc < 0) {
+		close(fd);
+		return cai_error_set(err, e, "hand the container's socket to the collector");
+	}
+	/* The collector answers at once, or closes the connection on a refusal. */
+	char reply[64] = {0};
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	ssize_t n = poll(&p, 1, 5000) == 1 ? recv(fd, reply, sizeof(reply) - 1, 0) : -1;
+	if (n != (ssize_t)strlen(CAI_AUDIT_LISTEN_ACK) || memcmp(reply, CAI_AUDIT_LISTEN_ACK, (size_t)n) != 0) {
+		close(fd);
+		return cai_error_set(err, 0, "the collector at `%s` did not take the container's socket (%s)", path,
+				     n == 0 ? "it refused: its log says why" : n < 0 ? "no answer" : "unexpected answer");
+	}
+	return fd;
 }

@@ -8,6 +8,9 @@
 
 #include <jv.h>
 
+#include "container.h"
+#include "error.h"
+
 #define CAI_AUDIT_SOCKET_DEFAULT "/run/containai/audit.sock"
 #define CAI_AUDIT_SOCKET_ENV "CAI_AUDIT_SOCKET"
 
@@ -23,5 +26,13 @@ void cai_audit_client_init(struct cai_audit_client *c, const char *path);
 /* Consumes ev. Returns 0 when delivered, -1 when counted as dropped. */
 int cai_audit_client_send(struct cai_audit_client *c, jv ev);
 void cai_audit_client_close(struct cai_audit_client *c);
+
+/* Hand the collector at path a listening socket that only container c can
+ * reach (root on the host only): every connection through it is logged as
+ * that container's, however short-lived its process. Returns the connection
+ * it went over, which must stay open while the container may send (the
+ * collector closes its copy with it), or -1 with err. */
+int cai_audit_hand_over_listener(const char *path, int listen_fd, const struct cai_container *c,
+				 struct cai_error *err);
 
 #endif

@@ -260,15 +260,16 @@ jv cai_audit_rejected_record(const char *reason, size_t bytes, pid_t pid, uid_t 
 	return jv_object_set(r, jv_string("peer"), peer_jv(pid, uid, gid));
 }
 
-enum cai_audit_control cai_audit_control_parse(const char *buf, size_t len, unsigned long long *ring_size)
+enum cai_audit_control cai_audit_control_parse_listen(const char *buf, size_t len, unsigned long long *ring_size,
+						      jv *container)
 {
 	enum cai_audit_control kind = CAI_AUDIT_NOT_CONTROL;
-	if (len > 256)
+	if (len > 512)
 		return kind;
 	jv v = jv_parse_sized(buf, (int)len);
 	if (jv_get_kind(v) == JV_KIND_OBJECT) {
 		int keys = jv_object_length(jv_copy(v));
-		jv one = get(v, has(v, "kick") ? "kick" : "ring");
+		jv one = get(v, has(v, "kick") ? "kick" : has(v, "ring") ? "ring" : "listen");
 		bool is_one = jv_get_kind(one) == JV_KIND_NUMBER && jv_number_value(one) == 1;
 		jv_free(one);
 		if (keys == 1 && has(v, "kick") && is_one) {
@@ -278,8 +279,17 @@ enum cai_audit_control cai_audit_control_parse(const char *buf, size_t len, unsi
 			*ring_size = (unsigned long long)jv_number_value(size);
 			jv_free(size);
 			kind = CAI_AUDIT_RING;
+		} else if (keys == 2 && has(v, "listen") && is_one && container_shape_ok(v)) {
+			kind = CAI_AUDIT_LISTEN;
+			if (container)
+				*container = get(v, "container");
 		}
 	}
 	jv_free(v);
 	return kind;
+}
+
+enum cai_audit_control cai_audit_control_parse(const char *buf, size_t len, unsigned long long *ring_size)
+{
+	return cai_audit_control_parse_listen(buf, len, ring_size, NULL);
 }

@@ -45,9 +45,17 @@ void cai_audit_now(char ts[static 40], char *mono);
 
 /* The shim's control messages (src/lib/audit_ring.h): {"kick":1} asks
  * the collector to read the sender's ring now; {"ring":1,"size":N}
- * registers the memfd that comes with it. Anything else is not one. */
-enum cai_audit_control { CAI_AUDIT_NOT_CONTROL, CAI_AUDIT_KICK, CAI_AUDIT_RING };
+ * registers the memfd that comes with it. And `cai run --image`'s (root on
+ * the host only): {"listen":1,"container":{"id":...,"name":...}} hands over
+ * a listening socket that only that container can reach; whatever connects
+ * through it is that container's. Anything else is not one. For
+ * CAI_AUDIT_LISTEN, *container (when not NULL) gets the checked object. */
+enum cai_audit_control { CAI_AUDIT_NOT_CONTROL, CAI_AUDIT_KICK, CAI_AUDIT_RING, CAI_AUDIT_LISTEN };
 enum cai_audit_control cai_audit_control_parse(const char *buf, size_t len, unsigned long long *ring_size);
+enum cai_audit_control cai_audit_control_parse_listen(const char *buf, size_t len, unsigned long long *ring_size,
+						      jv *container);
+/* The collector's answer to a CAI_AUDIT_LISTEN it took. */
+#define CAI_AUDIT_LISTEN_ACK "{\"listening\":1}"
 
 /* true when call is one of the calls the shim reports. */
 bool cai_audit_known_call(const char *call);

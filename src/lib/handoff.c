@@ -12,7 +12,7 @@
 #include "notify_filter.h"
 #include "procfs.h"
 
-static int listen_at(const char *path, struct cai_error *err)
+static int listen_at(const char *path, int backlog, struct cai_error *err)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -24,7 +24,7 @@ static int listen_at(const char *path, struct cai_error *err)
 	/* 0666 on the socket and 0711 on its directory: the container's root
 	 * may be a mapped uid (Sysbox); the private parent keeps every host
 	 * user but us out, and only the directory itself is mounted in. */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, 0666) < 0 || listen(fd, 1) < 0) {
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, 0666) < 0 || listen(fd, backlog) < 0) {
 		int e = errno;
 		close(fd);
 		return cai_error_set(err, e, "handoff: listen on `%s`", path);
@@ -35,7 +35,7 @@ static int listen_at(const char *path, struct cai_error *err)
 int cai_handoff_open(struct cai_handoff *h, const char *base, struct cai_error *err)
 {
 	memset(h, 0, sizeof(*h));
-	h->listen_fd = -1;
+	h->listen_fd = h->audit_fd = -1;
 	snprintf(h->dir, sizeof(h->dir), "%s/cai-run.XXXXXX", base);
 	if (!mkdtemp(h->dir)) {
 		int e = errno;
@@ -47,8 +47,25 @@ int cai_handoff_open(struct cai_handoff *h, const char *base, struct cai_error *
 	snprintf(h->cidfile, sizeof(h->cidfile), "%s/cid", h->dir);
 	if (mkdir(h->mount_dir, 0711) < 0 || chmod(h->mount_dir, 0711) < 0)
 		return cai_error_set(err, errno, "create `%s`", h->mount_dir);
-	h->listen_fd = listen_at(h->sock_path, err);
+	h->listen_fd = listen_at(h->sock_path, 1, err);
 	return h->listen_fd < 0 ? -1 : 0;
+}
+
+int cai_handoff_open_audit(struct cai_handoff *h, struct cai_error *err)
+{
+	snprintf(h->audit_dir, sizeof(h->audit_dir), "%s/audit", h->dir);
+	if (mkdir(h->audit_dir, 0711) < 0 || chmod(h->audit_dir, 0711) < 0)
+		return cai_error_set(err, errno, "create `%s`", h->audit_dir);
+	char path[sizeof(h->audit_dir) + 16];
+	snprintf(path, sizeof(path), "%s/%s", h->audit_dir, CAI_HANDOFF_AUDIT_NAME);
+	h->audit_fd = listen_at(path, SOMAXCONN, err);
+	if (h->audit_fd < 0)
+		return -1;
+	/* Credentials ride on every message, even those sent before the
+	 * collector has the socket. */
+	int one = 1;
+	setsockopt(h->audit_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	return 0;
 }
 
 static void stop_listening(struct cai_handoff *h)
@@ -135,6 +152,14 @@ void cai_handoff_close(struct cai_handoff *h)
 	if (!h->dir[0])
 		return;
 	unlink(h->cidfile);
+	if (h->audit_fd >= 0) {
+		char path[sizeof(h->audit_dir) + 16];
+		snprintf(path, sizeof(path), "%s/%s", h->audit_dir, CAI_HANDOFF_AUDIT_NAME);
+		close(h->audit_fd);
+		h->audit_fd = -1;
+		unlink(path);
+		rmdir(h->audit_dir);
+	}
 	rmdir(h->mount_dir);
 	rmdir(h->dir);
 	h->dir[0] = '\0';

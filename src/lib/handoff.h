@@ -18,10 +18,20 @@ struct cai_handoff {
 	char sock_path[PATH_MAX + 32];  /* mount_dir/init.sock (0666) */
 	char cidfile[PATH_MAX + 16];
 	int listen_fd;
+	/* The container's own audit socket (cai_handoff_open_audit): dir/audit
+	 * (0711) is mounted in, with audit.sock (0666) listening in it. */
+	char audit_dir[PATH_MAX + 16];
+	int audit_fd;
 };
+
+#define CAI_HANDOFF_AUDIT_NAME "audit.sock"
 
 /* Make the directories under base (mkdtemp) and listen on the socket. */
 int cai_handoff_open(struct cai_handoff *h, const char *base, struct cai_error *err);
+
+/* Make the container's own audit socket, to be handed to the collector
+ * (cai_audit_hand_over_listener) once the container's id is known. */
+int cai_handoff_open_audit(struct cai_handoff *h, struct cai_error *err);
 
 /* Wait for init's connection while watching the process behind pidfd (the
  * docker client): returns 1 with *conn and the peer's pid (the kernel's

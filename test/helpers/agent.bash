@@ -24,7 +24,9 @@ agent_sandbox_start() {
 	"$BATS_TEST_DIRNAME/../helpers/pkg-root" ensure >&2 || skip "no cached Debian root (debootstrap failed)"
 	SB_DIR=$BATS_FILE_TMPDIR/sb
 	mkdir -p "$SB_DIR"
-	CAI_TEST_BIN=$CAI_TEST_BIN CAI_BIN=$CAI_BIN CAI_AUDITD=$CAI_AUDITD CAI_MUSL_PROGRAM=${CAI_MUSL_PROGRAM:-} \
+	# The musl program is never sanitized: take the plain build's.
+	local musl_program=$CAI_TOP/build/plain/test/audit-call-musl
+	CAI_TEST_BIN=$CAI_TEST_BIN CAI_BIN=$CAI_BIN CAI_AUDITD=$CAI_AUDITD CAI_MUSL_PROGRAM=$musl_program \
 		"$BATS_TEST_DIRNAME/../helpers/cai-sandbox" "$SB_DIR/scratch" -- \
 		"$BATS_TEST_DIRNAME/../helpers/agent-sandbox" "$SB_DIR" >"$SB_DIR/out" 2>&1 &
 	local outer=$! i
