@@ -19,7 +19,7 @@ struct cai_agent_spec {
 	const char *init;       /* cai-agent-init on the host */
 	const char *shim_glibc; /* NULL: not mounted */
 	const char *shim_musl;  /* NULL: not mounted */
-	const char *audit_dir;  /* the collector's socket directory; NULL: none */
+	const char *audit_dir;  /* the audit socket's directory; NULL: none */
 	const char *audit_name; /* the socket's name in it */
 	const char *handoff_dir;
 	const char *workspace;  /* NULL: none */

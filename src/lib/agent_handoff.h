@@ -28,9 +28,10 @@
 #define CAI_AGENT_INIT_MOUNT CAI_AGENT_DIR "/bin/cai-agent-init"
 #define CAI_AGENT_SHIM_GLIBC_MOUNT CAI_AGENT_DIR "/lib/libcai-auditshim.so"
 #define CAI_AGENT_SHIM_MUSL_MOUNT CAI_AGENT_DIR "/lib/libcai-auditshim-musl.so"
-/* The collector's socket directory, read-only (connect() works on a socket
- * in a read-only mount; the directory, not the socket, so that a restarted
- * collector's new socket is seen). */
+/* The directory of the container's own audit socket (as root: handed to
+ * the collector, which attributes whatever comes through it to this
+ * container), or else the collector's socket directory; read-only
+ * (connect() works on a socket in a read-only mount). */
 #define CAI_AGENT_AUDIT_DIR CAI_AGENT_DIR "/audit"
 #define CAI_AGENT_HANDOFF_DIR CAI_AGENT_DIR "/handoff"
 #define CAI_AGENT_HANDOFF_NAME "init.sock"
