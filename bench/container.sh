@@ -31,10 +31,10 @@ cai_run() {
 # times LABEL CMD...: n runs, one warm-up first; prints min, median, mean
 # (the mean over every run: what a user pays) in ms.
 times() {
-	local label=$1 i t0 t1
+	local label=$1 t0 t1
 	shift
 	"$@" >/dev/null 2>&1 || { printf '  %-44s failed: %s\n' "$label" "$("$@" 2>&1 | tail -n 1)"; return 0; }
-	for i in $(seq "$n"); do
+	for _ in $(seq "$n"); do
 		t0=$(date +%s%N)
 		"$@" >/dev/null 2>&1
 		t1=$(date +%s%N)

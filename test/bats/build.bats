@@ -22,6 +22,22 @@ setup() {
 	done
 }
 
+@test "the container init is a static PIE with full RELRO, stack protection and no interpreter" {
+	run file "$CAI_AGENT_INIT"
+	assert_output --partial "static-pie linked"
+	run readelf -lW "$CAI_AGENT_INIT"
+	assert_output --partial "GNU_RELRO"
+	refute_output --partial "INTERP"
+	run readelf -dW "$CAI_AGENT_INIT"
+	assert_output --regexp 'FLAGS.*BIND_NOW|FLAGS_1.*NOW'
+	refute_output --partial "NEEDED"
+	run nm "$CAI_AGENT_INIT"
+	assert_output --partial "__stack_chk_fail"
+	run "$CAI_AGENT_INIT" --self-test
+	assert_success
+	assert_output --regexp '^cai-agent-init: container ok; exec listener: '
+}
+
 @test "both shims are linked with full RELRO and stack protection" {
 	local s
 	for s in "$CAI_AUDIT_SHIM" ${CAI_AUDIT_SHIM_MUSL:+"$CAI_AUDIT_SHIM_MUSL"}; do
@@ -53,6 +69,7 @@ usr/bin/cai 755
 usr/bin/cai-audit 755
 usr/bin/cai-daemon-json 755
 usr/bin/cai-seccomp-probe 755
+usr/lib/containai/cai-agent-init 755
 ${musl}usr/lib/containai/libcai-auditshim.so 644
 usr/lib/systemd/system/cai-auditd.service 644
 usr/lib/systemd/system/cai-auditd.socket 644

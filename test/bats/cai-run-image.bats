@@ -302,3 +302,34 @@ except OSError:
 	refute_output --partial should-not-run
 	no_container "$NAME"
 }
+
+@test "--image: init reaps the agent's orphans" {
+	# An orphan's parent becomes init (PID 1): once it exits, no zombie may
+	# stay.
+	run --separate-stderr cai_agent --name "$NAME" --image cai-test:busybox --runtime runc -- sh -c '
+		sh -c "sleep 0.2 &"
+		sleep 1
+		zombies=0
+		for s in /proc/[0-9]*/stat; do
+			case "$(cat "$s" 2>/dev/null)" in *") Z "*) zombies=$((zombies + 1)) ;; esac
+		done
+		echo "zombies=$zombies ppid-of-init=$(cut -d" " -f4 /proc/1/stat)"'
+	assert_success
+	assert_output "zombies=0 ppid-of-init=0"
+}
+
+@test "--image: a HUP to cai run reaches the agent through docker and init" {
+	cai_agent --no-shim --name "$NAME" --image cai-test:busybox --runtime runc -- \
+		sh -c 'trap "echo got-hup; exit 5" HUP; echo ready; sleep 30 & wait' >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$! i
+	for i in $(seq 100); do
+		grep -q ready "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.1
+	done
+	in_sb pkill -HUP -f "^$CAI_BIN run .*--name $NAME " || true
+	local rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 5 ]
+	grep -qx got-hup "$BATS_TEST_TMPDIR/out"
+	no_container "$NAME"
+}
