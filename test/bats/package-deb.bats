@@ -350,13 +350,14 @@ setup() {
 
 @test "the sysbox-runc file trigger: installing sysbox-ce later verifies again and the engine becomes healthy" {
 	require_pkg_sandbox
-	# A stand-in sysbox-ce that only answers --version: the trigger and the
-	# path handling are under test here, not Sysbox.
+	# A stand-in sysbox-ce whose sysbox-runc answers --version and runs runc:
+	# the trigger, the path handling and setup's container check are under
+	# test here, not Sysbox (which cannot be installed here).
 	local pkg=$BATS_TEST_TMPDIR/sysbox-ce
 	mkdir -p "$pkg/DEBIAN" "$pkg/usr/bin"
 	printf 'Package: sysbox-ce\nVersion: 0.0.0-test\nArchitecture: all\nMaintainer: tests <tests@containai.invalid>\nDescription: test stand-in for sysbox-ce\n' \
 		>"$pkg/DEBIAN/control"
-	printf '#!/bin/sh\n[ "$1" = --version ] && { echo "sysbox-runc (test stand-in) version 0.0.0-test"; exit 0; }\nexit 1\n' \
+	printf '#!/bin/sh\n[ "$1" = --version ] && { echo "sysbox-runc (test stand-in) version 0.0.0-test"; exit 0; }\nexec runc "$@"\n' \
 		>"$pkg/usr/bin/sysbox-runc"
 	chmod 0755 "$pkg/usr/bin/sysbox-runc"
 	dpkg-deb -b --root-owner-group "$pkg" "$BATS_TEST_TMPDIR/sysbox-ce.deb" >/dev/null
