@@ -64,6 +64,9 @@ static void usage(FILE *out)
 		"  --shim PATH          the shim library (default %s)\n"
 		"  --audit-socket PATH  the collector's socket\n"
 		"  --debug              say on stderr which path audits the agent, and why\n"
+		"  --no-audit           run the agent with no audit at all (no shim, no\n"
+		"                       supervision, no collector needed); without it, an\n"
+		"                       agent that nothing could audit is refused\n"
 		"  -h, --help           show this help\n"
 		"\n"
 		"Container options (--image):\n"
@@ -76,8 +79,6 @@ static void usage(FILE *out)
 		"  --workspace DIR      mount DIR read-write at %s, the working directory\n"
 		"  -e, --env NAME[=VALUE]  pass a variable (NAME alone: its value here)\n"
 		"  --keep               keep the container after CMD exits (default: removed)\n"
-		"  --no-audit           run the agent with no audit at all (no shim, no\n"
-		"                       supervision, no collector needed)\n"
 		"  --shim-musl PATH     the shim for musl images (default %s)\n"
 		"  --agent-init PATH    the container's first process (default %s)\n"
 		"Nothing else of the host is mounted. SIGTERM stops the container (TERM, then\n"
@@ -127,7 +128,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		case OPT_RUNTIME: o->runtime = optarg; container_only = true; break;
 		case OPT_WORKSPACE: o->workspace = optarg; container_only = true; break;
 		case OPT_KEEP: o->keep = true; container_only = true; break;
-		case OPT_NO_AUDIT: o->no_audit = true; container_only = true; break;
+		case OPT_NO_AUDIT: o->no_audit = true; break;
 		case OPT_SHIM_MUSL: o->shim_musl = optarg; container_only = true; break;
 		case OPT_AGENT_INIT: o->agent_init = optarg; container_only = true; break;
 		case 'e':
@@ -148,8 +149,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		}
 	}
 	if (container_only && !o->image) {
-		cai_warn("run: --name, --runtime, --workspace, -e, --keep, --no-audit, --shim-musl and --agent-init "
-			 "go with --image");
+		cai_warn("run: --name, --runtime, --workspace, -e, --keep, --shim-musl and --agent-init go with --image");
 		return cai_usage_hint("run");
 	}
 	if (optind >= argc) {
@@ -196,10 +196,18 @@ static CAI_NORETURN void agent_child(const struct run_opts *o, int sock)
 		fprintf(stderr, "cai run: prctl(PR_SET_NO_NEW_PRIVS): %s\n", strerror(errno));
 		_exit(RUN_EXIT_FAILED);
 	}
-	if (cai_backstop_install(&err) < 0)
-		run_debug(o, "static backstop not installed (%s)", err.msg);
+	/* The backstop is the hard boundary (and what kills foreign-arch
+	 * calls, which the exec filter lets through): never missing quietly,
+	 * never missing under a policy. */
+	if (cai_backstop_install(&err) < 0) {
+		fprintf(stderr, "cai run: the static backstop could not be installed (%s): ptrace, mount and the like "
+				"are NOT denied to this agent\n", err.msg);
+		if (o->policy)
+			_exit(RUN_EXIT_FAILED);
+	}
 
-	int listener = cai_exec_filter_install();
+	errno = 0;
+	int listener = o->no_audit ? -1 : cai_exec_filter_install();
 	int status = listener < 0 ? errno : 0;
 	if (cai_fd_send(sock, status, listener) < 0) {
 		fprintf(stderr, "cai run: hand the listener to the supervisor: %s\n", strerror(errno));
@@ -210,8 +218,8 @@ static CAI_NORETURN void agent_child(const struct run_opts *o, int sock)
 	/* The supervisor says go once it reads the listener; our own exec below
 	 * is the first one it sees. */
 	char go;
-	if (read(sock, &go, 1) != 1)
-		_exit(RUN_EXIT_FAILED);
+	if (read(sock, &go, 1) != 1 || go != 'g')
+		_exit(RUN_EXIT_FAILED); /* the supervisor said why */
 	close(sock);
 
 	if (o->use_shim)
@@ -222,6 +230,32 @@ static CAI_NORETURN void agent_child(const struct run_opts *o, int sock)
 	int e = errno;
 	fprintf(stderr, "cai run: run `%s`: %s\n", o->cmd[0], strerror(e));
 	_exit(e == ENOENT ? RUN_EXIT_NOT_FOUND : RUN_EXIT_CANNOT_EXEC);
+}
+
+/* Go ('g') or refuse: the quiet fallback means no warning about EBUSY,
+ * never an agent with no audit, nor a policy that nothing enforces. */
+static char decide(const struct run_opts *o, int listener, int kernel_errno, const char *no_shim)
+{
+	char namebuf[16];
+	if (listener >= 0) {
+		run_debug(o, "%s", "execs supervised through a seccomp listener");
+		return 'g';
+	}
+	const char *why = cai_errno_name(kernel_errno, namebuf);
+	if (o->policy) {
+		cai_warn("run: --policy cannot be enforced: seccomp user notification is unavailable here (%s); run "
+			 "without --policy",
+			 why);
+		return 'x';
+	}
+	if (no_shim[0]) {
+		cai_warn("run: nothing could audit this agent: seccomp user notification is unavailable here (%s) and "
+			 "the audit shim %s; run it unaudited with --no-audit if you must",
+			 why, no_shim);
+		return 'x';
+	}
+	run_debug(o, "seccomp user notification unavailable (%s): the shim audits this agent", why);
+	return 'g';
 }
 
 static volatile sig_atomic_t agent_pid;
@@ -256,10 +290,13 @@ int cmd_run(const struct cai_global *g, int argc, char **argv)
 		cai_warn("run: %s", err.msg);
 		return RUN_EXIT_FAILED;
 	}
-	if (o.use_shim && access(o.shim, R_OK) != 0) {
-		run_debug(&o, "shim `%s` is not readable: running without it", o.shim);
-		o.use_shim = false;
-	}
+	/* Why no shim, when there is none: for the refusal below. */
+	char no_shim[600] = "";
+	if (!o.no_audit && !o.use_shim)
+		snprintf(no_shim, sizeof(no_shim), "was turned off (--no-shim)");
+	else if (!o.no_audit && access(o.shim, R_OK) != 0)
+		snprintf(no_shim, sizeof(no_shim), "`%.500s` is not readable", o.shim);
+	o.use_shim = !o.no_audit && !no_shim[0];
 
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -281,6 +318,9 @@ int cmd_run(const struct cai_global *g, int argc, char **argv)
 	}
 	close(sv[1]);
 	agent_pid = pid;
+	/* The agent runs as our uid: were we dumpable, it could open our
+	 * /proc/PID/mem and rewrite the policy we enforce on it. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	struct sigaction sa = {.sa_handler = forward_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -294,19 +334,13 @@ int cmd_run(const struct cai_global *g, int argc, char **argv)
 		cai_exec_policy_free(&policy);
 		return run_exit_status(status);
 	}
-	if (listener < 0) {
-		char namebuf[16];
-		run_debug(&o, "seccomp user notification unavailable (%s): the shim audits this agent",
-		      cai_errno_name(kernel_errno, namebuf));
-		if (o.policy)
-			run_debug(&o, "%s", "the exec policy is applied by the kernel only; without it nothing is denied");
-	} else {
-		run_debug(&o, "%s", "execs supervised through a seccomp listener");
-	}
-	(void)!write(sv[0], "g", 1);
+	char go = o.no_audit ? 'g' : decide(&o, listener, kernel_errno, no_shim);
+	(void)!write(sv[0], &go, 1);
 	close(sv[0]);
 
-	if (listener < 0) {
+	if (listener < 0 || go != 'g') {
+		if (listener >= 0)
+			close(listener);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		cai_exec_policy_free(&policy);

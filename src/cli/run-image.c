@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -457,6 +458,8 @@ int run_image(const struct run_opts *o)
 	}
 	stop_argv = make_stop_argv(&r);
 	install_signals();
+	/* Nothing the agent runs may read or write our memory (the policy). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
 	bool go = false;
 	int status = 0;

@@ -125,9 +125,11 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	struct target t;
 	read_target(tid, &t);
 	static char path[4096], resolved[8192], canonical[4096];
-	bool truncated = false, cut = false;
-	if (cai_tracee_read_string(tid, path_addr, path, sizeof(path), &cut) < 0)
+	bool truncated = false, cut = false, unreadable = false;
+	if (cai_tracee_read_string(tid, path_addr, path, sizeof(path), &cut) < 0) {
 		path[0] = '\0';
+		unreadable = true;
+	}
 	truncated |= cut;
 	size_t argc = 0;
 	jv argv = read_argv(tid, argv_addr, &truncated, &argc);
@@ -141,9 +143,12 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 		s->vanished++;
 		return;
 	}
-	const char *rule = s->policy ? cai_exec_policy_denies(s->policy, resolved[0] ? resolved : path,
-							     have_canonical ? canonical : NULL)
-				     : NULL;
+	/* A target whose memory cannot be read (it made itself non-dumpable,
+	 * say) cannot be matched: under a policy that is a denial, not a pass. */
+	const char *rule = !s->policy ? NULL
+			   : unreadable	 ? CAI_POLICY_UNREADABLE
+					 : cai_exec_policy_denies(s->policy, resolved[0] ? resolved : path,
+								  have_canonical ? canonical : NULL);
 	s->execs++;
 	if (rule)
 		s->denied++;

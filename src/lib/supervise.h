@@ -5,6 +5,8 @@
  *
  * MUST answer every notification it receives, whatever happens while
  * reading the target (a target stuck in a notification hangs forever).
+ * MUST deny, under a policy, an exec whose path it cannot read from the
+ * target (fail closed), and say why in the event.
  * MUST check the notification id is still valid after reading the target's
  * memory: the pid may have died and been reused in between.
  *
@@ -24,6 +26,10 @@
 #include "error.h"
 #include "exec_filter.h"
 #include "exec_policy.h"
+
+/* The rule logged for an exec denied because the target's memory could not
+ * be read while a policy is in force (fail closed). */
+#define CAI_POLICY_UNREADABLE "<the exec's path could not be read from the process>"
 
 struct cai_supervisor {
 	int listener;

@@ -152,7 +152,7 @@ getpid OK"
 
 @test "EINVAL (no notification in the kernel): no warning, execs from the shim" {
 	start_collector
-	run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$HARNESS" errno EINVAL -- \
+	run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$HARNESS" listener-errno EINVAL -- \
 		"$CAI_BIN" run --audit-socket "$SOCK" --shim "$CAI_AUDIT_SHIM" -- sh -c "/bin/true einval-$$"
 	assert_success
 	[ -z "$stderr" ]
@@ -163,7 +163,8 @@ getpid OK"
 
 @test "--debug says which path audits the agent and why" {
 	require_user_notif
-	run --separate-stderr "$HARNESS" listener -- "$CAI_BIN" run --debug --no-shim --audit-socket "$SOCK" -- true
+	run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$HARNESS" listener -- \
+		"$CAI_BIN" run --debug --shim "$CAI_AUDIT_SHIM" --audit-socket "$SOCK" -- true
 	assert_success
 	[[ "$stderr" == *"seccomp user notification unavailable (EBUSY): the shim audits this agent"* ]]
 	run --separate-stderr "$CAI_BIN" run --debug --no-shim --audit-socket "$SOCK" -- true

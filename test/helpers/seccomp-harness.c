@@ -7,6 +7,12 @@
  *   seccomp-harness errno NAME -- CMD... make seccomp(2) and
  *                                       prctl(PR_SET_SECCOMP) fail with NAME
  *                                       (EINVAL, ENOSYS, EPERM, EACCES, ...)
+ *   seccomp-harness listener-errno NAME -- CMD...
+ *                                       fail only seccomp(2) calls that ask for
+ *                                       a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER)
+ *                                       with NAME, as a kernel without user
+ *                                       notification does (4.19: EINVAL);
+ *                                       ordinary filters still load
  *   seccomp-harness kill -- CMD...      kill the process that calls seccomp(2)
  *
  * Test-only: never installed. Exits with CMD's status (128+signal if killed). */
@@ -23,7 +29,7 @@
 
 static CAI_NORETURN void usage(void)
 {
-	fprintf(stderr, "usage: seccomp-harness listener|kill|errno NAME -- CMD...\n");
+	fprintf(stderr, "usage: seccomp-harness listener|kill|errno NAME|listener-errno NAME -- CMD...\n");
 	exit(2);
 }
 
@@ -74,13 +80,16 @@ static int run_with_listener(char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static CAI_NORETURN void exec_with_action(uint32_t action, char **argv)
+static CAI_NORETURN void exec_with_action(uint32_t action, bool listener_only, char **argv)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		cai_die(1, "seccomp_init failed");
-	int rc = seccomp_rule_add(ctx, action, SCMP_SYS(seccomp), 0);
-	if (rc == 0)
+	/* SECCOMP_FILTER_FLAG_NEW_LISTENER is bit 3 of seccomp(2)'s flags. */
+	int rc = listener_only ? seccomp_rule_add(ctx, action, SCMP_SYS(seccomp), 1,
+						  SCMP_A1(SCMP_CMP_MASKED_EQ, 1u << 3, 1u << 3))
+			       : seccomp_rule_add(ctx, action, SCMP_SYS(seccomp), 0);
+	if (rc == 0 && !listener_only)
 		rc = seccomp_rule_add(ctx, action, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
 	if (rc == 0)
 		rc = seccomp_load(ctx);
@@ -97,7 +106,8 @@ int main(int argc, char **argv)
 		usage();
 	int first = 2;
 	uint32_t action = 0;
-	if (strcmp(argv[1], "errno") == 0) {
+	bool listener_only = strcmp(argv[1], "listener-errno") == 0;
+	if (strcmp(argv[1], "errno") == 0 || listener_only) {
 		if (argc < 3)
 			usage();
 		action = SCMP_ACT_ERRNO((uint32_t)errno_by_name(argv[2]));
@@ -111,6 +121,6 @@ int main(int argc, char **argv)
 		usage();
 	char **cmd = argv + first + 1;
 	if (action)
-		exec_with_action(action, cmd);
+		exec_with_action(action, listener_only, cmd);
 	return run_with_listener(cmd);
 }
