@@ -229,6 +229,32 @@ static bool wanted(const struct tail_opts *o, const char *line)
 	return !o->container || audit_container_matches(line, o->container);
 }
 
+/* The readable view shows names an agent chose: a newline or an escape
+ * sequence in one must not forge or erase a line on the reader's terminal.
+ * Control characters and DEL become \n, \t, \r or \xHH, the C1 controls
+ * (U+0080..U+009F, which some terminals take as CSI and the like) \u00HH;
+ * a backslash becomes \\ so that nothing reads as an escape that was not
+ * one. */
+static char *escape_controls(const char *s)
+{
+	char *out = xmalloc(6 * strlen(s) + 1), *o = out;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\\' || *p == '\n' || *p == '\t' || *p == '\r') {
+			*o++ = '\\';
+			*o++ = *p == '\\' ? '\\' : *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			o += sprintf(o, "\\x%02x", *p);
+		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			o += sprintf(o, "\\u%04x", p[1]);
+			p++;
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 static void emit(const struct tail_opts *o, FILE *out, char *line)
 {
 	cai_strip_newline(line);
@@ -238,7 +264,9 @@ static void emit(const struct tail_opts *o, FILE *out, char *line)
 		fprintf(out, "%s\n", line);
 	} else {
 		char *text = audit_format_line(line);
-		fprintf(out, "%s\n", text);
+		char *safe = escape_controls(text);
+		fprintf(out, "%s\n", safe);
+		free(safe);
 		free(text);
 	}
 }
