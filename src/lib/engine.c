@@ -138,10 +138,38 @@ bool cai_engine_ping(const char *socket_path)
 	return n > 12 && strncmp(buf, "HTTP/1.", 7) == 0 && strncmp(buf + 9, "200", 3) == 0;
 }
 
-/* The pid in our pidfile, if that process is alive and is a dockerd. */
+/* Is pid our dockerd? Root's (all four uids: a user cannot make one), and
+ * started with our --pidfile: neither a user's process that took the pid
+ * after a crash (whatever it calls itself) nor the user's own dockerd. */
+static bool is_our_dockerd(long pid)
+{
+	char path[64], status[4096];
+	struct cai_error ignored;
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if (cai_read_small_file(path, status, sizeof(status), &ignored) < 0)
+		return false;
+	const char *uid = strstr(status, "\nUid:");
+	unsigned long r, e, ss, fs;
+	if (!uid || sscanf(uid + 5, "%lu %lu %lu %lu", &r, &e, &ss, &fs) != 4 || r || e || ss || fs)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	char cmdline[8192];
+	ssize_t n = cai_read_small_file(path, cmdline, sizeof(cmdline), &ignored);
+	if (n <= 0)
+		return false;
+	/* NUL-separated: "--pidfile" then our path, or "--pidfile=PATH". */
+	for (const char *a = cmdline, *prev = ""; a < cmdline + n; prev = a, a += strlen(a) + 1) {
+		if (strcmp(a, "--pidfile=" CAI_ENGINE_PIDFILE) == 0 ||
+		    (strcmp(prev, "--pidfile") == 0 && strcmp(a, CAI_ENGINE_PIDFILE) == 0))
+			return true;
+	}
+	return false;
+}
+
+/* The pid in our pidfile, if that process is alive and is our dockerd. */
 static pid_t engine_pid(void)
 {
-	char buf[32], path[64], comm[64];
+	char buf[32];
 	struct cai_error ignored;
 	if (cai_read_small_file_trim(CAI_ENGINE_PIDFILE, buf, sizeof(buf), &ignored) < 0)
 		return 0;
@@ -149,8 +177,7 @@ static pid_t engine_pid(void)
 	long pid = strtol(buf, &end, 10);
 	if (end == buf || *end || pid <= 1)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	if (cai_read_small_file_trim(path, comm, sizeof(comm), &ignored) < 0 || strcmp(comm, "dockerd") != 0)
+	if (!is_our_dockerd(pid))
 		return 0; /* stale pidfile: the pid now belongs to someone else */
 	return (pid_t)pid;
 }
