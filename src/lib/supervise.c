@@ -103,6 +103,59 @@ static jv read_argv(pid_t tid, uint64_t addr, bool *truncated, size_t *argc)
 	return argv;
 }
 
+/* At most max bytes of a string (consumed); a cut multi-byte character
+ * becomes U+FFFD, as libjq makes it. */
+static jv cut_string(jv str, size_t max)
+{
+	if (jv_get_kind(str) != JV_KIND_STRING || (size_t)jv_string_length_bytes(jv_copy(str)) <= max)
+		return str;
+	jv out = jv_string_sized(jv_string_value(str), (int)max);
+	jv_free(str);
+	return out;
+}
+
+/* What the collector takes is one message of at most CAI_AUDIT_EVENT_MAX
+ * bytes (with room for the client's "dropped"): a bigger exec event would be
+ * refused whole, path and all. Cut argv (fewer and shorter arguments), then
+ * the paths and the cwd, until it fits, and say "truncated". Consumes ev. */
+static jv fit_event(jv ev)
+{
+	size_t each = MAX_ARG_BYTES, count = MAX_ARGS;
+	for (;;) {
+		jv text = jv_dump_string(jv_copy(ev), 0);
+		size_t len = (size_t)jv_string_length_bytes(text);
+		if (len <= CAI_AUDIT_EVENT_MAX - 64 || each < 16)
+			return ev;
+		each /= 2;
+		count = count > 8 ? count / 2 : count;
+		jv args = jv_object_get(jv_copy(ev), jv_string("args"));
+		jv argv = jv_object_get(jv_copy(args), jv_string("argv"));
+		jv cut = jv_array();
+		if (jv_get_kind(argv) == JV_KIND_ARRAY) {
+			int n = jv_array_length(jv_copy(argv));
+			for (int i = 0; i < n && (size_t)i < count; i++)
+				cut = jv_array_append(cut, cut_string(jv_array_get(jv_copy(argv), i), each));
+		}
+		jv_free(argv);
+		args = jv_object_set(args, jv_string("argv"), cut);
+		const char *paths[] = {"path", "resolved"};
+		for (size_t i = 0; i < CAI_ARRAY_LEN(paths); i++) {
+			jv v = jv_object_get(jv_copy(args), jv_string(paths[i]));
+			if (jv_get_kind(v) == JV_KIND_STRING)
+				args = jv_object_set(args, jv_string(paths[i]), cut_string(v, each < 256 ? 256 : each));
+			else
+				jv_free(v);
+		}
+		ev = jv_object_set(ev, jv_string("args"), args);
+		jv cwd = jv_object_get(jv_copy(ev), jv_string("cwd"));
+		if (jv_get_kind(cwd) == JV_KIND_STRING)
+			ev = jv_object_set(ev, jv_string("cwd"), cut_string(cwd, each < 256 ? 256 : each));
+		else
+			jv_free(cwd);
+		ev = jv_object_set(ev, jv_string("truncated"), jv_true());
+	}
+}
+
 static void respond(int listener, __u64 id, int error)
 {
 	struct seccomp_notif_resp resp = {.id = id};
@@ -179,6 +232,7 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 		ev = jv_object_set(ev, jv_string("rule"), jv_string(rule));
 	if (truncated)
 		ev = jv_object_set(ev, jv_string("truncated"), jv_true());
+	ev = fit_event(ev);
 	if (cai_audit_client_send(s->audit, ev) < 0 && s->debug)
 		fprintf(stderr, "cai run: collector unavailable at `%s`; %lu event(s) waiting to be reported as dropped\n",
 			s->audit->path, s->audit->dropped);

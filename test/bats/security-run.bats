@@ -103,3 +103,16 @@ except OSError as e:
 	assert_failure 125
 	[ ! -e "$AUD/ran" ]
 }
+
+@test "an exec with 20 KiB of arguments is logged (cut, marked truncated), not lost to a rejection" {
+	require_user_notif
+	start_collector
+	run "$CAI_BIN" run --no-shim --audit-socket "$SOCK" -- "$PY" -c '
+import os
+os.execv("/bin/true", ["/bin/true", "big-args"] + ["x" * 200] * 100)'
+	assert_success
+	stop_collector
+	check_event "$(the_event '.source == "seccomp" and .args.path == "/bin/true" and .args.argv[1] == "big-args"')" \
+		'.truncated == true and .args.argc == 102 and (.args.argv | length) < 102'
+	[ "$(jq -s '[.[] | select(.rejected)] | length' "$LOG")" = 0 ]
+}
