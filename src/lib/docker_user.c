@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <sys/stat.h>
 
 static int fill_from_passwd(struct cai_docker_user *u, const struct passwd *pw)
 {
@@ -11,6 +12,14 @@ static int fill_from_passwd(struct cai_docker_user *u, const struct passwd *pw)
 	snprintf(u->home, sizeof(u->home), "%s", pw->pw_dir);
 	snprintf(u->docker_config, sizeof(u->docker_config), "%s/.docker", pw->pw_dir);
 	return 0;
+}
+
+/* A real directory (not a symlink) owned by root and writable by no one
+ * else. */
+static bool root_owned_dir(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH));
 }
 
 int cai_docker_users(struct cai_docker_user users[CAI_MAX_DOCKER_USERS], struct cai_error *err)
@@ -25,12 +34,16 @@ int cai_docker_users(struct cai_docker_user users[CAI_MAX_DOCKER_USERS], struct 
 	memset(caller, 0, sizeof(*caller));
 	fill_from_passwd(caller, pw);
 	caller->is_caller = true;
-	/* The caller's own CLI honours HOME and DOCKER_CONFIG; follow it. */
+	/* A user's CLI honours HOME and DOCKER_CONFIG; follow it. Root's
+	 * environment may come from a user (sudo -E, su -m), whose tree would
+	 * then receive root's writes through symlinks planted there: root
+	 * takes its home from the password database, and DOCKER_CONFIG only
+	 * when it names a directory of root's that no one else can write. */
 	const char *home = getenv("HOME");
-	if (home && *home)
+	if (me != 0 && home && *home)
 		snprintf(caller->home, sizeof(caller->home), "%s", home);
 	const char *dc = getenv("DOCKER_CONFIG");
-	if (dc && *dc)
+	if (dc && *dc && (me != 0 || root_owned_dir(dc)))
 		snprintf(caller->docker_config, sizeof(caller->docker_config), "%s", dc);
 	else
 		snprintf(caller->docker_config, sizeof(caller->docker_config), "%s/.docker", caller->home);

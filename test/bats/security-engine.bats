@@ -39,3 +39,20 @@ setup() {
 		kill "$other"'
 	assert_line "other alive"
 }
+
+@test "setup as root ignores a HOME kept from a user (sudo -E): root's context never lands in their tree" {
+	run in_sandbox --sysbox-stub '
+		mkdir -p /home/mallory /etc/cron.d
+		# The meta directory docker would write containai-secure into,
+		# planted as a symlink to a place only root may write.
+		meta=/home/mallory/.docker/contexts/meta/$(printf %s containai-secure | sha256sum | cut -d" " -f1)
+		mkdir -p "$(dirname "$meta")"
+		ln -s /etc/cron.d "$meta"
+		chown -R nobody:nogroup /home/mallory
+		HOME=/home/mallory DOCKER_CONFIG=/home/mallory/.docker "$CAI" setup >/dev/null 2>&1; echo "setup=$?"
+		ls /etc/cron.d
+		ls /root/.docker/contexts/meta/*/meta.json >/dev/null && echo "root context in /root"'
+	assert_line "setup=0"
+	refute_line "meta.json"
+	assert_line "root context in /root"
+}
