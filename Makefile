@@ -87,6 +87,7 @@ LIB_SRCS := \
 	src/lib/backstop.c \
 	src/lib/tracee_mem.c \
 	src/lib/exec_policy.c \
+	src/lib/exec_verdict.c \
 	src/lib/audit_client.c \
 	src/lib/fd_pass.c \
 	src/lib/exec_filter.c \

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "audit_event.h"
+#include "exec_verdict.h"
 #include "probe_json.h"
 #include "procfs.h"
 #include "tracee_mem.h"
@@ -198,10 +199,13 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	}
 	/* A target whose memory cannot be read (it made itself non-dumpable,
 	 * say) cannot be matched: under a policy that is a denial, not a pass. */
-	const char *rule = !s->policy ? NULL
-			   : unreadable	 ? CAI_POLICY_UNREADABLE
-					 : cai_exec_policy_denies(s->policy, resolved[0] ? resolved : path,
-								  have_canonical ? canonical : NULL);
+	const char *rule = NULL;
+	if (s->policy && unreadable)
+		rule = CAI_POLICY_UNREADABLE;
+	else if (s->policy)
+		rule = cai_exec_policy_denies(s->policy, resolved[0] ? resolved : path, have_canonical ? canonical : NULL);
+	if (s->policy && !rule)
+		rule = cai_exec_verdict(s->policy, tid, resolved[0] ? resolved : path, argv, t.cwd);
 	s->execs++;
 	if (rule)
 		s->denied++;

@@ -116,3 +116,84 @@ os.execv("/bin/true", ["/bin/true", "big-args"] + ["x" * 200] * 100)'
 		'.truncated == true and .args.argc == 102 and (.args.argv | length) < 102'
 	[ "$(jq -s '[.[] | select(.rejected)] | length' "$LOG")" = 0 ]
 }
+
+# other_names_run SCRIPT: python3 SCRIPT under cai run with /usr/bin/id
+# denied; prints what happened to each attempt.
+other_names_run() {
+	echo '{"deny_exec": ["/usr/bin/id"]}' >"$AUD/policy.json"
+	"$CAI_BIN" run --no-shim --policy "$AUD/policy.json" --audit-socket "$SOCK" -- "$PY" -c "$1"
+}
+
+@test "a denied program under another name: /proc/self/fd, the loader, a script's #!, another path to the same file: all denied" {
+	require_user_notif
+	start_collector
+	printf '#!/usr/bin/id\n' >"$AUD/script"
+	chmod 0755 "$AUD/script"
+	run other_names_run '
+import os, sys
+def attempt(label, path, argv):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.execv(path, argv)
+        except OSError as e:
+            print(label, "refused:", e.strerror, flush=True)
+        os._exit(0)
+    os.waitpid(pid, 0)
+fd = os.open("/usr/bin/id", os.O_RDONLY)
+attempt("proc-self-fd", "/proc/self/fd/%d" % fd, ["id"])
+attempt("loader", "/lib64/ld-linux-x86-64.so.2", ["ld.so", "/usr/bin/id"])
+attempt("script", sys.argv[1] if len(sys.argv) > 1 else "'"$AUD"'/script", ["script"])
+attempt("control", "/bin/true", ["true"])
+print("done")'
+	assert_success
+	assert_line "proc-self-fd refused: Operation not permitted"
+	assert_line "loader refused: Operation not permitted"
+	assert_line "script refused: Operation not permitted"
+	refute_line --partial "uid="
+	refute_line --partial "control refused"
+	assert_line done
+	# The same file under a name no pattern matches (a bind mount in a
+	# private mount namespace): denied by its identity, device and inode.
+	require_root
+	: >"$AUD/renamed-id"
+	echo '{"deny_exec": ["/usr/bin/id"]}' >"$AUD/policy.json"
+	run unshare --mount --propagation private sh -c 'mount --bind /usr/bin/id "$1" && shift && exec "$@"' sh \
+		"$AUD/renamed-id" "$CAI_BIN" run --no-shim --policy "$AUD/policy.json" --audit-socket "$SOCK" -- \
+		"$PY" -c "import os; os.execv('$AUD/renamed-id', ['renamed-id'])"
+	assert_failure
+	assert_output --partial "Operation not permitted"
+	refute_output --partial "uid="
+	stop_collector
+	[ "$(count_events '.source == "seccomp" and .decision == "deny" and .rule == "/usr/bin/id"')" -ge 4 ]
+}
+
+@test "under a policy an executable with no name (memfd, or unlinked since opened) is denied" {
+	require_user_notif
+	start_collector
+	run other_names_run '
+import os, shutil
+def attempt(label, path):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.execv(path, ["x"])
+        except OSError as e:
+            print(label, "refused:", e.strerror, flush=True)
+        os._exit(0)
+    os.waitpid(pid, 0)
+m = os.memfd_create("agent-tool", 0)
+with open("/bin/true", "rb") as src:
+    os.write(m, src.read())
+attempt("memfd", "/proc/self/fd/%d" % m)
+shutil.copy("/bin/true", "'"$AUD"'/gone")
+g = os.open("'"$AUD"'/gone", os.O_RDONLY)
+os.unlink("'"$AUD"'/gone")
+attempt("unlinked", "/proc/self/fd/%d" % g)
+print("done")'
+	assert_success
+	assert_line "memfd refused: Operation not permitted"
+	assert_line "unlinked refused: Operation not permitted"
+	stop_collector
+	[ "$(count_events '.source == "seccomp" and .decision == "deny" and (.rule | test("no name"))')" = 2 ]
+}
