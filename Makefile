@@ -72,6 +72,7 @@ LIB_SRCS := \
 	src/lib/advice.c \
 	src/lib/probe_json.c \
 	src/lib/atomic_file.c \
+	src/lib/json_dupkeys.c \
 	src/lib/daemon_json_doc.c \
 	src/lib/daemon_json_undo.c \
 	src/lib/daemon_json.c \

@@ -6,6 +6,7 @@
  * MUST NOT: emit a document jq could not read back to an equal value.
  */
 #include "daemon_json.h"
+#include "json_dupkeys.h"
 
 #include <limits.h>
 #include <math.h>
@@ -156,6 +157,26 @@ static enum cai_dj_outcome check_structure(jv doc, struct cai_error *err)
 	return rc;
 }
 
+/* libjq replaces invalid UTF-8 in a string it makes: compare what it kept. */
+static bool utf8_valid(const char *s)
+{
+	jv v = jv_string(s);
+	bool same = strcmp(jv_string_value(v), s) == 0;
+	jv_free(v);
+	return same;
+}
+
+/* jq keeps the last of a repeated key; dockerd's Go decoder also takes the
+ * last, but an admin who wrote two meant something: never guess which. */
+static enum cai_dj_outcome check_duplicates(const char *buf, size_t len, struct cai_error *err)
+{
+	cleanup_free char *dup = cai_json_first_duplicate_key(buf, len);
+	if (!dup)
+		return CAI_DJ_CHANGED;
+	cai_error_set(err, 0, "the key `%s` appears twice in one object: remove the one you do not mean", dup);
+	return CAI_DJ_INVALID;
+}
+
 static enum cai_dj_outcome parse_error(jv invalid_value, struct cai_error *err)
 {
 	jv msg = jv_invalid_get_msg(invalid_value); /* consumes invalid_value */
@@ -218,6 +239,8 @@ enum cai_dj_outcome cai_dj_parse(const char *buf, size_t len, jv *out, struct ca
 	enum cai_dj_outcome rc = check_structure(doc, err);
 	if (rc == CAI_DJ_CHANGED)
 		rc = check_numbers(doc, "", err);
+	if (rc == CAI_DJ_CHANGED)
+		rc = check_duplicates(buf, len, err);
 	if (rc != CAI_DJ_CHANGED) {
 		jv_free(doc);
 		return rc;
@@ -271,6 +294,12 @@ enum cai_dj_outcome cai_dj_doc_add_runtime(jv *doc, const char *name, const char
 		cai_error_set(err, 0, "the runtime name `%s` is reserved by dockerd (it would refuse to start)", name);
 		return CAI_DJ_INVALID;
 	}
+	/* jq would write a replacement character instead: another name, another
+	 * path, and an exit 0. */
+	if (!utf8_valid(name))
+		return invalid(err, "the runtime name is not valid UTF-8", "");
+	if (!utf8_valid(path))
+		return invalid(err, "the runtime path is not valid UTF-8", "");
 	enum cai_dj_outcome rc = check_structure(*doc, err);
 	if (rc != CAI_DJ_CHANGED)
 		return rc;
