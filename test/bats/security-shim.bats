@@ -91,3 +91,44 @@ os.close(os.open("/etc/hostname", os.O_RDONLY))' 3>&- 4>&-
 	assert_output "fds=0,1,2,3"
 	[ "$(count_events '.args.path == "/etc/hostname" and .comm == "python3"')" = 1 ]
 }
+
+# exec_child PRELOAD: exec a python child with LD_PRELOAD=PRELOAD (and the
+# socket variable) that prints its LD_PRELOAD and opens /nonexistent/child.
+exec_child() {
+	audited "$PY" -c '
+import os, sys
+env = {"LD_PRELOAD": sys.argv[1], "CAI_AUDIT_SOCKET": os.environ["CAI_AUDIT_SOCKET"]}
+os.execve(sys.argv[2], [sys.argv[2], "-c", """
+import os
+print(os.environ["LD_PRELOAD"])
+try: os.open("/nonexistent/child", 0)
+except OSError: pass
+"""], env)' "$1" "$PY"
+}
+
+@test "a child whose LD_PRELOAD names the shim's path plus a suffix is still audited" {
+	start_collector
+	run exec_child "$CAI_AUDIT_SHIM.bak"
+	stop_collector
+	assert_success
+	assert_line "$CAI_AUDIT_SHIM:$CAI_AUDIT_SHIM.bak"
+	[ "$(count_events '.args.path == "/nonexistent/child"')" = 1 ]
+}
+
+@test "a child whose LD_PRELOAD names a path ending in the shim's path is still audited" {
+	start_collector
+	run exec_child "/nonexistent$CAI_AUDIT_SHIM"
+	stop_collector
+	assert_success
+	assert_line "$CAI_AUDIT_SHIM:/nonexistent$CAI_AUDIT_SHIM"
+	[ "$(count_events '.args.path == "/nonexistent/child"')" = 1 ]
+}
+
+@test "a child whose LD_PRELOAD lists the shim among others (colons, spaces) keeps it as is" {
+	start_collector
+	run exec_child "/nonexistent/a.so:$CAI_AUDIT_SHIM /nonexistent/b.so"
+	stop_collector
+	assert_success
+	assert_line "/nonexistent/a.so:$CAI_AUDIT_SHIM /nonexistent/b.so"
+	[ "$(count_events '.args.path == "/nonexistent/child"')" = 1 ]
+}
