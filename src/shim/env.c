@@ -13,6 +13,24 @@
 
 static bool has_prefix(const char *s, const char *p, size_t pl) { return strncmp(s, p, pl) == 0; }
 
+/* Whether the loader will load path from this LD_PRELOAD value: one of
+ * its elements (ld.so splits on spaces and colons) is exactly path. A
+ * name that merely contains ours (a backup copy, a typo) loads nothing
+ * of ours, and the child would run unaudited. */
+static bool preload_lists(const char *list, const char *path)
+{
+	size_t pl = strlen(path);
+	while (pl && *list) {
+		size_t n = strcspn(list, " :");
+		if (n == pl && strncmp(list, path, pl) == 0)
+			return true;
+		list += n;
+		if (*list)
+			list++;
+	}
+	return false;
+}
+
 char **cai_env_inject(char *const envp[], size_t *map_len)
 {
 	static const char pre[] = "LD_PRELOAD=";
@@ -26,7 +44,7 @@ char **cai_env_inject(char *const envp[], size_t *map_len)
 		if (has_prefix(envp[n], pre, sizeof(pre) - 1)) {
 			preload_seen = true;
 			old_preload = envp[n] + sizeof(pre) - 1;
-			preload_ok = strstr(envp[n], cai_cfg.self_path) != NULL;
+			preload_ok = preload_lists(old_preload, cai_cfg.self_path);
 		} else if (has_prefix(envp[n], sock, sizeof(sock) - 1)) {
 			sock_ok = strcmp(envp[n], cai_cfg.socket_env) == 0;
 		}

@@ -1,9 +1,16 @@
 /* The program may close or overwrite any fd number, including the one
- * our connection sits on (closefrom-style loops, dup2 onto a chosen
- * number). These wrappers MUST keep the program's semantics exactly: the
- * number it names is closed or replaced as asked. What they add is that
- * our connection moves to another number first, so it survives and no
- * event is ever written into a file the program opens there later. */
+ * our connection sits on (closefrom-style loops, close_range, dup2 onto
+ * a chosen number).
+ *
+ * These wrappers MUST keep the program's semantics exactly: the number it
+ * names is closed or replaced as asked, by one call of the real function.
+ * MUST NOT leave the shim holding an fd the program asked to close: after
+ * such a call the program's fd table is what it would be without the shim
+ * (it may count its fds or fill the table up to RLIMIT_NOFILE). So the
+ * connection is given up before the call (cai_fd_detach: no event is then
+ * written into a file the program opens on that number) and each later
+ * event of the process uses a connection that lives only inside the
+ * wrapper sending it. */
 #include "shim.h"
 
 #include <errno.h>
@@ -11,54 +18,48 @@
 
 CAI_EXPORT int close(int fd)
 {
-	if (fd >= 0 && fd == atomic_load(&cai_sock_fd))
-		cai_fd_rehome(fd);
+	/* close releases the number even when it fails (EINTR, EIO). */
+	cai_fd_detach(fd);
 	return REAL(close)(fd);
 }
 
 CAI_EXPORT int dup2(int oldfd, int newfd)
 {
-	if (newfd >= 0 && newfd != oldfd && newfd == atomic_load(&cai_sock_fd))
-		cai_fd_rehome(newfd);
-	return REAL(dup2)(oldfd, newfd);
+	bool ours = newfd != oldfd && cai_fd_detach(newfd);
+	int rc = REAL(dup2)(oldfd, newfd);
+	if (rc < 0 && ours)
+		cai_fd_detach_failed(newfd);
+	return rc;
 }
 
 CAI_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	if (newfd >= 0 && newfd != oldfd && newfd == atomic_load(&cai_sock_fd))
-		cai_fd_rehome(newfd);
-	return REAL(dup3)(oldfd, newfd, flags);
-}
-
-#if CAI_GLIBC
-/* Moving above the range may be impossible when it runs to the limit, so
- * the range is split around our fd instead: the program still sees every
- * other number closed, and ours is close-on-exec anyway. */
-CAI_EXPORT int close_range(unsigned first, unsigned last, int flags)
-{
-	int ours = atomic_load(&cai_sock_fd);
-	if (ours < 0 || (unsigned)ours < first || (unsigned)ours > last || (flags & CLOSE_RANGE_CLOEXEC) ||
-	    cai_in_foreign_child())
-		return REAL(close_range)(first, last, flags);
-	int rc = 0;
-	if ((unsigned)ours > first)
-		rc = REAL(close_range)(first, (unsigned)ours - 1, flags);
-	if (rc == 0 && (unsigned)ours < last)
-		rc = REAL(close_range)((unsigned)ours + 1, last, flags);
+	bool ours = newfd != oldfd && cai_fd_detach(newfd);
+	int rc = REAL(dup3)(oldfd, newfd, flags);
+	if (rc < 0 && ours)
+		cai_fd_detach_failed(newfd);
 	return rc;
 }
 
+#if CAI_GLIBC
+/* CLOSE_RANGE_CLOEXEC closes nothing, and ours is close-on-exec already. */
+CAI_EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+	int fd = atomic_load(&cai_sock_fd);
+	bool ours = fd >= 0 && (unsigned)fd >= first && (unsigned)fd <= last && !(flags & CLOSE_RANGE_CLOEXEC) &&
+		    cai_fd_detach(fd);
+	int rc = REAL(close_range)(first, last, flags);
+	if (rc < 0 && ours)
+		cai_fd_detach_failed(fd);
+	return rc;
+}
+
+/* glibc's closefrom closes every number from lowfd up or aborts. */
 CAI_EXPORT void closefrom(int lowfd)
 {
-	int ours = atomic_load(&cai_sock_fd);
-	if (ours < 0 || ours < lowfd || lowfd < 0 || cai_in_foreign_child()) {
-		REAL(closefrom)(lowfd);
-		return;
-	}
-	int saved = errno;
-	if (ours > lowfd)
-		close_range((unsigned)lowfd, (unsigned)ours - 1, 0);
-	errno = saved;
-	REAL(closefrom)(ours + 1);
+	int fd = atomic_load(&cai_sock_fd);
+	if (lowfd >= 0 && fd >= lowfd)
+		cai_fd_detach(fd);
+	REAL(closefrom)(lowfd);
 }
 #endif

@@ -321,6 +321,20 @@ int cai_ring_send(const char *buf, size_t len, bool may_create)
 	return CAI_RING_SENT;
 }
 
+void cai_ring_detach(void)
+{
+	/* Writers already inside finish before the connection closes (the
+	 * collector then reads what they committed); bounded, as a writer
+	 * interrupted by the signal handler that calls us never finishes. */
+	struct cai_ring_ctl *c = atomic_exchange(&ring, NULL);
+	if (!c)
+		return;
+	for (int i = 0; i < 20000 && atomic_load(&ring_users) > 0; i++)
+		syscall(SYS_sched_yield);
+	if (atomic_load(&ring_users) == 0)
+		syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
+}
+
 void cai_ring_wait_again(void) { atomic_store(&degraded, 0); }
 
 void cai_ring_atfork_child(void)

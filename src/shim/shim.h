@@ -9,7 +9,10 @@
  *   handlers, vfork children and between fork and exec.
  * - The shim's own I/O MUST use raw system calls, so it is never reported
  *   and never a cancellation point.
- * - The shim MUST NOT write to the program's stdout/stderr or exit. */
+ * - The shim MUST NOT write to the program's stdout/stderr or exit.
+ * - The shim MUST NOT hold an fd the program asked to close or replace:
+ *   once the program closes the connection's number, the process holds no
+ *   fd of ours between calls (fdguard.c, cai_fd_detach in transport.c). */
 #ifndef CAI_SHIM_H
 #define CAI_SHIM_H
 
@@ -191,6 +194,8 @@ enum { CAI_RING_SENT, CAI_RING_LOST, CAI_RING_NONE };
  * be set up): send another way. CAI_RING_LOST: count it as dropped. */
 int cai_ring_send(const char *buf, size_t len, bool may_create);
 void cai_ring_atfork_child(void);
+/* Stop writing to the ring: its connection is about to close. */
+void cai_ring_detach(void);
 void cai_ring_wait_again(void);
 void cai_transport_init(void);
 /* The next send waits (bounded) again even after a timeout. */
@@ -200,8 +205,12 @@ void cai_hook_atfork_child(void);
 extern atomic_ulong cai_dropped;
 extern _Atomic int cai_sock_fd;
 extern _Atomic int cai_owner_pid;
-/* fdguard.c: move our socket off fd when the program wants that number. */
-void cai_fd_rehome(int fd);
+/* Before the program closes or replaces fd: when it is our connection,
+ * give it up for good (true); the process then holds no fd of ours
+ * between calls. After the program's call failed, detach_failed closes
+ * what it left open. */
+bool cai_fd_detach(int fd);
+void cai_fd_detach_failed(int fd);
 bool cai_in_foreign_child(void);
 
 /* ident.c: the pid, ppid, tid, uid, comm and cwd of the event header,

@@ -34,6 +34,7 @@ static atomic_int fd_users;
 static atomic_uint conn_gen;      /* bumped for each new connection */
 static atomic_int conn_inherited; /* the connection came over fork */
 static atomic_int degraded;
+static atomic_int detached; /* the program closed our fd: hold none from now on */
 static _Atomic long long next_retry_ns;
 
 #define RETRY_NS (100LL * 1000 * 1000)
@@ -87,6 +88,10 @@ static int get_fd(void)
 	int fd = atomic_load(&cai_sock_fd);
 	if (fd >= 0)
 		return fd;
+	if (atomic_load(&detached)) {
+		atomic_fetch_sub(&fd_users, 1);
+		return -1;
+	}
 	long long now = now_ns();
 	long long next = atomic_load(&next_retry_ns);
 	if (now < next || !atomic_compare_exchange_strong(&next_retry_ns, &next, now + RETRY_NS)) {
@@ -170,7 +175,7 @@ int cai_transport_get_own_fd(unsigned *gen)
 	 * inherited one stays in use until a new one is made: the child may
 	 * no longer reach the socket path (chroot, mount namespace). */
 	int fd = atomic_load(&cai_sock_fd);
-	if (fd >= 0 && atomic_load(&conn_inherited)) {
+	if (fd >= 0 && atomic_load(&conn_inherited) && !atomic_load(&detached)) {
 		int s = open_connection();
 		if (s < 0)
 			return -1;
@@ -201,7 +206,7 @@ bool cai_in_foreign_child(void) { return syscall(SYS_getpid) != atomic_load(&cai
 
 int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_words)
 {
-	if (foreign)
+	if (foreign || atomic_load(&detached))
 		return send_foreign(buf, len);
 	switch (cai_ring_send(buf, len, !last_words)) {
 	case CAI_RING_SENT:
@@ -288,20 +293,33 @@ void cai_transport_atfork_child(void)
 	cai_ring_atfork_child();
 }
 
-void cai_fd_rehome(int fd)
+/* The program is about to close or replace fd, our connection. Moving it
+ * to another number would leave the program holding an fd it asked to be
+ * rid of (it may count them, or fill the table to its limit), so the
+ * connection is given up instead and the program's own call closes it.
+ * From then on this process (and its forks, which copy its fd table)
+ * sends each event on a connection opened and closed within the wrapper,
+ * as a vfork child does: between the program's calls the shim holds no fd.
+ * The collector reads what the ring holds when the connection closes, so
+ * the ring is retired first. */
+bool cai_fd_detach(int fd)
 {
 	if (fd < 0 || fd != atomic_load(&cai_sock_fd) || cai_in_foreign_child())
-		return;
-	int moved = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, high_fd_hint());
-	if (moved == fd || moved < 0) {
-		/* Nowhere to go: give the number up (the caller is about to
-		 * close or replace it) and reconnect later. */
-		drop_connection(fd, false);
-		return;
-	}
+		return false;
+	atomic_store(&detached, 1);
+	cai_ring_detach();
 	int expected = fd;
-	if (atomic_compare_exchange_strong(&cai_sock_fd, &expected, moved))
-		wait_no_users();
-	else
-		raw_close(moved);
+	if (!atomic_compare_exchange_strong(&cai_sock_fd, &expected, -1))
+		return false;
+	wait_no_users();
+	return true;
+}
+
+/* The program's call failed and left fd open: it is still our socket,
+ * which the program never had, so close it as the call would have. */
+void cai_fd_detach_failed(int fd)
+{
+	int saved = errno;
+	raw_close(fd);
+	errno = saved;
 }
