@@ -613,11 +613,20 @@ static int next_timeout(struct server *srv)
 		return 1000;
 	if (mono_ms() - srv->ring_active_ms < RING_IDLE_MS)
 		return RING_POLL_MS;
-	bool pending = false;
-	for (int fd = 0; fd < srv->nclients; fd++)
-		if (srv->clients[fd].has_ring && ring_request_wake(&srv->clients[fd].ring))
-			pending = true;
-	return pending ? 0 : 1000;
+	long long now = mono_ms(), wait = 1000;
+	for (int fd = 0; fd < srv->nclients; fd++) {
+		struct ring_reader *r = &srv->clients[fd].ring;
+		if (!srv->clients[fd].has_ring)
+			continue;
+		if (ring_request_wake(r))
+			return 0;
+		/* An unfinished event sleeps us only until it counts as stuck:
+		 * never a busy wait on a writer that will not finish. */
+		long long left = ring_stuck_in_ms(r, now, RING_STUCK_MS);
+		if (left >= 0 && left < wait)
+			wait = left > RING_POLL_MS ? left : RING_POLL_MS;
+	}
+	return (int)wait;
 }
 
 /* Read everything still queued on every connection, then flush. */

@@ -91,3 +91,26 @@ lingering_peer() {
 	wait_logged after-nested 2
 	stops_within 2
 }
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$AUDITD_PID/stat"; }
+
+@test "a ring's unfinished event does not make the collector spin while it waits to call it stuck" {
+	start_collector
+	as_nobody "$RING_PEER" "$SOCK" stuck >"$AUD/peer.out" 2>&1 &
+	PEER_PID=$!
+	sleep 0.5
+	local before after
+	before=$(cpu_ticks)
+	sleep 2
+	after=$(cpu_ticks)
+	# Clock ticks (USER_HZ, 100 a second): under 0.3 s of CPU in 2 s.
+	echo "CPU ticks in 2 s: $((after - before))" >&2
+	[ $((after - before)) -lt 30 ]
+	wait "$PEER_PID"
+	PEER_PID=
+	run cat "$AUD/peer.out"
+	assert_output closed=1
+	stop_collector
+	run jq -r 'select(.rejected) | .rejected.reason' "$LOG"
+	[[ "$output" == "ring: an event has stayed incomplete for "*" ms (its writer was interrupted for good); "*" bytes unread" ]]
+}
