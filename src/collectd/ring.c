@@ -142,7 +142,22 @@ bool ring_request_wake(struct ring_reader *r)
 	atomic_store(&r->ctl->wake, 1);
 	/* Pairs with the writer's fence between committing and reading wake. */
 	atomic_thread_fence(memory_order_seq_cst);
-	return ring_unread(r) > 0;
+	if (ring_unread(r) == 0)
+		return false;
+	/* An unfinished event first: its writer reads wake after committing
+	 * and kicks, so there is nothing to read until then. */
+	const _Atomic uint32_t *wp = (const _Atomic uint32_t *)(const void *)(r->data + (r->rd & (r->size - 1)));
+	return atomic_load_explicit(wp, memory_order_acquire) & CAI_RING_COMMIT;
+}
+
+long long ring_stuck_in_ms(const struct ring_reader *r, long long now_ms, long long stuck_ms)
+{
+	if (ring_unread(r) == 0)
+		return -1;
+	if (r->stuck_pos != r->rd)
+		return 0; /* not looked at yet: ring_read starts the clock */
+	long long left = r->stuck_since_ms + stuck_ms - now_ms;
+	return left > 0 ? left : 0;
 }
 
 void ring_detach(struct ring_reader *r)

@@ -44,8 +44,12 @@ void ring_release(struct ring_reader *r);
 uint64_t ring_unread(const struct ring_reader *r);
 
 /* Ask the writer to kick the collector after its next event; returns
- * true when there is something to read already (no kick will come for it). */
+ * true when a finished event waits already (no kick will come for it). */
 bool ring_request_wake(struct ring_reader *r);
+
+/* Bytes unread whose first event is unfinished: the ms until ring_read
+ * will call it stuck (0: read now); -1 when nothing is unread. */
+long long ring_stuck_in_ms(const struct ring_reader *r, long long now_ms, long long stuck_ms);
 
 /* Tell the writer this ring is no longer read, and unmap it. */
 void ring_detach(struct ring_reader *r);

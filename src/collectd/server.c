@@ -15,7 +15,15 @@
  * - A malformed message MUST be counted and logged as rejected (reason
  *   and size, never its content) and MUST NOT stop the loop.
  * - On SIGTERM, everything the kernel already accepted on any connection
- *   (including ones not yet accepted) MUST reach the log before exit. */
+ *   (including ones not yet accepted) MUST reach the log before exit.
+ * - Nothing a peer controls MAY make the loop block. Every fd received
+ *   MUST be let go through discard_fds (discard.c), never close(): the
+ *   last close of a peer's lingering TCP socket, FUSE file or unix socket
+ *   full of those waits as long as the peer likes. The control buffer
+ *   MUST hold every fd the kernel can pass in one message, because the
+ *   ones it cannot deliver it closes in our task. A connection MUST be
+ *   shut down and its queue emptied the same way before it is closed,
+ *   for its unread messages may carry fds too. */
 #include "server.h"
 
 #include <errno.h>
@@ -31,6 +39,7 @@
 #include <libgen.h>
 
 #include "audit_event.h"
+#include "discard.h"
 #include "engine_paths.h"
 #include "probe_json.h"
 
@@ -45,7 +54,10 @@
 #define RING_IDLE_MS 200
 /* An event reserved and not finished after this long will never be. */
 #define RING_STUCK_MS 5000
-#define MAX_FDS_PER_MESSAGE 4
+/* The kernel's SCM_MAX_FD: the most fds one message can carry. */
+#define MAX_FDS_PER_MESSAGE 253
+/* More empty messages than fit in a peer's send buffer (wmem_max). */
+#define PURGE_EMPTY_MAX 1024
 /* Containers' own sockets at once. */
 #define MAX_CONTAINER_LISTENERS 1024
 
@@ -304,10 +316,38 @@ static int handle_any(struct server *srv, int fd, const char *buf, size_t len, b
 		add_rejection(srv, cl, "file descriptors came with a message that is not a ring registration", len,
 			      cred->pid, cred->uid, cred->gid);
 	}
-	for (int i = 0; i < nfds; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
+	discard_fds(&srv->discard, fds, nfds);
 	return rc;
+}
+
+union control {
+	char raw[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(MAX_FDS_PER_MESSAGE * sizeof(int))];
+	struct cmsghdr align;
+};
+
+/* Pick the credentials (*have says whether they came) and the fds out of
+ * a message's control data; returns how many fds. */
+static int take_control(struct server *srv, struct msghdr *msg, struct ucred *cred, bool *have, int *fds)
+{
+	int nfds = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(*cred))) {
+			memcpy(cred, CMSG_DATA(c), sizeof(*cred));
+			*have = true;
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t j = 0; j < k; j++) {
+				int rfd;
+				memcpy(&rfd, CMSG_DATA(c) + j * sizeof(int), sizeof(int));
+				if (nfds < MAX_FDS_PER_MESSAGE)
+					fds[nfds++] = rfd;
+				else
+					discard_fds(&srv->discard, &rfd, 1);
+			}
+		}
+	}
+	return nfds;
 }
 
 /* Read up to max messages from one connection; returns -1 when the peer is
@@ -316,10 +356,7 @@ static int drain_client(struct server *srv, int fd, int max)
 {
 	static char buf[CAI_AUDIT_EVENT_MAX + 1];
 	for (int i = 0; max < 0 || i < max; i++) {
-		union {
-			char raw[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(MAX_FDS_PER_MESSAGE * sizeof(int))];
-			struct cmsghdr align;
-		} ctl;
+		union control ctl;
 		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
 		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.raw,
 				     .msg_controllen = sizeof(ctl.raw)};
@@ -334,24 +371,7 @@ static int drain_client(struct server *srv, int fd, int max)
 		struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 		bool have = false;
 		int fds[MAX_FDS_PER_MESSAGE];
-		int nfds = 0;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
-			    c->cmsg_len >= CMSG_LEN(sizeof(cred))) {
-				memcpy(&cred, CMSG_DATA(c), sizeof(cred));
-				have = true;
-			} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-				size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				for (size_t j = 0; j < k; j++) {
-					int rfd;
-					memcpy(&rfd, CMSG_DATA(c) + j * sizeof(int), sizeof(int));
-					if (nfds < MAX_FDS_PER_MESSAGE)
-						fds[nfds++] = rfd;
-					else
-						close(rfd);
-				}
-			}
-		}
+		int nfds = take_control(srv, &msg, &cred, &have, fds);
 		if (!have) {
 			socklen_t cl = sizeof(cred);
 			getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl);
@@ -361,6 +381,40 @@ static int drain_client(struct server *srv, int fd, int max)
 			return -1;
 	}
 	return 0;
+}
+
+/* A connection about to be closed: once it is shut down nothing more can
+ * arrive, and what is still queued is thrown away here, its fds through
+ * discard_fds, rather than released by close() in our task. */
+static void purge_queue(struct server *srv, int fd)
+{
+	shutdown(fd, SHUT_RDWR);
+	/* Past the shutdown, an empty queue and an empty message both read
+	 * as 0: go on until the most empty messages a peer's send buffer can
+	 * hold have been read. */
+	int empty = 0;
+	while (empty < PURGE_EMPTY_MAX) {
+		union control ctl;
+		char byte;
+		struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.raw,
+				     .msg_controllen = sizeof(ctl.raw)};
+		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;
+		if (n == 0 && msg.msg_controllen == 0) {
+			empty++;
+			continue;
+		}
+		empty = 0;
+		struct ucred ignored;
+		bool have = false;
+		int fds[MAX_FDS_PER_MESSAGE];
+		int nfds = take_control(srv, &msg, &ignored, &have, fds);
+		discard_fds(&srv->discard, fds, nfds);
+	}
 }
 
 /* Take every queued connection on lfd: the collector's socket (inside
@@ -527,6 +581,7 @@ static void close_client(struct server *srv, int fd)
 	int lfd = cl->listener;
 	cl->owns_listener = false;
 	epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+	purge_queue(srv, fd);
 	close(fd);
 	if (owned)
 		close_listener(srv, lfd);
@@ -558,11 +613,20 @@ static int next_timeout(struct server *srv)
 		return 1000;
 	if (mono_ms() - srv->ring_active_ms < RING_IDLE_MS)
 		return RING_POLL_MS;
-	bool pending = false;
-	for (int fd = 0; fd < srv->nclients; fd++)
-		if (srv->clients[fd].has_ring && ring_request_wake(&srv->clients[fd].ring))
-			pending = true;
-	return pending ? 0 : 1000;
+	long long now = mono_ms(), wait = 1000;
+	for (int fd = 0; fd < srv->nclients; fd++) {
+		struct ring_reader *r = &srv->clients[fd].ring;
+		if (!srv->clients[fd].has_ring)
+			continue;
+		if (ring_request_wake(r))
+			return 0;
+		/* An unfinished event sleeps us only until it counts as stuck:
+		 * never a busy wait on a writer that will not finish. */
+		long long left = ring_stuck_in_ms(r, now, RING_STUCK_MS);
+		if (left >= 0 && left < wait)
+			wait = left > RING_POLL_MS ? left : RING_POLL_MS;
+	}
+	return (int)wait;
 }
 
 /* Read everything still queued on every connection, then flush. */
@@ -647,6 +711,7 @@ int server_run(struct server *srv, struct cai_error *err)
 		}
 		poll_rings(srv);
 		flush_and_release(srv);
+		discard_reap(&srv->discard);
 		struct cai_error lerr = {0};
 		long long now = mono_ms();
 		if (now - last_sync >= 1000) {

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "discard.h"
 #include "error.h"
 #include "logsink.h"
 
@@ -49,6 +50,7 @@ struct server {
 	int nlisteners;
 	long long ring_active_ms; /* last time a ring had events */
 	struct peer_name_cache names;
+	struct discard discard; /* fds peers sent, being let go of */
 };
 
 /* Take the socket from systemd (LISTEN_FDS) or create it at path, mode

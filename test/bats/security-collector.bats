@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# cai-auditd against hostile local users (issue 14): nothing an
+# unprivileged peer sends or leaves in its ring may stall the collector's
+# loop or make it spin.
+
+setup() {
+	load ../helpers/common
+	load_libs
+	load ../helpers/audit
+	audit_setup
+	require_root
+	# Unprivileged peers must reach the socket: a directory they may
+	# traverse (the test's own is private).
+	AUD=$(mktemp -d /tmp/cai-sec-collector.XXXXXX)
+	chmod 0755 "$AUD"
+	SOCK=$AUD/audit.sock
+	LOG=$AUD/audit.jsonl
+	LINGER_PEER=$BATS_TEST_DIRNAME/../helpers/linger-peer.py
+	RING_PEER="$CAI_TEST_BIN/ring-peer"
+	PEER_PID=
+}
+
+teardown() {
+	[ -n "${PEER_PID:-}" ] && kill "$PEER_PID" 2>/dev/null || true
+	audit_teardown
+	rm -rf "$AUD"
+}
+
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+
+event() { # MARK: a minimal well-formed event
+	printf '{"v":1,"ts":"2026-11-29T00:00:00.000000000Z","mono":"1.0","pid":7,"ppid":1,"tid":7,"uid":0,"comm":"sh","cwd":"/","call":"open","phase":"exit","source":"shim","args":{"path":"/%s","flags":["O_RDONLY"]},"result":{"return":3}}' "$1"
+}
+
+send_event() { # MARK
+	as_nobody "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(sys.argv[2].encode())' "$SOCK" "$(event "$1")"
+}
+
+# wait_logged MARK SECONDS: the event reaches the log in time.
+wait_logged() {
+	local i
+	for i in $(seq $(($2 * 20))); do
+		[ -s "$LOG" ] && [ "$(count_events ".args.path == \"/$1\"")" = 1 ] && return 0
+		sleep 0.05
+	done
+	echo "event $1 not logged within $2 s" >&2
+	return 1
+}
+
+# stops_within SECONDS: SIGTERM ends the collector in time.
+stops_within() {
+	kill -TERM "$AUDITD_PID"
+	local i
+	for i in $(seq $(($1 * 20))); do
+		kill -0 "$AUDITD_PID" 2>/dev/null || { stop_collector; return 0; }
+		sleep 0.05
+	done
+	echo "cai-auditd still runs $1 s after SIGTERM" >&2
+	return 1
+}
+
+# lingering_peer MODE: linger-peer.py as nobody, its message and fd taken
+# by the collector only after the peer dropped its own copy (the collector
+# is stopped meanwhile), so the collector's is the last reference.
+lingering_peer() {
+	kill -STOP "$AUDITD_PID"
+	as_nobody "$PY" "$LINGER_PEER" "$SOCK" "$1" >"$AUD/peer.out" 2>&1 &
+	PEER_PID=$!
+	local i
+	for i in $(seq 100); do
+		[ -s "$AUD/peer.out" ] && break
+		sleep 0.05
+	done
+	kill -CONT "$AUDITD_PID"
+	run cat "$AUD/peer.out"
+	assert_output sent
+}
+
+@test "a received TCP socket that would linger for an hour does not block the collector" {
+	start_collector
+	lingering_peer direct
+	send_event after-linger
+	wait_logged after-linger 2
+	stops_within 2
+}
+
+@test "a received unix socket holding a lingering TCP socket in its queue does not block the collector" {
+	start_collector
+	lingering_peer nested
+	send_event after-nested
+	wait_logged after-nested 2
+	stops_within 2
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$AUDITD_PID/stat"; }
+
+@test "a ring's unfinished event does not make the collector spin while it waits to call it stuck" {
+	start_collector
+	as_nobody "$RING_PEER" "$SOCK" stuck >"$AUD/peer.out" 2>&1 &
+	PEER_PID=$!
+	sleep 0.5
+	local before after
+	before=$(cpu_ticks)
+	sleep 2
+	after=$(cpu_ticks)
+	# Clock ticks (USER_HZ, 100 a second): under 0.3 s of CPU in 2 s.
+	echo "CPU ticks in 2 s: $((after - before))" >&2
+	[ $((after - before)) -lt 30 ]
+	wait "$PEER_PID"
+	PEER_PID=
+	run cat "$AUD/peer.out"
+	assert_output closed=1
+	stop_collector
+	run jq -r 'select(.rejected) | .rejected.reason' "$LOG"
+	[[ "$output" == "ring: an event has stayed incomplete for "*" ms (its writer was interrupted for good); "*" bytes unread" ]]
+}
