@@ -21,7 +21,7 @@ setup() {
 }
 
 teardown() {
-	[ -n "${PEER_PID:-}" ] && kill "$PEER_PID" 2>/dev/null || true
+	[ -n "${PEER_PID:-}" ] && kill -KILL "$PEER_PID" 2>/dev/null || true
 	audit_teardown
 	rm -rf "$AUD"
 }
@@ -64,7 +64,9 @@ stops_within() {
 # is stopped meanwhile), so the collector's is the last reference.
 lingering_peer() {
 	kill -STOP "$AUDITD_PID"
-	as_nobody "$PY" "$LINGER_PEER" "$SOCK" "$1" >"$AUD/peer.out" 2>&1 &
+	# Not through as_nobody: $! must be the peer itself, for teardown to
+	# kill it. 3>&-: bats waits for whoever holds its output fd.
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$PY" "$LINGER_PEER" "$SOCK" "$1" >"$AUD/peer.out" 2>&1 3>&- &
 	PEER_PID=$!
 	local i
 	for i in $(seq 100); do
@@ -96,7 +98,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$AUDITD_PID/stat"; }
 
 @test "a ring's unfinished event does not make the collector spin while it waits to call it stuck" {
 	start_collector
-	as_nobody "$RING_PEER" "$SOCK" stuck >"$AUD/peer.out" 2>&1 &
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$RING_PEER" "$SOCK" stuck >"$AUD/peer.out" 2>&1 3>&- &
 	PEER_PID=$!
 	sleep 0.5
 	local before after
