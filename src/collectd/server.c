@@ -160,6 +160,10 @@ static void add_rejection(struct server *srv, const struct client *cl, const cha
 			  unsigned uid, unsigned gid)
 {
 	jv rec = cai_audit_rejected_record(reason, bytes, pid, uid, gid);
+	if (srv->sent_as)
+		rec = jv_setpath(rec, JV_ARRAY(jv_string("peer"), jv_string("sent_as")),
+				 JV_OBJECT(jv_string("pid"), jv_number(srv->sent_as->pid), jv_string("uid"),
+					   jv_number(srv->sent_as->uid), jv_string("gid"), jv_number(srv->sent_as->gid)));
 	if (cl->peer.place != PEER_HOST)
 		rec = jv_object_set(rec, jv_string("container"), jv_copy(cl->peer.container));
 	add_line(srv, rec);
@@ -185,7 +189,7 @@ static void handle_message(struct server *srv, const struct client *cl, const ch
 	 * may claim a container is on the host: no second "container". */
 	static char line[CAI_AUDIT_EVENT_MAX + 2048];
 	size_t n = cai_audit_event_line(line, sizeof(line), buf, len, cred->pid, cred->uid, cred->gid,
-					cl->peer.container_json);
+					cl->peer.container_json, srv->sent_as);
 	if (n == 0) {
 		srv->stats.rejected++;
 		add_rejection(srv, cl, "cannot stamp", len, cred->pid, cred->uid, cred->gid);
@@ -368,16 +372,23 @@ static int drain_client(struct server *srv, int fd, int max)
 		}
 		if (n == 0)
 			return -1;
-		struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
+		struct ucred sent = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 		bool have = false;
 		int fds[MAX_FDS_PER_MESSAGE];
-		int nfds = take_control(srv, &msg, &cred, &have, fds);
-		if (!have) {
-			socklen_t cl = sizeof(cred);
-			getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl);
-		}
+		int nfds = take_control(srv, &msg, &sent, &have, fds);
+		/* Who sent it is what the kernel recorded for the connection
+		 * (SO_PEERCRED at accept). SCM_CREDENTIALS are the sender's to
+		 * choose when it is root or in a namespace of its own: a message
+		 * whose own differ is logged with them as "sent_as", never
+		 * believed. */
+		const struct client *cl = client_of(srv, fd);
+		struct ucred cred = {.pid = cl->peer.pid, .uid = cl->peer.uid, .gid = cl->peer.gid};
+		bool differs = have && (sent.pid != cred.pid || sent.uid != cred.uid || sent.gid != cred.gid);
+		srv->sent_as = differs ? &sent : NULL;
 		bool trunc = (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n > CAI_AUDIT_EVENT_MAX;
-		if (handle_any(srv, fd, buf, (size_t)n, trunc, &cred, fds, nfds) < 0)
+		int rc = handle_any(srv, fd, buf, (size_t)n, trunc, &cred, fds, nfds);
+		srv->sent_as = NULL;
+		if (rc < 0)
 			return -1;
 	}
 	return 0;

@@ -3,6 +3,7 @@
 #define CAI_AUDITD_SERVER_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 
 #include "discard.h"
 #include "error.h"
@@ -51,6 +52,9 @@ struct server {
 	long long ring_active_ms; /* last time a ring had events */
 	struct peer_name_cache names;
 	struct discard discard; /* fds peers sent, being let go of */
+	/* While one message is handled: its SCM_CREDENTIALS when they differ
+	 * from the connection's, else NULL. */
+	const struct ucred *sent_as;
 };
 
 /* Take the socket from systemd (LISTEN_FDS) or create it at path, mode

@@ -205,13 +205,16 @@ jv cai_audit_event_stamp(jv ev, pid_t pid, uid_t uid, gid_t gid)
 }
 
 size_t cai_audit_event_line(char *out, size_t cap, const char *msg, size_t len, pid_t pid, uid_t uid, gid_t gid,
-			    const char *container_json)
+			    const char *container_json, const struct ucred *sent_as)
 {
 	if (len < 2 || msg[len - 1] != '}')
 		return 0;
-	char stamp[96];
-	int n = snprintf(stamp, sizeof(stamp), "%s\"peer\":{\"pid\":%ld,\"uid\":%lu,\"gid\":%lu}",
-			 len > 2 ? "," : "", (long)pid, (unsigned long)uid, (unsigned long)gid);
+	char stamp[192], sent[96] = "";
+	if (sent_as)
+		snprintf(sent, sizeof(sent), ",\"sent_as\":{\"pid\":%ld,\"uid\":%lu,\"gid\":%lu}", (long)sent_as->pid,
+			 (unsigned long)sent_as->uid, (unsigned long)sent_as->gid);
+	int n = snprintf(stamp, sizeof(stamp), "%s\"peer\":{\"pid\":%ld,\"uid\":%lu,\"gid\":%lu%s}",
+			 len > 2 ? "," : "", (long)pid, (unsigned long)uid, (unsigned long)gid, sent);
 	size_t cl = container_json ? strlen(container_json) : 0;
 	size_t extra = container_json ? sizeof(",\"container\":") - 1 + cl : 0;
 	if (n < 0 || (size_t)n >= sizeof(stamp) || len + (size_t)n + extra > cap)

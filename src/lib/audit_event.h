@@ -6,6 +6,7 @@
 
 #include <jv.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -33,7 +34,7 @@ jv cai_audit_event_stamp(jv ev, pid_t pid, uid_t uid, gid_t gid);
  * text) spliced in before the final '}'. Writes at most cap bytes to out
  * and returns the length, or 0 if it does not fit. */
 size_t cai_audit_event_line(char *out, size_t cap, const char *msg, size_t len, pid_t pid, uid_t uid, gid_t gid,
-			    const char *container_json);
+			    const char *container_json, const struct ucred *sent_as);
 
 /* A log record saying a message was rejected (never its content). */
 jv cai_audit_rejected_record(const char *reason, size_t bytes, pid_t pid, uid_t uid, gid_t gid);

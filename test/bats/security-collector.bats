@@ -116,3 +116,30 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$AUDITD_PID/stat"; }
 	run jq -r 'select(.rejected) | .rejected.reason' "$LOG"
 	[[ "$output" == "ring: an event has stayed incomplete for "*" ms (its writer was interrupted for good); "*" bytes unread" ]]
 }
+
+@test "forged SCM_CREDENTIALS (root chooses any pid and uid) are logged as sent_as, never believed" {
+	start_collector
+	"$PY" -c '
+import os, socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+print(os.getpid(), flush=True)
+forged = struct.pack("iII", 1, 4242, 4343)
+s.sendmsg([sys.argv[2].encode()], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, forged)])
+s.sendmsg([b"not json"], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, forged)])
+' "$SOCK" "$(event forged)" >"$AUD/sender.pid"
+	stop_collector
+	local pid
+	pid=$(cat "$AUD/sender.pid")
+	check_event "$(the_event '.args.path == "/forged"')" \
+		".peer.pid == $pid and .peer.uid == 0 and .peer.gid == 0 and .peer.sent_as == {\"pid\":1,\"uid\":4242,\"gid\":4343}"
+	run jq -c 'select(.rejected) | .peer' "$LOG"
+	assert_output "{\"pid\":$pid,\"uid\":0,\"gid\":0,\"sent_as\":{\"pid\":1,\"uid\":4242,\"gid\":4343}}"
+}
+
+@test "a sender whose credentials are its own gets no sent_as" {
+	start_collector
+	send_event honest
+	stop_collector
+	check_event "$(the_event '.args.path == "/honest"')" '.peer.uid == 65534 and (.peer | has("sent_as") | not)'
+}

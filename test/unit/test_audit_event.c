@@ -105,16 +105,16 @@ int main(void)
 	ok(!accepted("{\"v\":1} ", why, sizeof(why)), "refused: trailing bytes after the object");
 
 	char line[256];
-	size_t ln = cai_audit_event_line(line, sizeof(line), "{\"a\":1}", 7, 42, 1000, 100, NULL);
+	size_t ln = cai_audit_event_line(line, sizeof(line), "{\"a\":1}", 7, 42, 1000, 100, NULL, NULL);
 	line[ln] = '\0';
 	is_str(line, "{\"a\":1,\"peer\":{\"pid\":42,\"uid\":1000,\"gid\":100}}", "the stamp is spliced into the message's own bytes");
-	is_int(cai_audit_event_line(line, 20, "{\"a\":1}", 7, 42, 1000, 100, NULL), 0, "a line that does not fit is refused, not cut");
+	is_int(cai_audit_event_line(line, 20, "{\"a\":1}", 7, 42, 1000, 100, NULL, NULL), 0, "a line that does not fit is refused, not cut");
 
-	ln = cai_audit_event_line(line, sizeof(line), "{\"a\":1}", 7, 42, 1000, 100, "{\"id\":\"x\",\"name\":null}");
+	ln = cai_audit_event_line(line, sizeof(line), "{\"a\":1}", 7, 42, 1000, 100, "{\"id\":\"x\",\"name\":null}", NULL);
 	line[ln] = '\0';
 	is_str(line, "{\"a\":1,\"peer\":{\"pid\":42,\"uid\":1000,\"gid\":100},\"container\":{\"id\":\"x\",\"name\":null}}",
 	       "the container is spliced after the peer");
-	is_int(cai_audit_event_line(line, 60, "{\"a\":1}", 7, 42, 1000, 100, "{\"id\":\"x\",\"name\":null}"), 0,
+	is_int(cai_audit_event_line(line, 60, "{\"a\":1}", 7, 42, 1000, 100, "{\"id\":\"x\",\"name\":null}", NULL), 0,
 	       "a line whose container does not fit is refused, not cut");
 
 #define CID "3f4e1a2b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8"
