@@ -124,6 +124,7 @@ AUDITD_SRCS := \
 	src/collectd/main.c \
 	src/collectd/logsink.c \
 	src/collectd/server.c \
+	src/collectd/quota.c \
 	src/collectd/discard.c \
 	src/collectd/ring.c \
 	src/collectd/peer.c

@@ -12,7 +12,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: cai-auditd [--socket PATH] [--log PATH]\n"
+		"Usage: cai-auditd [--socket PATH] [--log PATH] [--max-connections-per-user N]\n"
 		"\n"
 		"Receive the events of libcai-auditshim.so on a unix socket, stamp each\n"
 		"with the sender's kernel-verified pid/uid/gid (and, for a program in a\n"
@@ -24,6 +24,11 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -s, --socket PATH  listen here (default " DEFAULT_SOCKET ")\n"
 		"  -l, --log PATH     append here (default " DEFAULT_LOG ")\n"
+		"  --max-connections-per-user N\n"
+		"                     connections one user (or one container's own socket) may\n"
+		"                     hold at once (default 256); more are refused, counted and\n"
+		"                     said in the log; all users together stay 64 below the\n"
+		"                     fd limit\n"
 		"  -h, --help         show this help and exit\n"
 		"  -V, --version      show the version and exit\n"
 		"\n"
@@ -35,9 +40,11 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, 's'}, {"log", required_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+		{"max-connections-per-user", required_argument, NULL, 'm'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *opt_socket = DEFAULT_SOCKET, *opt_log = DEFAULT_LOG;
+	long opt_per_user = QUOTA_DEFAULT_PER_USER;
 	int c;
 
 	cai_set_progname(argv[0]);
@@ -49,6 +56,15 @@ int main(int argc, char **argv)
 		case 'l':
 			opt_log = optarg;
 			break;
+		case 'm': {
+			char *end;
+			opt_per_user = strtol(optarg, &end, 10);
+			if (end == optarg || *end || opt_per_user < 1 || opt_per_user > 1000000) {
+				cai_warn("--max-connections-per-user `%s`: give a number from 1 to 1000000", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -74,6 +90,7 @@ int main(int argc, char **argv)
 	if (server_listen(&srv, opt_socket, &err) < 0)
 		cai_die_error(1, &err);
 	srv.log = &log;
+	srv.quota.per_key = (int)opt_per_user;
 	int rc = server_run(&srv, &err);
 	if (rc < 0)
 		cai_warn("%s", err.msg);

@@ -88,6 +88,8 @@ int server_listen(struct server *srv, const char *path, struct cai_error *err)
 	memset(srv, 0, sizeof(*srv));
 	srv->listen_fd = srv->epoll_fd = srv->signal_fd = -1;
 	srv->names.data_root = CAI_ENGINE_DATA_ROOT;
+	quota_init(&srv->quota, QUOTA_DEFAULT_PER_USER);
+	srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	srv->socket_path = path;
 	int fd = from_systemd(err);
 	if (fd == -2)
@@ -431,6 +433,39 @@ static void purge_queue(struct server *srv, int fd)
 /* Take every queued connection on lfd: the collector's socket (inside
  * NULL: the peer is identified from the kernel), or a container's own
  * (inside: that listener's entry; every peer is in its container). */
+/* Connections refused (over a share, or out of fds) are said in the log,
+ * at most once every QUOTA_SAY_MS, with how many: never a line per refusal,
+ * never silent. */
+#define QUOTA_SAY_MS 10000
+
+static void say_refused(struct server *srv, const char *why, long key)
+{
+	long long now = mono_ms();
+	if (now - srv->quota.last_said_ms < QUOTA_SAY_MS && srv->quota.last_said_ms)
+		return;
+	srv->quota.last_said_ms = now;
+	char reason[256];
+	snprintf(reason, sizeof(reason), "%s: %lu connection(s) refused so far (latest: %s %ld)", why,
+		 srv->quota.refused, key >= 0 ? "uid" : "container socket", key >= 0 ? key : -1 - key);
+	jv rec = cai_audit_rejected_record(reason, 0, 0, key >= 0 ? (uid_t)key : (uid_t)-1, (gid_t)-1);
+	add_line(srv, rec);
+	cai_warn("%s", reason);
+}
+
+/* Out of fds: take one connection with the fd kept in reserve and close it,
+ * so that the backlog drains instead of the loop spinning on it. */
+static void refuse_one(struct server *srv, int lfd)
+{
+	if (srv->reserve_fd >= 0)
+		close(srv->reserve_fd);
+	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (c >= 0)
+		close(c);
+	srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	srv->quota.refused++;
+	say_refused(srv, "out of file descriptors", 0);
+}
+
 static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *err)
 {
 	for (;;) {
@@ -441,12 +476,26 @@ static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *
 			if (errno == EAGAIN || errno == ECONNABORTED)
 				return 0;
 			if (errno == EMFILE || errno == ENFILE) {
-				cai_warn("accept: %s (connections wait in the backlog)", strerror(errno));
-				return 0;
+				refuse_one(srv, lfd);
+				continue;
 			}
 			if (inside >= 0)
 				return 0; /* a container's socket is not worth stopping for */
 			return cai_error_set(err, errno, "accept on `%s`", srv->socket_path);
+		}
+		/* A share per user on the collector's socket, per container on
+		 * a container's own. Closing an accepted socket that has sent
+		 * nothing never blocks. */
+		struct ucred cr = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
+		socklen_t crl = sizeof(cr);
+		getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &crl);
+		long key = inside >= 0 ? -1 - (long)inside : (long)cr.uid;
+		if (!quota_take(&srv->quota, key)) {
+			close(c);
+			say_refused(srv, inside >= 0 ? "too many connections from one container"
+						     : "too many connections from one user",
+				    key);
+			continue;
 		}
 		int one = 1;
 		setsockopt(c, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
@@ -454,11 +503,13 @@ static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *
 		if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, c, &ev) < 0) {
 			int e = errno;
 			close(c);
+			quota_give(&srv->quota, key);
 			return cai_error_set(err, e, "epoll_ctl");
 		}
 		struct client *cl = client_of(srv, c);
 		memset(cl, 0, sizeof(*cl));
 		cl->open = true;
+		cl->quota_key = key;
 		/* Once per connection: the kernel's answer cannot change for
 		 * the process that connected, and /proc is not read per event. */
 		if (inside >= 0) {
@@ -587,6 +638,7 @@ static void close_client(struct server *srv, int fd)
 			drop_ring(srv, cl);
 	}
 	cl->open = false;
+	quota_give(&srv->quota, cl->quota_key);
 	peer_identity_free(&cl->peer);
 	bool owned = cl->owns_listener;
 	int lfd = cl->listener;
@@ -741,6 +793,9 @@ int server_run(struct server *srv, struct cai_error *err)
 
 void server_close(struct server *srv)
 {
+	if (srv->reserve_fd >= 0)
+		close(srv->reserve_fd);
+	srv->reserve_fd = -1;
 	if (srv->listen_fd >= 0) {
 		close(srv->listen_fd);
 		if (!srv->activated && srv->socket_path)

@@ -10,6 +10,7 @@
 #include "logsink.h"
 
 #include "peer.h"
+#include "quota.h"
 #include "ring.h"
 
 struct server_stats {
@@ -34,6 +35,7 @@ struct client {
 		unsigned uid, gid;
 	} owner; /* who registered the ring (SCM_CREDENTIALS) */
 	struct peer_identity peer; /* who connected, and from which container */
+	long quota_key;            /* whose share it takes (quota.h) */
 	struct ring_reader ring;
 };
 
@@ -55,6 +57,8 @@ struct server {
 	/* While one message is handled: its SCM_CREDENTIALS when they differ
 	 * from the connection's, else NULL. */
 	const struct ucred *sent_as;
+	struct conn_quota quota;
+	int reserve_fd; /* /dev/null, given up to refuse a connection when out of fds */
 };
 
 /* Take the socket from systemd (LISTEN_FDS) or create it at path, mode

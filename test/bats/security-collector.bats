@@ -143,3 +143,44 @@ s.sendmsg([b"not json"], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, forged)])
 	stop_collector
 	check_event "$(the_event '.args.path == "/honest"')" '.peer.uid == 65534 and (.peer | has("sent_as") | not)'
 }
+
+@test "one user holding every connection it can: refused beyond its share, said once, no spin; others still served" {
+	# systemd's default soft limit is 1024; a smaller one makes the point
+	# sooner: 300 idle connections from nobody against a share of 64.
+	AUDITD_LIMIT=256
+	"$CAI_AUDITD" --socket "$SOCK" --log "$LOG" --max-connections-per-user 64 2>>"$AUD/auditd.err" &
+	AUDITD_PID=$!
+	prlimit --pid "$AUDITD_PID" --nofile=$AUDITD_LIMIT:$AUDITD_LIMIT
+	local i
+	for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$PY" -c '
+import socket, sys, time
+held = []
+for _ in range(300):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    held.append(s)
+print("holding", flush=True)
+time.sleep(60)' "$SOCK" >"$AUD/hog.out" 2>&1 3>&- &
+	PEER_PID=$!
+	for i in $(seq 200); do grep -q holding "$AUD/hog.out" && break; sleep 0.05; done
+	run cat "$AUD/hog.out"
+	assert_output holding
+	sleep 0.5
+	local before after
+	before=$(cpu_ticks)
+	# root's event, and another user's, still get in.
+	"$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(sys.argv[2].encode())' "$SOCK" "$(event from-root)"
+	setpriv --reuid=daemon --regid=daemon --clear-groups "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(sys.argv[2].encode())' "$SOCK" "$(event from-daemon)"
+	wait_logged from-root 2
+	wait_logged from-daemon 2
+	sleep 1
+	after=$(cpu_ticks)
+	echo "CPU ticks: $((after - before))" >&2
+	[ $((after - before)) -lt 30 ]
+	# Said in the log, not once per refusal; stderr stays small.
+	[ "$(jq -c 'select(.rejected) | .rejected.reason' "$LOG" | grep -c "too many connections from one user")" -ge 1 ]
+	[ "$(jq -c 'select(.rejected) | .rejected.reason' "$LOG" | grep -c "too many connections")" -le 2 ]
+	[ "$(stat -c %s "$AUD/auditd.err")" -lt 4096 ]
+	stops_within 2
+}
