@@ -403,8 +403,10 @@ static void purge_queue(struct server *srv, int fd)
 {
 	shutdown(fd, SHUT_RDWR);
 	/* Past the shutdown, an empty queue and an empty message both read
-	 * as 0: go on until the most empty messages a peer's send buffer can
-	 * hold have been read. */
+	 * as 0 bytes; but our connections have SO_PASSCRED, so every message,
+	 * empty or not, comes with SCM_CREDENTIALS: 0 bytes and no control
+	 * data is the end of the queue. The count bounds the loop all the same
+	 * (the most empty messages a peer's send buffer can hold). */
 	int empty = 0;
 	while (empty < PURGE_EMPTY_MAX) {
 		union control ctl;
@@ -417,8 +419,10 @@ static void purge_queue(struct server *srv, int fd)
 			continue;
 		if (n < 0)
 			return;
-		if (n == 0 && msg.msg_controllen == 0) {
-			empty++;
+		if (n == 0 && msg.msg_controllen == 0)
+			return;
+		if (n == 0 && !(msg.msg_flags & MSG_CTRUNC) && msg.msg_controllen <= CMSG_SPACE(sizeof(struct ucred))) {
+			empty++; /* an empty message with its credentials only */
 			continue;
 		}
 		empty = 0;
