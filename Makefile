@@ -92,6 +92,7 @@ LIB_SRCS := \
 	src/lib/audit_client.c \
 	src/lib/fd_pass.c \
 	src/lib/exec_filter.c \
+	src/lib/preload.c \
 	src/lib/supervise.c \
 	src/lib/audit_event.c \
 	src/lib/container.c \
@@ -162,6 +163,7 @@ AGENT_INIT_SRCS := \
 	src/agent-init/main.c \
 	src/agent-init/pid1.c \
 	src/agent-init/loader.c \
+	src/lib/preload.c \
 	src/lib/exec_filter.c \
 	src/lib/notify_filter.c \
 	src/lib/fd_pass.c

@@ -1,5 +1,5 @@
-/* Which dynamic loader the container's image has, and the shim that can be
- * preloaded into its programs. */
+/* Which dynamic loader the container's image has, which decides the shim
+ * that can be preloaded into its programs (preload.h). */
 #ifndef CAI_INIT_LOADER_H
 #define CAI_INIT_LOADER_H
 
@@ -9,9 +9,5 @@
 
 /* The image's loader: glibc's first (an image with both runs glibc programs). */
 enum cai_loader cai_image_loader(void);
-
-/* Put shim first in LD_PRELOAD (keeping what is there) and point the shim
- * at the collector's socket. Returns false when the shim is not readable. */
-bool cai_preload_shim(const char *shim, const char *audit_socket);
 
 #endif

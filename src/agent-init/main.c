@@ -31,6 +31,7 @@
 #include "fd_pass.h"
 #include "loader.h"
 #include "pid1.h"
+#include "preload.h"
 
 struct init_opts {
 	const char *handoff;

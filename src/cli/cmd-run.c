@@ -24,6 +24,7 @@
 #include "engine_paths.h"
 #include "exec_policy.h"
 #include "fd_pass.h"
+#include "preload.h"
 #include "run.h"
 #include "supervise.h"
 
@@ -172,19 +173,6 @@ void run_debug(const struct run_opts *o, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* LD_PRELOAD with the shim first, keeping what the caller preloads. */
-static void inject_shim(const struct run_opts *o)
-{
-	const char *old = getenv("LD_PRELOAD");
-	if (old && *old) {
-		cleanup_free char *both = xasprintf("%s:%s", o->shim, old);
-		setenv("LD_PRELOAD", both, 1);
-	} else {
-		setenv("LD_PRELOAD", o->shim, 1);
-	}
-	if (o->audit_socket)
-		setenv(CAI_AUDIT_SOCKET_ENV, o->audit_socket, 1);
-}
 
 /* The agent's side, in the forked child: lock down, hand over the listener,
  * wait for the supervisor, exec. Reports failures on stderr (no caller is
@@ -223,7 +211,7 @@ static CAI_NORETURN void agent_child(const struct run_opts *o, int sock)
 	close(sock);
 
 	if (o->use_shim)
-		inject_shim(o);
+		cai_preload_shim(o->shim, o->audit_socket);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	execvp(o->cmd[0], o->cmd);
