@@ -335,11 +335,20 @@ int cmd_run(const struct cai_global *g, int argc, char **argv)
 		return run_exit_status(status);
 	}
 
+	rc = run_supervise(&o, listener, pid, o.policy ? &policy : NULL, o.audit_socket, NULL, &status);
+	cai_exec_policy_free(&policy);
+	return rc < 0 ? RUN_EXIT_FAILED : run_exit_status(status);
+}
+
+int run_supervise(const struct run_opts *o, int listener, pid_t waited, const struct cai_exec_policy *policy,
+		  const char *audit_socket, const struct cai_container *container, int *status)
+{
 	struct cai_audit_client audit;
-	cai_audit_client_init(&audit, o.audit_socket);
-	struct cai_supervisor sup = {.listener = listener, .policy = o.policy ? &policy : NULL, .audit = &audit,
-				     .debug = o.debug};
-	rc = cai_supervise(&sup, pid, &status, &err);
+	cai_audit_client_init(&audit, audit_socket);
+	struct cai_supervisor sup = {.listener = listener, .policy = policy, .audit = &audit, .debug = o->debug,
+				     .container = container};
+	struct cai_error err = {0};
+	int rc = cai_supervise(&sup, waited, status, &err);
 	if (sup.listener >= 0)
 		close(sup.listener);
 	if (rc < 0)
@@ -348,6 +357,5 @@ int cmd_run(const struct cai_global *g, int argc, char **argv)
 		cai_warn("run: %lu audit event(s) could not be delivered to `%s` (is cai-auditd running?)",
 			 audit.dropped, audit.path);
 	cai_audit_client_close(&audit);
-	cai_exec_policy_free(&policy);
-	return rc < 0 ? RUN_EXIT_FAILED : run_exit_status(status);
+	return rc;
 }

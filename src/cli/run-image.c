@@ -341,24 +341,10 @@ static int follow(struct image_run *r, int listener, const struct cai_exec_polic
 		*status = wait_for(docker_pid);
 		return 0;
 	}
-	struct cai_audit_client audit;
-	cai_audit_client_init(&audit, r->audit_socket);
 	struct cai_container c = {0};
 	snprintf(c.id, sizeof(c.id), "%s", r->container_id);
 	snprintf(c.name, sizeof(c.name), "%s", r->name);
-	struct cai_supervisor sup = {.listener = listener, .policy = policy, .audit = &audit, .debug = r->o->debug,
-				     .container = &c};
-	struct cai_error err = {0};
-	int rc = cai_supervise(&sup, docker_pid, status, &err);
-	if (sup.listener >= 0)
-		close(sup.listener);
-	if (rc < 0)
-		cai_warn("run: %s", err.msg);
-	if (audit.dropped)
-		cai_warn("run: %lu audit event(s) could not be delivered to `%s` (is cai-auditd running?)",
-			 audit.dropped, audit.path);
-	cai_audit_client_close(&audit);
-	return rc;
+	return run_supervise(r->o, listener, docker_pid, policy, r->audit_socket, &c, status);
 }
 
 /* The container's own audit socket goes to the collector now that the

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "util.h"
 
@@ -34,6 +35,16 @@ struct run_opts {
 void run_debug(const struct run_opts *o, const char *fmt, ...) CAI_PRINTF(2, 3);
 /* CMD's wait status as an exit code: its status, or 128+N for signal N. */
 int run_exit_status(int status);
+/* Supervise the execs behind listener (consumed) until no process holds
+ * the filter, reaping `waited` (the agent, or the docker client) into
+ * *status; events go to audit_socket, stamped with container when not NULL.
+ * Says on stderr what failed and what could not be delivered. Returns 0 or
+ * -1. Both forms of cai run end this way. */
+struct cai_exec_policy;
+struct cai_container;
+int run_supervise(const struct run_opts *o, int listener, pid_t waited, const struct cai_exec_policy *policy,
+		  const char *audit_socket, const struct cai_container *container, int *status);
+
 /* `cai run --image`: returns cai run's exit code. */
 int run_image(const struct run_opts *o);
 

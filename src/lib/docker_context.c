@@ -7,8 +7,8 @@
 
 const char *cai_docker_cli(void) { return "docker"; }
 
-static int run_docker(const struct cai_docker_user *u, const char *const *argv, bool verbose, struct cai_cmd *cmd,
-		      struct cai_error *err)
+int cai_docker_run(const struct cai_docker_user *u, const char *const *argv, bool verbose, struct cai_cmd *cmd,
+		   struct cai_error *err)
 {
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->argv = argv;
@@ -46,7 +46,7 @@ int cai_context_inspect(const struct cai_docker_user *u, bool verbose, enum cai_
 	const char *argv[] = {cai_docker_cli(), "--context", "default", "context", "inspect", CAI_CONTEXT_NAME,
 			      "--format", "{{.Endpoints.docker.Host}}", NULL};
 	struct cai_cmd cmd;
-	if (run_docker(u, argv, verbose, &cmd, err) < 0)
+	if (cai_docker_run(u, argv, verbose, &cmd, err) < 0)
 		return -1;
 	if (cmd.status != 0) {
 		if (strstr(cmd.errout, "not found") || strstr(cmd.errout, "No such context") ||
@@ -73,7 +73,7 @@ int cai_context_create(const struct cai_docker_user *u, bool update, bool verbos
 			      CAI_CONTEXT_NAME, "--description", CAI_CONTEXT_DESCRIPTION, "--docker",
 			      "host=" CAI_ENGINE_HOST, NULL};
 	struct cai_cmd cmd;
-	if (run_docker(u, argv, verbose, &cmd, err) < 0)
+	if (cai_docker_run(u, argv, verbose, &cmd, err) < 0)
 		return -1;
 	if (cmd.status != 0)
 		return cli_failure(u, update ? "docker context update" : "docker context create", &cmd, err);
@@ -85,7 +85,7 @@ int cai_context_remove(const struct cai_docker_user *u, bool verbose, struct cai
 {
 	const char *argv[] = {cai_docker_cli(), "--context", "default", "context", "rm", CAI_CONTEXT_NAME, NULL};
 	struct cai_cmd cmd;
-	if (run_docker(u, argv, verbose, &cmd, err) < 0)
+	if (cai_docker_run(u, argv, verbose, &cmd, err) < 0)
 		return -1;
 	if (cmd.status != 0)
 		return cli_failure(u, "docker context rm " CAI_CONTEXT_NAME, &cmd, err);

@@ -22,4 +22,12 @@ int cai_context_remove(const struct cai_docker_user *u, bool verbose, struct cai
 
 const char *cai_docker_cli(void);
 
+/* Run the docker CLI (argv[0] is cai_docker_cli()) as user u, with u's HOME
+ * and DOCKER_CONFIG, capturing its output. Returns 0 when it ran (its status
+ * in cmd, to be freed), -1 with err when it could not (a missing CLI says
+ * which package to install). */
+struct cai_cmd;
+int cai_docker_run(const struct cai_docker_user *u, const char *const *argv, bool verbose, struct cai_cmd *cmd,
+		   struct cai_error *err);
+
 #endif

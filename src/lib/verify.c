@@ -11,14 +11,8 @@ int cai_verify_engine(const struct cai_docker_user *u, bool verbose, struct cai_
 	memset(v, 0, sizeof(*v));
 	const char *argv[] = {cai_docker_cli(), "--context", CAI_CONTEXT_NAME, "info", "--format",
 			      "{{json .Runtimes}}\n{{.DefaultRuntime}}", NULL};
-	struct cai_cmd cmd = {.argv = argv, .verbose = verbose, .home = u->home, .docker_config = u->docker_config};
-	if (!u->is_caller) {
-		cmd.as_user = true;
-		cmd.uid = u->uid;
-		cmd.gid = u->gid;
-		cmd.user_name = u->name;
-	}
-	if (cai_cmd_run(&cmd, err) < 0)
+	struct cai_cmd cmd;
+	if (cai_docker_run(u, argv, verbose, &cmd, err) < 0)
 		return -1;
 	if (cmd.status != 0) {
 		cai_last_line(cmd.errout, v->error, sizeof(v->error));

@@ -12,23 +12,6 @@
 
 #define INIT_IN_IMAGE "cai-agent-init"
 
-/* docker through our context, as the user the check is for. */
-static int docker(const struct cai_docker_user *u, const char *const *argv, bool verbose, struct cai_cmd *cmd,
-		  struct cai_error *err)
-{
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->argv = argv;
-	cmd->verbose = verbose;
-	cmd->home = u->home;
-	cmd->docker_config = u->docker_config;
-	if (!u->is_caller) {
-		cmd->as_user = true;
-		cmd->uid = u->uid;
-		cmd->gid = u->gid;
-		cmd->user_name = u->name;
-	}
-	return cai_cmd_run(cmd, err);
-}
 
 /* A one-file ustar archive, the image's only content. */
 static int write_tar(const char *tar_path, const char *file, struct cai_error *err)
@@ -68,7 +51,7 @@ static int ensure_image(const struct cai_docker_user *u, const char *dir, const 
 	const char *inspect[] = {cai_docker_cli(), "--context", CAI_CONTEXT_NAME, "image", "inspect", "--format",
 				 "{{.Id}}", CAI_VERIFY_IMAGE, NULL};
 	struct cai_cmd cmd;
-	if (docker(u, inspect, verbose, &cmd, err) < 0)
+	if (cai_docker_run(u, inspect, verbose, &cmd, err) < 0)
 		return -1;
 	int status = cmd.status;
 	cai_cmd_free(&cmd);
@@ -78,7 +61,7 @@ static int ensure_image(const struct cai_docker_user *u, const char *dir, const 
 	if (write_tar(tar, init_path, err) < 0)
 		return -1;
 	const char *import[] = {cai_docker_cli(), "--context", CAI_CONTEXT_NAME, "import", tar, CAI_VERIFY_IMAGE, NULL};
-	if (docker(u, import, verbose, &cmd, err) < 0)
+	if (cai_docker_run(u, import, verbose, &cmd, err) < 0)
 		return -1;
 	char last[400];
 	int rc = cmd.status == 0 ? 0
@@ -97,7 +80,7 @@ static int run_check(const struct cai_docker_user *u, const char *profile, struc
 			      "--label", "org.containai.verify=true", CAI_VERIFY_IMAGE, "/" INIT_IN_IMAGE, "--self-test",
 			      NULL};
 	struct cai_cmd cmd;
-	if (docker(u, argv, verbose, &cmd, err) < 0)
+	if (cai_docker_run(u, argv, verbose, &cmd, err) < 0)
 		return -1;
 	const char *mark = strstr(cmd.out, "exec listener: ");
 	c->ran = cmd.status == 0 && mark;
