@@ -10,14 +10,8 @@ setup() {
 	load ../helpers/common
 	load_libs
 	load ../helpers/audit
-	audit_setup
 	require_root
-	# Unprivileged senders must reach the sockets: a directory they may
-	# traverse (the test's own is private).
-	AUD=$(mktemp -d /tmp/cai-container-socket.XXXXXX)
-	chmod 0755 "$AUD"
-	SOCK=$AUD/audit.sock
-	LOG=$AUD/audit.jsonl
+	audit_setup_public
 	HAND=$BATS_TEST_DIRNAME/../helpers/hand-over.py
 	ID=$(printf 'c0%062d' 1)
 	CSOCK=$AUD/container.sock
@@ -26,7 +20,6 @@ setup() {
 teardown() {
 	[ -n "${HOLD_PID:-}" ] && kill "$HOLD_PID" 2>/dev/null || true
 	audit_teardown
-	rm -rf "$AUD"
 }
 
 # hand_over [ARGS...]: run hand-over.py in the background as root, keeping

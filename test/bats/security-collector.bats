@@ -7,14 +7,8 @@ setup() {
 	load ../helpers/common
 	load_libs
 	load ../helpers/audit
-	audit_setup
 	require_root
-	# Unprivileged peers must reach the socket: a directory they may
-	# traverse (the test's own is private).
-	AUD=$(mktemp -d /tmp/cai-sec-collector.XXXXXX)
-	chmod 0755 "$AUD"
-	SOCK=$AUD/audit.sock
-	LOG=$AUD/audit.jsonl
+	audit_setup_public
 	LINGER_PEER=$BATS_TEST_DIRNAME/../helpers/linger-peer.py
 	RING_PEER="$CAI_TEST_BIN/ring-peer"
 	PEER_PID=
@@ -23,7 +17,6 @@ setup() {
 teardown() {
 	[ -n "${PEER_PID:-}" ] && kill -KILL "$PEER_PID" 2>/dev/null || true
 	audit_teardown
-	rm -rf "$AUD"
 }
 
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }

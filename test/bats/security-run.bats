@@ -9,18 +9,12 @@ setup() {
 	load ../helpers/common
 	load_libs
 	load ../helpers/audit
-	audit_setup
+	audit_setup_public
 	HARNESS=$CAI_TEST_BIN/seccomp-harness
-	# The unprivileged runs need a collector and files they can reach.
-	AUD=$(mktemp -d /tmp/cai-security-run.XXXXXX)
-	chmod 0755 "$AUD"
-	SOCK=$AUD/audit.sock
-	LOG=$AUD/audit.jsonl
 }
 
 teardown() {
 	audit_teardown
-	rm -rf "$AUD"
 }
 
 as_nobody() {

@@ -17,6 +17,18 @@ audit_setup() {
 	AUDITD_PID=
 }
 
+# audit_setup_public: the same, in a directory of /tmp that unprivileged
+# attackers (setpriv --reuid=nobody) may traverse; the test's own is
+# private. audit_teardown removes it.
+audit_setup_public() {
+	AUD=$(mktemp -d /tmp/cai-audit-test.XXXXXX)
+	chmod 0755 "$AUD"
+	AUD_PUBLIC=$AUD
+	SOCK=$AUD/audit.sock
+	LOG=$AUD/audit.jsonl
+	AUDITD_PID=
+}
+
 # start_collector [extra cai-auditd options]
 start_collector() {
 	"$CAI_AUDITD" --socket "$SOCK" --log "$LOG" "$@" 2>>"$AUD/auditd.err" &
@@ -46,6 +58,9 @@ audit_teardown() {
 	if [ -n "${AUDITD_PID:-}" ]; then
 		kill -KILL "$AUDITD_PID" 2>/dev/null || true
 		wait "$AUDITD_PID" 2>/dev/null || true
+	fi
+	if [ -n "${AUD_PUBLIC:-}" ]; then
+		rm -rf "$AUD_PUBLIC"
 	fi
 }
 
