@@ -47,19 +47,26 @@ int logsink_open(struct logsink *s, const char *path, struct cai_error *err)
 	return open_log(s, err);
 }
 
-void logsink_add(struct logsink *s, const char *line, size_t len)
+char *logsink_reserve(struct logsink *s, size_t n)
 {
-	if (s->len + len + 1 > s->cap) {
-		while (s->len + len + 1 > s->cap)
+	if (s->len + n + 1 > s->cap) {
+		while (s->len + n + 1 > s->cap)
 			s->cap *= 2;
-		char *nb = realloc(s->buf, s->cap);
-		if (!nb)
-			cai_die(1, "out of memory");
-		s->buf = nb;
+		s->buf = xrealloc(s->buf, s->cap);
 	}
-	memcpy(s->buf + s->len, line, len);
+	return s->buf + s->len;
+}
+
+void logsink_commit(struct logsink *s, size_t len)
+{
 	s->buf[s->len + len] = '\n';
 	s->len += len + 1;
+}
+
+void logsink_add(struct logsink *s, const char *line, size_t len)
+{
+	memcpy(logsink_reserve(s, len), line, len);
+	logsink_commit(s, len);
 }
 
 int logsink_flush(struct logsink *s, struct cai_error *err)

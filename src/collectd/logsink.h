@@ -23,6 +23,11 @@ struct logsink {
 int logsink_open(struct logsink *s, const char *path, struct cai_error *err);
 /* Queue one line (a newline is added). */
 void logsink_add(struct logsink *s, const char *line, size_t len);
+/* Room for a line of at most n bytes, to be written in place; then
+ * logsink_commit(len) queues the first len of them (a newline is added).
+ * Nothing is queued until the commit. */
+char *logsink_reserve(struct logsink *s, size_t n);
+void logsink_commit(struct logsink *s, size_t len);
 /* write(2) what is queued. */
 int logsink_flush(struct logsink *s, struct cai_error *err);
 int logsink_sync(struct logsink *s, struct cai_error *err);

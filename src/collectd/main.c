@@ -2,11 +2,12 @@
 #include <errno.h>
 #include <getopt.h>
 
+#include "audit_wire.h"
 #include "error.h"
 #include "logsink.h"
 #include "server.h"
 
-#define DEFAULT_SOCKET "/run/containai/audit.sock"
+#define DEFAULT_SOCKET CAI_AUDIT_SOCKET_DEFAULT
 #define DEFAULT_LOG "/var/log/containai/audit.jsonl"
 
 static void usage(FILE *out)

@@ -36,7 +36,7 @@ typedef void (*ring_event_fn)(void *ctx, const char *buf, size_t len);
 int ring_read(struct ring_reader *r, int max, long long now_ms, long long stuck_ms, ring_event_fn fn, void *ctx,
 	      struct cai_error *err);
 
-/* Everything read so far is in the log: zero it, publish tail and wake
+/* Everything read so far is in the log: publish tail and wake
  * writers waiting for room. */
 void ring_release(struct ring_reader *r);
 

@@ -39,6 +39,7 @@
 #include <libgen.h>
 
 #include "audit_event.h"
+#include "audit_record.h"
 #include "discard.h"
 #include "engine_paths.h"
 #include "probe_json.h"
@@ -48,9 +49,11 @@
 /* Rings mapped at once; a registration beyond is refused (the shim then
  * counts its events as dropped and falls back to messages). */
 #define MAX_RINGS 4096
-/* Poll rings this often while they carry events; when they have been
- * quiet for RING_IDLE_MS, ask their writers for a kick instead. */
-#define RING_POLL_MS 10
+/* Poll rings this often while they carry events (a ring of 1 MiB fills in
+ * a few ms at full speed); when they have been quiet for RING_IDLE_MS, ask
+ * their writers for a kick instead. A ring that had more than a batch is
+ * read again at once. */
+#define RING_POLL_MS 1
 #define RING_IDLE_MS 200
 /* An event reserved and not finished after this long will never be. */
 #define RING_STUCK_MS 5000
@@ -171,33 +174,60 @@ static void add_rejection(struct server *srv, const struct client *cl, const cha
 	add_line(srv, rec);
 }
 
-static void handle_message(struct server *srv, const struct client *cl, const char *buf, size_t len, bool trunc,
+/* One event record: checked and written by cai_record_decode straight
+ * into the log's buffer, then stamped; nothing a sender wrote is parsed as
+ * JSON, and what reaches the log is strict JSON by construction. */
+/* The end of every line from cl's sender: built once per connection (the
+ * kernel's answer does not change), again only when a message's own
+ * credentials differ (sent_as). Returns its length, 0 if it cannot be. */
+static size_t stamp_of(struct server *srv, struct client *cl, const struct ucred *cred, char *out, size_t cap)
+{
+	if (srv->sent_as)
+		return cai_audit_stamp(out, cap, cred->pid, cred->uid, cred->gid, cl->peer.container_json, srv->sent_as);
+	if (!cl->stamp || cl->stamp_for.pid != cred->pid || cl->stamp_for.uid != cred->uid ||
+	    cl->stamp_for.gid != cred->gid) {
+		char tmp[1024];
+		size_t n = cai_audit_stamp(tmp, sizeof(tmp), cred->pid, cred->uid, cred->gid, cl->peer.container_json, NULL);
+		if (n == 0)
+			return 0;
+		free(cl->stamp);
+		cl->stamp = xstrdup(tmp);
+		cl->stamp_len = n;
+		cl->stamp_for = *cred;
+	}
+	if (cl->stamp_len > cap)
+		return 0;
+	memcpy(out, cl->stamp, cl->stamp_len);
+	return cl->stamp_len;
+}
+
+static void handle_message(struct server *srv, struct client *cl, const char *buf, size_t len, bool trunc,
 			   const struct ucred *cred)
 {
 	struct cai_error err = {0};
+	struct cai_record r;
 	srv->stats.received++;
 	bool may_claim = peer_may_claim_container(&cl->peer, cred->uid);
-	jv ev = trunc ? (cai_error_set(&err, 0, "message too large"), jv_invalid())
-		      : cai_audit_event_parse_from(buf, len, may_claim, &err);
-	if (!jv_is_valid(ev)) {
-		jv_free(ev);
+	const size_t stamp_max = 512 + (cl->peer.container_json ? strlen(cl->peer.container_json) : 0);
+	char *out = logsink_reserve(srv->log, CAI_RECORD_JSON_MAX + stamp_max);
+	int rc = trunc ? cai_error_set(&err, 0, "message too large")
+		       : cai_record_decode(buf, len, may_claim, out, CAI_RECORD_JSON_MAX, &r, &err);
+	if (rc == 0 && r.kind != CAI_WIRE_EVENT)
+		rc = cai_error_set(&err, 0, "a control record where an event belongs");
+	if (rc < 0) {
 		srv->stats.rejected++;
 		add_rejection(srv, cl, err.msg, len, cred->pid, cred->uid, cred->gid);
 		return;
 	}
-	jv_free(ev);
-	/* The checked bytes go to the log as they came, with the stamp: no
-	 * second serialization, and nothing jq would rewrite. A sender that
-	 * may claim a container is on the host: no second "container". */
-	static char line[CAI_AUDIT_EVENT_MAX + 2048];
-	size_t n = cai_audit_event_line(line, sizeof(line), buf, len, cred->pid, cred->uid, cred->gid,
-					cl->peer.container_json, srv->sent_as);
+	/* A sender that may claim a container is on the host: no second
+	 * "container". */
+	size_t n = stamp_of(srv, cl, cred, out + r.json_len, stamp_max);
 	if (n == 0) {
 		srv->stats.rejected++;
 		add_rejection(srv, cl, "cannot stamp", len, cred->pid, cred->uid, cred->gid);
 		return;
 	}
-	logsink_add(srv->log, line, n);
+	logsink_commit(srv->log, r.json_len + n);
 	srv->stats.written++;
 }
 
@@ -231,7 +261,7 @@ static void drop_ring(struct server *srv, struct client *cl)
 
 struct ring_ctx {
 	struct server *srv;
-	const struct client *cl;
+	struct client *cl;
 	struct ucred cred;
 };
 
@@ -288,39 +318,53 @@ static bool register_ring(struct server *srv, struct client *cl, const int *fds,
 	return false;
 }
 
-/* One message: an event, a kick, or a ring registration (the only kind
- * that may carry fds; every fd received is closed here). Returns -1 when
- * the connection must be closed. */
-static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, jv container, size_t len,
-			      const struct ucred *cred);
+/* One message: an event, a kick, a ring registration or a container's
+ * socket (the only kinds that may carry fds; every fd received is let go
+ * here). Returns -1 when the connection must be closed. */
+static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, const struct cai_container *c,
+			      size_t len, const struct ucred *cred);
 
 static int handle_any(struct server *srv, int fd, const char *buf, size_t len, bool trunc, const struct ucred *cred,
 		      int *fds, int nfds)
 {
-	unsigned long long size = 0;
-	jv container = jv_invalid();
-	enum cai_audit_control kind =
-		trunc ? CAI_AUDIT_NOT_CONTROL : cai_audit_control_parse_listen(buf, len, &size, &container);
+	enum cai_wire_kind kind = trunc ? 0 : cai_wire_kind_of(buf, len);
 	struct client *cl = client_of(srv, fd);
 	int rc = 0;
-	if (kind == CAI_AUDIT_LISTEN) {
-		if (!register_listener(srv, fd, &fds[0], nfds, container, len, cred))
+	if (kind == CAI_WIRE_EVENT || kind == 0) {
+		if (nfds == 0) {
+			handle_message(srv, cl, buf, len, trunc, cred);
+		} else {
+			srv->stats.received++;
+			srv->stats.rejected++;
+			add_rejection(srv, cl, "file descriptors came with a message that is not a ring registration",
+				      len, cred->pid, cred->uid, cred->gid);
+		}
+		discard_fds(&srv->discard, fds, nfds);
+		return 0;
+	}
+	static char scratch[1024];
+	struct cai_record r;
+	struct cai_error err = {0};
+	if (cai_record_decode(buf, len, false, scratch, sizeof(scratch), &r, &err) < 0) {
+		srv->stats.received++;
+		srv->stats.rejected++;
+		add_rejection(srv, cl, err.msg, len, cred->pid, cred->uid, cred->gid);
+		rc = kind == CAI_WIRE_KICK ? 0 : -1;
+	} else if (kind == CAI_WIRE_LISTEN) {
+		if (!register_listener(srv, fd, &fds[0], nfds, &r.container, len, cred))
 			rc = -1;
-	} else if (kind == CAI_AUDIT_RING) {
+	} else if (kind == CAI_WIRE_RING) {
 		/* A refused ring is dropped with its connection, which tells
 		 * the shim (its next kick fails) to count and fall back. */
-		if (!register_ring(srv, cl, fds, nfds, size, len, cred))
+		if (!register_ring(srv, cl, fds, nfds, r.ring_size, len, cred))
 			rc = -1;
-	} else if (kind == CAI_AUDIT_KICK && nfds == 0) {
+	} else if (nfds == 0) { /* a kick */
 		if (cl->has_ring && read_ring(srv, cl, -1) < 0)
 			rc = -1;
-	} else if (nfds == 0) {
-		handle_message(srv, cl, buf, len, trunc, cred);
 	} else {
 		srv->stats.received++;
 		srv->stats.rejected++;
-		add_rejection(srv, cl, "file descriptors came with a message that is not a ring registration", len,
-			      cred->pid, cred->uid, cred->gid);
+		add_rejection(srv, cl, "file descriptors came with a kick", len, cred->pid, cred->uid, cred->gid);
 	}
 	discard_fds(&srv->discard, fds, nfds);
 	return rc;
@@ -360,7 +404,7 @@ static int take_control(struct server *srv, struct msghdr *msg, struct ucred *cr
  * gone or must be dropped (the caller closes it), 0 otherwise. */
 static int drain_client(struct server *srv, int fd, int max)
 {
-	static char buf[CAI_AUDIT_EVENT_MAX + 1];
+	static char buf[CAI_WIRE_RECORD_MAX + 1];
 	for (int i = 0; max < 0 || i < max; i++) {
 		union control ctl;
 		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
@@ -387,7 +431,7 @@ static int drain_client(struct server *srv, int fd, int max)
 		struct ucred cred = {.pid = cl->peer.pid, .uid = cl->peer.uid, .gid = cl->peer.gid};
 		bool differs = have && (sent.pid != cred.pid || sent.uid != cred.uid || sent.gid != cred.gid);
 		srv->sent_as = differs ? &sent : NULL;
-		bool trunc = (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n > CAI_AUDIT_EVENT_MAX;
+		bool trunc = (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n > CAI_WIRE_RECORD_MAX;
 		int rc = handle_any(srv, fd, buf, (size_t)n, trunc, &cred, fds, nfds);
 		srv->sent_as = NULL;
 		if (rc < 0)
@@ -548,10 +592,10 @@ static void close_listener(struct server *srv, int lfd)
 /* {"listen":1,"container":...} with one listening socket, from root on
  * the host (the only one who may say which container something is). On
  * success the socket is ours (*fd is set to -1) and the sender gets
- * CAI_AUDIT_LISTEN_ACK; anything else is a rejection and the connection
+ * CAI_WIRE_LISTEN_ACK; anything else is a rejection and the connection
  * is closed. */
-static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, jv container, size_t len,
-			      const struct ucred *cred)
+static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, const struct cai_container *c,
+			      size_t len, const struct ucred *cred)
 {
 	struct client *cl = client_of(srv, fd);
 	const char *why = NULL;
@@ -570,7 +614,6 @@ static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, jv
 		 getsockopt(*lfd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &sl) < 0 || !listening)
 		why = "the fd that came is not a listening unix SOCK_SEQPACKET socket";
 	if (why) {
-		jv_free(container);
 		srv->stats.received++;
 		srv->stats.rejected++;
 		add_rejection(srv, cl, why, len, cred->pid, cred->uid, cred->gid);
@@ -580,11 +623,10 @@ static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, jv
 	setsockopt(l, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
 	fcntl(l, F_SETFL, fcntl(l, F_GETFL) | O_NONBLOCK);
 	struct epoll_event ev = {.events = EPOLLIN, .data.fd = l};
-	if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, l, &ev) < 0) {
-		jv_free(container);
+	if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, l, &ev) < 0)
 		return false;
-	}
 	*lfd = -1;
+	jv container = cai_container_jv(c);
 	jv text = jv_dump_string(jv_copy(container), 0);
 	struct client *entry = client_of(srv, l);
 	memset(entry, 0, sizeof(*entry));
@@ -596,7 +638,7 @@ static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, jv
 	cl->owns_listener = true;
 	cl->listener = l;
 	srv->nlisteners++;
-	(void)!send(fd, CAI_AUDIT_LISTEN_ACK, strlen(CAI_AUDIT_LISTEN_ACK), MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)!send(fd, CAI_WIRE_LISTEN_ACK, strlen(CAI_WIRE_LISTEN_ACK), MSG_DONTWAIT | MSG_NOSIGNAL);
 	return true;
 }
 
@@ -644,6 +686,8 @@ static void close_client(struct server *srv, int fd)
 	cl->open = false;
 	quota_give(&srv->quota, cl->quota_key);
 	peer_identity_free(&cl->peer);
+	free(cl->stamp);
+	cl->stamp = NULL;
 	bool owned = cl->owns_listener;
 	int lfd = cl->listener;
 	cl->owns_listener = false;
@@ -668,6 +712,8 @@ static int poll_rings(struct server *srv)
 			close_client(srv, fd);
 		else
 			total += n;
+		if (n == BATCH)
+			srv->rings_behind = true;
 	}
 	return total;
 }
@@ -678,6 +724,8 @@ static int next_timeout(struct server *srv)
 {
 	if (srv->nrings == 0)
 		return 1000;
+	if (srv->rings_behind)
+		return 0;
 	if (mono_ms() - srv->ring_active_ms < RING_IDLE_MS)
 		return RING_POLL_MS;
 	long long now = mono_ms(), wait = 1000;
@@ -776,6 +824,7 @@ int server_run(struct server *srv, struct cai_error *err)
 				close_client(srv, fd);
 			}
 		}
+		srv->rings_behind = false;
 		poll_rings(srv);
 		flush_and_release(srv);
 		discard_reap(&srv->discard);
@@ -821,6 +870,7 @@ void server_close(struct server *srv)
 			peer_identity_free(&srv->clients[fd].peer);
 			close(fd);
 		}
+		free(srv->clients[fd].stamp);
 	}
 	free(srv->clients);
 	srv->clients = NULL;

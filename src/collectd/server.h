@@ -36,6 +36,9 @@ struct client {
 	} owner; /* who registered the ring (SCM_CREDENTIALS) */
 	struct peer_identity peer; /* who connected, and from which container */
 	long quota_key;            /* whose share it takes (quota.h) */
+	char *stamp;               /* the end of its lines (server.c, stamp_of) */
+	size_t stamp_len;
+	struct ucred stamp_for;
 	struct ring_reader ring;
 };
 
@@ -52,6 +55,7 @@ struct server {
 	int nrings;
 	int nlisteners;
 	long long ring_active_ms; /* last time a ring had events */
+	bool rings_behind;        /* a ring had more than one batch waiting */
 	struct peer_name_cache names;
 	struct discard discard; /* fds peers sent, being let go of */
 	/* While one message is handled: its SCM_CREDENTIALS when they differ

@@ -114,6 +114,13 @@ CAI_EXPORT int unshare(int flags)
 			cai_ident_live_begin(CAI_ID_UID);
 		if (flags & CLONE_NEWNS)
 			cai_ident_changed(CAI_ID_CWD);
+		/* This thread's cwd is its own from now on: the process-wide
+		 * cache (ident.c) no longer speaks for every thread. */
+		if (flags & CLONE_FS) {
+			static atomic_bool own_fs;
+			if (!atomic_exchange(&own_fs, true))
+				cai_ident_live_begin(CAI_ID_CWD);
+		}
 	}
 	return ret;
 }

@@ -25,8 +25,13 @@ event() { # MARK: a minimal well-formed event
 	printf '{"v":1,"ts":"2026-11-29T00:00:00.000000000Z","mono":"1.0","pid":7,"ppid":1,"tid":7,"uid":0,"comm":"sh","cwd":"/","call":"open","phase":"exit","source":"shim","args":{"path":"/%s","flags":["O_RDONLY"]},"result":{"return":3}}' "$1"
 }
 
+# send_as USER GROUP MARK: one event from USER.
+send_as() {
+	setpriv --reuid="$1" --regid="$2" --clear-groups "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(bytes.fromhex(sys.argv[2]))' "$SOCK" "$(record "$(event "$3")")"
+}
+
 send_event() { # MARK
-	as_nobody "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(sys.argv[2].encode())' "$SOCK" "$(event "$1")"
+	send_as nobody nogroup "$1"
 }
 
 # wait_logged MARK SECONDS: the event reaches the log in time.
@@ -118,9 +123,9 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect(sys.argv[1])
 print(os.getpid(), flush=True)
 forged = struct.pack("iII", 1, 4242, 4343)
-s.sendmsg([sys.argv[2].encode()], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, forged)])
-s.sendmsg([b"not json"], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, forged)])
-' "$SOCK" "$(event forged)" >"$AUD/sender.pid"
+s.sendmsg([bytes.fromhex(sys.argv[2])], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, forged)])
+s.sendmsg([b"not a record"], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, forged)])
+' "$SOCK" "$(record "$(event forged)")" >"$AUD/sender.pid"
 	stop_collector
 	local pid
 	pid=$(cat "$AUD/sender.pid")
@@ -163,8 +168,8 @@ time.sleep(60)' "$SOCK" >"$AUD/hog.out" 2>&1 3>&- &
 	local before after
 	before=$(cpu_ticks)
 	# root's event, and another user's, still get in.
-	"$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(sys.argv[2].encode())' "$SOCK" "$(event from-root)"
-	setpriv --reuid=daemon --regid=daemon --clear-groups "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(sys.argv[2].encode())' "$SOCK" "$(event from-daemon)"
+	send_as root root from-root
+	send_as daemon daemon from-daemon
 	wait_logged from-root 2
 	wait_logged from-daemon 2
 	sleep 1
