@@ -54,6 +54,24 @@ int ring_attach(struct ring_reader *r, int memfd, uint64_t size, struct cai_erro
 	r->map_len = len;
 	r->rd = r->released = atomic_load(&c->tail);
 	r->stuck_pos = UINT64_MAX;
+	atomic_store_explicit(&c->accepted, 1, memory_order_release);
+	return 0;
+}
+
+int ring_refuse(int memfd)
+{
+	/* The control page alone: the writer has touched it (its header),
+	 * so mapping it costs us nothing, and the data area is never mapped. */
+	struct stat st;
+	int seals = fcntl(memfd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK) || fstat(memfd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < (off_t)CAI_RING_CTL_SIZE)
+		return -1; /* mapping a FUSE file could block us, a shrinkable one fault */
+	struct cai_ring_ctl *c = mmap(NULL, CAI_RING_CTL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (c == MAP_FAILED)
+		return -1;
+	atomic_store(&c->closed, CAI_RING_REFUSED);
+	munmap(c, CAI_RING_CTL_SIZE);
 	return 0;
 }
 

@@ -207,6 +207,18 @@ static void handle_message(struct server *srv, struct client *cl, const char *bu
 	struct cai_error err = {0};
 	struct cai_record r;
 	srv->stats.received++;
+	/* Over its rate, a sender's events are counted, not parsed or
+	 * written (said in the log by say_over_quota). */
+	if (!trunc && !quota_rate_take(&srv->quota, cl->quota_key, len, srv->now_ms)) {
+		srv->stats.over_quota++;
+		return;
+	}
+	/* The log has not been written for a while and the backlog is full:
+	 * counted, and said once the log takes lines again. */
+	if (logsink_full(srv->log)) {
+		logsink_lost(srv->log);
+		return;
+	}
 	bool may_claim = peer_may_claim_container(&cl->peer, cred->uid);
 	const size_t stamp_max = 512 + (cl->peer.container_json ? strlen(cl->peer.container_json) : 0);
 	char *out = logsink_reserve(srv->log, CAI_RECORD_JSON_MAX + stamp_max);
@@ -254,6 +266,7 @@ static struct client *client_of(struct server *srv, int fd)
 /* Stop reading cl's ring; what it released so far stays released. */
 static void drop_ring(struct server *srv, struct client *cl)
 {
+	quota_ring_give(&srv->quota, cl->quota_key, (long long)(CAI_RING_CTL_SIZE + cl->ring.size));
 	ring_detach(&cl->ring);
 	cl->has_ring = false;
 	srv->nrings--;
@@ -292,6 +305,62 @@ static int read_ring(struct server *srv, struct client *cl, int max)
 	return n;
 }
 
+/* What the quotas refuse (connections over a share or out of fds, rings
+ * over the budget, events over the rate) is said in the log at most once
+ * every QUOTA_SAY_MS per kind, with how many: never a line per refusal,
+ * never silent. */
+#define QUOTA_SAY_MS 10000
+
+static const char *key_kind(long key) { return key >= 0 ? "uid" : "container socket"; }
+static long key_number(long key) { return key >= 0 ? key : -1 - key; }
+
+/* One rejection record (and a warning) unless one of its kind was said
+ * less than QUOTA_SAY_MS ago (*last_ms); forced at exit. */
+static void say_limited(struct server *srv, long long *last_ms, bool force, long key, const char *reason)
+{
+	long long now = mono_ms();
+	if (!force && *last_ms && now - *last_ms < QUOTA_SAY_MS)
+		return;
+	*last_ms = now;
+	jv rec = cai_audit_rejected_record(reason, 0, 0, key >= 0 ? (uid_t)key : (uid_t)-1, (gid_t)-1);
+	add_line(srv, rec);
+	cai_warn("%s", reason);
+}
+
+/* Events dropped over the rate since last said, per sender: a line each,
+ * at most every QUOTA_SAY_MS (force: now, for a sender that leaves and at
+ * exit). */
+static void say_over_quota(struct server *srv, struct quota_entry *e, bool force)
+{
+	if (e->over == e->over_said || (!force && e->over_said_ms && srv->now_ms - e->over_said_ms < QUOTA_SAY_MS))
+		return;
+	char reason[256];
+	snprintf(reason, sizeof(reason),
+		 "over the rate quota (%lld events/s, %lld bytes/s): %lu event(s) dropped since the last report, "
+		 "%lu in all (%s %ld)",
+		 srv->quota.events_per_sec, srv->quota.bytes_per_sec, e->over - e->over_said, e->over,
+		 key_kind(e->key), key_number(e->key));
+	e->over_said = e->over;
+	e->over_said_ms = srv->now_ms;
+	jv rec = cai_audit_rejected_record(reason, 0, 0, e->key >= 0 ? (uid_t)e->key : (uid_t)-1, (gid_t)-1);
+	add_line(srv, rec);
+}
+
+static void say_all_over_quota(struct server *srv, bool force)
+{
+	for (int i = 0; i < QUOTA_SLOTS; i++)
+		if (srv->quota.e[i].n > 0)
+			say_over_quota(srv, &srv->quota.e[i], force);
+}
+
+static void say_refused(struct server *srv, const char *why, long key)
+{
+	char reason[256];
+	snprintf(reason, sizeof(reason), "%s: %lu connection(s) refused so far (latest: %s %ld)", why,
+		 srv->quota.refused, key_kind(key), key_number(key));
+	say_limited(srv, &srv->quota.last_said_ms, false, key, reason);
+}
+
 static bool register_ring(struct server *srv, struct client *cl, const int *fds, int nfds, unsigned long long size,
 			  size_t len, const struct ucred *cred)
 {
@@ -302,7 +371,29 @@ static bool register_ring(struct server *srv, struct client *cl, const int *fds,
 		cai_error_set(&err, 0, "this connection has registered a ring already");
 	else if (srv->nrings >= MAX_RINGS)
 		cai_error_set(&err, 0, "too many rings (%d)", MAX_RINGS);
-	else if (ring_attach(&cl->ring, fds[0], size, &err) == 0) {
+	else if (cl->ring_refused)
+		cai_error_set(&err, 0, "a ring registration again after a refusal");
+	else if (!cai_ring_size_ok(size))
+		cai_error_set(&err, 0, "ring size %llu is not a power of two from %u to %u", size, CAI_RING_DATA_MIN,
+			      CAI_RING_DATA_MAX);
+	else if (!quota_ring_take(&srv->quota, cl->quota_key, (long long)(CAI_RING_CTL_SIZE + size))) {
+		/* Over the budget: the writer is told through the ring's
+		 * control page and keeps its connection for messages. */
+		if (ring_refuse(fds[0]) == 0) {
+			cl->ring_refused = true;
+			char reason[256];
+			snprintf(reason, sizeof(reason),
+				 "ring budget exhausted (%lld MiB per user, %lld MiB in all): %lu ring(s) refused so far, "
+				 "their writers send messages instead (latest: %s %ld)",
+				 srv->quota.ring_bytes_per_key >> 20, srv->quota.max_ring_bytes >> 20,
+				 srv->quota.rings_refused, key_kind(cl->quota_key), key_number(cl->quota_key));
+			say_limited(srv, &srv->rings_said_ms, false, cl->quota_key, reason);
+			return true;
+		}
+		cai_error_set(&err, 0, "the ring is not a memfd");
+	} else if (ring_attach(&cl->ring, fds[0], size, &err) < 0) {
+		quota_ring_give(&srv->quota, cl->quota_key, (long long)(CAI_RING_CTL_SIZE + size));
+	} else {
 		cl->has_ring = true;
 		cl->owner.pid = cred->pid;
 		cl->owner.uid = cred->uid;
@@ -481,25 +572,6 @@ static void purge_queue(struct server *srv, int fd)
 /* Take every queued connection on lfd: the collector's socket (inside
  * NULL: the peer is identified from the kernel), or a container's own
  * (inside: that listener's entry; every peer is in its container). */
-/* Connections refused (over a share, or out of fds) are said in the log,
- * at most once every QUOTA_SAY_MS, with how many: never a line per refusal,
- * never silent. */
-#define QUOTA_SAY_MS 10000
-
-static void say_refused(struct server *srv, const char *why, long key)
-{
-	long long now = mono_ms();
-	if (now - srv->quota.last_said_ms < QUOTA_SAY_MS && srv->quota.last_said_ms)
-		return;
-	srv->quota.last_said_ms = now;
-	char reason[256];
-	snprintf(reason, sizeof(reason), "%s: %lu connection(s) refused so far (latest: %s %ld)", why,
-		 srv->quota.refused, key >= 0 ? "uid" : "container socket", key >= 0 ? key : -1 - key);
-	jv rec = cai_audit_rejected_record(reason, 0, 0, key >= 0 ? (uid_t)key : (uid_t)-1, (gid_t)-1);
-	add_line(srv, rec);
-	cai_warn("%s", reason);
-}
-
 /* Out of fds: take one connection with the fd kept in reserve and close it,
  * so that the backlog drains instead of the loop spinning on it. */
 static void refuse_one(struct server *srv, int lfd)
@@ -645,18 +717,36 @@ static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, co
 
 static void report_log_error(const struct cai_error *e)
 {
-	/* Events stay queued; say so once per failure, not per event. */
-	cai_warn("%s", e->msg);
+	/* Events stay queued; said once per run of failures, not per loop
+	 * (logsink leaves the message empty for the rest of the run). */
+	if (e->msg[0])
+		cai_warn("%s", e->msg);
+}
+
+/* The log takes lines again after failing: say in it what was lost. */
+static void say_log_recovered(struct server *srv)
+{
+	struct logsink *log = srv->log;
+	char reason[256];
+	snprintf(reason, sizeof(reason),
+		 "the log could not be written for %lld s (%s): %llu event(s) were lost, %llu since the collector started",
+		 (mono_ms() - log->fail_since_ms) / 1000, strerror(log->fail_errno), log->lost, log->lost_total);
+	cai_warn("`%s` is written again; %s", log->path, reason);
+	logsink_recovered(log);
+	add_line(srv, cai_audit_rejected_record(reason, 0, 0, (uid_t)-1, (gid_t)-1));
 }
 
 /* What the log has, the rings may release; until then they keep it. */
 static int flush_and_release(struct server *srv)
 {
 	struct cai_error lerr = {0};
-	if (logsink_flush(srv->log, &lerr) < 0) {
+	int rc = logsink_flush(srv->log, &lerr);
+	if (rc < 0) {
 		report_log_error(&lerr);
 		return -1;
 	}
+	if (rc == 1)
+		say_log_recovered(srv);
 	for (int fd = 0; fd < srv->nclients; fd++)
 		if (srv->clients[fd].has_ring)
 			ring_release(&srv->clients[fd].ring);
@@ -684,6 +774,9 @@ static void close_client(struct server *srv, int fd)
 			drop_ring(srv, cl);
 	}
 	cl->open = false;
+	struct quota_entry *qe = quota_entry_of(&srv->quota, cl->quota_key);
+	if (qe && qe->n == 1)
+		say_over_quota(srv, qe, true);
 	quota_give(&srv->quota, cl->quota_key);
 	peer_identity_free(&cl->peer);
 	free(cl->stamp);
@@ -767,7 +860,13 @@ static void drain_all(struct server *srv)
 		drain_client(srv, fd, -1);
 		close_client(srv, fd);
 	}
-	if (logsink_flush(srv->log, &err) < 0 || logsink_sync(srv->log, &err) < 0)
+	say_all_over_quota(srv, true);
+	int rc = logsink_flush(srv->log, &err);
+	if (rc == 1) {
+		say_log_recovered(srv);
+		rc = logsink_flush(srv->log, &err);
+	}
+	if (rc < 0 || logsink_sync(srv->log, &err) < 0)
 		report_log_error(&err);
 }
 
@@ -801,6 +900,7 @@ int server_run(struct server *srv, struct cai_error *err)
 			return cai_error_set(err, errno, "epoll_wait");
 		}
 		bool stop = false, reopen = false;
+		srv->now_ms = mono_ms();
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 			if (fd == srv->listen_fd) {
@@ -831,6 +931,7 @@ int server_run(struct server *srv, struct cai_error *err)
 		struct cai_error lerr = {0};
 		long long now = mono_ms();
 		if (now - last_sync >= 1000) {
+			say_all_over_quota(srv, false);
 			if (logsink_sync(srv->log, &lerr) < 0)
 				report_log_error(&lerr);
 			last_sync = now;

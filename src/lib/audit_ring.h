@@ -8,6 +8,12 @@
  *    (SCM_RIGHTS). The collector checks the memfd (a memfd, F_SEAL_SHRINK
  *    set, the expected size) and maps it too. Every event in that ring is
  *    attributed to the connection that registered it (SO_PEERCRED).
+ *    It then sets `accepted`; until the shim sees that, it sends its
+ *    events as messages (so nothing is written into a ring that will not
+ *    be read, and the order of events holds). A collector over its ring
+ *    budget sets `closed` to CAI_RING_REFUSED instead, through the control
+ *    page alone, and keeps the connection: the shim sends messages from
+ *    then on.
  * 2. Writers (any thread, signal handlers) reserve space by a
  *    compare-and-swap on `head`, copy the event in, and publish it by
  *    storing its record word with CAI_RING_COMMIT (release order).
@@ -78,6 +84,7 @@ struct cai_ring_ctl {
 	_Atomic uint32_t tail_seq;         /* futex word, bumped per release */
 	_Atomic uint32_t waiters;          /* writers asleep on tail_seq */
 	_Atomic uint32_t closed;           /* the collector no longer reads */
+	_Atomic uint32_t accepted;         /* the collector reads this ring */
 	_Atomic uint64_t beat_ns;          /* CLOCK_MONOTONIC of its last look */
 };
 
@@ -95,6 +102,9 @@ static inline int cai_ring_size_ok(uint64_t n)
 {
 	return n >= CAI_RING_DATA_MIN && n <= CAI_RING_DATA_MAX && (n & (n - 1)) == 0;
 }
+
+/* `closed` of a ring the collector would not take (over its budget). */
+#define CAI_RING_REFUSED 2u
 
 #define CAI_RING_BEAT_STALE_NS (250LL * 1000 * 1000)
 

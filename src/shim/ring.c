@@ -184,6 +184,19 @@ static void abandon(struct cai_ring_ctl *c)
 	cai_transport_reconnect(ring_conn);
 }
 
+/* A ring the collector would not take: nothing was written to it, and the
+ * connection stays (events go over it as messages). */
+static void refused(struct cai_ring_ctl *c)
+{
+	struct cai_ring_ctl *expected = c;
+	if (!atomic_compare_exchange_strong(&ring, &expected, NULL))
+		return;
+	for (int i = 0; i < 20000 && atomic_load(&ring_users) > 1; i++)
+		syscall(SYS_sched_yield);
+	if (atomic_load(&ring_users) <= 1)
+		syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
+}
+
 /* An awake collector stamps beat_ns whenever it looks at the ring. When
  * the stamp has not moved for a while (by our own clock: the collector
  * may live in another time namespace), ask once whether it is still
@@ -282,8 +295,22 @@ int cai_ring_send(const char *buf, size_t len, bool may_create)
 		atomic_fetch_sub(&ring_users, 1);
 		return CAI_RING_NONE;
 	}
-	if (atomic_load_explicit(&c->closed, memory_order_relaxed)) {
-		abandon(c);
+	uint32_t why_closed = atomic_load_explicit(&c->closed, memory_order_relaxed);
+	if (why_closed) {
+		/* Refused for good (the collector's budget): messages from now
+		 * on, and nothing was ever written to this ring. */
+		if (why_closed == CAI_RING_REFUSED) {
+			atomic_store(&ring_off, 1);
+			refused(c);
+		} else {
+			abandon(c);
+		}
+		atomic_fetch_sub(&ring_users, 1);
+		return CAI_RING_NONE;
+	}
+	if (!atomic_load_explicit(&c->accepted, memory_order_acquire)) {
+		/* Not read yet: this event goes as a message, before any in
+		 * the ring, as the collector reads them in that order. */
 		atomic_fetch_sub(&ring_users, 1);
 		return CAI_RING_NONE;
 	}

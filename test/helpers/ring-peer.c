@@ -16,8 +16,9 @@
  *   fds N         N ordinary event messages, each with an fd attached
  *   twice         two registrations on one connection
  *   sparse N      N rings of the largest size, each one event and a padding
- *                 record over the rest, never touched; stay alive until
- *                 stdin closes (the collector must not pay for the pages)
+ *                 record over the rest, never touched; print how many the
+ *                 collector took and refused (over its budget), then stay
+ *                 alive until stdin closes (it must not pay for the pages)
  * Prints "closed=1" when the collector marked the ring closed or dropped
  * the connection, "closed=0" otherwise. Not installed. */
 #include <errno.h>
@@ -236,7 +237,7 @@ int main(int argc, char **argv)
 		/* Each ring on a connection of its own, like n processes. */
 		SIZE = CAI_RING_DATA_MAX;
 		total = CAI_RING_CTL_SIZE + SIZE;
-		int taken = 0;
+		int taken = 0, refused = 0;
 		for (int i = 0; i < n; i++) {
 			if (i)
 				connect_to(argv[1]);
@@ -251,9 +252,12 @@ int main(int argc, char **argv)
 			atomic_store(&c->head, SIZE);
 			kick();
 			usleep(20000);
-			taken += !peer_gone();
+			if (atomic_load(&c->accepted) && !atomic_load(&c->closed) && !peer_gone())
+				taken++;
+			else if (atomic_load(&c->closed) == CAI_RING_REFUSED)
+				refused++;
 		}
-		printf("taken=%d\n", taken);
+		printf("taken=%d refused=%d\n", taken, refused);
 		fflush(stdout);
 		char buf[1];
 		while (read(0, buf, 1) > 0)
