@@ -209,6 +209,9 @@ void cai_ring_atfork_child(void);
 void cai_ring_detach(void);
 void cai_ring_wait_again(void);
 void cai_transport_init(void);
+/* Connect now if not yet: the program is about to leave the socket's
+ * reach (chroot, another mount or user namespace). */
+void cai_transport_connect_now(void);
 /* The next send waits (bounded) again even after a timeout. */
 void cai_transport_wait_again(void);
 void cai_transport_atfork_child(void);
