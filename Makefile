@@ -189,7 +189,8 @@ TEST_HELPERS := \
 	exec-loop \
 	ring-peer \
 	dl-call \
-	audit-record
+	audit-record \
+	notify-rtt
 
 PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai \
 	$(BUILDDIR)/cai-auditd $(BUILDDIR)/cai-audit

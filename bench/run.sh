@@ -1,13 +1,16 @@
 #!/bin/sh
 # make bench: the audit shim's costs, printed side by side in one run.
 # Figures only: benchmarks are not tests and nothing here passes or fails.
-#   1. added cost per intercepted open+close (median) with the ring and
-#      with one message per event, next to one 200-byte SOCK_SEQPACKET
-#      send with a reader draining it
-#   2. throughput: 8 processes, 1,000,000 events in total, events/s, and
-#      how many the log is missing
-#   3. one exec (fork, execve, wait): no supervision, the shim, cai run's
-#      seccomp supervision, both
+#   1. added cost per intercepted open+close over 1,000,000 consecutive
+#      calls (the mean over the run beside the median of batches) with the
+#      ring, with one message per event, and under strace, next to one
+#      200-byte SOCK_SEQPACKET send with a reader draining it
+#   2. collector throughput: 1,000,000 events from 1 and from 8 writers,
+#      events/s until all are in the log, per CPU-second of the collector,
+#      and how many the log is missing
+#   3. one exec (fork, execve, wait): no supervision, an empty preloaded
+#      library, the shim, snoopy, cai run's seccomp supervision, both, and
+#      the notification round trip alone
 #   4. a real build (this source tree, make -j2): no shim, our shim,
 #      snoopy (LD_PRELOAD, never /etc/ld.so.preload), strace -f
 #   5. an agent container: `cai run --image` (without and with audit) next
@@ -65,87 +68,154 @@ echo "# make bench on $(uname -r), $(nproc) CPUs, load average $(cut -d' ' -f1-3
 echo
 
 # 1. open+close -------------------------------------------------------------
-n=200000
-bare=$("$stress" openclose $n | sed 's/median_ns=//')
+# The average over one long run is what a program that keeps opening files
+# pays (a median of batches hides the batches that waited): 1,000,000
+# consecutive calls in one process, the collector up.
+n=${BENCH_CALLS:-1000000}
+field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p"; } # NAME: a NAME=N figure
+bare_out=$("$stress" openclose "$n")
 start_collector openclose
-shimmed=$(LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock "$stress" openclose $n | sed 's/median_ns=//')
-# The same with one message per event instead of the ring.
-messages=$(CAI_AUDIT_RING_KB=0 LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock "$stress" openclose $n |
-	sed 's/median_ns=//')
+shim_out=$(LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock "$stress" openclose "$n")
 stop_collector
-# The shim's own work per event (building it, failing to connect at most
-# every 100 ms, counting it as dropped), without the transport.
-alone=$(LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/nobody.sock "$stress" openclose $n | sed 's/median_ns=//')
-send=$("$stress" sendcost $n | sed 's/median_ns=//')
-echo "## Cost per intercepted open+close (median of batches of 1000, $n calls)"
+logged_oc=$(grep -c '"path":"/dev/null"' "$work/openclose.jsonl" || true)
+# The same with one message per event instead of the ring.
+start_collector messages
+msg_out=$(CAI_AUDIT_RING_KB=0 LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock "$stress" openclose $((n / 10)))
+stop_collector
+strace_out=
+if command -v strace >/dev/null; then
+	strace_out=$(strace -f -qq -o /dev/null -e trace=open,openat "$stress" openclose $((n / 10)))
+fi
+send_out=$("$stress" sendcost $((n / 5)))
+echo "## Cost per intercepted open+close ($n consecutive calls; median of batches of 1000, and mean over the run)"
 echo
-printf '%-44s %10s\n' "" "us"
-printf '%-44s %10s\n' "open+close, no shim" "$(us "$bare")"
-printf '%-44s %10s\n' "open+close, with the shim (ring, collector up)" "$(us "$shimmed")"
-printf '%-44s %10s\n' "added by the shim (target: at most 2 us)" "$(us $((shimmed - bare)))"
-printf '%-44s %10s\n' "with the shim, one message per event" "$(us "$messages")"
-printf '%-44s %10s\n' "with the shim, no collector (nothing sent)" "$(us "$alone")"
-printf '%-44s %10s\n' "one 200-byte SOCK_SEQPACKET send (drained)" "$(us "$send")"
+printf '%-46s %10s %10s\n' "" "median us" "mean us"
+row() { # label output
+	if [ -z "$2" ]; then
+		printf '%-46s %10s\n' "$1" "skipped"
+		return
+	fi
+	printf '%-46s %10s %10s\n' "$1" "$(us "$(echo "$2" | field median_ns)")" "$(us "$(echo "$2" | field mean_ns)")"
+}
+row "open+close, no shim" "$bare_out"
+row "with the shim (ring, collector up)" "$shim_out"
+added_med=$(($(echo "$shim_out" | field median_ns) - $(echo "$bare_out" | field median_ns)))
+added_mean=$(($(echo "$shim_out" | field mean_ns) - $(echo "$bare_out" | field mean_ns)))
+printf '%-46s %10s %10s\n' "added by the shim (target: mean at most 2 us)" "$(us "$added_med")" "$(us "$added_mean")"
+row "with the shim, one message per event" "$msg_out"
+row "strace -f -e trace=open,openat" "$strace_out"
+printf '%-46s %10s\n' "one 200-byte SOCK_SEQPACKET send (drained)" "$(us "$(echo "$send_out" | field median_ns)")"
+echo "events logged from the shim's run: $logged_oc of $n"
 echo
 
 # 2. throughput -------------------------------------------------------------
-procs=8
-per=125000
-total=$((procs * per))
-start_collector throughput
-t0=$(now_ns)
-pids=
-i=0
-while [ $i -lt $procs ]; do
-	LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock "$stress" emit $per /nonexistent/cai-bench >/dev/null &
-	pids="$pids $!"
-	i=$((i + 1))
-done
-for p in $pids; do wait "$p"; done
-stop_collector
-t1=$(now_ns)
-logged=$(grep -c '"path":"/nonexistent/cai-bench"' "$work/throughput.jsonl" || true)
-dropped=$(grep -o '"dropped":[0-9]*' "$work/throughput.jsonl" | awk -F: '{ s += $2 } END { print s + 0 }')
-rate=$(awk -v n="$total" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
-echo "## Throughput: $procs processes, $total events in total (until the collector has written them all)"
+# Events per second written to the log, from 1 and from 8 writer processes,
+# until the collector has written them all, and the collector's own CPU
+# time (what one core of it can do).
+cpu_ms() { awk '{ printf "%d", ($14 + $15) * 1000 / 100 }' "/proc/$1/stat"; }
+throughput() { # PROCS
+	procs=$1
+	total=1000000
+	per=$((total / procs))
+	start_collector throughput
+	t0=$(now_ns)
+	pids=
+	i=0
+	while [ $i -lt "$procs" ]; do
+		LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock "$stress" emit $per /nonexistent/cai-bench >/dev/null &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	for p in $pids; do wait "$p"; done
+	# Written means written: wait until the log holds them all (or 60 s).
+	w=0
+	while [ "$(grep -c '"path":"/nonexistent/cai-bench"' "$work/throughput.jsonl" || true)" -lt $((per * procs)) ] && [ $w -lt 600 ]; do
+		sleep 0.1
+		w=$((w + 1))
+	done
+	t1=$(now_ns)
+	ccpu=$(cpu_ms "$cpid")
+	stop_collector
+	logged=$(grep -c '"path":"/nonexistent/cai-bench"' "$work/throughput.jsonl" || true)
+	dropped=$(grep -o '"dropped":[0-9]*' "$work/throughput.jsonl" | awk -F: '{ s += $2 } END { print s + 0 }')
+	sent=$((per * procs))
+	awk -v l="$procs writer(s)" -v n="$sent" -v ns=$((t1 - t0)) -v c="$ccpu" -v g="$logged" -v d="$dropped" \
+		'BEGIN { printf "%-16s %12.0f %14.0f %10d %8d %8d\n", l, n / (ns / 1e9), (c > 0 ? g / (c / 1000) : 0), g, d, n - g - d }'
+	rm -f "$work/throughput.jsonl"
+}
+echo "## Collector throughput: 1,000,000 events, until all are in the log (target: 1,000,000/s on one core, 0 lost)"
 echo
-printf '%-44s %10s\n' "events per second" "$rate"
-printf '%-44s %10s\n' "events in the log" "$logged"
-printf '%-44s %10s\n' "events counted as dropped" "$dropped"
-printf '%-44s %10s\n' "missing without a count" "$((total - logged - dropped))"
+printf '%-16s %12s %14s %10s %8s %8s\n' "" "events/s" "per CPU-second" "logged" "dropped" "missing"
+throughput 1
+throughput 8
 echo
-rm -f "$work/throughput.jsonl"
+
+# snoopy's configuration is /etc/snoopy.ini; ours is bound over it in a
+# private mount namespace, so that it logs to a file and the host's
+# configuration is never touched.
+printf '[snoopy]\noutput = file:%s/snoopy.log\n' "$work" >"$work/snoopy.ini"
+snoopy_ok=
+if [ -e "$snoopy_lib" ] && [ -e /etc/snoopy.ini ] && [ "$(id -u)" -eq 0 ] &&
+	unshare --mount --propagation private true 2>/dev/null; then
+	snoopy_ok=1
+fi
 
 # 3. one exec, supervised -----------------------------------------------------
-# fork + execve(/bin/true) + wait: no supervision, the shim only, cai run's
-# seccomp supervision only, and both (what cai run does by default).
+# fork + execve(/bin/true) + wait: no supervision; an empty preloaded
+# library (what loading any library costs); the shim; snoopy; cai run's
+# seccomp supervision; both (what cai run does by default). And the floor
+# under any supervision: the kernel's notification round trip alone.
 execs=${BENCH_EXECS:-3000}
 loop=$build/test/exec-loop
-ns_of() { sed -n 's/^median_ns=//p'; }
+ns_of() { sed -n 's/^median_ns=\([0-9]*\) mean_ns=\([0-9]*\)$/\1 \2/p'; }
+printf '' | ${CC:-cc} -shared -fPIC -x c -o "$work/empty.so" - 2>/dev/null || true
 start_collector exec
 e_none=$("$loop" "$execs" | ns_of)
+e_empty=
+[ -e "$work/empty.so" ] && e_empty=$(LD_PRELOAD=$work/empty.so "$loop" "$execs" | ns_of)
 e_shim=$(LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock "$loop" "$execs" | ns_of)
+e_snoopy=
+if [ -n "$snoopy_ok" ]; then
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	e_snoopy=$(unshare --mount --propagation private -- sh -c \
+		'mount --bind "$0" /etc/snoopy.ini && lib=$1 && shift && exec env LD_PRELOAD="$lib" "$@"' \
+		"$work/snoopy.ini" "$snoopy_lib" "$loop" "$execs" | ns_of)
+fi
 e_seccomp=
 e_both=
+rtt=
 if grep -qw user_notif /proc/sys/kernel/seccomp/actions_avail 2>/dev/null; then
 	e_seccomp=$("$build/cai" run --no-shim --audit-socket "$work/audit.sock" -- "$loop" "$execs" | ns_of)
 	e_both=$("$build/cai" run --shim "$shim" --audit-socket "$work/audit.sock" -- "$loop" "$execs" | ns_of)
+	rtt=$("$build/test/notify-rtt" 100000 | sed -n 's/^bare_ns=\([0-9]*\) notified_ns=\([0-9]*\)$/\1 \2/p')
 fi
 stop_collector
-echo "## Cost per exec: fork + execve /bin/true + wait (median of batches of 50, $execs execs)"
+echo "## Cost per exec: fork + execve /bin/true + wait ($execs execs; median of batches of 50, and mean over the run)"
 echo
-printf '%-44s %10s %10s\n' "" "us" "vs none"
-exec_row() { # label ns
+printf '%-46s %10s %10s %10s\n' "" "median us" "mean us" "mean +us"
+base_mean=${e_none#* }
+exec_row() { # label "median mean"
 	if [ -z "$2" ]; then
-		printf '%-44s %10s\n' "$1" "skipped: no user_notif in this kernel"
+		printf '%-46s %10s\n' "$1" "skipped"
 		return
 	fi
-	awk -v l="$1" -v v="$2" -v b="$e_none" 'BEGIN { printf "%-44s %10.1f %+9.1f%%\n", l, v / 1000, (v - b) * 100 / b }'
+	awk -v l="$1" -v m="${2% *}" -v a="${2#* }" -v b="$base_mean" \
+		'BEGIN { printf "%-46s %10.1f %10.1f %+10.1f\n", l, m / 1000, a / 1000, (a - b) / 1000 }'
 }
 exec_row "no supervision" "$e_none"
-exec_row "shim only (LD_PRELOAD)" "$e_shim"
-exec_row "seccomp supervision only (cai run --no-shim)" "$e_seccomp"
+exec_row "an empty preloaded library" "$e_empty"
+exec_row "the shim (target: at most 50 us over empty)" "$e_shim"
+exec_row "snoopy (LD_PRELOAD)" "$e_snoopy"
+exec_row "seccomp supervision (cai run --no-shim)" "$e_seccomp"
 exec_row "seccomp + shim (cai run)" "$e_both"
+if [ -n "$rtt" ]; then
+	awk -v b="${rtt% *}" -v n="${rtt#* }" 'BEGIN { printf "%-46s %10s %10.1f %+10.1f\n",
+		"floor: one notification round trip (getppid)", "", n / 1000, (n - b) / 1000 }'
+fi
+[ -n "$e_empty" ] && [ -n "$e_shim" ] &&
+	echo "the shim over an empty preloaded library: $(( (${e_shim#* } - ${e_empty#* }) / 1000 )) us (target: at most 50)"
+[ -n "$e_seccomp" ] &&
+	echo "seccomp supervision over none: $(( (${e_seccomp#* } - base_mean) / 1000 )) us (target: at most 100)"
 echo "seccomp exec events logged: $(grep -c '"source":"seccomp"' "$work/exec.jsonl" || true)"
 echo
 
@@ -167,12 +237,6 @@ build_once() { # label, then the command prefix
 	echo $(((t1 - t0) / 1000000)) >>"$work/times.$label"
 }
 
-printf '[snoopy]\noutput = file:%s/snoopy.log\n' "$work" >"$work/snoopy.ini"
-snoopy_ok=
-if [ -e "$snoopy_lib" ] && [ -e /etc/snoopy.ini ] && [ "$(id -u)" -eq 0 ] &&
-	unshare --mount --propagation private true 2>/dev/null; then
-	snoopy_ok=1
-fi
 strace_ok=
 command -v strace >/dev/null && strace_ok=1
 

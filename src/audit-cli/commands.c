@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include "audit_wire.h"
+#include "preload.h"
 #include "tail.h"
 
 #ifndef CAI_SHIM_PATH
@@ -106,10 +107,8 @@ static int cmd_run(int argc, char **argv)
 	if (!socket_reachable(opt_socket))
 		cai_warn("run: no collector on `%s`; events are counted as lost until one starts "
 			 "(start cai-auditd)", opt_socket);
-	const char *old = getenv("LD_PRELOAD");
-	cleanup_free char *preload = old && *old ? xasprintf("%s:%s", opt_shim, old) : xstrdup(opt_shim);
-	if (setenv("LD_PRELOAD", preload, 1) < 0 || setenv("CAI_AUDIT_SOCKET", opt_socket, 1) < 0)
-		cai_die(1, "setenv: %s", strerror(errno));
+	if (!cai_preload_shim(opt_shim, opt_socket))
+		cai_die(1, "run: set the environment: %s", strerror(errno));
 	execvp(argv[optind], argv + optind);
 	int e = errno;
 	cai_warn("run: execute `%s`: %s", argv[optind], strerror(e));

@@ -6,8 +6,10 @@
 #include <stdbool.h>
 
 /* Put shim first in LD_PRELOAD (keeping what is there) and, when
- * audit_socket is not NULL, point the shim at it. Returns false, changing
- * nothing, when the shim is not readable or memory runs out. */
+ * audit_socket is not NULL, point the shim at it. Returns false when the
+ * shim is not readable (nothing changed) or the environment cannot be set
+ * (errno says why). One implementation for `cai run`, `cai audit run`,
+ * `cai-audit run` and cai-agent-init. */
 bool cai_preload_shim(const char *shim, const char *audit_socket);
 
 #endif

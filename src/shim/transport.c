@@ -272,13 +272,16 @@ void cai_transport_wait_again(void)
 
 void cai_transport_init(void)
 {
-	/* No connection yet: a process that never does anything reported
-	 * (most of what a shell runs) never holds one, and an exec costs no
-	 * connect and no accept in the collector. The first event connects;
-	 * so does a call that may leave the socket out of reach (chroot, a
-	 * new mount namespace: cai_transport_connect_now). The ring waits
-	 * for the first event that is not an exec. */
+	/* Connect now: the collector identifies a peer (its container) when
+	 * it accepts the connection, and a process that connected only at
+	 * its last event may be gone by then (logged as unknown). And the
+	 * socket may be out of reach later (chroot, another mount namespace;
+	 * a connection lost since is made again before those by
+	 * cai_transport_connect_now). The ring waits for the first event that
+	 * is not an exec. */
 	atomic_store(&cai_owner_pid, (int)syscall(SYS_getpid));
+	(void)get_fd();
+	put_fd();
 }
 
 void cai_transport_connect_now(void)
