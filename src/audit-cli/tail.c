@@ -26,10 +26,7 @@ CAI_PRINTF(2, 3) static void sb_printf(struct sbuf *b, const char *fmt, ...)
 			return;
 		}
 		b->cap = (b->cap + (size_t)n + 1) * 2;
-		char *np = realloc(b->p, b->cap);
-		if (!np)
-			cai_die(1, "out of memory");
-		b->p = np;
+		b->p = xrealloc(b->p, b->cap);
 	}
 }
 

@@ -26,9 +26,7 @@ static void split_path(const char *path, char **dir, char **base)
 {
 	const char *slash = strrchr(path, '/');
 	*base = xstrdup(slash + 1);
-	*dir = slash == path ? xstrdup("/") : strndup(path, (size_t)(slash - path));
-	if (!*dir)
-		*dir = xstrdup("/"); /* strndup only fails on OOM; keep going safely */
+	*dir = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
 }
 
 int cai_file_target_resolve(const char *path, struct cai_file_target *t, struct cai_error *err)

@@ -51,6 +51,7 @@ void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) CAI_PRINTF(1, 2);
 
 /* Close every fd from `from` up: a child we exec must not keep what its
