@@ -345,7 +345,7 @@ int run_supervise(const struct run_opts *o, int listener, pid_t waited, const st
 {
 	struct cai_audit_client audit;
 	cai_audit_client_init(&audit, audit_socket);
-	struct cai_supervisor sup = {.listener = listener, .policy = policy, .audit = &audit, .debug = o->debug,
+	struct cai_supervisor sup = {.listener = listener, .policy = policy, .audit = &audit, .trace = o->debug ? stderr : NULL,
 				     .container = container};
 	struct cai_error err = {0};
 	int rc = cai_supervise(&sup, waited, status, &err);

@@ -239,8 +239,8 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	if (truncated)
 		ev = jv_object_set(ev, jv_string("truncated"), jv_true());
 	ev = fit_event(ev);
-	if (cai_audit_client_send(s->audit, ev) < 0 && s->debug)
-		fprintf(stderr, "cai run: collector unavailable at `%s`; %lu event(s) waiting to be reported as dropped\n",
+	if (cai_audit_client_send(s->audit, ev) < 0 && s->trace)
+		fprintf(s->trace, "collector unavailable at `%s`; %lu event(s) waiting to be reported as dropped\n",
 			s->audit->path, s->audit->dropped);
 
 	respond(s->listener, req->id, rule ? EPERM : 0);

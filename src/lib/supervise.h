@@ -38,7 +38,9 @@ struct cai_supervisor {
 	/* The container every supervised process runs in (`cai run --image`
 	 * created it and knows it); NULL on the host. */
 	const struct cai_container *container;
-	bool debug;
+	/* Where to say what goes wrong with delivery (--debug), NULL: nowhere.
+	 * The library never writes to stderr itself. */
+	FILE *trace;
 	unsigned long execs, denied, vanished;
 };
 
