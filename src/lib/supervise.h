@@ -19,6 +19,7 @@
 #ifndef CAI_SUPERVISE_H
 #define CAI_SUPERVISE_H
 
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "audit_client.h"
