@@ -39,8 +39,7 @@ cai_run() {
 	[[ "$stderr" == *"missing the command to run"* ]]
 	run --separate-stderr "$CAI_BIN" run --bogus -- true
 	assert_failure 2
-	run --separate-stderr "$CAI_BIN" run --no-shim -- /nonexistent/agent
-	assert_failure 127
+	run -127 --separate-stderr "$CAI_BIN" run --no-shim -- /nonexistent/agent
 	[[ "$stderr" == *'run `/nonexistent/agent`: No such file or directory'* ]]
 }
 
