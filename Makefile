@@ -98,7 +98,15 @@ LIB_SRCS := \
 	src/lib/container.c \
 	src/lib/agent_container.c \
 	src/lib/handoff.c \
-	src/lib/verify_container.c
+	src/lib/verify_container.c \
+	src/lib/version_parse.c \
+	src/lib/wsl_info.c \
+	src/lib/engine_probe.c \
+	src/lib/doctor.c \
+	src/lib/doctor_seccomp.c \
+	src/lib/doctor_runtime.c \
+	src/lib/doctor_docker.c \
+	src/lib/doctor_wsl.c
 
 PROBE_SRCS := \
 	src/probe/main.c \
@@ -113,6 +121,7 @@ CAI_SRCS := \
 	src/cli/report.c \
 	src/cli/cmd-setup.c \
 	src/cli/cmd-status.c \
+	src/cli/cmd-doctor.c \
 	src/cli/cmd-teardown.c \
 	src/cli/cmd-engine.c \
 	src/cli/cmd-run.c \

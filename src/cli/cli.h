@@ -25,6 +25,15 @@ enum {
 	CAI_STATUS_NOT_PROVISIONED = 5,
 };
 
+/* cai doctor */
+enum {
+	CAI_DOCTOR_EXIT_OK = 0,
+	CAI_DOCTOR_EXIT_ERROR = 1,
+	CAI_DOCTOR_EXIT_WARNING = 3,
+	CAI_DOCTOR_EXIT_FAILURE = 4,
+};
+
+int cmd_doctor(const struct cai_global *g, int argc, char **argv);
 int cmd_setup(const struct cai_global *g, int argc, char **argv);
 int cmd_status(const struct cai_global *g, int argc, char **argv);
 int cmd_teardown(const struct cai_global *g, int argc, char **argv);
