@@ -102,6 +102,7 @@ LIB_SRCS := \
 	src/lib/version_parse.c \
 	src/lib/wsl_info.c \
 	src/lib/engine_probe.c \
+	src/lib/probe_summary.c \
 	src/lib/doctor.c \
 	src/lib/doctor_seccomp.c \
 	src/lib/doctor_runtime.c \

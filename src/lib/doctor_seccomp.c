@@ -4,14 +4,10 @@
 
 #include "advice.h"
 #include "engine.h"
+#include "probe_summary.h"
 #include "procfs.h"
 
-static void describe(const struct cai_notify_probe *p, char *buf, size_t cap)
-{
-	char namebuf[16];
-	snprintf(buf, cap, "%s%s%s%s", cai_notify_result_name(p->result), p->errnum ? " (" : "",
-		 p->errnum ? cai_errno_name(p->errnum, namebuf) : "", p->errnum ? ")" : "");
-}
+#define describe cai_probe_describe
 
 static void fix_for(const struct cai_doctor_facts *f, enum cai_notify_result r, char *buf, size_t cap)
 {
