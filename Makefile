@@ -123,6 +123,7 @@ CAI_SRCS := \
 	src/cli/cmd-setup.c \
 	src/cli/cmd-status.c \
 	src/cli/cmd-doctor.c \
+	src/cli/json_opt.c \
 	src/cli/cmd-teardown.c \
 	src/cli/cmd-engine.c \
 	src/cli/cmd-run.c \

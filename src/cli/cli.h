@@ -41,6 +41,9 @@ int cmd_engine(const struct cai_global *g, int argc, char **argv);
 int cmd_run(const struct cai_global *g, int argc, char **argv);
 int cmd_audit(const struct cai_global *g, int argc, char **argv);
 
+/* [--json] [--help] and nothing else: -1 to go on, or the exit code. */
+int cai_parse_json_only(int argc, char **argv, const char *command, void (*usage)(FILE *out), bool *json);
+
 /* "Try 'cai setup --help'" on stderr; returns CAI_EXIT_USAGE. */
 int cai_usage_hint(const char *command);
 

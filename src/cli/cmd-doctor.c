@@ -1,7 +1,5 @@
 /* cai doctor: every known cause of a broken Secure Engine, checked, with
  * the evidence and a fix to copy. Changes nothing. */
-#include <getopt.h>
-
 #include "cli.h"
 #include "doctor.h"
 #include "engine_paths.h"
@@ -74,29 +72,10 @@ static void print_text(const struct cai_doctor_facts *f, const struct cai_doctor
 int cmd_doctor(const struct cai_global *g, int argc, char **argv)
 {
 	(void)g;
-	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	bool opt_json = false;
-	int c;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			opt_json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CAI_EXIT_OK;
-		default:
-			return cai_usage_hint("doctor");
-		}
-	}
-	if (optind < argc) {
-		cai_warn("doctor: unexpected argument `%s`", argv[optind]);
-		return cai_usage_hint("doctor");
-	}
+	bool opt_json;
+	int rc = cai_parse_json_only(argc, argv, "doctor", usage, &opt_json);
+	if (rc >= 0)
+		return rc;
 	static struct cai_doctor_facts facts;
 	static struct cai_doctor d;
 	struct cai_error err = {0};

@@ -1,6 +1,4 @@
 /* cai status: what is provisioned, and is it healthy? Reads only. */
-#include <getopt.h>
-
 #include "cli.h"
 #include "daemon_json.h"
 #include "docker_context.h"
@@ -376,29 +374,10 @@ static void print_text(const struct status *s, const char *daemon_json)
 
 int cmd_status(const struct cai_global *g, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	bool opt_json = false;
-	int c;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			opt_json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CAI_EXIT_OK;
-		default:
-			return cai_usage_hint("status");
-		}
-	}
-	if (optind < argc) {
-		cai_warn("status: unexpected argument `%s`", argv[optind]);
-		return cai_usage_hint("status");
-	}
+	bool opt_json;
+	int rc = cai_parse_json_only(argc, argv, "status", usage, &opt_json);
+	if (rc >= 0)
+		return rc;
 	static struct status s;
 	struct cai_error err = {0};
 	s.state = jv_null();
