@@ -65,6 +65,7 @@ static void run_in_service(struct cai_engine_probe *out)
 	snprintf(out->command, sizeof(out->command), "%.500s", cmdline);
 	struct cai_cmd cmd = {.argv = argv};
 	if (cai_cmd_run(&cmd, &err) < 0) {
+		cai_cmd_free(&cmd);
 		snprintf(out->error, sizeof(out->error), "%.500s", err.msg);
 		return;
 	}

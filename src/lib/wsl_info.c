@@ -14,6 +14,8 @@ static bool wslinfo(const char *option, char *out, size_t cap, char *why, size_t
 	struct cai_error err = {0};
 	out[0] = '\0';
 	if (cai_cmd_run(&cmd, &err) < 0) {
+		/* A program that was not found still had its output buffers. */
+		cai_cmd_free(&cmd);
 		snprintf(why, why_cap, "%.200s", err.errnum == ENOENT ? "wslinfo not found (WSL before 2.0)" : err.msg);
 		return false;
 	}
