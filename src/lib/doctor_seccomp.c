@@ -87,6 +87,11 @@ void cai_doctor_check_engine_tree(const struct cai_doctor_facts *f, struct cai_d
 		return;
 	}
 	long theirs = seccomp_filters_of(st.pid), ours = f->here.self.filters;
+	if (theirs < 0 || ours < 0) {
+		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "cannot compare the engine's (pid %d) seccomp filters with ours: "
+						       "/proc has no Seccomp_filters (Linux before 5.9)", (int)st.pid);
+		return;
+	}
 	if (theirs == ours) {
 		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "the engine (pid %d) has %ld seccomp filter(s), as this process "
 						       "does: the probe here speaks for it", (int)st.pid, ours);
