@@ -15,8 +15,8 @@ const char *cai_probe_where_name(enum cai_probe_where w)
 const char *cai_probe_where_text(enum cai_probe_where w)
 {
 	return w == CAI_PROBE_WHERE_SYSTEMD_SERVICE
-		       ? "a transient systemd service (where containai-docker.service runs)"
-		       : "this process tree (without systemd, `cai engine start` starts dockerd from its caller)";
+		       ? "a transient systemd service, where containai-docker.service runs"
+		       : "this process tree: without systemd, `cai engine start` starts dockerd from its caller";
 }
 
 int cai_probe_sibling_path(char *out, size_t cap, struct cai_error *err)

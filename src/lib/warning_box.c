@@ -43,9 +43,9 @@ static const char *cause(const struct cai_refusal_facts *f, bool wsl, char **buf
 				  wsl ? "Your WSL version (1.1.0+) has a seccomp filter on PID 1 that conflicts with "
 					"Sysbox's seccomp-notify mechanism (the kernel answered %s: a listener already "
 					"exists; WSL's mirrored networking installs it)."
-				      : "A seccomp filter with a listener already exists in this process's filter chain "
-					"and conflicts with Sysbox's seccomp-notify mechanism (the kernel answered %s).",
-				  ename);
+				      : "A seccomp filter with a listener already exists in the filter chain %s and "
+					"conflicts with Sysbox's seccomp-notify mechanism (the kernel answered %s).",
+				  wsl ? ename : f->here ? "where the engine runs" : "of this process", ename);
 	case CAI_NOTIFY_UNSUPPORTED:
 		return next_chunk(buf, cap,
 				  "This %s kernel has no seccomp user notification, which Sysbox's seccomp-notify "

@@ -61,7 +61,7 @@ LIB='source "$HELPERS/doctor-lib.bash";'
 		jq -c "{result, differs: .engine_context.differs}" /run/d.json'
 	assert_line "rc=4"
 	assert_line --regexp '^seccomp-here failure busy \(EBUSY\): A seccomp listener already exists'
-	assert_line --regexp '^seccomp-engine failure busy \(EBUSY\) in this process tree \(without systemd, `cai engine start` starts dockerd from its caller\)'
+	assert_line --regexp '^seccomp-engine failure busy \(EBUSY\) in this process tree: without systemd, `cai engine start` starts dockerd from its caller; this process tree: busy \(EBUSY\)'
 	assert_line '{"result":"failure","differs":false}'
 }
 
@@ -260,7 +260,7 @@ LIB='source "$HELPERS/doctor-lib.bash";'
 		"$TEST_BIN/seccomp-harness" listener -- "$probe" --quiet; echo "probe=$?"
 		"$probe" --json | jq -c "{exit_code, where: .engine_context.where, ran: .engine_context.ran}"
 		"$CAI" setup --dry-run 2>&1 | grep -E "^\[2/7\]|could not probe where"' 
-	assert_line --regexp '^engine: warning\|could not probe in a transient systemd service \(where containai-docker.service runs\) \(.+\); setup decides on this process tree.s answer, supported\|'
+	assert_line --regexp '^engine: warning\|could not probe in a transient systemd service, where containai-docker.service runs \(.+\); setup decides on this process tree.s answer, supported\|'
 	assert_line '{"where":"systemd-service","ran":false,"cmd":true}'
 	assert_line "probe=3"
 	assert_line '{"exit_code":0,"where":"systemd-service","ran":false}'
