@@ -8,25 +8,24 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: cai doctor [--json]\n"
-		"\n"
-		"Check what is known to break the Secure Engine, each with a result (ok,\n"
-		"warning, failure), the evidence and a fix to copy and paste:\n"
-		"  seccomp user notification here and where the engine runs (a transient\n"
-		"  systemd service where systemd is PID 1), the running engine's process tree,\n"
-		"  Sysbox before 0.7.0 with runc 1.3.3+, a kernel without idmapped mounts or\n"
-		"  shiftfs, DOCKER_HOST/DOCKER_CONTEXT set, Docker from snap, another dockerd on\n"
-		"  the engine's socket or bridge, and on WSL2 the networking mode, the WSL\n"
-		"  version, systemd in /etc/wsl.conf and the boot command that restarts the\n"
-		"  engine. Changes nothing; fixes on the Windows side are only printed.\n"
-		"\n"
-		"Options:\n"
-		"  --json      print one JSON object (schema in cai(1))\n"
-		"  -h, --help  show this help\n"
-		"\n"
-		"Exit codes: 0 every check ok, 1 doctor itself failed, 2 usage, 3 warnings\n"
-		"(no failure), 4 at least one failure.\n");
+	fprintf(out, "Usage: cai doctor [--json]\n"
+		     "\n"
+		     "Check what is known to break the Secure Engine, each with a result (ok,\n"
+		     "warning, failure), the evidence and a fix to copy and paste:\n"
+		     "  seccomp user notification here and where the engine runs (a transient\n"
+		     "  systemd service where systemd is PID 1), the running engine's process tree,\n"
+		     "  Sysbox before 0.7.0 with runc 1.3.3+, a kernel without idmapped mounts or\n"
+		     "  shiftfs, DOCKER_HOST/DOCKER_CONTEXT set, Docker from snap, another dockerd on\n"
+		     "  the engine's socket or bridge, and on WSL2 the networking mode, the WSL\n"
+		     "  version, systemd in /etc/wsl.conf and the boot command that restarts the\n"
+		     "  engine. Changes nothing; fixes on the Windows side are only printed.\n"
+		     "\n"
+		     "Options:\n"
+		     "  --json      print one JSON object (schema in cai(1))\n"
+		     "  -h, --help  show this help\n"
+		     "\n"
+		     "Exit codes: 0 every check ok, 1 doctor itself failed, 2 usage, 3 warnings\n"
+		     "(no failure), 4 at least one failure.\n");
 }
 
 static int exit_code(enum cai_doctor_result worst)
@@ -38,9 +37,10 @@ static int exit_code(enum cai_doctor_result worst)
 
 static void print_json(const struct cai_doctor_facts *f, const struct cai_doctor *d, int code)
 {
-	jv doc = JV_OBJECT(jv_string("schema_version"), jv_number(CAI_DOCTOR_SCHEMA_VERSION), jv_string("tool"),
-			   jv_string("cai doctor"), jv_string("version"), jv_string(CAI_VERSION), jv_string("result"),
-			   jv_string(cai_doctor_result_name(cai_doctor_worst(d))), jv_string("exit_code"), jv_number(code));
+	jv doc =
+	    JV_OBJECT(jv_string("schema_version"), jv_number(CAI_DOCTOR_SCHEMA_VERSION), jv_string("tool"),
+		      jv_string("cai doctor"), jv_string("version"), jv_string(CAI_VERSION), jv_string("result"),
+		      jv_string(cai_doctor_result_name(cai_doctor_worst(d))), jv_string("exit_code"), jv_number(code));
 	doc = jv_object_set(doc, jv_string("platform"), cai_platform_to_jv(&f->platform));
 	doc = jv_object_set(doc, jv_string("seccomp_notify"), cai_notify_probe_to_jv(&f->here));
 	doc = jv_object_set(doc, jv_string("engine_context"), cai_engine_probe_to_jv(&f->here, &f->engine));

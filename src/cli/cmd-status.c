@@ -4,6 +4,7 @@
 #include "docker_context.h"
 #include "engine.h"
 #include "engine_probe.h"
+#include "probe_summary.h"
 #include "engine_paths.h"
 #include "force.h"
 #include "platform.h"
@@ -304,15 +305,14 @@ static void print_json(const struct status *s, const char *daemon_json)
 static void print_engine_probe(const struct status *s)
 {
 	const struct cai_engine_probe *e = &s->engine_probe;
-	char namebuf[16];
+	char answer[64];
 	if (e->where == CAI_PROBE_WHERE_THIS_TREE)
 		return;
+	cai_probe_describe(&e->probe, answer, sizeof(answer));
 	if (!e->ran)
 		printf("Engine context:  not probed (%s)\n", e->error);
 	else
-		printf("Engine context:  %s%s%s%s in a transient systemd service%s\n",
-		       cai_notify_result_name(e->probe.result), e->probe.errnum ? " (" : "",
-		       e->probe.errnum ? cai_errno_name(e->probe.errnum, namebuf) : "", e->probe.errnum ? ")" : "",
+		printf("Engine context:  %s in a transient systemd service%s\n", answer,
 		       cai_engine_probe_differs(&s->probe, e) ? " (differs from here; this one decides)" : "");
 }
 

@@ -13,18 +13,18 @@ struct check_entry {
 };
 
 static const struct check_entry checks[] = {
-	{"seccomp-here", "seccomp user notification in this process tree", false, cai_doctor_check_seccomp_here},
-	{"seccomp-engine", "seccomp user notification where the engine runs", false, cai_doctor_check_seccomp_engine},
-	{"engine-process-tree", "the running engine's process tree", false, cai_doctor_check_engine_tree},
-	{"sysbox-runc", "Sysbox and runc versions", true, cai_doctor_check_sysbox_runc},
-	{"kernel-idmap", "idmapped mounts or shiftfs for volumes", true, cai_doctor_check_kernel_idmap},
-	{"docker-env", "DOCKER_HOST and DOCKER_CONTEXT in the environment", true, cai_doctor_check_docker_env},
-	{"docker-snap", "Docker from snap", true, cai_doctor_check_docker_snap},
-	{"other-dockerd", "another dockerd on the engine's socket or bridge", true, cai_doctor_check_other_dockerd},
-	{"wsl-networking", "WSL networking mode", true, cai_doctor_check_wsl_networking},
-	{"wsl-version", "WSL version", true, cai_doctor_check_wsl_version},
-	{"wsl-systemd", "systemd in /etc/wsl.conf", true, cai_doctor_check_wsl_systemd},
-	{"wsl-boot-command", "the boot command that restarts the engine", true, cai_doctor_check_wsl_boot_command},
+    {"seccomp-here", "seccomp user notification in this process tree", false, cai_doctor_check_seccomp_here},
+    {"seccomp-engine", "seccomp user notification where the engine runs", false, cai_doctor_check_seccomp_engine},
+    {"engine-process-tree", "the running engine's process tree", false, cai_doctor_check_engine_tree},
+    {"sysbox-runc", "Sysbox and runc versions", true, cai_doctor_check_sysbox_runc},
+    {"kernel-idmap", "idmapped mounts or shiftfs for volumes", true, cai_doctor_check_kernel_idmap},
+    {"docker-env", "DOCKER_HOST and DOCKER_CONTEXT in the environment", true, cai_doctor_check_docker_env},
+    {"docker-snap", "Docker from snap", true, cai_doctor_check_docker_snap},
+    {"other-dockerd", "another dockerd on the engine's socket or bridge", true, cai_doctor_check_other_dockerd},
+    {"wsl-networking", "WSL networking mode", true, cai_doctor_check_wsl_networking},
+    {"wsl-version", "WSL version", true, cai_doctor_check_wsl_version},
+    {"wsl-systemd", "systemd in /etc/wsl.conf", true, cai_doctor_check_wsl_systemd},
+    {"wsl-boot-command", "the boot command that restarts the engine", true, cai_doctor_check_wsl_boot_command},
 };
 _Static_assert(CAI_ARRAY_LEN(checks) <= CAI_DOCTOR_MAX_CHECKS, "raise CAI_DOCTOR_MAX_CHECKS");
 
@@ -91,8 +91,9 @@ jv cai_doctor_checks_to_jv(const struct cai_doctor *d)
 		const struct cai_doctor_check *c = &d->checks[i];
 		out = jv_array_append(out, JV_OBJECT(jv_string("id"), jv_string(c->id), jv_string("title"),
 						     jv_string(c->title), jv_string("result"),
-						     jv_string(cai_doctor_result_name(c->result)), jv_string("evidence"),
-						     jv_string(c->evidence), jv_string("fix"), cai_jv_string_or_null(c->fix)));
+						     jv_string(cai_doctor_result_name(c->result)),
+						     jv_string("evidence"), jv_string(c->evidence), jv_string("fix"),
+						     cai_jv_string_or_null(c->fix)));
 	}
 	return out;
 }

@@ -22,7 +22,7 @@ enum cai_doctor_result {
 };
 
 struct cai_doctor_check {
-	const char *id;    /* stable, for scripts: "seccomp-engine" */
+	const char *id;	   /* stable, for scripts: "seccomp-engine" */
 	const char *title; /* for people */
 	enum cai_doctor_result result;
 	char evidence[768];
@@ -32,9 +32,9 @@ struct cai_doctor_check {
 /* What the checks read, gathered once. */
 struct cai_doctor_facts {
 	struct cai_platform platform;
-	struct cai_notify_probe here;  /* the probe in this process tree */
+	struct cai_notify_probe here;	/* the probe in this process tree */
 	struct cai_engine_probe engine; /* the probe where the engine runs */
-	struct cai_wsl_info wsl;       /* read only on WSL2 */
+	struct cai_wsl_info wsl;	/* read only on WSL2 */
 	bool systemd_pid1;
 };
 
@@ -60,7 +60,7 @@ jv cai_doctor_checks_to_jv(const struct cai_doctor *d);
 
 /* For the check files: fill c; fix may be NULL. */
 void cai_doctor_set(struct cai_doctor_check *c, enum cai_doctor_result r, const char *fix, const char *fmt, ...)
-	CAI_PRINTF(4, 5);
+    CAI_PRINTF(4, 5);
 
 /* The checks, one file per concern. */
 void cai_doctor_check_seccomp_here(const struct cai_doctor_facts *f, struct cai_doctor_check *c);

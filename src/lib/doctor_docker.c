@@ -39,10 +39,11 @@ void cai_doctor_check_docker_snap(const struct cai_doctor_facts *f, struct cai_d
 	struct stat st;
 	for (size_t i = 0; i < CAI_ARRAY_LEN(paths); i++) {
 		if (lstat(paths[i], &st) == 0) {
-			cai_doctor_set(c, CAI_DOCTOR_FAILURE,
-				       "Sysbox does not support Docker from snap: `snap remove docker`, then install Docker "
-				       "from the distribution (apt-get install docker.io) or Docker's own packages.",
-				       "Docker from snap is installed (`%s`)", paths[i]);
+			cai_doctor_set(
+			    c, CAI_DOCTOR_FAILURE,
+			    "Sysbox does not support Docker from snap: `snap remove docker`, then install Docker "
+			    "from the distribution (apt-get install docker.io) or Docker's own packages.",
+			    "Docker from snap is installed (`%s`)", paths[i]);
 			return;
 		}
 	}
@@ -134,5 +135,6 @@ void cai_doctor_check_other_dockerd(const struct cai_doctor_facts *f, struct cai
 			       "something that is not the Secure Engine answers on " CAI_ENGINE_SOCKET);
 		return;
 	}
-	cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "no other dockerd uses " CAI_ENGINE_SOCKET " or bridge " CAI_ENGINE_BRIDGE);
+	cai_doctor_set(c, CAI_DOCTOR_OK, NULL,
+		       "no other dockerd uses " CAI_ENGINE_SOCKET " or bridge " CAI_ENGINE_BRIDGE);
 }

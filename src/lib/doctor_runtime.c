@@ -43,10 +43,12 @@ void cai_doctor_check_sysbox_runc(const struct cai_doctor_facts *f, struct cai_d
 	}
 	bool sysbox_known = tool_version(CAI_SYSBOX_RUNC, &sv, sline, sizeof(sline));
 	if (sysbox_known && runc_known && cai_version_cmp(&sv, 0, 7, 0) < 0 && cai_version_cmp(&rv, 1, 3, 3) >= 0) {
-		cai_doctor_set(c, CAI_DOCTOR_FAILURE,
-			       "Upgrade sysbox-ce to 0.7.0 or later (" CAI_SYSBOX_DOWNLOAD "), or keep runc below 1.3.3.",
-			       "sysbox-runc %s with runc %s: Docker inside Sysbox containers fails with \"unsafe procfs "
-			       "detected\" (Sysbox before 0.7.0 with runc 1.3.3 or later)", sline, rline);
+		cai_doctor_set(
+		    c, CAI_DOCTOR_FAILURE,
+		    "Upgrade sysbox-ce to 0.7.0 or later (" CAI_SYSBOX_DOWNLOAD "), or keep runc below 1.3.3.",
+		    "sysbox-runc %s with runc %s: Docker inside Sysbox containers fails with \"unsafe procfs "
+		    "detected\" (Sysbox before 0.7.0 with runc 1.3.3 or later)",
+		    sline, rline);
 		return;
 	}
 	if (!sysbox_known) {
@@ -77,7 +79,8 @@ void cai_doctor_check_kernel_idmap(const struct cai_doctor_facts *f, struct cai_
 	struct cai_version k;
 	const char *release = f->platform.osrelease;
 	if (!cai_version_find(release, NULL, &k)) {
-		cai_doctor_set(c, CAI_DOCTOR_WARNING, NULL, "cannot read a version in the kernel release `%s`", release);
+		cai_doctor_set(c, CAI_DOCTOR_WARNING, NULL, "cannot read a version in the kernel release `%s`",
+			       release);
 		return;
 	}
 	if (cai_version_cmp(&k, 5, 12, 0) >= 0) {
@@ -85,13 +88,16 @@ void cai_doctor_check_kernel_idmap(const struct cai_doctor_facts *f, struct cai_
 		return;
 	}
 	if (shiftfs_available()) {
-		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "kernel %s has no idmapped mounts, but shiftfs is there", release);
+		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "kernel %s has no idmapped mounts, but shiftfs is there",
+			       release);
 		return;
 	}
-	cai_doctor_set(c, CAI_DOCTOR_WARNING,
-		       f->platform.kind == CAI_PLATFORM_WSL2
-			       ? "On Windows, update the WSL kernel: wsl --update, then wsl --shutdown."
-			       : "Boot a kernel 5.12 or later, or load shiftfs (`modprobe shiftfs` where the kernel ships it).",
-		       "kernel %s has neither idmapped mounts (Linux 5.12+) nor shiftfs: files in volumes show up as "
-		       "nobody:nogroup inside Sysbox containers", release);
+	cai_doctor_set(
+	    c, CAI_DOCTOR_WARNING,
+	    f->platform.kind == CAI_PLATFORM_WSL2
+		? "On Windows, update the WSL kernel: wsl --update, then wsl --shutdown."
+		: "Boot a kernel 5.12 or later, or load shiftfs (`modprobe shiftfs` where the kernel ships it).",
+	    "kernel %s has neither idmapped mounts (Linux 5.12+) nor shiftfs: files in volumes show up as "
+	    "nobody:nogroup inside Sysbox containers",
+	    release);
 }

@@ -20,17 +20,19 @@ void cai_doctor_check_seccomp_here(const struct cai_doctor_facts *f, struct cai_
 	char here[64], fix[512];
 	describe(&f->here, here, sizeof(here));
 	if (f->here.result == CAI_NOTIFY_SUPPORTED) {
-		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "%s; this process has %ld seccomp filter(s), PID 1 has %ld", here,
-			       f->here.self.filters, f->here.pid1.filters);
+		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "%s; this process has %ld seccomp filter(s), PID 1 has %ld",
+			       here, f->here.self.filters, f->here.pid1.filters);
 		return;
 	}
 	/* Only the engine's tree decides; where it works, this is a note. */
 	if (f->engine.where != CAI_PROBE_WHERE_THIS_TREE && f->engine.ran &&
 	    f->engine.probe.result == CAI_NOTIFY_SUPPORTED) {
-		cai_doctor_set(c, CAI_DOCTOR_WARNING, "Nothing to do for the engine; `cai setup` decides on the probe where "
-						      "the engine runs.",
+		cai_doctor_set(c, CAI_DOCTOR_WARNING,
+			       "Nothing to do for the engine; `cai setup` decides on the probe where "
+			       "the engine runs.",
 			       "%s here, but supported where the engine runs (%s); this process has %ld seccomp "
-			       "filter(s)", here, cai_probe_where_text(f->engine.where), f->here.self.filters);
+			       "filter(s)",
+			       here, cai_probe_where_text(f->engine.where), f->here.self.filters);
 		return;
 	}
 	fix_for(f, f->here.result, fix, sizeof(fix));
@@ -43,7 +45,8 @@ void cai_doctor_check_seccomp_engine(const struct cai_doctor_facts *f, struct ca
 	const struct cai_engine_probe *e = &f->engine;
 	describe(&f->here, here, sizeof(here));
 	if (!e->ran) {
-		cai_doctor_set(c, CAI_DOCTOR_WARNING, "Run `cai doctor` as root; if systemd-run fails, see `journalctl -xe`.",
+		cai_doctor_set(c, CAI_DOCTOR_WARNING,
+			       "Run `cai doctor` as root; if systemd-run fails, see `journalctl -xe`.",
 			       "could not probe in %s (%s); setup decides on this process tree's answer, %s",
 			       cai_probe_where_text(e->where), e->error, here);
 		return;
@@ -77,24 +80,30 @@ void cai_doctor_check_engine_tree(const struct cai_doctor_facts *f, struct cai_d
 	struct cai_engine_status st;
 	cai_engine_get_status(&st);
 	if (st.manager == CAI_ENGINE_SYSTEMD) {
-		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "does not apply: systemd runs the engine, probed in a transient "
-						       "service");
+		cai_doctor_set(c, CAI_DOCTOR_OK, NULL,
+			       "does not apply: systemd runs the engine, probed in a transient "
+			       "service");
 		return;
 	}
 	if (!st.running) {
-		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "the engine is not running; `cai engine start` will start it "
-						       "from its caller's process tree");
+		cai_doctor_set(c, CAI_DOCTOR_OK, NULL,
+			       "the engine is not running; `cai engine start` will start it "
+			       "from its caller's process tree");
 		return;
 	}
 	long theirs = seccomp_filters_of(st.pid), ours = f->here.self.filters;
 	if (theirs < 0 || ours < 0) {
-		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "cannot compare the engine's (pid %d) seccomp filters with ours: "
-						       "/proc has no Seccomp_filters (Linux before 5.9)", (int)st.pid);
+		cai_doctor_set(c, CAI_DOCTOR_OK, NULL,
+			       "cannot compare the engine's (pid %d) seccomp filters with ours: "
+			       "/proc has no Seccomp_filters (Linux before 5.9)",
+			       (int)st.pid);
 		return;
 	}
 	if (theirs == ours) {
-		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "the engine (pid %d) has %ld seccomp filter(s), as this process "
-						       "does: the probe here speaks for it", (int)st.pid, ours);
+		cai_doctor_set(c, CAI_DOCTOR_OK, NULL,
+			       "the engine (pid %d) has %ld seccomp filter(s), as this process "
+			       "does: the probe here speaks for it",
+			       (int)st.pid, ours);
 		return;
 	}
 	cai_doctor_set(c, CAI_DOCTOR_WARNING,
@@ -102,5 +111,6 @@ void cai_doctor_check_engine_tree(const struct cai_doctor_facts *f, struct cai_d
 		       "start`, then `cai doctor` there (on WSL without systemd, the [boot] command of /etc/wsl.conf "
 		       "starts it from WSL's init).",
 		       "the engine (pid %d) was started from another process tree: it has %ld seccomp filter(s), this "
-		       "process %ld; the probe here may not speak for it", (int)st.pid, theirs, ours);
+		       "process %ld; the probe here may not speak for it",
+		       (int)st.pid, theirs, ours);
 }

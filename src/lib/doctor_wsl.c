@@ -31,9 +31,11 @@ void cai_doctor_check_wsl_networking(const struct cai_doctor_facts *f, struct ca
 		return;
 	}
 	if (strcmp(mode, "mirrored") == 0 && decisive_result(f) == CAI_NOTIFY_BUSY) {
-		cai_doctor_set(c, CAI_DOCTOR_WARNING, "On Windows, switch WSL to NAT networking: " CAI_ADVICE_NAT ".",
-			       "networking mode %s: its port tracker holds the seccomp listener, and the probe where the "
-			       "engine runs answers EBUSY", mode);
+		cai_doctor_set(
+		    c, CAI_DOCTOR_WARNING, "On Windows, switch WSL to NAT networking: " CAI_ADVICE_NAT ".",
+		    "networking mode %s: its port tracker holds the seccomp listener, and the probe where the "
+		    "engine runs answers EBUSY",
+		    mode);
 		return;
 	}
 	cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "networking mode %s; the probe where the engine runs answers %s", mode,
@@ -46,17 +48,20 @@ void cai_doctor_check_wsl_version(const struct cai_doctor_facts *f, struct cai_d
 		return;
 	struct cai_version v;
 	if (!*f->wsl.version || !cai_version_find(f->wsl.version, NULL, &v)) {
-		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "unknown: %s", f->wsl.wslinfo_error[0] ? f->wsl.wslinfo_error
-											 : "wslinfo gave no version");
+		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "unknown: %s",
+			       f->wsl.wslinfo_error[0] ? f->wsl.wslinfo_error : "wslinfo gave no version");
 		return;
 	}
 	if (cai_version_cmp(&v, 1, 1, 0) >= 0 && decisive_result(f) == CAI_NOTIFY_BUSY) {
 		char fix[512];
-		cai_advice_fix(f->platform.kind, CAI_NOTIFY_BUSY, f->wsl.networking_mode[0] ? f->wsl.networking_mode : NULL,
-			       f->wsl.version, fix, sizeof(fix));
-		cai_doctor_set(c, CAI_DOCTOR_WARNING, fix,
-			       "WSL %s (1.1.0 or later installs a seccomp listener on PID 1), and the probe where the engine "
-			       "runs answers EBUSY", f->wsl.version);
+		cai_advice_fix(f->platform.kind, CAI_NOTIFY_BUSY,
+			       f->wsl.networking_mode[0] ? f->wsl.networking_mode : NULL, f->wsl.version, fix,
+			       sizeof(fix));
+		cai_doctor_set(
+		    c, CAI_DOCTOR_WARNING, fix,
+		    "WSL %s (1.1.0 or later installs a seccomp listener on PID 1), and the probe where the engine "
+		    "runs answers EBUSY",
+		    f->wsl.version);
 		return;
 	}
 	cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "WSL %s", f->wsl.version);
@@ -77,13 +82,14 @@ void cai_doctor_check_wsl_systemd(const struct cai_doctor_facts *f, struct cai_d
 		return;
 	}
 	if (conf->systemd) {
-		cai_doctor_set(c, CAI_DOCTOR_WARNING, "On Windows, restart WSL: wsl --shutdown; then run `cai setup` again.",
-			       "systemd=true in " CAI_WSL_CONF ", but systemd is not PID 1: WSL has not restarted since");
+		cai_doctor_set(
+		    c, CAI_DOCTOR_WARNING, "On Windows, restart WSL: wsl --shutdown; then run `cai setup` again.",
+		    "systemd=true in " CAI_WSL_CONF ", but systemd is not PID 1: WSL has not restarted since");
 		return;
 	}
 	if (boot_command_starts_engine(f)) {
-		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "systemd is not enabled in " CAI_WSL_CONF
-						       "; its [boot] command starts the engine");
+		cai_doctor_set(c, CAI_DOCTOR_OK, NULL,
+			       "systemd is not enabled in " CAI_WSL_CONF "; its [boot] command starts the engine");
 		return;
 	}
 	cai_doctor_set(c, CAI_DOCTOR_WARNING,
@@ -108,8 +114,10 @@ void cai_doctor_check_wsl_boot_command(const struct cai_doctor_facts *f, struct 
 	}
 	char fix[768];
 	if (*cmd)
-		snprintf(fix, sizeof(fix), "Change the [boot] line in " CAI_WSL_CONF " to: command = \"%.400s; cai engine "
-					   "start\"", cmd);
+		snprintf(fix, sizeof(fix),
+			 "Change the [boot] line in " CAI_WSL_CONF " to: command = \"%.400s; cai engine "
+			 "start\"",
+			 cmd);
 	else
 		snprintf(fix, sizeof(fix), "Add under [boot] in " CAI_WSL_CONF ": command = \"cai engine start\"");
 	cai_doctor_set(c, CAI_DOCTOR_WARNING, fix,

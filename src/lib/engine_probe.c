@@ -15,8 +15,8 @@ const char *cai_probe_where_name(enum cai_probe_where w)
 const char *cai_probe_where_text(enum cai_probe_where w)
 {
 	return w == CAI_PROBE_WHERE_SYSTEMD_SERVICE
-		       ? "a transient systemd service, where containai-docker.service runs"
-		       : "this process tree: without systemd, `cai engine start` starts dockerd from its caller";
+		   ? "a transient systemd service, where containai-docker.service runs"
+		   : "this process tree: without systemd, `cai engine start` starts dockerd from its caller";
 }
 
 int cai_probe_sibling_path(char *out, size_t cap, struct cai_error *err)
@@ -43,7 +43,7 @@ static int parse_service_output(const char *text, struct cai_engine_probe *out)
 		return -1;
 	}
 	jv notify = jv_object_get(doc, jv_string("seccomp_notify")); /* consumes doc */
-	int rc = cai_notify_probe_from_jv(notify, &out->probe);        /* consumes notify */
+	int rc = cai_notify_probe_from_jv(notify, &out->probe);	     /* consumes notify */
 	if (rc < 0)
 		snprintf(out->error, sizeof(out->error), "the probe's output has no readable `seccomp_notify`");
 	return rc;
@@ -59,8 +59,9 @@ static void run_in_service(struct cai_engine_probe *out)
 	}
 	/* --pipe: the service's stdout is ours; --wait: its exit is ours;
 	 * --collect: nothing stays behind, even when the probe fails. */
-	const char *argv[] = {"systemd-run", "--wait", "--pipe", "--collect", "--quiet",
-			      "--description=ContainAI seccomp probe", probe, "--json", "--here", NULL};
+	const char *argv[] = {
+	    "systemd-run", "--wait", "--pipe", "--collect", "--quiet", "--description=ContainAI seccomp probe",
+	    probe,	   "--json", "--here", NULL};
 	cleanup_free char *cmdline = cai_cmd_string(argv);
 	snprintf(out->command, sizeof(out->command), "%.500s", cmdline);
 	struct cai_cmd cmd = {.argv = argv};

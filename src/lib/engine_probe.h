@@ -13,16 +13,16 @@
 #include "notify_probe.h"
 
 enum cai_probe_where {
-	CAI_PROBE_WHERE_THIS_TREE,       /* no systemd: the engine starts from this tree */
+	CAI_PROBE_WHERE_THIS_TREE,	 /* no systemd: the engine starts from this tree */
 	CAI_PROBE_WHERE_SYSTEMD_SERVICE, /* systemd is PID 1: a transient service */
 };
 
 struct cai_engine_probe {
 	enum cai_probe_where where;
-	bool ran;                     /* the probe ran there (always, for THIS_TREE) */
+	bool ran;		       /* the probe ran there (always, for THIS_TREE) */
 	struct cai_notify_probe probe; /* its answer when ran */
-	char error[512];              /* why it did not run there */
-	char command[512];            /* what was run, for the evidence */
+	char error[512];	       /* why it did not run there */
+	char command[512];	       /* what was run, for the evidence */
 };
 
 /* here: the probe already made in this process. Never fails: a probe that

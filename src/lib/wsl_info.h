@@ -14,15 +14,15 @@
 /* The [boot] settings of /etc/wsl.conf that decide how the engine comes back
  * after `wsl --shutdown`. */
 struct cai_wsl_conf {
-	bool readable;            /* the file exists and could be read */
-	bool systemd_set;         /* [boot] systemd= is present */
-	bool systemd;             /* ... and says true */
-	char boot_command[512];   /* [boot] command=, "" when absent */
+	bool readable;		/* the file exists and could be read */
+	bool systemd_set;	/* [boot] systemd= is present */
+	bool systemd;		/* ... and says true */
+	char boot_command[512]; /* [boot] command=, "" when absent */
 };
 
 struct cai_wsl_info {
 	char networking_mode[32]; /* `wslinfo --networking-mode`: "nat", "mirrored"...; "" unknown */
-	char version[64];         /* `wslinfo --wsl-version`: "2.3.26.0"; "" unknown */
+	char version[64];	  /* `wslinfo --wsl-version`: "2.3.26.0"; "" unknown */
 	char wslinfo_error[256];  /* why wslinfo told nothing, when it did not */
 	struct cai_wsl_conf conf;
 };

@@ -1,6 +1,7 @@
 #include "report_text.h"
 
 #include "advice.h"
+#include "probe_summary.h"
 
 static void print_seccomp_state(FILE *out, const char *who, const struct cai_seccomp_state *st)
 {
@@ -16,7 +17,7 @@ static void print_seccomp_state(FILE *out, const char *who, const struct cai_sec
 
 static void print_engine_context(FILE *out, const struct cai_notify_probe *here, const struct cai_engine_probe *e)
 {
-	char namebuf[16];
+	char answer[64];
 	if (e->where == CAI_PROBE_WHERE_THIS_TREE) {
 		fprintf(out, "Engine context:  %s\n", cai_probe_where_text(e->where));
 		return;
@@ -25,9 +26,8 @@ static void print_engine_context(FILE *out, const struct cai_notify_probe *here,
 		fprintf(out, "Engine context:  not probed in %s: %s\n", cai_probe_where_text(e->where), e->error);
 		return;
 	}
-	fprintf(out, "Engine context:  %s%s%s%s in %s%s\n", cai_notify_result_name(e->probe.result),
-		e->probe.errnum ? " (" : "", e->probe.errnum ? cai_errno_name(e->probe.errnum, namebuf) : "",
-		e->probe.errnum ? ")" : "", cai_probe_where_text(e->where),
+	cai_probe_describe(&e->probe, answer, sizeof(answer));
+	fprintf(out, "Engine context:  %s in %s%s\n", answer, cai_probe_where_text(e->where),
 		cai_engine_probe_differs(here, e) ? " (differs from this process: this one decides)" : "");
 }
 

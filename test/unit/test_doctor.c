@@ -29,10 +29,10 @@ static void test_versions(void)
 {
 	struct cai_version v;
 	ok(cai_version_find("runc version 1.1.5+ds1\ncommit: 1.1.5+ds1-1\nspec: 1.0.2-dev\n", "version", &v) &&
-		   cai_version_cmp(&v, 1, 1, 5) == 0,
+	       cai_version_cmp(&v, 1, 1, 5) == 0,
 	   "runc version line");
 	ok(cai_version_find("sysbox-runc\n\tedition: \tCommunity Edition (CE)\n\tversion: \t0.6.4\n", "version", &v) &&
-		   cai_version_cmp(&v, 0, 6, 4) == 0,
+	       cai_version_cmp(&v, 0, 6, 4) == 0,
 	   "sysbox-runc's version field");
 	ok(cai_version_find("5.15.167.4-microsoft-standard-WSL2", NULL, &v) && cai_version_cmp(&v, 5, 15, 167) == 0,
 	   "a WSL kernel release");
@@ -41,7 +41,7 @@ static void test_versions(void)
 	ok(!cai_version_find("x86_64 1", NULL, &v), "digits inside a word and a bare number are not a version");
 	ok(!cai_version_find("99999999999.1", NULL, &v), "a number too long is refused");
 	ok(cai_version_find("2.3.26.0", NULL, &v) && cai_version_cmp(&v, 1, 1, 0) > 0 &&
-		   cai_version_cmp(&v, 2, 3, 27) < 0,
+	       cai_version_cmp(&v, 2, 3, 27) < 0,
 	   "comparison by major, minor, patch");
 }
 
@@ -67,10 +67,15 @@ static void test_advice(void)
 static void test_probe_roundtrip(void)
 {
 	struct cai_notify_probe busy = {
-		.result = CAI_NOTIFY_BUSY, .stage = CAI_STAGE_SECCOMP, .errnum = EBUSY,
-		.actions_avail_readable = true, .user_notif_listed = true, .actions_avail = "user_notif",
-		.self = {.readable = true, .mode = 2, .filters = 1}, .pid1 = {.readable = false, .mode = -1, .filters = -1},
-		.elapsed_us = 42,
+	    .result = CAI_NOTIFY_BUSY,
+	    .stage = CAI_STAGE_SECCOMP,
+	    .errnum = EBUSY,
+	    .actions_avail_readable = true,
+	    .user_notif_listed = true,
+	    .actions_avail = "user_notif",
+	    .self = {.readable = true, .mode = 2, .filters = 1},
+	    .pid1 = {.readable = false, .mode = -1, .filters = -1},
+	    .elapsed_us = 42,
 	};
 	struct cai_notify_probe back;
 	is_int(cai_notify_probe_from_jv(cai_notify_probe_to_jv(&busy), &back), 0, "a probe's JSON reads back");
