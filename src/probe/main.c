@@ -129,6 +129,12 @@ int main(int argc, char **argv)
 		for (const char *const *s = cai_advice_next_steps(platform.kind, decisive->result); *s; s++)
 			steps = jv_array_append(steps, jv_string(*s));
 		doc = jv_object_set(doc, jv_string("next_steps"), steps);
+		/* The one fix that follows from what WSL said (as cai doctor gives it). */
+		char fix[512];
+		cai_advice_fix(platform.kind, decisive->result, wsl.networking_mode[0] ? wsl.networking_mode : NULL,
+			       wsl.version[0] ? wsl.version : NULL, fix, sizeof(fix));
+		doc = jv_object_set(doc, jv_string("fix"),
+				    decisive->result == CAI_NOTIFY_SUPPORTED ? jv_null() : jv_string(fix));
 		doc = jv_object_set(doc, jv_string("exit_code"), jv_number(code));
 		char *text = cai_jv_to_cstring(doc, JV_PRINT_INDENT_FLAGS(2));
 		puts(text);
