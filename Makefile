@@ -99,7 +99,16 @@ LIB_SRCS := \
 	src/lib/container.c \
 	src/lib/agent_container.c \
 	src/lib/handoff.c \
-	src/lib/verify_container.c
+	src/lib/verify_container.c \
+	src/lib/version_parse.c \
+	src/lib/wsl_info.c \
+	src/lib/engine_probe.c \
+	src/lib/probe_summary.c \
+	src/lib/doctor.c \
+	src/lib/doctor_seccomp.c \
+	src/lib/doctor_runtime.c \
+	src/lib/doctor_docker.c \
+	src/lib/doctor_wsl.c
 
 PROBE_SRCS := \
 	src/probe/main.c \
@@ -114,6 +123,8 @@ CAI_SRCS := \
 	src/cli/report.c \
 	src/cli/cmd-setup.c \
 	src/cli/cmd-status.c \
+	src/cli/cmd-doctor.c \
+	src/cli/json_opt.c \
 	src/cli/cmd-teardown.c \
 	src/cli/cmd-engine.c \
 	src/cli/cmd-run.c \
@@ -179,7 +190,8 @@ UNIT_TESTS := \
 	test_daemon_json \
 	test_audit_record \
 	test_container \
-	test_shim_event
+	test_shim_event \
+	test_doctor
 
 TEST_HELPERS := \
 	seccomp-harness \

@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{"setup", cmd_setup, "provision the Secure Engine (probe, sysbox, daemon.json, engine, context, verify)"},
 	{"status", cmd_status, "show what is provisioned and whether it is healthy"},
 	{"teardown", cmd_teardown, "undo what setup did, and only that"},
+	{"doctor", cmd_doctor, "check the known causes of a broken Secure Engine; say what to fix"},
 	{"engine", cmd_engine, "start, stop, reload or inspect the Secure Engine's dockerd"},
 	{"run", cmd_run, "run an AI agent with its execs supervised and audited"},
 	{"audit", cmd_audit, "run a command under the audit shim (run), or read the audit log (tail)"},

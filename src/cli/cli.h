@@ -25,12 +25,24 @@ enum {
 	CAI_STATUS_NOT_PROVISIONED = 5,
 };
 
+/* cai doctor */
+enum {
+	CAI_DOCTOR_EXIT_OK = 0,
+	CAI_DOCTOR_EXIT_ERROR = 1,
+	CAI_DOCTOR_EXIT_WARNING = 3,
+	CAI_DOCTOR_EXIT_FAILURE = 4,
+};
+
+int cmd_doctor(const struct cai_global *g, int argc, char **argv);
 int cmd_setup(const struct cai_global *g, int argc, char **argv);
 int cmd_status(const struct cai_global *g, int argc, char **argv);
 int cmd_teardown(const struct cai_global *g, int argc, char **argv);
 int cmd_engine(const struct cai_global *g, int argc, char **argv);
 int cmd_run(const struct cai_global *g, int argc, char **argv);
 int cmd_audit(const struct cai_global *g, int argc, char **argv);
+
+/* [--json] [--help] and nothing else: -1 to go on, or the exit code. */
+int cai_parse_json_only(int argc, char **argv, const char *command, void (*usage)(FILE *out), bool *json);
 
 /* "Try 'cai setup --help'" on stderr; returns CAI_EXIT_USAGE. */
 int cai_usage_hint(const char *command);

@@ -7,11 +7,13 @@
 #include "cli.h"
 #include "daemon_json.h"
 #include "docker_context.h"
+#include "doctor.h"
 #include "engine.h"
 #include "engine_paths.h"
 #include "force.h"
 #include "platform.h"
 #include "probe_json.h"
+#include "probe_summary.h"
 #include "report.h"
 #include "run_cmd.h"
 #include "state.h"
@@ -138,15 +140,24 @@ static int parse(int argc, char **argv, struct setup_opts *o)
 	return -1; /* go on */
 }
 
-/* Step 2's verdict: go on, or stop here with the warning. */
-static bool refuse_or_warn(struct report *r, const struct cai_platform *p, const struct cai_notify_probe *probe,
-			   enum cai_force_source force)
+/* Step 2's verdict, on the probe where the engine runs: go on, or stop
+ * here with the warning. */
+static bool refuse_or_warn(struct report *r, const struct cai_doctor_facts *f, enum cai_force_source force)
 {
+	const struct cai_notify_probe *probe = cai_engine_probe_decisive(&f->here, &f->engine);
 	if (probe->result == CAI_NOTIFY_SUPPORTED)
 		return false;
-	char buf[512];
+	char buf[2048];
 	const char *paras[CAI_REFUSAL_MAX_PARAS];
-	size_t n = cai_refusal_paragraphs(p->kind, probe, paras, buf, sizeof(buf));
+	struct cai_refusal_facts rf = {
+		.kind = f->platform.kind,
+		.probe = probe,
+		.here = cai_engine_probe_differs(&f->here, &f->engine) ? &f->here : NULL,
+		.where = cai_probe_where_text(f->engine.where),
+		.wsl_version = f->wsl.version[0] ? f->wsl.version : NULL,
+		.networking_mode = f->wsl.networking_mode[0] ? f->wsl.networking_mode : NULL,
+	};
+	size_t n = cai_refusal_paragraphs(&rf, paras, buf, sizeof(buf));
 	fflush(stdout);
 	cai_warning_box(stderr, "WARNING", paras, n, cai_locale_is_utf8());
 	if (force == CAI_FORCE_NONE)
@@ -154,6 +165,40 @@ static bool refuse_or_warn(struct report *r, const struct cai_platform *p, const
 	report_warning(r, "proceeding anyway, forced by %s: Sysbox containers may fail to start",
 		       cai_force_source_name(force));
 	return false;
+}
+
+/* Step 2's line: the deciding answer, and both when the trees differ. */
+static void report_probe(struct report *r, const struct cai_doctor_facts *f)
+{
+	char decisive[64], here[64];
+	cai_probe_describe(cai_engine_probe_decisive(&f->here, &f->engine), decisive, sizeof(decisive));
+	report_step(r, "Seccomp user notification: %s", decisive);
+	if (f->engine.where == CAI_PROBE_WHERE_THIS_TREE)
+		return;
+	cai_probe_describe(&f->here, here, sizeof(here));
+	if (!f->engine.ran)
+		report_warning(r, "could not probe where the engine runs (%s); deciding on this process tree's answer",
+			       f->engine.error);
+	else if (cai_engine_probe_differs(&f->here, &f->engine))
+		report_detail(r, "where the engine runs (%s): %s; in this process tree: %s; the engine's answer decides",
+			      cai_probe_where_text(f->engine.where), decisive, here);
+	else
+		report_detail(r, "the same in %s", cai_probe_where_text(f->engine.where));
+}
+
+/* The doctor's checks that concern setup: their warnings, before anything
+ * is changed. */
+static void doctor_warnings(struct report *r, const struct cai_doctor_facts *f)
+{
+	static struct cai_doctor d;
+	cai_doctor_run(f, true, &d);
+	for (size_t i = 0; i < d.n; i++) {
+		const struct cai_doctor_check *c = &d.checks[i];
+		/* A missing sysbox-runc is step 3's to report (and install). */
+		if (c->result == CAI_DOCTOR_OK || (strcmp(c->id, "sysbox-runc") == 0 && !cai_sysbox_present()))
+			continue;
+		report_warning(r, "%s (%s): %s%s%s", c->title, c->id, c->evidence, c->fix[0] ? ". Fix: " : "", c->fix);
+	}
 }
 
 static void record_refusal(const struct setup_opts *o, const struct cai_platform *p,
@@ -489,8 +534,8 @@ int cmd_setup(const struct cai_global *g, int argc, char **argv)
 
 	struct report r = {.total = SETUP_STEPS, .dry_run = o.dry_run};
 	struct cai_error err = {0};
-	struct cai_platform platform;
-	struct cai_notify_probe probe;
+	static struct cai_doctor_facts facts;
+	const struct cai_platform *const p = &facts.platform;
 	struct cai_docker_user users[CAI_MAX_DOCKER_USERS];
 	const char *failed_step = NULL;
 
@@ -498,21 +543,18 @@ int cmd_setup(const struct cai_global *g, int argc, char **argv)
 		printf("Dry run: nothing will be changed.\n");
 
 	failed_step = "platform";
-	if (cai_platform_detect(&platform, &err) < 0)
+	if (cai_doctor_gather(&facts, &err) < 0)
 		goto failed;
-	report_step(&r, "Platform: %s (kernel %s)%s", cai_platform_kind_name(platform.kind), platform.osrelease,
-		    platform.docker_desktop ? ", Docker Desktop's WSL integration present (left untouched)" : "");
+	report_step(&r, "Platform: %s (kernel %s)%s", cai_platform_kind_name(p->kind), p->osrelease,
+		    p->docker_desktop ? ", Docker Desktop's WSL integration present (left untouched)" : "");
+	doctor_warnings(&r, &facts);
 
 	failed_step = "seccomp probe";
-	if (cai_notify_probe_run(&probe, &err) < 0)
-		goto failed;
-	char namebuf[16];
-	report_step(&r, "Seccomp user notification: %s%s%s%s", cai_notify_result_name(probe.result),
-		    probe.errnum ? " (" : "", probe.errnum ? cai_errno_name(probe.errnum, namebuf) : "",
-		    probe.errnum ? ")" : "");
+	report_probe(&r, &facts);
+	const struct cai_notify_probe *probe = cai_engine_probe_decisive(&facts.here, &facts.engine);
 	enum cai_force_source force = cai_force_source(o.force);
-	if (refuse_or_warn(&r, &platform, &probe, force)) {
-		record_refusal(&o, &platform, &probe);
+	if (refuse_or_warn(&r, &facts, force)) {
+		record_refusal(&o, p, probe);
 		fprintf(stderr, "cai: setup refused: nothing was changed. %s\n",
 			o.dry_run ? "" : "The refusal is recorded; `cai status` reports it.");
 		return CAI_EXIT_FAILURE;
@@ -549,7 +591,7 @@ int cmd_setup(const struct cai_global *g, int argc, char **argv)
 		       r.changes);
 		return CAI_EXIT_OK;
 	}
-	record_success(&o, &platform, &probe, force, users, nusers, &vc);
+	record_success(&o, p, probe, force, users, nusers, &vc);
 	if (r.changes)
 		printf("Secure Engine provisioned: %d change(s). Use it with `docker --context %s ...`.\n", r.changes,
 		       CAI_CONTEXT_NAME);

@@ -1,10 +1,10 @@
 /* cai status: what is provisioned, and is it healthy? Reads only. */
-#include <getopt.h>
-
 #include "cli.h"
 #include "daemon_json.h"
 #include "docker_context.h"
 #include "engine.h"
+#include "engine_probe.h"
+#include "probe_summary.h"
 #include "engine_paths.h"
 #include "force.h"
 #include "platform.h"
@@ -18,6 +18,7 @@
 struct status {
 	struct cai_platform platform;
 	struct cai_notify_probe probe;
+	struct cai_engine_probe engine_probe; /* where the engine runs: this one decides */
 	bool sysbox_present;
 	char sysbox_version[256];
 	bool config_readable;
@@ -166,6 +167,7 @@ static int gather(struct status *s, const struct cai_global *g, struct cai_error
 {
 	if (cai_platform_detect(&s->platform, err) < 0 || cai_notify_probe_run(&s->probe, err) < 0)
 		return -1;
+	cai_engine_probe_run(&s->probe, &s->engine_probe);
 	if (cai_state_load(CAI_STATE_FILE, &s->state, err) < 0)
 		return -1;
 	s->sysbox_present = cai_sysbox_present();
@@ -204,8 +206,9 @@ static void classify(struct status *s)
 		problem(s, "the Secure Engine is not provisioned: run `cai setup`");
 		return;
 	}
-	if (s->probe.result != CAI_NOTIFY_SUPPORTED)
-		problem(s, "seccomp user notification does not work here: Sysbox containers may fail to start");
+	if (cai_engine_probe_decisive(&s->probe, &s->engine_probe)->result != CAI_NOTIFY_SUPPORTED)
+		problem(s, "seccomp user notification does not work where the engine runs: Sysbox containers may fail "
+			   "to start");
 	if (!s->sysbox_present)
 		problem(s, "sysbox-runc is not installed: install sysbox-ce");
 	if (!s->config_readable)
@@ -283,6 +286,7 @@ static void print_json(const struct status *s, const char *daemon_json)
 	jv doc = JV_OBJECT(jv_string("schema_version"), jv_number(1), jv_string("status"), jv_string(code_name(s->code)),
 			   jv_string("exit_code"), jv_number(s->code), jv_string("platform"),
 			   cai_platform_to_jv(&s->platform), jv_string("seccomp_notify"), cai_notify_probe_to_jv(&s->probe));
+	doc = jv_object_set(doc, jv_string("engine_context"), cai_engine_probe_to_jv(&s->probe, &s->engine_probe));
 	/* Which path `cai run` takes here: the same probe decides. */
 	doc = jv_object_set(doc, jv_string("agent_audit"),
 			    jv_string(s->probe.result == CAI_NOTIFY_SUPPORTED ? "seccomp" : "shim"));
@@ -297,12 +301,34 @@ static void print_json(const struct status *s, const char *daemon_json)
 	free(text);
 }
 
+/* Where the engine runs, when that is not this process tree. */
+static void print_engine_probe(const struct status *s)
+{
+	const struct cai_engine_probe *e = &s->engine_probe;
+	char answer[64];
+	if (e->where == CAI_PROBE_WHERE_THIS_TREE)
+		return;
+	cai_probe_describe(&e->probe, answer, sizeof(answer));
+	if (!e->ran)
+		printf("Engine context:  not probed (%s)\n", e->error);
+	else
+		printf("Engine context:  %s in a transient systemd service%s\n", answer,
+		       cai_engine_probe_differs(&s->probe, e) ? " (differs from here; this one decides)" : "");
+}
+
+static void print_doctor_hint(const struct status *s)
+{
+	if (s->code == CAI_STATUS_DEGRADED || s->code == CAI_STATUS_REFUSED)
+		printf("Run `cai doctor` for the causes and what to do about them.\n");
+}
+
 static void print_text(const struct status *s, const char *daemon_json)
 {
 	char namebuf[16];
 	printf("Platform:        %s (kernel %s)\n", cai_platform_kind_name(s->platform.kind), s->platform.osrelease);
 	printf("Seccomp notify:  %s%s%s%s\n", cai_notify_result_name(s->probe.result), s->probe.errnum ? " (" : "",
 	       s->probe.errnum ? cai_errno_name(s->probe.errnum, namebuf) : "", s->probe.errnum ? ")" : "");
+	print_engine_probe(s);
 	if (s->probe.result == CAI_NOTIFY_SUPPORTED)
 		printf("Agent audit:     seccomp supervision of execs (kernel-verified), shim for open/connect\n");
 	else
@@ -343,33 +369,15 @@ static void print_text(const struct status *s, const char *daemon_json)
 	printf("Status:          %s\n", code_name(s->code));
 	for (int i = 0; i < s->nproblems; i++)
 		printf("  - %s\n", s->problems[i]);
+	print_doctor_hint(s);
 }
 
 int cmd_status(const struct cai_global *g, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	bool opt_json = false;
-	int c;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			opt_json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CAI_EXIT_OK;
-		default:
-			return cai_usage_hint("status");
-		}
-	}
-	if (optind < argc) {
-		cai_warn("status: unexpected argument `%s`", argv[optind]);
-		return cai_usage_hint("status");
-	}
+	bool opt_json;
+	int rc = cai_parse_json_only(argc, argv, "status", usage, &opt_json);
+	if (rc >= 0)
+		return rc;
 	static struct status s;
 	struct cai_error err = {0};
 	s.state = jv_null();

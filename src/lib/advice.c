@@ -1,5 +1,7 @@
 #include "advice.h"
 
+#include "version_parse.h"
+
 const char *cai_advice_reason(enum cai_platform_kind kind, const struct cai_notify_probe *probe)
 {
 	switch (probe->result) {
@@ -70,4 +72,49 @@ const char *const *cai_advice_next_steps(enum cai_platform_kind kind, enum cai_n
 		break;
 	}
 	return steps_error;
+}
+
+void cai_advice_wsl(enum cai_platform_kind kind, enum cai_notify_result result, const char *networking_mode,
+		    const char *wsl_version, struct cai_wsl_advice *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (kind == CAI_PLATFORM_WSL1) {
+		out->convert = result != CAI_NOTIFY_SUPPORTED;
+		return;
+	}
+	if (kind != CAI_PLATFORM_WSL2)
+		return;
+	if (result == CAI_NOTIFY_UNSUPPORTED) {
+		out->kernel_update = true;
+		return;
+	}
+	if (result != CAI_NOTIFY_BUSY)
+		return;
+	struct cai_version v;
+	bool version_known = wsl_version && cai_version_find(wsl_version, NULL, &v);
+	out->nat = !networking_mode || strcmp(networking_mode, "nat") != 0;
+	out->downgrade = (!networking_mode || strcmp(networking_mode, "mirrored") != 0) &&
+			 (!version_known || cai_version_cmp(&v, 1, 1, 0) >= 0);
+}
+
+void cai_advice_fix(enum cai_platform_kind kind, enum cai_notify_result result, const char *networking_mode,
+		    const char *wsl_version, char *buf, size_t cap)
+{
+	struct cai_wsl_advice a;
+	cai_advice_wsl(kind, result, networking_mode, wsl_version, &a);
+	if (a.nat && a.downgrade)
+		snprintf(buf, cap, "On Windows, switch WSL to NAT networking: %s; or downgrade WSL: %s. Or provision "
+				   "anyway: cai setup --force.", CAI_ADVICE_NAT, CAI_ADVICE_DOWNGRADE);
+	else if (a.nat)
+		snprintf(buf, cap, "On Windows, switch WSL to NAT networking: %s. Or provision anyway: cai setup --force.",
+			 CAI_ADVICE_NAT);
+	else if (a.downgrade)
+		snprintf(buf, cap, "On Windows, downgrade WSL: %s. Or provision anyway: cai setup --force.",
+			 CAI_ADVICE_DOWNGRADE);
+	else if (a.kernel_update)
+		snprintf(buf, cap, "On Windows, update the WSL kernel: %s.", CAI_ADVICE_KERNEL);
+	else if (a.convert)
+		snprintf(buf, cap, "On Windows, convert the distribution to WSL2: %s.", CAI_ADVICE_CONVERT);
+	else
+		snprintf(buf, cap, "%s", cai_advice_next_steps(kind, result)[0]);
 }

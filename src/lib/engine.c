@@ -166,6 +166,8 @@ static bool is_our_dockerd(long pid)
 	return false;
 }
 
+bool cai_engine_is_ours(pid_t pid) { return is_our_dockerd(pid); }
+
 /* The pid in our pidfile, if that process is alive and is our dockerd. */
 static pid_t engine_pid(void)
 {

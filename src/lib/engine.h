@@ -53,6 +53,9 @@ int cai_engine_reload(const struct cai_engine_opts *o, struct cai_error *err);
 /* Replace this process with dockerd (for the systemd unit); returns only on failure. */
 int cai_engine_exec(const struct cai_engine_opts *o, struct cai_error *err);
 
+/* Is pid our dockerd: root's, started with our --pidfile? */
+bool cai_engine_is_ours(pid_t pid);
+
 /* GET /_ping on a unix socket; true on "200". */
 bool cai_engine_ping(const char *socket_path);
 

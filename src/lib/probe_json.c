@@ -77,6 +77,63 @@ jv cai_notify_probe_to_jv(const struct cai_notify_probe *probe)
 	return o;
 }
 
+static long number_or(jv o, const char *key, long dflt)
+{
+	jv v = jv_object_get(jv_copy(o), jv_string(key));
+	long n = jv_get_kind(v) == JV_KIND_NUMBER ? (long)jv_number_value(v) : dflt;
+	jv_free(v);
+	return n;
+}
+
+static void seccomp_state_from_jv(jv o, struct cai_seccomp_state *st) /* consumes o */
+{
+	st->readable = jv_get_kind(o) == JV_KIND_OBJECT;
+	st->mode = st->readable ? number_or(o, "seccomp", -1) : -1;
+	st->filters = st->readable ? number_or(o, "seccomp_filters", -1) : -1;
+	jv_free(o);
+}
+
+int cai_notify_probe_from_jv(jv v, struct cai_notify_probe *out)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = -1;
+	if (jv_get_kind(v) != JV_KIND_OBJECT)
+		goto done;
+	jv result = jv_object_get(jv_copy(v), jv_string("result"));
+	jv stage = jv_object_get(jv_copy(v), jv_string("stage"));
+	for (int r = CAI_NOTIFY_SUPPORTED; r <= CAI_NOTIFY_ERROR; r++)
+		if (jv_get_kind(result) == JV_KIND_STRING &&
+		    strcmp(jv_string_value(result), cai_notify_result_name((enum cai_notify_result)r)) == 0) {
+			out->result = (enum cai_notify_result)r;
+			rc = 0;
+		}
+	for (int s = CAI_STAGE_NONE; s <= CAI_STAGE_TIMEOUT; s++)
+		if (jv_get_kind(stage) == JV_KIND_STRING &&
+		    strcmp(jv_string_value(stage), cai_notify_stage_name((enum cai_notify_stage)s)) == 0)
+			out->stage = (enum cai_notify_stage)s;
+	jv_free(result);
+	jv_free(stage);
+	out->errnum = (int)number_or(v, "errno", 0);
+	jv sig = jv_object_get(jv_copy(v), jv_string("signal"));
+	if (jv_get_kind(sig) == JV_KIND_STRING && strncmp(jv_string_value(sig), "SIG", 3) == 0) {
+		for (int n = 1; n < NSIG; n++)
+			if (sigabbrev_np(n) && strcmp(sigabbrev_np(n), jv_string_value(sig) + 3) == 0)
+				out->signal = n;
+	} else if (jv_get_kind(sig) == JV_KIND_NUMBER)
+		out->signal = (int)jv_number_value(sig);
+	jv_free(sig);
+	jv avail = jv_object_get(jv_copy(v), jv_string("user_notif_available"));
+	out->actions_avail_readable = jv_get_kind(avail) == JV_KIND_TRUE || jv_get_kind(avail) == JV_KIND_FALSE;
+	out->user_notif_listed = jv_get_kind(avail) == JV_KIND_TRUE;
+	jv_free(avail);
+	seccomp_state_from_jv(jv_object_get(jv_copy(v), jv_string("self")), &out->self);
+	seccomp_state_from_jv(jv_object_get(jv_copy(v), jv_string("pid1")), &out->pid1);
+	out->elapsed_us = number_or(v, "elapsed_us", 0);
+done:
+	jv_free(v);
+	return rc;
+}
+
 jv cai_jv_string_or_null(const char *s) { return s && *s ? jv_string(s) : jv_null(); }
 
 char *cai_jv_to_cstring(jv v, int flags)

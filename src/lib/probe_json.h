@@ -14,6 +14,11 @@
 jv cai_platform_to_jv(const struct cai_platform *p);
 jv cai_notify_probe_to_jv(const struct cai_notify_probe *probe);
 
+/* The reverse of cai_notify_probe_to_jv, for a probe's answer read back
+ * from another process (the transient service). Consumes v; returns -1
+ * when v is not such an object or its result is not a known name. */
+int cai_notify_probe_from_jv(jv v, struct cai_notify_probe *out);
+
 /* jv_string(s), or null for NULL or "". */
 jv cai_jv_string_or_null(const char *s);
 

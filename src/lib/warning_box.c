@@ -2,6 +2,10 @@
 
 #include <langinfo.h>
 #include <locale.h>
+#include <stdarg.h>
+
+#include "advice.h"
+#include "probe_summary.h"
 
 bool cai_locale_is_utf8(void)
 {
@@ -13,59 +17,102 @@ bool cai_locale_is_utf8(void)
 	return utf8;
 }
 
-size_t cai_refusal_paragraphs(enum cai_platform_kind kind, const struct cai_notify_probe *probe,
-			      const char *paras[CAI_REFUSAL_MAX_PARAS], char *buf, size_t cap)
+/* Room for one more paragraph in buf; "" when full. */
+static char *next_chunk(char **buf, size_t *cap, const char *fmt, ...) CAI_PRINTF(3, 4);
+static char *next_chunk(char **buf, size_t *cap, const char *fmt, ...)
+{
+	va_list ap;
+	char *out = *buf;
+	va_start(ap, fmt);
+	int n = vsnprintf(out, *cap, fmt, ap);
+	va_end(ap);
+	size_t used = n < 0 ? 0 : (size_t)n + 1 > *cap ? *cap : (size_t)n + 1;
+	*buf += used;
+	*cap -= used;
+	return out;
+}
+
+static const char *cause(const struct cai_refusal_facts *f, bool wsl, char **buf, size_t *cap)
 {
 	char namebuf[16];
+	const struct cai_notify_probe *probe = f->probe;
 	const char *ename = probe->errnum ? cai_errno_name(probe->errnum, namebuf) : "no errno";
-	bool wsl = kind == CAI_PLATFORM_WSL2 || kind == CAI_PLATFORM_WSL1;
+	switch (probe->result) {
+	case CAI_NOTIFY_BUSY:
+		return next_chunk(buf, cap,
+				  wsl ? "Your WSL version (1.1.0+) has a seccomp filter on PID 1 that conflicts with "
+					"Sysbox's seccomp-notify mechanism (the kernel answered %s: a listener already "
+					"exists; WSL's mirrored networking installs it)."
+				      : "A seccomp filter with a listener already exists in the filter chain %s and "
+					"conflicts with Sysbox's seccomp-notify mechanism (the kernel answered %s).",
+				  wsl ? ename : f->here ? "where the engine runs" : "of this process", ename);
+	case CAI_NOTIFY_UNSUPPORTED:
+		return next_chunk(buf, cap,
+				  "This %s kernel has no seccomp user notification, which Sysbox's seccomp-notify "
+				  "mechanism needs (the kernel answered %s).",
+				  wsl ? "WSL" : "Linux", ename);
+	case CAI_NOTIFY_DENIED:
+		return next_chunk(buf, cap,
+				  "An outer sandbox forbids installing seccomp filters, which Sysbox's seccomp-notify "
+				  "mechanism needs (the kernel answered %s).",
+				  probe->signal ? "SIGSYS" : ename);
+	default:
+		return next_chunk(buf, cap, "The seccomp user-notification probe gave an unexpected answer (%s).", ename);
+	}
+}
+
+/* The WSL options, numbered from 2, as far as what WSL said allows. */
+static size_t wsl_options(const struct cai_refusal_facts *f, const char **paras, size_t n, char **buf, size_t *cap)
+{
+	struct cai_wsl_advice a;
+	cai_advice_wsl(f->kind, f->probe->result, f->networking_mode, f->wsl_version, &a);
+	int k = 2;
+	if (a.downgrade) {
+		paras[n++] = next_chunk(buf, cap, "%d. Downgrade WSL: %s", k++, CAI_ADVICE_DOWNGRADE);
+		if (a.nat)
+			paras[n++] = "   or switch WSL networking to NAT: " CAI_ADVICE_NAT;
+	} else if (a.nat) {
+		paras[n++] = next_chunk(buf, cap, "%d. Switch WSL networking to NAT: %s", k++, CAI_ADVICE_NAT);
+	} else if (a.kernel_update) {
+		paras[n++] = next_chunk(buf, cap, "%d. Update the WSL kernel: %s", k++, CAI_ADVICE_KERNEL);
+	} else if (a.convert) {
+		paras[n++] = next_chunk(buf, cap, "%d. Convert the distribution to WSL2: %s", k++, CAI_ADVICE_CONVERT);
+	}
+	paras[n++] = next_chunk(buf, cap, "%d. Skip Sysbox: Use Docker Sandbox without Sysbox", k);
+	return n;
+}
+
+size_t cai_refusal_paragraphs(const struct cai_refusal_facts *f, const char *paras[CAI_REFUSAL_MAX_PARAS], char *buf,
+			      size_t cap)
+{
+	bool wsl = f->kind == CAI_PLATFORM_WSL2 || f->kind == CAI_PLATFORM_WSL1;
 	size_t n = 0;
 
 	paras[n++] = wsl ? "Sysbox on WSL2 may not work due to seccomp filter conflicts."
 			 : "Sysbox may not work here: seccomp user notification is not available.";
 	paras[n++] = "";
-	switch (probe->result) {
-	case CAI_NOTIFY_BUSY:
-		snprintf(buf, cap,
-			 wsl ? "Your WSL version (1.1.0+) has a seccomp filter on PID 1 that conflicts with "
-			       "Sysbox's seccomp-notify mechanism (the kernel answered %s: a listener already "
-			       "exists; WSL's mirrored networking installs it)."
-			     : "A seccomp filter with a listener already exists in this process's filter chain "
-			       "and conflicts with Sysbox's seccomp-notify mechanism (the kernel answered %s).",
-			 ename);
-		break;
-	case CAI_NOTIFY_UNSUPPORTED:
-		snprintf(buf, cap,
-			 "This %s kernel has no seccomp user notification, which Sysbox's seccomp-notify "
-			 "mechanism needs (the kernel answered %s).",
-			 wsl ? "WSL" : "Linux", ename);
-		break;
-	case CAI_NOTIFY_DENIED:
-		snprintf(buf, cap,
-			 "An outer sandbox forbids installing seccomp filters, which Sysbox's seccomp-notify "
-			 "mechanism needs (the kernel answered %s).",
-			 probe->signal ? "SIGSYS" : ename);
-		break;
-	default:
-		snprintf(buf, cap, "The seccomp user-notification probe gave an unexpected answer (%s).", ename);
-		break;
+	paras[n++] = cause(f, wsl, &buf, &cap);
+	if (f->here) {
+		char a[64], b[64];
+		cai_probe_describe(f->probe, a, sizeof(a));
+		cai_probe_describe(f->here, b, sizeof(b));
+		paras[n++] = next_chunk(&buf, &cap, "Where the engine runs (%s) the probe answered %s; in this process "
+						    "tree it answered %s. The engine's answer decides.",
+					f->where, a, b);
 	}
-	paras[n++] = buf;
+	if (wsl && (f->wsl_version || f->networking_mode))
+		paras[n++] = next_chunk(&buf, &cap, "WSL version: %s; networking mode: %s.",
+					f->wsl_version ? f->wsl_version : "unknown",
+					f->networking_mode ? f->networking_mode : "unknown");
 	paras[n++] = "";
 	paras[n++] = "Docker Sandbox will still work (this is the hard requirement). Sysbox provides "
 		     "additional isolation but is optional.";
 	paras[n++] = "";
 	paras[n++] = "Options:";
 	paras[n++] = "1. Proceed anyway: cai setup --force";
-	if (wsl) {
-		paras[n++] = "2. Downgrade WSL: wsl --update --web-download --version 1.0.3";
-		if (probe->result == CAI_NOTIFY_BUSY)
-			paras[n++] = "   or switch WSL networking to NAT: networkingMode=nat under [wsl2] in "
-				     "%UserProfile%\\.wslconfig, then wsl --shutdown";
-		paras[n++] = "3. Skip Sysbox: Use Docker Sandbox without Sysbox";
-	} else {
-		paras[n++] = "2. Skip Sysbox: Use Docker Sandbox without Sysbox";
-	}
+	if (wsl)
+		return wsl_options(f, paras, n, &buf, &cap);
+	paras[n++] = "2. Skip Sysbox: Use Docker Sandbox without Sysbox";
 	return n;
 }
 

@@ -190,6 +190,31 @@ PY
 	assert_output --partial "This WSL kernel has no seccomp user notification"
 	assert_output --partial "(the kernel answered EINVAL)"
 	refute_output --partial "networkingMode=nat"
+	refute_output --partial "Downgrade WSL"
+	assert_output --partial "2. Update the WSL kernel: wsl --update, then wsl --shutdown"
+}
+
+@test "WSL2 with EBUSY in mirrored mode (wslinfo): the box names WSL's version and mode and advises NAT, not a downgrade" {
+	run in_sandbox '
+		source "$HELPERS/doctor-lib.bash"
+		fake_wsl2
+		stand_in_wslinfo mirrored 2.3.26
+		LANG=C "$TEST_BIN/seccomp-harness" listener -- "$CAI" setup 2>/run/err; echo "setup=$?"
+		echo "box: $(sed -n "s/^| \(.*\) |\$/\1/p" /run/err | tr "\n" " " | tr -s " ")"
+		grep "warning:" /run/err
+		stand_in_wslinfo nat 2.3.26
+		LANG=C "$TEST_BIN/seccomp-harness" listener -- "$CAI" setup 2>/run/err2; echo "nat=$?"
+		echo "nat box: $(sed -n "s/^| \(.*\) |\$/\1/p" /run/err2 | tr "\n" " " | tr -s " ")"'
+	assert_line "setup=1"
+	assert_output --partial "WSL version: 2.3.26; networking mode: mirrored."
+	assert_output --partial "1. Proceed anyway: cai setup --force 2. Switch WSL networking to NAT: networkingMode=nat under [wsl2] in %UserProfile%\.wslconfig, then wsl --shutdown 3. Skip Sysbox"
+	assert_line --regexp '^box: .*' 
+	refute_line --regexp '^box: .*Downgrade WSL'
+	# The doctor's WSL warnings come with it, before anything is changed.
+	assert_output --partial "warning: WSL networking mode (wsl-networking): networking mode mirrored"
+	assert_line "nat=1"
+	assert_line --regexp '^nat box: .*WSL version: 2\.3\.26; networking mode: nat\..* 2\. Downgrade WSL: wsl --update --web-download --version 1\.0\.3 3\. Skip Sysbox'
+	refute_line --regexp '^nat box: .*networkingMode=nat'
 }
 
 @test "WSL2 with EBUSY and --force: the warning is shown and setup provisions" {

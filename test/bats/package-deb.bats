@@ -99,6 +99,10 @@ setup() {
 	# The debconf error template, as the noninteractive frontend shows it.
 	assert_line "Sysbox on WSL2 may not work: the Secure Engine was not provisioned"
 	assert_line " 1. Proceed anyway: dpkg-reconfigure containai-secure-engine (and accept),"
+	# The same facts as cai-seccomp-probe --summary and cai setup's step 2.
+	local flat
+	flat=$(printf '%s' "$output" | tr '\n' ' ' | tr -s ' ')
+	[[ "$flat" == *"What the probe found: wsl2, kernel 5.15.167.4-microsoft-standard-WSL2: this process: busy (EBUSY); the engine starts from this process tree (no systemd)"* ]]
 	assert_line "install ok installed"
 	assert_line "audit=0"
 	assert_line "apt-get check=0"
@@ -138,6 +142,9 @@ setup() {
 		jq -r .forced_by "$R/var/lib/containai/state.json"'
 	assert_line "dpkg=0"
 	assert_output --partial "Provision the Secure Engine although Sysbox may not work here? [yes/no]"
+	local flat
+	flat=$(printf '%s' "$output" | tr '\n' ' ' | tr -s ' ')
+	[[ "$flat" == *"that answer decides): wsl2, kernel 5.15.167.4-microsoft-standard-WSL2: this process: busy (EBUSY); the engine starts from this process tree (no systemd)"* ]]
 	# Priority low: not asked at the default priority.
 	refute_output --partial "Let the package manage the Secure Engine's daemon.json?"
 	assert_line "engine answers"

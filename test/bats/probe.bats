@@ -246,3 +246,43 @@ setup() {
 	echo "$output" | jq -e '.platform.kind == "wsl2" and .seccomp_notify.result == "unsupported" and
 		(.next_steps[0] | startswith("Update the WSL kernel"))'
 }
+
+@test "--json says where the engine runs: without systemd this process tree, same answer; --here leaves it out" {
+	require_user_notif
+	run "$PROBE" --json
+	assert_success
+	echo "$output" | jq -e '.engine_context.where == "this-process-tree" and .engine_context.ran == true and
+		.engine_context.differs == false and .engine_context.seccomp_notify.result == "supported" and .wsl == null'
+	run "$PROBE" --json --here
+	assert_success
+	echo "$output" | jq -e 'has("engine_context") | not'
+	run "$SECCOMP_HARNESS" listener -- "$PROBE" --json
+	assert_failure 3
+	echo "$output" | jq -e '.engine_context.seccomp_notify.result == "busy" and .exit_code == 3'
+}
+
+@test "--summary: one line with the answer, where the engine starts, and WSL's version and networking mode; --json's fix follows them" {
+	require_root
+	require_user_notif
+	local stub=$BATS_TEST_TMPDIR/wslinfo
+	printf '#!/bin/sh\ncase "$1" in --networking-mode) echo mirrored ;; --wsl-version) echo 2.3.26 ;; *) exit 1 ;; esac\n' >"$stub"
+	chmod 0755 "$stub"
+	run with_fake_platform --osrelease "$WSL2_515_OSRELEASE" --version "$WSL2_515_VERSION" -- sh -c '
+		mount -t tmpfs tmpfs /usr/local/bin && cp "$1" /usr/local/bin/wslinfo && shift && exec "$@"' sh "$stub" \
+		"$SECCOMP_HARNESS" listener -- "$PROBE" --summary
+	assert_failure 3
+	assert_output "wsl2, kernel 5.15.167.4-microsoft-standard-WSL2: this process: busy (EBUSY); the engine starts from this process tree (no systemd); WSL 2.3.26, networking mode mirrored"
+	run with_fake_platform --osrelease "$WSL2_515_OSRELEASE" --version "$WSL2_515_VERSION" -- sh -c '
+		mount -t tmpfs tmpfs /usr/local/bin && cp "$1" /usr/local/bin/wslinfo && shift && exec "$@"' sh "$stub" \
+		"$SECCOMP_HARNESS" listener -- "$PROBE" --json
+	assert_failure 3
+	echo "$output" | jq -e '.wsl.networking_mode == "mirrored" and .wsl.version == "2.3.26" and
+		(.fix | startswith("On Windows, switch WSL to NAT networking")) and (.fix | contains("downgrade") | not)'
+	run "$PROBE" --json
+	echo "$output" | jq -e '.fix == null'
+	run "$PROBE" --summary
+	assert_success
+	assert_output --regexp '^linux, kernel .*: this process: supported; the engine starts from this process tree \(no systemd\)$'
+	run --separate-stderr "$PROBE" --summary --json
+	assert_failure 2
+}
