@@ -80,6 +80,7 @@ LIB_SRCS := \
 	src/lib/docker_user.c \
 	src/lib/docker_context.c \
 	src/lib/engine.c \
+	src/lib/collector.c \
 	src/lib/sysbox.c \
 	src/lib/state.c \
 	src/lib/force.c \
@@ -495,6 +496,9 @@ clean:
 	rm -rf build
 
 -include $(ALL_OBJS:.o=.d)
+
+# Where the installed collector lives, for `cai engine start` without systemd.
+$(call obj,src/lib/collector.c): ALL_CFLAGS += -DCAI_AUDITD_PATH='"$(SBINDIR)/cai-auditd"'
 
 # Where the installed shim lives, for the launchers that inject it.
 $(call obj,src/audit-cli/commands.c src/cli/cmd-run.c src/cli/run-image.c src/cli/cmd-setup.c): ALL_CFLAGS += -DCAI_SHIM_PATH='"$(SHIM_PATH)"' \
