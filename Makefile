@@ -8,6 +8,7 @@
 #   make deps             install build and test dependencies with apt-get (root)
 #   make deb              build the .deb into build/packages/ and check it with lintian
 #   make rpm              build the .rpm into build/packages/ with rpmbuild
+#   make repo             signed apt and rpm repositories of both in build/repo/
 #
 # Distro builds pass WERROR=0 so that a newer compiler's new warning never
 # breaks a rebuild; development and CI keep -Werror.
@@ -278,7 +279,7 @@ ALL_OBJS := $(call musl_pic,$(SHIM_SRCS)) $(call pic,$(SHIM_SRCS)) $(call static
 	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
-.PHONY: all check check-all install uninstall clean deps bench fuzz deb rpm lintian packages-for-tests
+.PHONY: all check check-all install uninstall clean deps bench fuzz deb rpm repo lintian packages-for-tests
 # Keep object files of test programs between runs.
 .SECONDARY:
 all: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(PROFILE) $(AGENT_INIT)
@@ -468,6 +469,14 @@ $(DEB_FILE): $(PKG_INPUTS)
 	cd $(PKGSRC)/deb/containai-secure-engine && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b
 	lintian --fail-on error,warning $(PKGSRC)/deb/containai-secure-engine_$(DEB_VERSION)_$(DEB_ARCH).deb
 	cp $(PKGSRC)/deb/containai-secure-engine_$(DEB_VERSION)_$(DEB_ARCH).deb $@
+
+# Signed repositories for fleets (README.md, "Installing from a repository"):
+# build/repo/apt (apt-ftparchive), build/repo/rpm (createrepo_c) and the
+# public key. REPO_SIGNING_KEY=ID signs with your key; without it a key for
+# tests is made once in build/repo-test-key.
+REPODIR := build/repo
+repo: $(DEB_FILE) $(RPM_FILE)
+	sh scripts/make-repo.sh $(REPODIR) $(DEB_FILE) $(RPM_FILE)
 
 # lintian alone, on the built .deb: no error and no warning may remain.
 lintian: $(DEB_FILE)
