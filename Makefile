@@ -500,6 +500,9 @@ packages-for-tests:
 		$(MAKE) --no-print-directory deb; else echo "make: not building the .deb (debhelper, lintian missing)"; fi
 	@if command -v rpmbuild >/dev/null; then \
 		$(MAKE) --no-print-directory rpm; else echo "make: not building the .rpm (rpmbuild missing)"; fi
+	@if [ -f $(DEB_FILE) ] && [ -f $(RPM_FILE) ] && command -v apt-ftparchive >/dev/null && \
+		command -v createrepo_c >/dev/null && command -v gpg >/dev/null; then \
+		$(MAKE) --no-print-directory repo; else echo "make: not building build/repo (apt-utils, gpg, createrepo-c missing)"; fi
 
 clean:
 	rm -rf build
