@@ -210,15 +210,26 @@ static int step_sysbox(struct report *r, const struct setup_opts *o, struct cai_
 /* What setup runs, checked before anything changes: the docker CLI (the
  * contexts) and dockerd (the engine). Debian 13 ships the CLI apart from
  * docker.io, which only recommends it. */
+static bool in_safe_path(const char *name)
+{
+	char dirs[] = CAI_SAFE_PATH, *save = NULL;
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s/%s", d, name);
+		if (access(path, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int check_docker_tools(struct cai_error *err)
 {
 	if (access(cai_dockerd_path(), X_OK) != 0)
 		return cai_error_set(err, 0, "dockerd was not found in /usr/sbin or /usr/bin: install docker.io "
 					     "(Debian) or docker-ce (Docker's packages)");
-	if (access("/usr/bin/docker", X_OK) != 0 && access("/usr/local/bin/docker", X_OK) != 0)
-		return cai_error_set(err, 0, "the docker CLI was not found in /usr/bin or /usr/local/bin: install "
-					     "docker-cli (Debian 13), docker.io (Debian 12) or docker-ce-cli (Docker's "
-					     "packages)");
+	if (!in_safe_path(cai_docker_cli()))
+		return cai_error_set(err, 0, "the docker CLI was not found in %s: install docker-cli (Debian 13), "
+					     "docker.io (Debian 12) or docker-ce-cli (Docker's packages)", CAI_SAFE_PATH);
 	return 0;
 }
 
