@@ -40,7 +40,7 @@ machine_boot() {
 		state=$(timeout 90 nsenter -t "$MACHINE_INIT" -m -u -i -n -p -- systemctl is-system-running --wait 2>&1) || true
 		case "$state" in
 		running | degraded) return 0 ;;
-		*"Failed to connect to bus"* | offline | initializing | starting) sleep 0.1 ;;
+		*"Failed to connect to"* | offline | initializing | starting) sleep 0.1 ;;
 		*) break ;;
 		esac
 	done
@@ -97,7 +97,7 @@ machine_kill() {
 		kill -KILL "$MACHINE_NSPAWN" 2>/dev/null || true
 	fi
 	# Its processes are gone: so may its cgroup go.
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 100); do
 		[ -n "${MACHINE_CGROUP:-}" ] || break
 		"$CAI_TOP/test/helpers/machine-cgroup" remove "$MACHINE_CGROUP" && break
 		sleep 0.1
