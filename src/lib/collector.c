@@ -240,8 +240,7 @@ static CAI_NORETURN void collector_child(void)
 {
 	int log = open(CAI_COLLECTOR_STDERR_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (log < 0 || devnull < 0 || setsid() < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
-	    dup2(log, 2) < 0)
+	if (log < 0 || devnull < 0 || setsid() < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(log, 2) < 0)
 		_exit(126);
 	/* It outlives us: it must not hold our caller's fds (debconf's pipe). */
 	cai_close_fds_from(3);
@@ -285,7 +284,8 @@ static int start_standalone(bool verbose, struct cai_error *err)
 			char tail[4096] = "", line[512];
 			struct cai_error ignored;
 			cai_read_small_file(CAI_COLLECTOR_STDERR_LOG, tail, sizeof(tail), &ignored);
-			return cai_error_set(err, 0, "the audit collector exited (status %d) before its socket accepted: %s",
+			return cai_error_set(err, 0,
+					     "the audit collector exited (status %d) before its socket accepted: %s",
 					     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
 					     cai_last_line(tail, line, sizeof(line)));
 		}

@@ -27,15 +27,15 @@
 
 struct cai_collector_status {
 	enum cai_engine_manager manager;
-	bool socket_present;  /* a unix socket at the collector's path */
-	bool accepting;       /* a connection to it succeeds */
-	bool enabled;         /* systemd: the socket unit starts at boot */
-	pid_t pid;            /* the running collector, 0 when none */
-	char since[32];       /* its start, UTC, "" when not running */
+	bool socket_present; /* a unix socket at the collector's path */
+	bool accepting;	     /* a connection to it succeeds */
+	bool enabled;	     /* systemd: the socket unit starts at boot */
+	pid_t pid;	     /* the running collector, 0 when none */
+	char since[32];	     /* its start, UTC, "" when not running */
 	bool log_writable;
-	char log_error[256];  /* why not, when not */
-	long dropped;         /* events the shim reported lost, since `since` */
-	long rejected;        /* messages the collector rejected, since `since` */
+	char log_error[256]; /* why not, when not */
+	long dropped;	     /* events the shim reported lost, since `since` */
+	long rejected;	     /* messages the collector rejected, since `since` */
 };
 
 void cai_collector_get_status(struct cai_collector_status *st);

@@ -69,9 +69,8 @@ machine_wait_active() {
 
 # machine_poweroff: a clean shutdown, waited for (60 s at most).
 machine_poweroff() {
-	local i
 	in_machine 'systemctl poweroff' || true
-	for i in $(seq 1 600); do
+	for _ in $(seq 1 600); do
 		if ! kill -0 "$MACHINE_NSPAWN" 2>/dev/null; then
 			machine_kill
 			return 0
@@ -86,7 +85,6 @@ machine_poweroff() {
 # machine_kill: end the machine at once. Killing its init ends every process
 # of its pid namespace (dockerd, containers); nspawn then exits.
 machine_kill() {
-	local i
 	[ -n "${MACHINE_NSPAWN:-}" ] || return 0
 	if kill -0 "$MACHINE_NSPAWN" 2>/dev/null; then
 		[ -z "${MACHINE_INIT:-}" ] || kill -KILL "$MACHINE_INIT" 2>/dev/null || true
