@@ -14,7 +14,7 @@ machine_unpack() {
 # machine_boot ROOT LOG: boot it in the background and wait until systemd
 # says the boot is finished. Sets MACHINE_NSPAWN and MACHINE_INIT (pids).
 machine_boot() {
-	local root=$1 log=$2 i state
+	local root=$1 log=$2 state
 	# fd 3 is bats's: a background machine holding it would hang the run.
 	# The unified cgroup hierarchy inside, whatever the host uses: on a
 	# cgroup v1 host nspawn mounts v1 controllers read-only, where no
@@ -28,7 +28,7 @@ machine_boot() {
 		--system-call-filter="add_key keyctl request_key bpf" -D "$root" -b </dev/null >>"$log" 2>&1 3>&- &
 	MACHINE_NSPAWN=$!
 	MACHINE_INIT=""
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		MACHINE_INIT=$(pgrep -P "$MACHINE_NSPAWN" -x systemd) && break
 		kill -0 "$MACHINE_NSPAWN" 2>/dev/null || break
 		sleep 0.1
@@ -36,7 +36,7 @@ machine_boot() {
 	[ -n "$MACHINE_INIT" ] || { echo "machine: systemd did not start; console:" >&2; tail -20 "$log" >&2; return 1; }
 	export MACHINE_NSPAWN MACHINE_INIT MACHINE_CGROUP
 	# Until its bus is up systemctl cannot ask; then --wait waits for the boot.
-	for i in $(seq 1 300); do
+	for _ in $(seq 1 300); do
 		state=$(timeout 90 nsenter -t "$MACHINE_INIT" -m -u -i -n -p -- systemctl is-system-running --wait 2>&1) || true
 		case "$state" in
 		running | degraded) return 0 ;;
@@ -58,9 +58,9 @@ in_machine() {
 
 # machine_wait_active UNIT...: until each unit is active (60 s at most).
 machine_wait_active() {
-	local u i
+	local u
 	for u in "$@"; do
-		for i in $(seq 1 600); do
+		for _ in $(seq 1 600); do
 			[ "$(in_machine "systemctl is-active $u")" = active ] && break
 			sleep 0.1
 		done
