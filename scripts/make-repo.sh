@@ -59,7 +59,7 @@ gpg --batch --armor --export "$key" >"$out/RPM-GPG-KEY-containai"
 if [ "$ndeb" -gt 0 ]; then
 	(
 		cd "$out/apt"
-		archs=$(for d in pool/main/*.deb; do dpkg-deb -f "$d" Architecture; done | sort -u | tr '\n' ' ')
+		archs=$(for d in pool/main/*.deb; do dpkg-deb -f "$d" Architecture; done | sort -u | paste -sd ' ')
 		for arch in $archs; do
 			dir=dists/stable/main/binary-$arch
 			mkdir -p "$dir"
