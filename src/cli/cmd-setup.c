@@ -4,7 +4,6 @@
 #include <getopt.h>
 
 #include "advice.h"
-#include "audit_client.h"
 #include "cli.h"
 #include "collector.h"
 #include "daemon_json.h"
@@ -383,7 +382,7 @@ static void start_collector(struct report *r, const struct setup_opts *o)
 	cai_collector_get_status(&cs);
 	bool enable = m == CAI_ENGINE_SYSTEMD && !cs.enabled;
 	if (cs.accepting && !enable) {
-		report_detail(r, "audit collector: accepting on %s", CAI_AUDIT_SOCKET_DEFAULT);
+		report_detail(r, "audit collector: accepting on %s", CAI_COLLECTOR_SOCKET);
 		return;
 	}
 	if (o->dry_run) {
@@ -402,7 +401,7 @@ static void start_collector(struct report *r, const struct setup_opts *o)
 		return;
 	}
 	if (started)
-		report_change(r, "started the audit collector on %s (%s)", CAI_AUDIT_SOCKET_DEFAULT,
+		report_change(r, "started the audit collector on %s (%s)", CAI_COLLECTOR_SOCKET,
 			      m == CAI_ENGINE_SYSTEMD ? CAI_COLLECTOR_SOCKET_UNIT : "pidfile " CAI_COLLECTOR_PIDFILE);
 	if (enable) {
 		if (cai_collector_enable(true, o->verbose, &err) < 0)

@@ -1,8 +1,6 @@
 /* cai status: what is provisioned, and is it healthy? Reads only. */
 #include <getopt.h>
 
-#include "audit_client.h"
-
 #include "cli.h"
 #include "collector.h"
 #include "daemon_json.h"
@@ -206,7 +204,7 @@ static void check_collector(struct status *s)
 	if (!c->accepting)
 		snprintf(s->collector_problem, sizeof(s->collector_problem),
 			 "the audit collector does not accept on %s: `cai run` loses its events; run `%s`",
-			 CAI_AUDIT_SOCKET_DEFAULT, fix);
+			 CAI_COLLECTOR_SOCKET, fix);
 	else if (!c->log_writable)
 		snprintf(s->collector_problem, sizeof(s->collector_problem),
 			 "the audit collector cannot write its log: %s", c->log_error);
@@ -283,7 +281,7 @@ static const char *code_name(int code)
 static jv collector_jv(const struct cai_collector_status *c)
 {
 	jv out = JV_OBJECT(jv_string("manager"), jv_string(c->manager == CAI_ENGINE_SYSTEMD ? "systemd" : "standalone"),
-			   jv_string("socket"), jv_string(CAI_AUDIT_SOCKET_DEFAULT), jv_string("socket_present"),
+			   jv_string("socket"), jv_string(CAI_COLLECTOR_SOCKET), jv_string("socket_present"),
 			   jv_bool(c->socket_present), jv_string("accepting"), jv_bool(c->accepting));
 	out = jv_object_set(out, jv_string("enabled"), c->manager == CAI_ENGINE_SYSTEMD ? jv_bool(c->enabled) : jv_null());
 	out = jv_object_set(out, jv_string("pid"), c->pid ? jv_number(c->pid) : jv_null());
@@ -299,7 +297,7 @@ static void print_collector(const struct cai_collector_status *c)
 {
 	printf("Audit collector: %s on %s", c->accepting ? "accepting" : c->socket_present ? "NOT accepting"
 											 : "no socket",
-	       CAI_AUDIT_SOCKET_DEFAULT);
+	       CAI_COLLECTOR_SOCKET);
 	if (c->manager == CAI_ENGINE_SYSTEMD)
 		printf(" (%s %s)", CAI_COLLECTOR_SOCKET_UNIT, c->enabled ? "enabled" : "not enabled");
 	if (c->pid)

@@ -10,13 +10,10 @@
 #include <time.h>
 
 #include "atomic_file.h"
-#include "audit_client.h"
 #include "engine_paths.h"
 #include "procfs.h"
 #include "run_cmd.h"
 #include "util.h"
-
-#define COLLECTOR_SOCKET CAI_AUDIT_SOCKET_DEFAULT
 
 static int systemctl(const char *const *argv, bool verbose, struct cai_error *err)
 {
@@ -201,8 +198,8 @@ void cai_collector_get_status(struct cai_collector_status *st)
 	memset(st, 0, sizeof(*st));
 	st->manager = cai_engine_manager();
 	struct stat sb;
-	st->socket_present = lstat(COLLECTOR_SOCKET, &sb) == 0 && S_ISSOCK(sb.st_mode);
-	st->accepting = st->socket_present && socket_accepts(COLLECTOR_SOCKET);
+	st->socket_present = lstat(CAI_COLLECTOR_SOCKET, &sb) == 0 && S_ISSOCK(sb.st_mode);
+	st->accepting = st->socket_present && socket_accepts(CAI_COLLECTOR_SOCKET);
 	if (st->manager == CAI_ENGINE_SYSTEMD) {
 		char state[64];
 		systemctl_show(CAI_COLLECTOR_SOCKET_UNIT, "UnitFileState", state, sizeof(state));
@@ -244,7 +241,7 @@ static CAI_NORETURN void collector_child(void)
 		_exit(126);
 	/* It outlives us: it must not hold our caller's fds (debconf's pipe). */
 	cai_close_fds_from(3);
-	const char *argv[] = {CAI_AUDITD_PATH, "--socket", COLLECTOR_SOCKET, "--log", CAI_COLLECTOR_LOG, NULL};
+	const char *argv[] = {CAI_AUDITD_PATH, "--socket", CAI_COLLECTOR_SOCKET, "--log", CAI_COLLECTOR_LOG, NULL};
 	char *envp[] = {(char *)"PATH=" CAI_SAFE_PATH, NULL};
 	execve(argv[0], (char *const *)argv, envp);
 	dprintf(2, "cai: exec `%s`: %s\n", argv[0], strerror(errno));
@@ -268,7 +265,7 @@ static int start_standalone(bool verbose, struct cai_error *err)
 	if (cai_mkdir_parents(CAI_ENGINE_LOG_DIR, 0750, err) < 0 || cai_mkdir_parents("/run/containai", 0755, err) < 0)
 		return -1;
 	if (verbose)
-		fprintf(stderr, "+ %s --socket %s --log %s 2>>%s &\n", CAI_AUDITD_PATH, COLLECTOR_SOCKET,
+		fprintf(stderr, "+ %s --socket %s --log %s 2>>%s &\n", CAI_AUDITD_PATH, CAI_COLLECTOR_SOCKET,
 			CAI_COLLECTOR_LOG, CAI_COLLECTOR_STDERR_LOG);
 	pid_t pid = fork();
 	if (pid < 0)
@@ -277,7 +274,7 @@ static int start_standalone(bool verbose, struct cai_error *err)
 		collector_child();
 	long deadline = now_ms() + 10 * 1000L;
 	while (now_ms() < deadline) {
-		if (socket_accepts(COLLECTOR_SOCKET))
+		if (socket_accepts(CAI_COLLECTOR_SOCKET))
 			return write_pidfile(pid, err);
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -293,13 +290,13 @@ static int start_standalone(bool verbose, struct cai_error *err)
 	}
 	kill(pid, SIGTERM);
 	return cai_error_set(err, 0, "the audit collector did not accept on `%s` within 10 s; see `%s`",
-			     COLLECTOR_SOCKET, CAI_COLLECTOR_STDERR_LOG);
+			     CAI_COLLECTOR_SOCKET, CAI_COLLECTOR_STDERR_LOG);
 }
 
 int cai_collector_start(bool verbose, bool *started, struct cai_error *err)
 {
 	*started = false;
-	if (socket_accepts(COLLECTOR_SOCKET))
+	if (socket_accepts(CAI_COLLECTOR_SOCKET))
 		return 0;
 	if (cai_engine_manager() == CAI_ENGINE_SYSTEMD) {
 		const char *argv[] = {"systemctl", "start", CAI_COLLECTOR_SOCKET_UNIT, NULL};

@@ -9,9 +9,12 @@
 
 #include <sys/types.h>
 
+#include "audit_client.h"
 #include "engine.h"
 #include "error.h"
 
+/* The wire contract's socket: the one the shim and cai run send to. */
+#define CAI_COLLECTOR_SOCKET CAI_AUDIT_SOCKET_DEFAULT
 #define CAI_COLLECTOR_SOCKET_UNIT "cai-auditd.socket"
 #define CAI_COLLECTOR_SERVICE_UNIT "cai-auditd.service"
 #define CAI_COLLECTOR_LOG "/var/log/containai/audit.jsonl"
