@@ -8,6 +8,7 @@
 #   make deps             install build and test dependencies with apt-get (root)
 #   make deb              build the .deb into build/packages/ and check it with lintian
 #   make rpm              build the .rpm into build/packages/ with rpmbuild
+#   make repo             signed apt and rpm repositories of both in build/repo/
 #
 # Distro builds pass WERROR=0 so that a newer compiler's new warning never
 # breaks a rebuild; development and CI keep -Werror.
@@ -80,6 +81,7 @@ LIB_SRCS := \
 	src/lib/docker_user.c \
 	src/lib/docker_context.c \
 	src/lib/engine.c \
+	src/lib/collector.c \
 	src/lib/sysbox.c \
 	src/lib/state.c \
 	src/lib/force.c \
@@ -293,7 +295,7 @@ ALL_OBJS := $(call musl_pic,$(SHIM_SRCS)) $(call pic,$(SHIM_SRCS)) $(call static
 	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
-.PHONY: all check check-all install uninstall clean deps bench fuzz deb rpm lintian packages-for-tests
+.PHONY: all check check-all install uninstall clean deps bench fuzz deb rpm repo lintian packages-for-tests
 # Keep object files of test programs between runs.
 .SECONDARY:
 all: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(PROFILE) $(AGENT_INIT)
@@ -487,6 +489,14 @@ $(DEB_FILE): $(PKG_INPUTS)
 	lintian --fail-on error,warning $(PKGSRC)/deb/containai-secure-engine_$(DEB_VERSION)_$(DEB_ARCH).deb
 	cp $(PKGSRC)/deb/containai-secure-engine_$(DEB_VERSION)_$(DEB_ARCH).deb $@
 
+# Signed repositories for fleets (README.md, "Installing from a repository"):
+# build/repo/apt (apt-ftparchive), build/repo/rpm (createrepo_c) and the
+# public key. REPO_SIGNING_KEY=ID signs with your key; without it a key for
+# tests is made once in build/repo-test-key.
+REPODIR := build/repo
+repo: $(DEB_FILE) $(RPM_FILE)
+	sh scripts/make-repo.sh $(REPODIR) $(DEB_FILE) $(RPM_FILE)
+
 # lintian alone, on the built .deb: no error and no warning may remain.
 lintian: $(DEB_FILE)
 	lintian --fail-on error,warning $(DEB_FILE)
@@ -509,11 +519,17 @@ packages-for-tests:
 		$(MAKE) --no-print-directory deb; else echo "make: not building the .deb (debhelper, lintian missing)"; fi
 	@if command -v rpmbuild >/dev/null; then \
 		$(MAKE) --no-print-directory rpm; else echo "make: not building the .rpm (rpmbuild missing)"; fi
+	@if [ -f $(DEB_FILE) ] && [ -f $(RPM_FILE) ] && command -v apt-ftparchive >/dev/null && \
+		command -v createrepo_c >/dev/null && command -v gpg >/dev/null; then \
+		$(MAKE) --no-print-directory repo; else echo "make: not building build/repo (apt-utils, gpg, createrepo-c missing)"; fi
 
 clean:
 	rm -rf build
 
 -include $(ALL_OBJS:.o=.d)
+
+# Where the installed collector lives, for `cai engine start` without systemd.
+$(call obj,src/lib/collector.c): ALL_CFLAGS += -DCAI_AUDITD_PATH='"$(SBINDIR)/cai-auditd"'
 
 # Where the installed shim lives, for the launchers that inject it.
 $(call obj,src/audit-cli/commands.c src/cli/cmd-run.c src/cli/run-image.c src/cli/cmd-setup.c): ALL_CFLAGS += -DCAI_SHIM_PATH='"$(SHIM_PATH)"' \

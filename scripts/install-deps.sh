@@ -7,6 +7,9 @@ set -eu
 # musl-tools and musl build and test the shim's musl twin.
 # strace, busybox-static, curl, git, file and systemd
 # (systemd-socket-activate, systemd-analyze) are used by the audit tests;
+# apt-utils (apt-ftparchive), gpg and createrepo-c build `make repo`;
+# systemd-container (systemd-nspawn) boots the Debian root with systemd that
+# test/bats/package-systemd.bats installs into;
 # snoopy by `make bench` only, loaded with LD_PRELOAD: its debconf question
 # about /etc/ld.so.preload defaults to no and is never answered yes here.
 packages="
@@ -45,6 +48,10 @@ rpm
 debootstrap
 zstd
 shellcheck
+apt-utils
+gpg
+createrepo-c
+systemd-container
 "
 
 if [ "$(id -u)" -ne 0 ]; then

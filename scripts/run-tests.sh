@@ -53,4 +53,12 @@ for f in "$top"/test/bats/*.bats; do
 	run_suite "bats-$(basename "$f" .bats)" bats --tap "$f"
 done
 
+# Debian 13: the package suites again, on a trixie root (their tests skip
+# in the sanitized build, which ships no package).
+if [ "$SANITIZE" != 1 ]; then
+	for f in package-deb package-systemd; do
+		run_suite "bats-$f-trixie" env CAI_PKG_SUITE=trixie bats --tap "$top/test/bats/$f.bats"
+	done
+fi
+
 exec sh "$top/scripts/tap-summary.sh" "$results"

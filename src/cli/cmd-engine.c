@@ -2,6 +2,7 @@
 #include <getopt.h>
 
 #include "cli.h"
+#include "collector.h"
 #include "engine.h"
 #include "engine_paths.h"
 #include "probe_json.h"
@@ -13,8 +14,9 @@ static void usage(FILE *out)
 		"\n"
 		"  start   start the engine (systemctl start %s where systemd is PID 1,\n"
 		"          else dockerd daemonised with its pidfile and log %s)\n"
-		"          and wait until it answers on %s\n"
-		"  stop    stop it (its containers stop first)\n"
+		"          and wait until it answers on %s; then the audit collector\n"
+		"          (%s, or cai-auditd with the pidfile %s)\n"
+		"  stop    stop it (its containers stop first), then the audit collector\n"
 		"  reload  send SIGHUP: dockerd re-reads its runtimes; containers keep running\n"
 		"  status  running or not, pid, whether the socket answers (--json for scripts)\n"
 		"  run     prepare the bridge and exec dockerd in the foreground (the systemd unit\n"
@@ -26,7 +28,20 @@ static void usage(FILE *out)
 		"\n"
 		"Exit codes: 0 done (status: running and answering), 1 failure (status: not\n"
 		"running or not answering), 2 usage.\n",
-		CAI_ENGINE_UNIT, CAI_ENGINE_LOG, CAI_ENGINE_SOCKET);
+		CAI_ENGINE_UNIT, CAI_ENGINE_LOG, CAI_ENGINE_SOCKET, CAI_COLLECTOR_SOCKET_UNIT, CAI_COLLECTOR_PIDFILE);
+}
+
+/* The collector goes with the engine: started after it, stopped after it. */
+static void collector_start_stop(bool start, bool verbose)
+{
+	struct cai_error err = {0};
+	bool did;
+	if (start && cai_collector_start(verbose, &did, &err) < 0)
+		cai_die_error(CAI_EXIT_FAILURE, &err);
+	if (!start && cai_collector_stop(verbose, &did, &err) < 0)
+		cai_die_error(CAI_EXIT_FAILURE, &err);
+	if (did)
+		printf(start ? "Audit collector started\n" : "Audit collector stopped\n");
 }
 
 static int engine_status(bool json)
@@ -106,10 +121,12 @@ int cmd_engine(const struct cai_global *g, int argc, char **argv)
 			cai_die_error(CAI_EXIT_FAILURE, &err);
 		printf(did ? "Secure Engine started; it answers on %s\n" : "Secure Engine already running on %s\n",
 		       CAI_ENGINE_HOST);
+		collector_start_stop(true, verbose);
 	} else if (strcmp(action, "stop") == 0) {
 		if (cai_engine_stop(&eo, &did, &err) < 0)
 			cai_die_error(CAI_EXIT_FAILURE, &err);
 		printf(did ? "Secure Engine stopped\n" : "Secure Engine was not running\n");
+		collector_start_stop(false, verbose);
 	} else if (strcmp(action, "reload") == 0) {
 		if (cai_engine_reload(&eo, &err) < 0)
 			cai_die_error(CAI_EXIT_FAILURE, &err);

@@ -5,6 +5,7 @@
 
 #include "advice.h"
 #include "cli.h"
+#include "collector.h"
 #include "daemon_json.h"
 #include "docker_context.h"
 #include "doctor.h"
@@ -250,6 +251,32 @@ static int step_sysbox(struct report *r, const struct setup_opts *o, struct cai_
 	return 0;
 }
 
+/* What setup runs, checked before anything changes: the docker CLI (the
+ * contexts) and dockerd (the engine). Debian 13 ships the CLI apart from
+ * docker.io, which only recommends it. */
+static bool in_safe_path(const char *name)
+{
+	char dirs[] = CAI_SAFE_PATH, *save = NULL;
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s/%s", d, name);
+		if (access(path, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int check_docker_tools(struct cai_error *err)
+{
+	if (access(cai_dockerd_path(), X_OK) != 0)
+		return cai_error_set(err, 0, "dockerd was not found in /usr/sbin or /usr/bin: install docker.io "
+					     "(Debian) or docker-ce (Docker's packages)");
+	if (!in_safe_path(cai_docker_cli()))
+		return cai_error_set(err, 0, "the docker CLI was not found in %s: install docker-cli (Debian 13), "
+					     "docker.io (Debian 12) or docker-ce-cli (Docker's packages)", CAI_SAFE_PATH);
+	return 0;
+}
+
 /* dockerd refuses to start when a directive is both a flag and in daemon.json. */
 static int check_flag_keys(const char *file, struct cai_error *err)
 {
@@ -382,10 +409,51 @@ static int step_engine(struct report *r, const struct setup_opts *o, bool config
 		report_change(r, "enable %s at boot", CAI_ENGINE_UNIT);
 	} else {
 		/* Many WSL2 distributions boot without systemd. */
-		report_detail(r, "systemd is not PID 1: after a restart run `cai engine start` (on WSL, add "
-				 "`command = cai engine start` under [boot] in /etc/wsl.conf)");
+		report_detail(r, "systemd is not PID 1: after a restart run `cai engine start`, which starts the "
+				 "engine and the audit collector (on WSL, add `command = cai engine start` under "
+				 "[boot] in /etc/wsl.conf)");
 	}
 	return 0;
+}
+
+/* The audit collector goes with the engine (part of step 5): started, and
+ * under systemd its socket unit enabled, so that `cai run` never runs
+ * without one. A collector that cannot start is a warning: the engine is
+ * provisioned, and `cai status` says degraded with the fixing command. */
+static void start_collector(struct report *r, const struct setup_opts *o)
+{
+	enum cai_engine_manager m = cai_engine_manager();
+	struct cai_collector_status cs;
+	cai_collector_get_status(&cs);
+	bool enable = m == CAI_ENGINE_SYSTEMD && !cs.enabled;
+	if (cs.accepting && !enable) {
+		report_detail(r, "audit collector: accepting on %s", CAI_COLLECTOR_SOCKET);
+		return;
+	}
+	if (o->dry_run) {
+		if (!cs.accepting)
+			report_change(r, "start the audit collector (%s)",
+				      m == CAI_ENGINE_SYSTEMD ? "systemctl start " CAI_COLLECTOR_SOCKET_UNIT : CAI_AUDITD_PATH);
+		if (enable)
+			report_change(r, "enable %s at boot", CAI_COLLECTOR_SOCKET_UNIT);
+		return;
+	}
+	struct cai_error err = {0};
+	bool started;
+	if (cai_collector_start(o->verbose, &started, &err) < 0) {
+		report_warning(r, "the audit collector did not start: %s; `cai run` cannot log events until it does "
+				  "(`%s`)", err.msg, cai_collector_fix_command(m));
+		return;
+	}
+	if (started)
+		report_change(r, "started the audit collector on %s (%s)", CAI_COLLECTOR_SOCKET,
+			      m == CAI_ENGINE_SYSTEMD ? CAI_COLLECTOR_SOCKET_UNIT : "pidfile " CAI_COLLECTOR_PIDFILE);
+	if (enable) {
+		if (cai_collector_enable(true, o->verbose, &err) < 0)
+			report_warning(r, "%s", err.msg);
+		else
+			report_change(r, "enable %s at boot", CAI_COLLECTOR_SOCKET_UNIT);
+	}
 }
 
 static int step_contexts(struct report *r, const struct setup_opts *o, const struct cai_docker_user *users, int n,
@@ -562,6 +630,10 @@ int cmd_setup(const struct cai_global *g, int argc, char **argv)
 	/* Only the --force flag also re-points a differing runtime entry or
 	 * context; CAI_FORCE and the marker answer the probe question alone. */
 
+	failed_step = "docker";
+	if (check_docker_tools(&err) < 0)
+		goto failed;
+
 	failed_step = "sysbox";
 	if (step_sysbox(&r, &o, &err) < 0)
 		goto failed;
@@ -574,6 +646,7 @@ int cmd_setup(const struct cai_global *g, int argc, char **argv)
 	failed_step = "engine";
 	if (step_engine(&r, &o, config_changed, &err) < 0)
 		goto failed;
+	start_collector(&r, &o);
 
 	failed_step = "docker context";
 	int nusers = cai_docker_users(users, &err);

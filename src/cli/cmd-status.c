@@ -1,5 +1,6 @@
 /* cai status: what is provisioned, and is it healthy? Reads only. */
 #include "cli.h"
+#include "collector.h"
 #include "daemon_json.h"
 #include "docker_context.h"
 #include "engine.h"
@@ -28,6 +29,8 @@ struct status {
 	char bridge[64];
 	char default_runtime[64];
 	struct cai_engine_status engine;
+	struct cai_collector_status collector;
+	char collector_problem[512];
 	struct cai_verify verify;
 	int nusers;
 	struct cai_docker_user users[CAI_MAX_DOCKER_USERS];
@@ -45,7 +48,9 @@ static void usage(FILE *out)
 		     "\n"
 		     "Show the platform, the seccomp probe's answer, sysbox-runc, the engine's\n"
 		     "configuration, whether the engine runs and answers, the `%s` context of\n"
-		     "each user, and whether a refusal is recorded. Changes nothing.\n"
+		     "each user, the audit collector (socket accepting, log writable, events\n"
+		     "lost or rejected since it started), and whether a refusal is recorded.\n"
+		     "Changes nothing.\n"
 		     "\n"
 		     "Options:\n"
 		     "  --json      print one JSON object (schema in cai(1))\n"
@@ -174,6 +179,7 @@ static int gather(struct status *s, const struct cai_global *g, struct cai_error
 	cai_sysbox_version(s->sysbox_version, sizeof(s->sysbox_version));
 	read_config(s, g->daemon_json);
 	cai_engine_get_status(&s->engine);
+	cai_collector_get_status(&s->collector);
 	s->nusers = cai_docker_users(s->users, err);
 	if (s->nusers < 0)
 		return -1;
@@ -189,6 +195,27 @@ static int gather(struct status *s, const struct cai_global *g, struct cai_error
 	    cai_verify_engine(&s->users[0], false, &s->verify, err) < 0)
 		return -1;
 	return 0;
+}
+
+/* A collector that is down or cannot write makes the status degraded, with
+ * the command that fixes it. */
+static void check_collector(struct status *s)
+{
+	const struct cai_collector_status *c = &s->collector;
+	const char *fix = cai_collector_fix_command(c->manager);
+	if (!c->accepting)
+		snprintf(s->collector_problem, sizeof(s->collector_problem),
+			 "the audit collector does not accept on %s: `cai run` loses its events; run `%s`",
+			 CAI_COLLECTOR_SOCKET, fix);
+	else if (!c->log_writable)
+		snprintf(s->collector_problem, sizeof(s->collector_problem),
+			 "the audit collector cannot write its log: %s", c->log_error);
+	else if (c->manager == CAI_ENGINE_SYSTEMD && !c->enabled)
+		snprintf(s->collector_problem, sizeof(s->collector_problem),
+			 "%s is not enabled: no collector after a reboot; run `%s`", CAI_COLLECTOR_SOCKET_UNIT, fix);
+	else
+		return;
+	problem(s, s->collector_problem);
 }
 
 static void classify(struct status *s)
@@ -229,6 +256,7 @@ static void classify(struct status *s)
 			break;
 		}
 	check_verified(s);
+	check_collector(s);
 	if (s->engine.responding && s->contexts[0] == CAI_CONTEXT_OURS) {
 		if (!s->verify.sysbox_listed)
 			problem(s, "the running engine does not list sysbox-runc: `cai engine reload`");
@@ -251,6 +279,36 @@ static const char *code_name(int code)
 		return "not-provisioned";
 	}
 	return "error";
+}
+
+static jv collector_jv(const struct cai_collector_status *c)
+{
+	jv out = JV_OBJECT(jv_string("manager"), jv_string(c->manager == CAI_ENGINE_SYSTEMD ? "systemd" : "standalone"),
+			   jv_string("socket"), jv_string(CAI_COLLECTOR_SOCKET), jv_string("socket_present"),
+			   jv_bool(c->socket_present), jv_string("accepting"), jv_bool(c->accepting));
+	out = jv_object_set(out, jv_string("enabled"), c->manager == CAI_ENGINE_SYSTEMD ? jv_bool(c->enabled) : jv_null());
+	out = jv_object_set(out, jv_string("pid"), c->pid ? jv_number(c->pid) : jv_null());
+	out = jv_object_set(out, jv_string("since"), cai_jv_string_or_null(c->since));
+	out = jv_object_set(out, jv_string("log"), jv_string(CAI_COLLECTOR_LOG));
+	out = jv_object_set(out, jv_string("log_writable"), jv_bool(c->log_writable));
+	out = jv_object_set(out, jv_string("log_error"), cai_jv_string_or_null(c->log_error));
+	out = jv_object_set(out, jv_string("dropped_since_start"), jv_number((double)c->dropped));
+	return jv_object_set(out, jv_string("rejected_since_start"), jv_number((double)c->rejected));
+}
+
+static void print_collector(const struct cai_collector_status *c)
+{
+	printf("Audit collector: %s on %s", c->accepting ? "accepting" : c->socket_present ? "NOT accepting"
+											 : "no socket",
+	       CAI_COLLECTOR_SOCKET);
+	if (c->manager == CAI_ENGINE_SYSTEMD)
+		printf(" (%s %s)", CAI_COLLECTOR_SOCKET_UNIT, c->enabled ? "enabled" : "not enabled");
+	if (c->pid)
+		printf(", pid %d since %sZ", (int)c->pid, c->since);
+	printf("\n                 log %s %s", CAI_COLLECTOR_LOG, c->log_writable ? "writable" : "NOT writable");
+	if (c->pid)
+		printf("; since start %ld event(s) lost, %ld rejected", c->dropped, c->rejected);
+	putchar('\n');
 }
 
 static void print_json(const struct status *s, const char *daemon_json)
@@ -293,6 +351,7 @@ static void print_json(const struct status *s, const char *daemon_json)
 	doc = jv_object_set(doc, jv_string("sysbox"), sysbox);
 	doc = jv_object_set(doc, jv_string("engine_config"), config);
 	doc = jv_object_set(doc, jv_string("engine"), engine);
+	doc = jv_object_set(doc, jv_string("audit_collector"), collector_jv(&s->collector));
 	doc = jv_object_set(doc, jv_string("contexts"), contexts);
 	doc = jv_object_set(doc, jv_string("recorded"), jv_copy(s->state));
 	doc = jv_object_set(doc, jv_string("problems"), problems);
@@ -349,6 +408,7 @@ static void print_text(const struct status *s, const char *daemon_json)
 		printf(" (%s, pid %d), %s %s", s->engine.manager == CAI_ENGINE_SYSTEMD ? "systemd" : "standalone",
 		       (int)s->engine.pid, s->engine.responding ? "answers on" : "does NOT answer on", CAI_ENGINE_HOST);
 	putchar('\n');
+	print_collector(&s->collector);
 	for (int i = 0; i < s->nusers; i++)
 		printf("Context:         %s: %s %s%s\n", s->users[i].name, CAI_CONTEXT_NAME,
 		       s->contexts[i] == CAI_CONTEXT_ABSENT ? "absent" : "-> ",

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "daemon_json.h"
 #include "docker_context.h"
+#include "collector.h"
 #include "engine.h"
 #include "engine_paths.h"
 #include "report.h"
@@ -29,7 +30,7 @@ static void usage(FILE *out)
 		"Undo what `cai setup` did, and only that:\n"
 		"  1. remove the `%s` context of root and of the user behind sudo, only\n"
 		"     where it still points at %s\n"
-		"  2. stop the engine's dockerd\n"
+		"  2. stop the engine's dockerd and the audit collector (and disable their units)\n"
 		"  3. remove the runtime entry `%s` (and the bridge setting) that setup added\n"
 		"     to the engine's daemon.json; an admin's other keys stay\n"
 		"  4. delete the engine's bridge `%s`\n"
@@ -94,6 +95,27 @@ static int step_engine(struct report *r, const struct teardown_opts *o, struct c
 		if (!o->dry_run && cai_engine_enable(false, o->verbose, err) < 0)
 			return -1;
 		report_change(r, "disable %s at boot", CAI_ENGINE_UNIT);
+	}
+	return 0;
+}
+
+/* The audit collector goes with the engine (part of step 2): stopped, and
+ * under systemd its socket unit disabled. */
+static int stop_collector(struct report *r, const struct teardown_opts *o, struct cai_error *err)
+{
+	struct cai_collector_status cs;
+	cai_collector_get_status(&cs);
+	bool running = cs.pid || (cs.manager == CAI_ENGINE_SYSTEMD && cs.accepting);
+	if (running) {
+		bool stopped;
+		if (!o->dry_run && cai_collector_stop(o->verbose, &stopped, err) < 0)
+			return -1;
+		report_change(r, "stop the audit collector");
+	}
+	if (cs.manager == CAI_ENGINE_SYSTEMD && cs.enabled) {
+		if (!o->dry_run && cai_collector_enable(false, o->verbose, err) < 0)
+			return -1;
+		report_change(r, "disable %s at boot", CAI_COLLECTOR_SOCKET_UNIT);
 	}
 	return 0;
 }
@@ -176,7 +198,8 @@ static int remove_tree(const char *path, struct cai_error *err)
 static int step_purge(struct report *r, const struct teardown_opts *o, struct cai_error *err)
 {
 	static const char *const paths[] = {CAI_ENGINE_DATA_ROOT, CAI_ENGINE_EXEC_ROOT, CAI_ENGINE_LOG,
-					    CAI_ENGINE_PIDFILE, CAI_ENGINE_TRUST_KEY, CAI_STATE_DIR};
+					    CAI_ENGINE_PIDFILE, CAI_ENGINE_TRUST_KEY, CAI_STATE_DIR,
+					    CAI_COLLECTOR_LOG, CAI_COLLECTOR_STDERR_LOG};
 	/* Removed only when empty: an admin's files there stay. */
 	static const char *const dirs[] = {CAI_ENGINE_LOG_DIR, CAI_ETC_DIR "/docker", CAI_ETC_DIR};
 	report_step(r, "Engine data: %s", o->purge ? "purge" : "kept (use --purge to delete it)");
@@ -269,7 +292,7 @@ int cmd_teardown(const struct cai_global *g, int argc, char **argv)
 		report_failure(&r, "docker context", err.msg);
 		return CAI_EXIT_STEP_FAILED;
 	}
-	if (step_engine(&r, &o, &err) < 0) {
+	if (step_engine(&r, &o, &err) < 0 || stop_collector(&r, &o, &err) < 0) {
 		report_failure(&r, "engine", err.msg);
 		return CAI_EXIT_STEP_FAILED;
 	}

@@ -25,7 +25,7 @@ int cai_docker_run(const struct cai_docker_user *u, const char *const *argv, boo
 		cai_cmd_free(cmd);
 		if (err->errnum == ENOENT)
 			return cai_error_set(err, 0, "the docker CLI was not found in " "/usr/bin or /usr/local/bin "
-						     "(install docker.io or docker-ce-cli)");
+						     "(install docker-cli on Debian 13, docker.io on Debian 12, or docker-ce-cli)");
 		return -1;
 	}
 	return 0;

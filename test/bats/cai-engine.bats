@@ -56,6 +56,44 @@ setup() {
 	assert_line "stop=0"
 }
 
+@test "engine start also starts the audit collector without systemd; engine stop stops it" {
+	run in_sandbox '
+		mkdir -p /etc/containai/docker; echo "{\"bridge\": \"cai0\"}" >/etc/containai/docker/daemon.json
+		"$CAI" engine start; echo "start=$?"
+		pid=$(cat /run/containai/cai-auditd.pid)
+		tr "\0" " " </proc/$pid/cmdline; echo
+		printf "%s" "{\"v\":1,\"event\":\"open\"}" | python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(\"/run/containai/audit.sock\"); s.send(sys.stdin.buffer.read())" && echo "sent"
+		"$CAI" engine start; echo "again=$?"
+		[ "$pid" = "$(cat /run/containai/cai-auditd.pid)" ] && echo "same collector"
+		"$CAI" engine stop; echo "stop=$?"
+		[ -e /proc/$pid ] || echo "collector gone"
+		[ -e /run/containai/cai-auditd.pid ] || echo "no pidfile"
+		grep -c "not JSON\|schema\|rejected" /var/log/containai/audit.jsonl'
+	assert_line "start=0"
+	assert_line "Audit collector started"
+	assert_line --regexp '^/usr/local/sbin/cai-auditd --socket /run/containai/audit\.sock --log /var/log/containai/audit\.jsonl $'
+	assert_line "sent"
+	assert_line "again=0"
+	assert_line "same collector"
+	assert_line "Audit collector stopped"
+	assert_line "stop=0"
+	assert_line "collector gone"
+	assert_line "no pidfile"
+	# The collector wrote what it received (a rejection record: not a full event).
+	assert_line "1"
+}
+
+@test "engine start fails loudly when the collector cannot run, after starting the engine" {
+	run in_sandbox '
+		mkdir -p /etc/containai/docker; echo "{\"bridge\": \"cai0\"}" >/etc/containai/docker/daemon.json
+		rm /usr/local/sbin/cai-auditd
+		"$CAI" engine start; echo "start=$?"
+		"$CAI" engine status >/dev/null; echo "engine=$?"'
+	assert_line "start=1"
+	assert_output --partial "run the audit collector \`/usr/local/sbin/cai-auditd\`: No such file or directory"
+	assert_line "engine=0"
+}
+
 @test "engine start with a daemon.json dockerd rejects: exit 1 with dockerd's own message and the log path" {
 	run in_sandbox '
 		mkdir -p /etc/containai/docker; echo "{\"default-runtime\": \"nope\"}" >/etc/containai/docker/daemon.json

@@ -415,3 +415,15 @@ PY
 	assert_line --regexp '^\+ docker --context default context create containai-secure '
 	assert_line --regexp '^\+ docker --context containai-secure info --format'
 }
+
+@test "setup without a docker CLI stops before changing anything and names the packages" {
+	run in_sandbox --sysbox-stub '
+		rm -f /usr/bin/docker /usr/local/bin/docker
+		"$CAI" setup; echo "setup=$?"
+		[ -e /etc/containai ] || echo "no /etc/containai"
+		[ -e /run/containai-docker.pid ] || echo "no engine"'
+	assert_line "setup=3"
+	assert_output --partial "cai: step 2/7 (docker) failed: the docker CLI was not found in /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin: install docker-cli (Debian 13), docker.io (Debian 12) or docker-ce-cli (Docker's packages)"
+	assert_line "no /etc/containai"
+	assert_line "no engine"
+}

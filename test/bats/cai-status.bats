@@ -74,3 +74,48 @@ setup() {
 	assert_output --partial "read state \`/var/lib/containai/state.json\`"
 	assert_output --partial "remove the file to reset"
 }
+
+@test "the audit collector: setup starts it; status reports it in text and --json" {
+	run in_sandbox --sysbox-stub '"$CAI" setup >/dev/null 2>&1 || exit 9
+		"$CAI" status; echo "status=$?"
+		"$CAI" status --json | jq -c ".audit_collector | {manager, socket, socket_present, accepting, enabled,
+			pid: (.pid | type), since: (.since | type), log, log_writable, dropped_since_start, rejected_since_start}"
+		[ "$(cat /run/containai/cai-auditd.pid)" = "$("$CAI" status --json | jq .audit_collector.pid)" ] && echo "pid is the pidfile'"'"'s"'
+	assert_line "status=0"
+	assert_line --regexp '^Audit collector: accepting on /run/containai/audit\.sock, pid [0-9]+ since [0-9T:-]+Z$'
+	assert_line "                 log /var/log/containai/audit.jsonl writable; since start 0 event(s) lost, 0 rejected"
+	assert_line '{"manager":"standalone","socket":"/run/containai/audit.sock","socket_present":true,"accepting":true,"enabled":null,"pid":"number","since":"string","log":"/var/log/containai/audit.jsonl","log_writable":true,"dropped_since_start":0,"rejected_since_start":0}'
+	assert_line "pid is the pidfile's"
+}
+
+@test "a collector that is down makes status degraded with the command that fixes it" {
+	run in_sandbox --sysbox-stub '"$CAI" setup >/dev/null 2>&1 || exit 9
+		kill "$(cat /run/containai/cai-auditd.pid)"
+		while [ -e "/proc/$(cat /run/containai/cai-auditd.pid)" ]; do sleep 0.05; done
+		"$CAI" status; echo "status=$?"
+		"$CAI" status --json | jq -c "{status, a: .audit_collector.accepting, pid: .audit_collector.pid}"
+		"$CAI" engine start; echo "start=$?"
+		"$CAI" status >/dev/null; echo "status=$?"'
+	assert_line "status=3"
+	assert_line --regexp '^Audit collector: (no socket|NOT accepting) on /run/containai/audit\.sock$'
+	assert_line "  - the audit collector does not accept on /run/containai/audit.sock: \`cai run\` loses its events; run \`cai engine start\`"
+	assert_line '{"status":"degraded","a":false,"pid":null}'
+	assert_line "Secure Engine already running on unix:///var/run/docker-containai.sock"
+	assert_line "Audit collector started"
+	assert_line "start=0"
+	assert_line "status=0"
+}
+
+@test "events lost and rejected since the collector started are counted; older ones are not" {
+	run in_sandbox --sysbox-stub '"$CAI" setup >/dev/null 2>&1 || exit 9
+		log=/var/log/containai/audit.jsonl
+		# Records as the collector writes them: before its start, then since.
+		printf "%s\n" "{\"v\":1,\"ts\":\"2000-01-01T00:00:00.000000000Z\",\"dropped\":50,\"event\":\"exec\"}" >>"$log"
+		printf "%s\n" "{\"v\":1,\"ts\":\"2000-01-01T00:00:00.000000000Z\",\"rejected\":{\"reason\":\"not JSON\",\"bytes\":8}}" >>"$log"
+		now=$(date -u +%Y-%m-%dT%H:%M:%S.000000000Z -d "+5 seconds")
+		printf "%s\n" "{\"v\":1,\"ts\":\"$now\",\"dropped\":3,\"event\":\"exec\"}" >>"$log"
+		printf "%s\n" "{\"v\":1,\"ts\":\"$now\",\"dropped\":4,\"event\":\"audit_lost\"}" >>"$log"
+		printf "%s\n" "{\"v\":1,\"ts\":\"$now\",\"rejected\":{\"reason\":\"not JSON\",\"bytes\":8}}" >>"$log"
+		"$CAI" status --json | jq -c ".audit_collector | {dropped_since_start, rejected_since_start}"'
+	assert_line '{"dropped_since_start":7,"rejected_since_start":1}'
+}

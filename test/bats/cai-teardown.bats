@@ -29,11 +29,14 @@ setup() {
 		docker --context default context inspect containai-secure >/dev/null 2>&1 || echo "no context"
 		ip link show cai0 >/dev/null 2>&1 || echo "no bridge"
 		pgrep -x dockerd >/dev/null || echo "no dockerd"
+		pgrep -x cai-auditd >/dev/null || echo "no collector"
 		ls -A /var/lib/containai-docker | wc -l | sed "s/^/data entries: /"'
 	assert_line "teardown=0"
 	assert_line "no context"
 	assert_line "no bridge"
 	assert_line "no dockerd"
+	assert_line "no collector"
+	assert_line "      done:  stop the audit collector"
 	assert_line "data entries: 0"
 	run written_files
 	# The stand-in sysbox-runc is the sandbox's own; root's docker CLI keeps

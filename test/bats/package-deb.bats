@@ -1,10 +1,18 @@
 #!/usr/bin/env bats
 # The .deb for real: built by `make deb`, installed with real dpkg into a
-# debootstrap'd Debian 12 root, its real maintainer scripts and debconf run
+# debootstrap'd Debian 12 root (CAI_PKG_SUITE=trixie: Debian 13), its real maintainer scripts and debconf run
 # chrooted inside private mount/net/PID namespaces (test/helpers/pkg-sandbox):
 # nothing of the host changes. WSL2 is simulated by bind-mounting real WSL
 # kernel strings over the root's /proc files, EBUSY by a parent that holds a
 # seccomp listener (seccomp-harness).
+
+# debconf's Teletype frontend answers from a pipe on Debian 12; from
+# debconf 1.5.86 (Debian 13) it wants a controlling tty and falls back to
+# the noninteractive frontend, where these tests would ask nothing.
+require_teletype() {
+	[ "${CAI_PKG_SUITE:-bookworm}" = bookworm ] ||
+		skip "debconf's Teletype frontend needs a controlling tty on Debian 13; these run on Debian 12"
+}
 
 setup() {
 	load ../helpers/common
@@ -15,6 +23,7 @@ setup() {
 }
 
 @test "lintian: no error and no warning" {
+	require_default_suite
 	command -v lintian >/dev/null || skip "lintian is not installed"
 	run lintian --fail-on error,warning "$DEB"
 	assert_success
@@ -22,6 +31,7 @@ setup() {
 }
 
 @test "the package ships the programs, man pages and unit, and asks for what it runs" {
+	require_default_suite
 	run dpkg-deb -c "$DEB"
 	assert_line --regexp '^-rwxr-xr-x root/root .* \./usr/bin/cai$'
 	assert_line --regexp '^-rwxr-xr-x root/root .* \./usr/bin/cai-seccomp-probe$'
@@ -32,6 +42,7 @@ setup() {
 	assert_line --regexp '^-rw-r--r-- root/root .* \./lib/systemd/system/containai-docker\.service$'
 	run dpkg-deb -f "$DEB" Depends
 	assert_output --regexp '(^|, )docker\.io \| docker-ce(,|$)'
+	assert_output --regexp '(^|, )docker-cli \| docker-ce-cli \| docker\.io \(<< 26\)(,|$)'
 	assert_output --regexp '(^|, )iproute2(,|$)'
 	assert_output --regexp '(^|, )debconf '
 	run dpkg-deb -f "$DEB" Recommends
@@ -41,6 +52,7 @@ setup() {
 }
 
 @test "the maintainer scripts are POSIX sh, set -e and shellcheck-clean" {
+	require_default_suite
 	command -v shellcheck >/dev/null || skip "shellcheck is not installed"
 	local d=$BATS_TEST_TMPDIR/ctl s
 	dpkg-deb -e "$DEB" "$d"
@@ -117,6 +129,7 @@ setup() {
 }
 
 @test "apt's preconfigure: the config script runs before the unpack, on WSL2, asks nothing and fails nothing" {
+	require_teletype
 	require_pkg_sandbox
 	run in_pkg_sandbox '
 		fake_wsl2
@@ -134,6 +147,7 @@ setup() {
 }
 
 @test "an interactive install on WSL2 (teletype frontend) asks the force question; yes provisions" {
+	require_teletype
 	require_pkg_sandbox
 	run in_pkg_sandbox '
 		fake_wsl2
@@ -169,6 +183,7 @@ setup() {
 }
 
 @test "dpkg-reconfigure asks the force question again (teletype frontend); yes provisions" {
+	require_teletype
 	require_pkg_sandbox
 	run in_pkg_sandbox '
 		fake_wsl2
@@ -185,6 +200,7 @@ setup() {
 }
 
 @test "dpkg-reconfigure answered no: refused again, the error shown, nothing provisioned" {
+	require_teletype
 	require_pkg_sandbox
 	run in_pkg_sandbox '
 		fake_wsl2
@@ -325,6 +341,7 @@ setup() {
 
 @test "upgrade 0.1.0 -> 0.1.1 keeps the running engine, its pid, the context and the admin's daemon.json keys" {
 	require_pkg_sandbox
+	require_default_suite
 	command -v dch >/dev/null || skip "dch is not installed (apt-get install devscripts)"
 	local src=$BATS_TEST_TMPDIR/next/containai-secure-engine
 	copy_tree "$src"
@@ -398,4 +415,48 @@ setup() {
 	assert_line "config=1"
 	assert_output --partial "postinst called with unknown argument \`bogus'"
 	assert_output --partial "prerm called with unknown argument \`bogus'"
+}
+
+# Debian 13 ships the docker CLI as docker-cli, which docker.io only
+# recommends. Its root has docker-cli installed and its .deb in a local
+# repository (test/helpers/pkg-root), so that apt can bring it back offline.
+require_trixie() {
+	[ "${CAI_PKG_SUITE:-bookworm}" = trixie ] || skip "Debian 13 only (CAI_PKG_SUITE=trixie)"
+}
+
+@test "Debian 13 without docker-cli: dpkg refuses to configure the package, and nothing is started" {
+	require_pkg_sandbox
+	require_trixie
+	run in_pkg_sandbox '
+		inroot dpkg -r docker-cli >/dev/null; echo "remove cli=$?"
+		inroot dpkg -i "$(stage "$DEB")" 2>&1; echo "dpkg=$?"
+		inroot dpkg-query -W -f "\${Status}\n" containai-secure-engine
+		[ -e "$R/run/containai-docker.pid" ] || echo "no engine"
+		[ -e "$R/etc/containai" ] || echo "no /etc/containai"'
+	assert_line "remove cli=0"
+	assert_output --regexp "depends on docker-cli \| docker-ce-cli \| docker\.io \(<< 26\)"
+	assert_line "dpkg=1"
+	assert_line "install ok unpacked"
+	assert_line "no engine"
+	assert_line "no /etc/containai"
+}
+
+@test "Debian 13, apt without recommends: apt brings docker-cli and the package provisions" {
+	require_pkg_sandbox
+	require_trixie
+	run in_pkg_sandbox '
+		inroot dpkg -r docker-cli >/dev/null; echo "remove cli=$?"
+		only_local="-o Dir::Etc::SourceList=/etc/apt/sources.list.d/cai-deps.list -o Dir::Etc::SourceParts=-"
+		inroot apt-get $only_local update -qq; echo "update=$?"
+		inroot apt-get $only_local install -y --no-install-recommends "$(stage "$DEB")" 2>&1; echo "apt=$?"
+		inroot dpkg-query -W -f "\${Package} \${Status}\n" docker-cli containai-secure-engine
+		engine_answers && echo "engine answers"
+		echo "context=$(root_context)"'
+	assert_line "remove cli=0"
+	assert_line "update=0"
+	assert_line "apt=0"
+	assert_line "docker-cli install ok installed"
+	assert_line "containai-secure-engine install ok installed"
+	assert_line "engine answers"
+	assert_line "context=unix:///var/run/docker-containai.sock"
 }

@@ -8,10 +8,16 @@ require_pkg_sandbox() {
 	SCRATCH=$BATS_TEST_TMPDIR/pkg
 	require_root
 	command -v chroot >/dev/null || skip "chroot is not installed"
-	local cache=${CAI_PKG_ROOT_CACHE:-/var/cache/containai-test/bookworm-minbase.tar.zst}
+	local cache=${CAI_PKG_ROOT_CACHE:-/var/cache/containai-test/${CAI_PKG_SUITE:-bookworm}-minbase.tar.zst}
 	[ -f "$cache" ] || command -v debootstrap >/dev/null ||
 		skip "debootstrap is not installed and no cached root at $cache (apt-get install debootstrap)"
 	command -v zstd >/dev/null || skip "zstd is not installed (it unpacks the cached root)"
+}
+
+# The tests that check the .deb itself, not how it installs: once, on the
+# default suite.
+require_default_suite() {
+	[ "${CAI_PKG_SUITE:-bookworm}" = bookworm ] || skip "the same .deb as on Debian 12, checked there"
 }
 
 # The one .deb (or .rpm) of that version in CAI_PKG_DIR; skips when absent.
