@@ -9,6 +9,9 @@ set -eu
 # (systemd-socket-activate, systemd-analyze) are used by the audit tests;
 # snoopy by `make bench` only, loaded with LD_PRELOAD: its debconf question
 # about /etc/ld.so.preload defaults to no and is never answered yes here.
+# squid is the egress proxy of agent containers (Debian starts its own
+# squid.service on install where systemd runs: ours listens elsewhere);
+# openssl makes the egress tests' self-signed certificate.
 packages="
 build-essential
 pkg-config
@@ -45,6 +48,8 @@ rpm
 debootstrap
 zstd
 shellcheck
+squid
+openssl
 "
 
 if [ "$(id -u)" -ne 0 ]; then

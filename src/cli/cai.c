@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{"status", cmd_status, "show what is provisioned and whether it is healthy"},
 	{"teardown", cmd_teardown, "undo what setup did, and only that"},
 	{"engine", cmd_engine, "start, stop, reload or inspect the Secure Engine's dockerd"},
+	{"egress", cmd_egress, "start, stop or inspect the egress proxy of agent containers"},
 	{"run", cmd_run, "run an AI agent with its execs supervised and audited"},
 	{"audit", cmd_audit, "run a command under the audit shim (run), or read the audit log (tail)"},
 };
