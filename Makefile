@@ -189,7 +189,8 @@ UNIT_TESTS := \
 	test_daemon_json \
 	test_audit_event \
 	test_container \
-	test_shim_event
+	test_shim_event \
+	test_egress
 
 TEST_HELPERS := \
 	seccomp-harness \

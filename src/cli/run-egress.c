@@ -100,7 +100,7 @@ int run_egress_register(struct run_egress *e, const struct cai_container *c, str
 	if (!cai_egress_addr_valid(addr))
 		return cai_error_set(err, 0, "the container `%s` has no address on `%s` (`%s`)", c->name,
 				     CAI_EGRESS_NETWORK, addr);
-	snprintf(e->addr, sizeof(e->addr), "%s", addr);
+	memcpy(e->addr, addr, strlen(addr) + 1); /* checked: at most 15 bytes */
 	return cai_egress_client_write(CAI_EGRESS_CLIENTS, e->addr, c, &e->allow, err);
 }
 

@@ -91,7 +91,7 @@ static int parse_client(char *text, struct cai_egress_client *out, struct cai_er
 			char id[80] = "", name[256] = "";
 			if (sscanf(line + 10, "%79s %255s", id, name) < 1 || !cai_container_id_valid(id))
 				return cai_error_set(err, EINVAL, "egress client: malformed line `%.80s`", line);
-			snprintf(out->container.id, sizeof(out->container.id), "%s", id);
+			memcpy(out->container.id, id, CAI_CONTAINER_ID_LEN + 1); /* checked: 64 hex digits */
 			if (strcmp(name, "-") != 0)
 				snprintf(out->container.name, sizeof(out->container.name), "%s", name);
 		}

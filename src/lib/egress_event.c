@@ -15,7 +15,7 @@ static void parse_tag(const char *tag, struct cai_egress_line *out)
 	char id[80] = "", name[256] = "", listed[16] = "";
 	if (sscanf(tag, "%79[^,],%255[^,],%15s", id, name, listed) != 3 || !cai_container_id_valid(id))
 		return;
-	snprintf(out->container.id, sizeof(out->container.id), "%s", id);
+	memcpy(out->container.id, id, CAI_CONTAINER_ID_LEN + 1); /* checked: 64 hex digits */
 	if (strcmp(name, "-") != 0)
 		snprintf(out->container.name, sizeof(out->container.name), "%s", name);
 	out->listed = strcmp(listed, "listed") == 0;
