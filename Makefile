@@ -428,9 +428,9 @@ install: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(PROFILE) $(AGENT_INIT)
 	install -m 0755 $(BUILDDIR)/cai-auditd $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(SHIM) $(MUSL_TARGETS) $(DESTDIR)$(LIBDIR)/containai/
 	install -m 0755 $(AGENT_INIT) $(BUILDDIR)/cai-egress-acl $(DESTDIR)$(LIBDIR)/containai/
-	install -d $(DESTDIR)$(SYSCONFDIR)/containai/egress/presets
-	install -m 0644 data/egress/presets/* $(DESTDIR)$(SYSCONFDIR)/containai/egress/presets/
-	install -m 0644 data/egress/policy.conf $(DESTDIR)$(SYSCONFDIR)/containai/egress/
+	install -d $(DESTDIR)$(PREFIX)/share/containai/egress/presets
+	install -m 0644 data/egress/presets/* $(DESTDIR)$(PREFIX)/share/containai/egress/presets/
+	install -m 0644 data/egress/policy.conf $(DESTDIR)$(PREFIX)/share/containai/egress/policy.conf.example
 	for t in $(UNIT_TEMPLATES); do \
 		u=$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$t .in); \
 		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' $$t >$$u && chmod 0644 $$u || exit 1; \
@@ -451,8 +451,8 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/cai-auditd $(DESTDIR)$(LIBDIR)/containai/libcai-auditshim.so \
 		$(DESTDIR)$(LIBDIR)/containai/libcai-auditshim-musl.so
 	rm -f $(DESTDIR)$(LIBDIR)/containai/cai-agent-init $(DESTDIR)$(LIBDIR)/containai/cai-egress-acl
-	rm -f $(addprefix $(DESTDIR)$(SYSCONFDIR)/containai/egress/presets/,$(notdir $(wildcard data/egress/presets/*)))
-	rm -f $(DESTDIR)$(SYSCONFDIR)/containai/egress/policy.conf
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/containai/egress/presets/,$(notdir $(wildcard data/egress/presets/*)))
+	rm -f $(DESTDIR)$(PREFIX)/share/containai/egress/policy.conf.example
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNIT_TEMPLATES:.in=) $(UNIT_FILES)))
 	rm -f $(DESTDIR)$(PREFIX)/share/containai/$(notdir $(PROFILE))
 	rm -f $(DESTDIR)$(SYSCONFDIR)/logrotate.d/containai-audit
@@ -521,5 +521,7 @@ clean:
 
 # Where the installed shim lives, for the launchers that inject it.
 $(call obj,src/cli/cmd-egress.c src/cli/cmd-engine.c): ALL_CFLAGS += -DCAI_EGRESS_ACL_PATH='"$(EGRESS_ACL_PATH)"'
+# The package's presets; an admin's of the same name in /etc/containai/egress/presets win.
+$(call obj,src/cli/run-egress.c): ALL_CFLAGS += -DCAI_EGRESS_SHIPPED_PRESETS='"$(PREFIX)/share/containai/egress/presets"'
 $(call obj,src/audit-cli/commands.c src/cli/cmd-run.c src/cli/run-image.c src/cli/cmd-setup.c): ALL_CFLAGS += -DCAI_SHIM_PATH='"$(SHIM_PATH)"' \
 	-DCAI_SHIM_MUSL_PATH='"$(SHIM_MUSL_PATH)"' -DCAI_AGENT_INIT_PATH='"$(AGENT_INIT_PATH)"'

@@ -9,6 +9,10 @@
 #include "docker_context.h"
 #include "run_cmd.h"
 
+#ifndef CAI_EGRESS_SHIPPED_PRESETS
+#define CAI_EGRESS_SHIPPED_PRESETS "/usr/share/containai/egress/presets"
+#endif
+
 static int parse_policy(const char *name, enum run_network *out, struct cai_error *err)
 {
 	if (!name || strcmp(name, "allowlist") == 0)
@@ -28,8 +32,9 @@ static int build_allowlist(const struct run_opts *o, const char *workspace, stru
 	for (size_t i = 0; i < o->nallow; i++)
 		if (cai_egress_allow(&e->allow, o->allow[i], err) < 0)
 			return cai_error_prefix(err, "--allow-domain");
+	const char *const dirs[] = {CAI_EGRESS_PRESETS, CAI_EGRESS_SHIPPED_PRESETS, NULL};
 	for (size_t i = 0; i < o->npresets; i++)
-		if (cai_egress_allow_preset(&e->allow, CAI_EGRESS_PRESETS, o->presets[i], err) < 0)
+		if (cai_egress_allow_preset(&e->allow, dirs, o->presets[i], err) < 0)
 			return cai_error_prefix(err, "--egress-preset");
 	struct cai_egress_admin admin;
 	if (cai_egress_admin_load(CAI_EGRESS_POLICY_CONF, &admin, err) < 0)

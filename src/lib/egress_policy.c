@@ -112,19 +112,18 @@ static bool preset_name_ok(const char *name)
 	return true;
 }
 
-int cai_egress_allow_preset(struct cai_egress_list *l, const char *dir, const char *name, struct cai_error *err)
+int cai_egress_allow_preset(struct cai_egress_list *l, const char *const *dirs, const char *name,
+			    struct cai_error *err)
 {
 	if (!preset_name_ok(name))
 		return cai_error_set(err, 0, "preset `%s`: a preset is named with letters, digits, '-' and '_'", name);
-	cleanup_free char *path = xasprintf("%s/%s", dir, name);
-	bool missing;
-	cleanup_free char *probe = slurp(path, &missing, err);
-	if (!probe && missing)
-		return cai_error_set(err, 0, "no preset `%s` (no file `%s`; the presets are the files in %s)", name,
-				     path, dir);
-	if (!probe)
-		return -1;
-	return cai_egress_allow_file(l, path, false, err);
+	for (const char *const *d = dirs; *d; d++) {
+		cleanup_free char *path = xasprintf("%s/%s", *d, name);
+		if (access(path, F_OK) == 0)
+			return cai_egress_allow_file(l, path, false, err);
+	}
+	return cai_error_set(err, 0, "no preset `%s` (the presets are the files in %s%s%s)", name, dirs[0],
+			     dirs[0] && dirs[1] ? " and " : "", dirs[0] && dirs[1] ? dirs[1] : "");
 }
 
 static bool address_ok(const char *s)

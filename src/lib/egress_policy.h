@@ -1,5 +1,6 @@
 /* What one agent may reach: the allowlist assembled from --allow-domain,
- * named presets (CAI_EGRESS_PRESETS/NAME, one entry a line, '#' comments)
+ * named presets (one entry a line, '#' comments: the admin's in
+ * /etc/containai/egress/presets, else the package's)
  * and, when the admin enables it, the workspace's own list; and the admin's
  * settings in policy.conf. Every entry is checked before anything starts. */
 #ifndef CAI_EGRESS_POLICY_H
@@ -35,7 +36,9 @@ int cai_egress_allow(struct cai_egress_list *l, const char *entry, struct cai_er
 /* Append every entry of a list file (err names file and line). A missing
  * file is an error unless missing_ok. */
 int cai_egress_allow_file(struct cai_egress_list *l, const char *path, bool missing_ok, struct cai_error *err);
-/* Append preset NAME from dir (CAI_EGRESS_PRESETS). */
-int cai_egress_allow_preset(struct cai_egress_list *l, const char *dir, const char *name, struct cai_error *err);
+/* Append preset NAME from the first of dirs (NULL-terminated) that has it:
+ * the admin's (CAI_EGRESS_PRESETS) before the package's. */
+int cai_egress_allow_preset(struct cai_egress_list *l, const char *const *dirs, const char *name,
+			    struct cai_error *err);
 
 #endif

@@ -147,14 +147,20 @@ setup() {
 	assert_success
 }
 
-@test "egress: a preset is a file under /etc/containai/egress/presets, and the shipped ones are valid" {
+@test "egress: a preset is a file of the admin's in /etc/containai/egress/presets, or the package's" {
 	run --separate-stderr curl_agent --name "$NAME" --egress-preset test-preset -- http://preset.test/
 	assert_success
 	assert_output "ok preset.test"
 	run --separate-stderr curl_agent --name "$NAME-2" --egress-preset test-preset -- http://allowed.test/
 	assert_failure 22
+	# The shipped ones (where make install puts them) are all valid.
 	run --separate-stderr cai_agent --name "$NAME-3" --image cai-test:busybox --runtime runc \
 		--egress-preset package-registries --egress-preset git-hosts --egress-preset ai-apis -- true
+	assert_success
+	# An admin's copy of a shipped preset wins over it.
+	in_sb sh -c 'echo preset.test >/etc/containai/egress/presets/git-hosts'
+	run --separate-stderr curl_agent --name "$NAME-4" --egress-preset git-hosts -- http://preset.test/
+	in_sb rm /etc/containai/egress/presets/git-hosts
 	assert_success
 }
 

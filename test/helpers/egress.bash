@@ -56,9 +56,10 @@ egress_names() {
 	in_sb sh -c "echo 'nameserver $EGRESS_SERVER' >/etc/resolv.conf"
 }
 
+# The shipped presets are where `make install` puts them (cai-sandbox); the
+# admin's own go to /etc.
 egress_presets() {
 	in_sb mkdir -p /etc/containai/egress/presets
-	in_sb sh -c "cp '$CAI_TOP'/data/egress/presets/* /etc/containai/egress/presets/"
 	in_sb sh -c 'printf "# a test preset\npreset.test\n" >/etc/containai/egress/presets/test-preset'
 }
 

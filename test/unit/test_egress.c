@@ -94,7 +94,11 @@ static void files(void)
 	free(p);
 	ok(cai_egress_allow_file(&l, "/nonexistent/list", true, &err) == 0, "a missing optional file is no entry");
 	ok(cai_egress_allow_file(&l, "/nonexistent/list", false, &err) < 0, "a missing file given on purpose is an error");
-	ok(cai_egress_allow_preset(&l, "/tmp", "../etc/passwd", &err) < 0, "a preset name cannot leave the directory");
+	const char *const dirs[] = {"/nonexistent", "/tmp", NULL};
+	ok(cai_egress_allow_preset(&l, dirs, "../etc/passwd", &err) < 0, "a preset name cannot leave the directory");
+	ok(cai_egress_allow_preset(&l, dirs, "no-such", &err) < 0 &&
+		   strcmp(err.msg, "no preset `no-such` (the presets are the files in /nonexistent and /tmp)") == 0,
+	   "an unknown preset names where presets live");
 	cai_egress_list_free(&l);
 
 	struct cai_egress_admin a;
