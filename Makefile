@@ -99,6 +99,7 @@ LIB_SRCS := \
 	src/lib/agent_container.c \
 	src/lib/handoff.c \
 	src/lib/verify_container.c \
+	src/lib/engine_api.c \
 	src/lib/egress_pattern.c \
 	src/lib/egress_policy.c \
 	src/lib/egress_client.c \

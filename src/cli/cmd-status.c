@@ -5,6 +5,8 @@
 #include "daemon_json.h"
 #include "docker_context.h"
 #include "engine.h"
+#include "egress_paths.h"
+#include "egress_proxy.h"
 #include "engine_paths.h"
 #include "force.h"
 #include "platform.h"
@@ -250,6 +252,24 @@ static const char *code_name(int code)
 	return "error";
 }
 
+/* The egress proxy of agent containers (cai egress): reported, not judged
+ * here; an agent that needs it is refused by cai run with the reason. */
+static jv egress_json(void)
+{
+	struct cai_egress_status st;
+	cai_egress_get_status(&st);
+	return JV_OBJECT(jv_string("answering"), jv_bool(st.answering), jv_string("pid"),
+			 st.pid > 0 ? jv_number(st.pid) : jv_null(), jv_string("network"), jv_bool(st.network),
+			 jv_string("squid_installed"), jv_bool(st.squid), jv_string("proxy"), jv_string(CAI_EGRESS_URL));
+}
+
+static void print_egress(void)
+{
+	struct cai_egress_status st;
+	cai_egress_get_status(&st);
+	printf("Egress proxy:    %s\n", cai_egress_status_line(&st));
+}
+
 static void print_json(const struct status *s, const char *daemon_json)
 {
 	jv sysbox = JV_OBJECT(jv_string("present"), jv_bool(s->sysbox_present), jv_string("path"),
@@ -289,6 +309,7 @@ static void print_json(const struct status *s, const char *daemon_json)
 	doc = jv_object_set(doc, jv_string("sysbox"), sysbox);
 	doc = jv_object_set(doc, jv_string("engine_config"), config);
 	doc = jv_object_set(doc, jv_string("engine"), engine);
+	doc = jv_object_set(doc, jv_string("egress"), egress_json());
 	doc = jv_object_set(doc, jv_string("contexts"), contexts);
 	doc = jv_object_set(doc, jv_string("recorded"), jv_copy(s->state));
 	doc = jv_object_set(doc, jv_string("problems"), problems);
@@ -323,6 +344,7 @@ static void print_text(const struct status *s, const char *daemon_json)
 		printf(" (%s, pid %d), %s %s", s->engine.manager == CAI_ENGINE_SYSTEMD ? "systemd" : "standalone",
 		       (int)s->engine.pid, s->engine.responding ? "answers on" : "does NOT answer on", CAI_ENGINE_HOST);
 	putchar('\n');
+	print_egress();
 	for (int i = 0; i < s->nusers; i++)
 		printf("Context:         %s: %s %s%s\n", s->users[i].name, CAI_CONTEXT_NAME,
 		       s->contexts[i] == CAI_CONTEXT_ABSENT ? "absent" : "-> ",

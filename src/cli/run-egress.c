@@ -6,8 +6,7 @@
 #include "egress_paths.h"
 #include "egress_proxy.h"
 #include "engine_paths.h"
-#include "docker_context.h"
-#include "run_cmd.h"
+#include "engine_api.h"
 
 #ifndef CAI_EGRESS_SHIPPED_PRESETS
 #define CAI_EGRESS_SHIPPED_PRESETS "/usr/share/containai/egress/presets"
@@ -89,23 +88,30 @@ const char *run_egress_network(const struct run_egress *e)
 	return e->policy == RUN_NET_ALLOWLIST ? CAI_EGRESS_NETWORK : e->policy == RUN_NET_NONE ? "none" : NULL;
 }
 
+/* Asked of the engine's API directly: the agent waits for this. */
+static int container_addr(const struct cai_container *c, char addr[16], struct cai_error *err)
+{
+	cleanup_free char *path = xasprintf("/containers/%s/json", c->id);
+	jv doc = cai_engine_api_get(CAI_ENGINE_SOCKET, path, err);
+	if (!jv_is_valid(doc))
+		return cai_error_prefix(err, "find the agent's address");
+	jv ip = jv_getpath(doc, JV_ARRAY(jv_string("NetworkSettings"), jv_string("Networks"),
+					 jv_string(CAI_EGRESS_NETWORK), jv_string("IPAddress"))); /* consumes doc */
+	bool ok = jv_get_kind(ip) == JV_KIND_STRING && cai_egress_addr_valid(jv_string_value(ip));
+	if (ok)
+		memcpy(addr, jv_string_value(ip), strlen(jv_string_value(ip)) + 1); /* checked: at most 15 bytes */
+	jv_free(ip);
+	if (!ok)
+		return cai_error_set(err, 0, "the container `%s` has no address on `%s`", c->name, CAI_EGRESS_NETWORK);
+	return 0;
+}
+
 int run_egress_register(struct run_egress *e, const struct cai_container *c, struct cai_error *err)
 {
 	if (e->policy != RUN_NET_ALLOWLIST)
 		return 0;
-	const char *argv[] = {cai_docker_cli(), "--host", CAI_ENGINE_HOST, "inspect", "--format",
-			      "{{(index .NetworkSettings.Networks \"" CAI_EGRESS_NETWORK "\").IPAddress}}", c->id, NULL};
-	struct cai_cmd cmd = {.argv = argv};
-	if (cai_cmd_run(&cmd, err) < 0)
-		return cai_error_prefix(err, "find the agent's address");
-	char addr[64] = "";
-	if (cmd.status == 0)
-		sscanf(cmd.out, "%63s", addr);
-	cai_cmd_free(&cmd);
-	if (!cai_egress_addr_valid(addr))
-		return cai_error_set(err, 0, "the container `%s` has no address on `%s` (`%s`)", c->name,
-				     CAI_EGRESS_NETWORK, addr);
-	memcpy(e->addr, addr, strlen(addr) + 1); /* checked: at most 15 bytes */
+	if (container_addr(c, e->addr, err) < 0)
+		return -1;
 	return cai_egress_client_write(CAI_EGRESS_CLIENTS, e->addr, c, &e->allow, err);
 }
 
