@@ -47,9 +47,9 @@ static int egress_status(bool json)
 	cai_egress_get_status(&st);
 	if (json) {
 		jv doc = JV_OBJECT(jv_string("answering"), jv_bool(st.answering), jv_string("pid"),
-				   st.pid > 0 ? jv_number(st.pid) : jv_null(), jv_string("network"), jv_bool(st.network),
-				   jv_string("squid_installed"), jv_bool(st.squid), jv_string("proxy"),
-				   jv_string(CAI_EGRESS_URL));
+				   st.pid > 0 ? jv_number(st.pid) : jv_null(), jv_string("network"),
+				   jv_bool(st.network), jv_string("squid_installed"), jv_bool(st.squid),
+				   jv_string("proxy"), jv_string(CAI_EGRESS_URL));
 		char *text = cai_jv_to_cstring(doc, JV_PRINT_INDENT_FLAGS(2));
 		puts(text);
 		free(text);
@@ -105,21 +105,35 @@ int cmd_egress(const struct cai_global *g, int argc, char **argv)
 	(void)g;
 	enum { OPT_ACL = 256, OPT_SOCKET };
 	static const struct option longopts[] = {
-		{"verbose", no_argument, NULL, 'v'},   {"json", no_argument, NULL, 'j'},
-		{"acl-helper", required_argument, NULL, OPT_ACL}, {"audit-socket", required_argument, NULL, OPT_SOCKET},
-		{"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"acl-helper", required_argument, NULL, OPT_ACL},
+	    {"audit-socket", required_argument, NULL, OPT_SOCKET},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cai_egress_opts o = {.acl_helper = CAI_EGRESS_ACL_PATH, .start_timeout_s = 30};
 	bool json = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "vjh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'v': o.verbose = true; break;
-		case 'j': json = true; break;
-		case OPT_ACL: o.acl_helper = optarg; break;
-		case OPT_SOCKET: o.audit_socket = optarg; break;
-		case 'h': usage(stdout); return CAI_EXIT_OK;
-		default: return cai_usage_hint("egress");
+		case 'v':
+			o.verbose = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case OPT_ACL:
+			o.acl_helper = optarg;
+			break;
+		case OPT_SOCKET:
+			o.audit_socket = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CAI_EXIT_OK;
+		default:
+			return cai_usage_hint("egress");
 		}
 	}
 	if (optind + 1 != argc) {

@@ -25,8 +25,7 @@ static int parse_policy(const char *name, enum run_network *out, struct cai_erro
 	return 0;
 }
 
-static int build_allowlist(const struct run_opts *o, const char *workspace, struct run_egress *e,
-			   struct cai_error *err)
+static int build_allowlist(const struct run_opts *o, const char *workspace, struct run_egress *e, struct cai_error *err)
 {
 	for (size_t i = 0; i < o->nallow; i++)
 		if (cai_egress_allow(&e->allow, o->allow[i], err) < 0)
@@ -54,8 +53,7 @@ static void add_env(struct run_egress *e, size_t *n, const char *s)
 	e->env[*n] = NULL;
 }
 
-int run_egress_prepare(const struct run_opts *o, const char *workspace, struct run_egress *e,
-		       struct cai_error *err)
+int run_egress_prepare(const struct run_opts *o, const char *workspace, struct run_egress *e, struct cai_error *err)
 {
 	memset(e, 0, sizeof(*e));
 	if (parse_policy(o->network_policy, &e->policy, err) < 0)
@@ -65,18 +63,20 @@ int run_egress_prepare(const struct run_opts *o, const char *workspace, struct r
 		add_env(e, &n, o->env[i]);
 	if (e->policy != RUN_NET_ALLOWLIST) {
 		if (o->nallow || o->npresets)
-			return cai_error_set(err, 0, "--allow-domain and --egress-preset go with --network-policy allowlist");
+			return cai_error_set(err, 0,
+					     "--allow-domain and --egress-preset go with --network-policy allowlist");
 		return 0;
 	}
 	if (build_allowlist(o, workspace, e, err) < 0)
 		return -1;
 	if (!cai_egress_answering())
-		return cai_error_set(err, 0, "the egress proxy does not answer on %s: start it with `cai egress start` "
-					     "(or `systemctl start %s`), or choose --network-policy open or none",
+		return cai_error_set(err, 0,
+				     "the egress proxy does not answer on %s: start it with `cai egress start` "
+				     "(or `systemctl start %s`), or choose --network-policy open or none",
 				     CAI_EGRESS_URL, CAI_EGRESS_UNIT);
 	static const char *const proxy_env[] = {
-		"HTTP_PROXY=" CAI_EGRESS_URL, "HTTPS_PROXY=" CAI_EGRESS_URL, "http_proxy=" CAI_EGRESS_URL,
-		"https_proxy=" CAI_EGRESS_URL, "NO_PROXY=localhost,127.0.0.1,::1", "no_proxy=localhost,127.0.0.1,::1",
+	    "HTTP_PROXY=" CAI_EGRESS_URL,  "HTTPS_PROXY=" CAI_EGRESS_URL,      "http_proxy=" CAI_EGRESS_URL,
+	    "https_proxy=" CAI_EGRESS_URL, "NO_PROXY=localhost,127.0.0.1,::1", "no_proxy=localhost,127.0.0.1,::1",
 	};
 	for (size_t i = 0; i < CAI_ARRAY_LEN(proxy_env); i++)
 		add_env(e, &n, proxy_env[i]);

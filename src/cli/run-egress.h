@@ -15,13 +15,12 @@ struct run_egress {
 	enum run_network policy;
 	struct cai_egress_list allow;
 	const char **env; /* the caller's -e plus the proxy's variables, NULL-terminated */
-	char addr[16];    /* the container's address on the agent network, once known */
+	char addr[16];	  /* the container's address on the agent network, once known */
 };
 
 /* 0, or -1 with err: an unknown policy or a bad entry (err says which and
  * where). For allowlist, also that the proxy answers. */
-int run_egress_prepare(const struct run_opts *o, const char *workspace, struct run_egress *e,
-		       struct cai_error *err);
+int run_egress_prepare(const struct run_opts *o, const char *workspace, struct run_egress *e, struct cai_error *err);
 /* docker run's --network value (NULL: the engine's default). */
 const char *run_egress_network(const struct run_egress *e);
 /* Tell the proxy which container the address is and what it may reach,

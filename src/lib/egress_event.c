@@ -71,9 +71,9 @@ jv cai_egress_event(const struct cai_egress_line *l)
 				       jv_string("error"), jv_string("EACCES"))
 			   : JV_OBJECT(jv_string("return"), jv_number(0));
 	jv ev = JV_OBJECT(jv_string("v"), jv_number(CAI_AUDIT_EVENT_VERSION), jv_string("ts"), jv_string(ts),
-			  jv_string("mono"), jv_string(mono), jv_string("pid"), jv_number(getpid()),
-			  jv_string("ppid"), jv_number(getppid()), jv_string("tid"),
-			  jv_number((double)syscall(SYS_gettid)), jv_string("uid"), jv_number(getuid()));
+			  jv_string("mono"), jv_string(mono), jv_string("pid"), jv_number(getpid()), jv_string("ppid"),
+			  jv_number(getppid()), jv_string("tid"), jv_number((double)syscall(SYS_gettid)),
+			  jv_string("uid"), jv_number(getuid()));
 	ev = jv_object_set(ev, jv_string("comm"), jv_string("cai-egress"));
 	ev = jv_object_set(ev, jv_string("cwd"), jv_null());
 	ev = jv_object_set(ev, jv_string("call"), jv_string("egress"));

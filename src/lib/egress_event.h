@@ -19,7 +19,7 @@ struct cai_egress_line {
 	char status[64]; /* TCP_DENIED, TCP_TUNNEL, TCP_MISS... */
 	long http_status;
 	struct cai_container container; /* id[0] == 0: not an agent's */
-	bool listed;                    /* the container's list names the host */
+	bool listed;			/* the container's list names the host */
 };
 
 /* 0, or -1 when the line is not one of ours. */

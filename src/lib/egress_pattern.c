@@ -36,14 +36,16 @@ int cai_egress_pattern_check(const char *entry, struct cai_error *err)
 		return cai_error_set(err, 0, "`%s`: an address, not a host name (an admin allows addresses in %s)",
 				     entry, "/etc/containai/egress/policy.conf");
 	if (strchr(name, '*'))
-		return cai_error_set(err, 0, "`%s`: a wildcard is only allowed as the whole first label (*.example.com)",
-				     entry);
+		return cai_error_set(
+		    err, 0, "`%s`: a wildcard is only allowed as the whole first label (*.example.com)", entry);
 	for (const char *p = name; p < name + n;) {
 		const char *dot = memchr(p, '.', (size_t)(name + n - p));
 		size_t len = dot ? (size_t)(dot - p) : (size_t)(name + n - p);
 		if (!label_ok(p, len))
-			return cai_error_set(err, 0, "`%s`: not a host name (letters, digits, '-' and '_' in labels "
-						     "of 1 to 63 bytes, separated by dots)", entry);
+			return cai_error_set(err, 0,
+					     "`%s`: not a host name (letters, digits, '-' and '_' in labels "
+					     "of 1 to 63 bytes, separated by dots)",
+					     entry);
 		p += len + (dot ? 1 : 0);
 		if (dot && p == name + n)
 			return cai_error_set(err, 0, "`%s`: an empty label", entry);

@@ -112,8 +112,7 @@ static bool preset_name_ok(const char *name)
 	return true;
 }
 
-int cai_egress_allow_preset(struct cai_egress_list *l, const char *const *dirs, const char *name,
-			    struct cai_error *err)
+int cai_egress_allow_preset(struct cai_egress_list *l, const char *const *dirs, const char *name, struct cai_error *err)
 {
 	if (!preset_name_ok(name))
 		return cai_error_set(err, 0, "preset `%s`: a preset is named with letters, digits, '-' and '_'", name);
@@ -160,8 +159,10 @@ static int admin_line(struct cai_egress_admin *a, char *line, struct cai_error *
 	}
 	if (strcmp(line, "allow-address") == 0) {
 		if (!address_ok(value))
-			return cai_error_set(err, 0, "allow-address `%s`: give an IPv4 or IPv6 address, optionally "
-						     "with /PREFIX", value);
+			return cai_error_set(err, 0,
+					     "allow-address `%s`: give an IPv4 or IPv6 address, optionally "
+					     "with /PREFIX",
+					     value);
 		cai_egress_list_add(&a->addresses, value);
 		return 0;
 	}

@@ -68,15 +68,27 @@ int cai_egress_network_ensure(bool verbose, struct cai_error *err)
 	bool exists = cmd.status == 0, internal = exists && strncmp(cmd.out, "true", 4) == 0;
 	cai_cmd_free(&cmd);
 	if (exists && !internal)
-		return cai_error_set(err, 0, "the engine's network `%s` exists but is not internal (it would give agents "
-					     "a route out): remove it with `docker --host %s network rm %s`",
+		return cai_error_set(err, 0,
+				     "the engine's network `%s` exists but is not internal (it would give agents "
+				     "a route out): remove it with `docker --host %s network rm %s`",
 				     CAI_EGRESS_NETWORK, CAI_ENGINE_HOST, CAI_EGRESS_NETWORK);
 	if (exists)
 		return 0;
-	const char *create[] = {"network", "create", "--internal", "--subnet", CAI_EGRESS_SUBNET, "--gateway",
-				CAI_EGRESS_GATEWAY, "--opt", "com.docker.network.bridge.name=" CAI_EGRESS_BRIDGE,
-				"--opt", "com.docker.network.bridge.enable_icc=false", "--label",
-				"org.containai.egress=true", CAI_EGRESS_NETWORK, NULL};
+	const char *create[] = {"network",
+				"create",
+				"--internal",
+				"--subnet",
+				CAI_EGRESS_SUBNET,
+				"--gateway",
+				CAI_EGRESS_GATEWAY,
+				"--opt",
+				"com.docker.network.bridge.name=" CAI_EGRESS_BRIDGE,
+				"--opt",
+				"com.docker.network.bridge.enable_icc=false",
+				"--label",
+				"org.containai.egress=true",
+				CAI_EGRESS_NETWORK,
+				NULL};
 	if (docker(create, verbose, &cmd, err) < 0)
 		return -1;
 	int status = cmd.status;
@@ -95,8 +107,8 @@ static const struct passwd *squid_user(struct cai_error *err)
 	if (!pw)
 		pw = getpwnam("squid");
 	if (!pw)
-		cai_error_set(err, 0, "no user `%s` (or `squid`) for the proxy: reinstall the %s package", CAI_SQUID_USER,
-			      CAI_SQUID_PACKAGE);
+		cai_error_set(err, 0, "no user `%s` (or `squid`) for the proxy: reinstall the %s package",
+			      CAI_SQUID_USER, CAI_SQUID_PACKAGE);
 	return pw;
 }
 
@@ -115,13 +127,15 @@ static int log_dir(const struct passwd *pw, struct cai_error *err)
 	return 0;
 }
 
-static int prepare_files(const struct cai_egress_admin *a, const struct cai_egress_opts *o,
-			 const struct passwd *pw, struct cai_error *err)
+static int prepare_files(const struct cai_egress_admin *a, const struct cai_egress_opts *o, const struct passwd *pw,
+			 struct cai_error *err)
 {
 	if (cai_mkdir_parents(CAI_EGRESS_CLIENTS, 0755, err) < 0 || log_dir(pw, err) < 0)
 		return -1;
-	struct cai_egress_squid_paths p = {.acl_helper = o->acl_helper, .clients_dir = CAI_EGRESS_CLIENTS,
-					   .hosts_file = "/etc/hosts", .user = pw->pw_name};
+	struct cai_egress_squid_paths p = {.acl_helper = o->acl_helper,
+					   .clients_dir = CAI_EGRESS_CLIENTS,
+					   .hosts_file = "/etc/hosts",
+					   .user = pw->pw_name};
 	cleanup_free char *conf = cai_egress_squid_conf(a, &p);
 	if (!conf)
 		return cai_error_set(err, ENOMEM, "generate `%s`", CAI_EGRESS_SQUID_CONF);
@@ -153,7 +167,8 @@ static pid_t spawn_squid(struct cai_error *err)
 		if (devnull < 0 || dup2(devnull, 0) < 0)
 			_exit(126);
 		cai_close_fds_from(3);
-		char *const argv[] = {(char *)CAI_SQUID, (char *)"-N", (char *)"-f", (char *)CAI_EGRESS_SQUID_CONF, NULL};
+		char *const argv[] = {(char *)CAI_SQUID, (char *)"-N", (char *)"-f", (char *)CAI_EGRESS_SQUID_CONF,
+				      NULL};
 		char *envp[] = {(char *)"PATH=" CAI_SAFE_PATH, NULL};
 		execve(argv[0], argv, envp);
 		dprintf(2, "cai egress: exec `%s`: %s\n", argv[0], strerror(errno));
@@ -224,8 +239,8 @@ int cai_egress_run(const struct cai_egress_opts *o, struct cai_error *err)
 		return cai_error_set(err, errno, "squid is not installed (`%s`): install the %s package", CAI_SQUID,
 				     CAI_SQUID_PACKAGE);
 	if (access(o->acl_helper, X_OK) != 0)
-		return cai_error_set(err, errno, "the proxy's helper `%s` is missing: reinstall containai-secure-engine",
-				     o->acl_helper);
+		return cai_error_set(
+		    err, errno, "the proxy's helper `%s` is missing: reinstall containai-secure-engine", o->acl_helper);
 	const struct passwd *pw = squid_user(err);
 	if (!pw)
 		return -1;
@@ -294,8 +309,8 @@ static CAI_NORETURN void supervisor_child(const struct cai_egress_opts *o, const
 	cai_close_fds_from(3);
 	/* The environment is not passed on: the collector's socket is. */
 	const char *sock = o->audit_socket ? o->audit_socket : getenv(CAI_AUDIT_SOCKET_ENV);
-	const char *argv[] = {self, "egress", "run", "--acl-helper", o->acl_helper, sock ? "--audit-socket" : NULL, sock,
-			      NULL};
+	const char *argv[] = {self, "egress", "run", "--acl-helper", o->acl_helper, sock ? "--audit-socket" : NULL,
+			      sock, NULL};
 	char *envp[] = {(char *)"PATH=" CAI_SAFE_PATH, NULL};
 	execve(self, (char *const *)argv, envp);
 	dprintf(2, "cai egress: exec `%s`: %s\n", self, strerror(errno));
@@ -410,7 +425,9 @@ const char *cai_egress_status_line(const struct cai_egress_status *st)
 		snprintf(line, sizeof(line), "not running: squid is not installed (`%s`; install the %s package)",
 			 CAI_SQUID, CAI_SQUID_PACKAGE);
 	else
-		snprintf(line, sizeof(line), "NOT answering on %s: agents with --network-policy allowlist cannot start "
-					     "(start it with `cai egress start`)", CAI_EGRESS_URL);
+		snprintf(line, sizeof(line),
+			 "NOT answering on %s: agents with --network-policy allowlist cannot start "
+			 "(start it with `cai egress start`)",
+			 CAI_EGRESS_URL);
 	return line;
 }

@@ -11,17 +11,17 @@
 #include "error.h"
 
 struct cai_egress_opts {
-	const char *acl_helper;   /* cai-egress-acl */
+	const char *acl_helper;	  /* cai-egress-acl */
 	const char *audit_socket; /* NULL: $CAI_AUDIT_SOCKET or the default */
 	bool verbose;
 	int start_timeout_s;
 };
 
 struct cai_egress_status {
-	pid_t pid;       /* our supervisor (standalone), 0 if none */
-	bool answering;  /* something accepts on the proxy's address */
-	bool network;    /* the agent network's bridge exists */
-	bool squid;      /* squid is installed */
+	pid_t pid;	/* our supervisor (standalone), 0 if none */
+	bool answering; /* something accepts on the proxy's address */
+	bool network;	/* the agent network's bridge exists */
+	bool squid;	/* squid is installed */
 };
 
 /* The agent network on the engine (created when missing). */

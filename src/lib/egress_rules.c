@@ -30,7 +30,8 @@ static int ipt(const struct table *t, bool verbose, struct cai_error *err, const
 	if (status != 0) {
 		char line[512];
 		cleanup_free char *s = cai_cmd_string(argv);
-		cai_error_set(err, 0, "`%s` failed (exit %d): %s", s, status, cai_last_line(cmd.errout, line, sizeof(line)));
+		cai_error_set(err, 0, "`%s` failed (exit %d): %s", s, status,
+			      cai_last_line(cmd.errout, line, sizeof(line)));
 	}
 	cai_cmd_free(&cmd);
 	return status;
@@ -87,8 +88,8 @@ static int resolver_rules(const struct table *t, bool verbose, struct cai_error 
 			continue;
 		const char *protos[] = {"udp", "tcp"};
 		for (size_t i = 0; i < 2; i++)
-			if (IPT(t, verbose, err, "-A", CAI_EGRESS_CHAIN_PROXY, "-d", ns, "-p", protos[i], "--dport", "53",
-				"-j", "RETURN") != 0)
+			if (IPT(t, verbose, err, "-A", CAI_EGRESS_CHAIN_PROXY, "-d", ns, "-p", protos[i], "--dport",
+				"53", "-j", "RETURN") != 0)
 				return -1;
 	}
 	return 0;
@@ -109,7 +110,9 @@ static int helper_rules(const struct table *t, bool verbose, struct cai_error *e
 		snprintf(range, sizeof(range), "%u:%u", lo, hi);
 	const char *self = t->v6 ? "::1" : "127.0.0.1";
 	return IPT(t, verbose, err, "-A", CAI_EGRESS_CHAIN_PROXY, "-o", "lo", "-s", self, "-d", self, "-p", "tcp",
-		   "--dport", range, "-j", "RETURN") == 0 ? 0 : -1;
+		   "--dport", range, "-j", "RETURN") == 0
+		   ? 0
+		   : -1;
 }
 
 static int proxy_chain(const struct table *t, const struct cai_egress_admin *a, bool verbose, struct cai_error *err)
@@ -152,7 +155,8 @@ static int apply_table(const struct table *t, const struct cai_egress_admin *a, 
 		return -1;
 	const char *from_agents[] = {"-i", CAI_EGRESS_BRIDGE, NULL};
 	const char *from_proxy[] = {"-m", "owner", "--uid-owner", uid, NULL};
-	if (jump(t, "INPUT", from_agents, IN, verbose, err) < 0 || jump(t, "FORWARD", from_agents, FWD, verbose, err) < 0 ||
+	if (jump(t, "INPUT", from_agents, IN, verbose, err) < 0 ||
+	    jump(t, "FORWARD", from_agents, FWD, verbose, err) < 0 ||
 	    jump(t, "OUTPUT", from_proxy, CAI_EGRESS_CHAIN_PROXY, verbose, err) < 0)
 		return -1;
 	return 0;

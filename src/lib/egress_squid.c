@@ -5,17 +5,17 @@
 #include "egress_paths.h"
 
 const char *const cai_egress_blocked_v4[] = {
-	"0.0.0.0/8",       /* "this network" */
-	"10.0.0.0/8",      /* private */
-	"100.64.0.0/10",   /* carrier-grade NAT */
-	"127.0.0.0/8",     /* loopback */
-	"169.254.0.0/16",  /* link-local: cloud metadata (169.254.169.254) */
-	"172.16.0.0/12",   /* private (and the engine's own networks) */
-	"192.0.0.0/24",    /* IETF protocol assignments */
-	"192.168.0.0/16",  /* private */
-	"224.0.0.0/4",     /* multicast */
-	"240.0.0.0/4",     /* reserved and broadcast */
-	NULL,
+    "0.0.0.0/8",      /* "this network" */
+    "10.0.0.0/8",     /* private */
+    "100.64.0.0/10",  /* carrier-grade NAT */
+    "127.0.0.0/8",    /* loopback */
+    "169.254.0.0/16", /* link-local: cloud metadata (169.254.169.254) */
+    "172.16.0.0/12",  /* private (and the engine's own networks) */
+    "192.0.0.0/24",   /* IETF protocol assignments */
+    "192.168.0.0/16", /* private */
+    "224.0.0.0/4",    /* multicast */
+    "240.0.0.0/4",    /* reserved and broadcast */
+    NULL,
 };
 
 /* Squid keeps IPv4 addresses as v4-mapped IPv6 ones: ::/128 and
@@ -23,12 +23,12 @@ const char *const cai_egress_blocked_v4[] = {
  * the host's rules only (egress_rules.c). EC2's IPv6 metadata address,
  * fd00:ec2::254, is inside fc00::/7. */
 const char *const cai_egress_blocked_v6[] = {
-	"::1/128",      /* loopback */
-	"64:ff9b::/96", /* NAT64 (can reach IPv4 private space) */
-	"fc00::/7",     /* unique local */
-	"fe80::/10",    /* link-local */
-	"ff00::/8",     /* multicast */
-	NULL,
+    "::1/128",	    /* loopback */
+    "64:ff9b::/96", /* NAT64 (can reach IPv4 private space) */
+    "fc00::/7",	    /* unique local */
+    "fe80::/10",    /* link-local */
+    "ff00::/8",	    /* multicast */
+    NULL,
 };
 
 static void list_acl(FILE *f, const char *name, const char *type, const char *const *v)
@@ -66,8 +66,9 @@ char *cai_egress_squid_conf(const struct cai_egress_admin *a, const struct cai_e
 		fprintf(f, "acl cai_admin_addresses dst %s\n", a->addresses.v[i]);
 	/* Asked afresh for every request (ttl 0): an address may pass to
 	 * another container between two requests. */
-	fprintf(f, "external_acl_type cai_policy ttl=0 negative_ttl=0 children-max=8 children-startup=1 "
-		   "%%>a %%>rd %%>rP %s %s\n",
+	fprintf(f,
+		"external_acl_type cai_policy ttl=0 negative_ttl=0 children-max=8 children-startup=1 "
+		"%%>a %%>rd %%>rP %s %s\n",
 		p->acl_helper, p->clients_dir);
 	fprintf(f, "acl cai_allowed external cai_policy\n");
 

@@ -17,10 +17,10 @@ extern const char *const cai_egress_blocked_v4[];
 extern const char *const cai_egress_blocked_v6[];
 
 struct cai_egress_squid_paths {
-	const char *acl_helper;  /* cai-egress-acl */
+	const char *acl_helper;	 /* cai-egress-acl */
 	const char *clients_dir; /* CAI_EGRESS_CLIENTS */
-	const char *hosts_file;  /* /etc/hosts */
-	const char *user;        /* Squid's unprivileged user */
+	const char *hosts_file;	 /* /etc/hosts */
+	const char *user;	 /* Squid's unprivileged user */
 };
 
 /* The squid.conf text (malloc'd). */

@@ -81,7 +81,7 @@ static void files(void)
 	struct cai_error err;
 	char *p = temp_file("# comment\n\n  a.test  # trailing comment\n*.b.test\n");
 	ok(cai_egress_allow_file(&l, p, false, &err) == 0 && l.n == 2 && strcmp(l.v[0], "a.test") == 0 &&
-		   strcmp(l.v[1], "*.b.test") == 0,
+	       strcmp(l.v[1], "*.b.test") == 0,
 	   "a list file: comments and blanks ignored");
 	unlink(p);
 	free(p);
@@ -93,11 +93,12 @@ static void files(void)
 	unlink(p);
 	free(p);
 	ok(cai_egress_allow_file(&l, "/nonexistent/list", true, &err) == 0, "a missing optional file is no entry");
-	ok(cai_egress_allow_file(&l, "/nonexistent/list", false, &err) < 0, "a missing file given on purpose is an error");
+	ok(cai_egress_allow_file(&l, "/nonexistent/list", false, &err) < 0,
+	   "a missing file given on purpose is an error");
 	const char *const dirs[] = {"/nonexistent", "/tmp", NULL};
 	ok(cai_egress_allow_preset(&l, dirs, "../etc/passwd", &err) < 0, "a preset name cannot leave the directory");
 	ok(cai_egress_allow_preset(&l, dirs, "no-such", &err) < 0 &&
-		   strcmp(err.msg, "no preset `no-such` (the presets are the files in /nonexistent and /tmp)") == 0,
+	       strcmp(err.msg, "no preset `no-such` (the presets are the files in /nonexistent and /tmp)") == 0,
 	   "an unknown preset names where presets live");
 	cai_egress_list_free(&l);
 
@@ -115,7 +116,8 @@ static void files(void)
 		unlink(p);
 		free(p);
 	}
-	ok(cai_egress_admin_load("/nonexistent/policy.conf", &a, &err) == 0 && !a.project_allowlist, "no file: defaults");
+	ok(cai_egress_admin_load("/nonexistent/policy.conf", &a, &err) == 0 && !a.project_allowlist,
+	   "no file: defaults");
 }
 
 #define ID "3f4e1a2b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8"
@@ -125,8 +127,7 @@ static void log_lines(void)
 	struct cai_egress_line l;
 	ok(cai_egress_line_parse("1795980970.840 172.31.241.2 CONNECT a.test 443 TCP_TUNNEL 200 " ID ",agent-1,listed",
 				 &l) == 0 &&
-		   strcmp(l.container.id, ID) == 0 && strcmp(l.container.name, "agent-1") == 0 && l.listed &&
-		   l.port == 443,
+	       strcmp(l.container.id, ID) == 0 && strcmp(l.container.name, "agent-1") == 0 && l.listed && l.port == 443,
 	   "a tunnel, tagged by the helper");
 	jv ev = cai_egress_event(&l);
 	jv dec = jv_object_get(jv_copy(ev), jv_string("decision"));
@@ -146,10 +147,10 @@ static void log_lines(void)
 	jv_free(reason);
 	jv_free(ev);
 	ok(cai_egress_line_parse("1795980970.840 172.31.241.2 GET b.test 80 TCP_DENIED 403 -", &l) == 0 &&
-		   !l.container.id[0],
+	       !l.container.id[0],
 	   "no tag: no container");
 	ok(cai_egress_line_parse("1795980970.840 172.31.241.2 GET b.test 80 TCP_DENIED 403 nothex,x,listed", &l) == 0 &&
-		   !l.container.id[0],
+	       !l.container.id[0],
 	   "a malformed tag names no container");
 	ok(cai_egress_line_parse("garbage", &l) < 0 && cai_egress_line_parse("", &l) < 0, "not a line of ours");
 }
@@ -163,7 +164,7 @@ static void squid_conf(void)
 	ok(strstr(conf, "\nhttp_port 172.31.241.1:3228\n") != NULL, "listens on the gateway only");
 	ok(strstr(conf, "\nacl cai_blocked dst 169.254.0.0/16\n") != NULL, "metadata blocked");
 	ok(strstr(conf, "\nhttp_access deny cai_blocked !cai_admin_addresses\n") != NULL &&
-		   strstr(conf, "\nacl cai_admin_addresses dst 10.9.8.7\n") != NULL,
+	       strstr(conf, "\nacl cai_admin_addresses dst 10.9.8.7\n") != NULL,
 	   "the admin's address exempted");
 	ok(strstr(conf, "ttl=0 negative_ttl=0") != NULL, "no cached decision");
 	ok(strstr(conf, "::ffff:") == NULL && strstr(conf, " ::/128") == NULL,
