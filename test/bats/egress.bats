@@ -102,7 +102,11 @@ setup() {
 	assert_failure
 	run --separate-stderr curl_agent --name "$NAME-3" -- --noproxy '*' --connect-timeout 2 "http://$EGRESS_HOST_SIDE/"
 	assert_failure
+	# The listener was there: from the open bridge the same request reaches it.
+	run --separate-stderr curl_agent --name "$NAME-4" --network-policy open -- --noproxy '*' --max-time 2 \
+		http://172.31.241.1:8080/
 	in_sb pkill -f 'nc -l -p 8080' || true
+	grep -q "^GET / HTTP" /proc/"$NSPID"/root/run/cai-test/gateway-8080
 }
 
 @test "egress (hostile agent): no DNS leaves the agent's container, though the open bridge's would" {
