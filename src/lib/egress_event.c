@@ -66,7 +66,7 @@ jv cai_egress_event(const struct cai_egress_line *l)
 	cai_audit_now(now, mono);
 	format_time(l->time, ts);
 	jv args = JV_OBJECT(jv_string("host"), jv_string(l->host), jv_string("port"), jv_number(l->port),
-			    jv_string("method"), jv_string(l->method), jv_string("client"), jv_string(l->client));
+			    jv_string("method"), jv_string(l->method), jv_string("address"), jv_string(l->client));
 	jv result = denied ? JV_OBJECT(jv_string("return"), jv_number(-1), jv_string("errno"), jv_number(EACCES),
 				       jv_string("error"), jv_string("EACCES"))
 			   : JV_OBJECT(jv_string("return"), jv_number(0));
@@ -81,10 +81,10 @@ jv cai_egress_event(const struct cai_egress_line *l)
 	ev = jv_object_set(ev, jv_string("args"), args);
 	ev = jv_object_set(ev, jv_string("result"), result);
 	ev = jv_object_set(ev, jv_string("decision"), jv_string(denied ? "deny" : "allow"));
+	/* Which rule refused it, under the key seccomp denials use. */
 	if (denied)
-		ev = jv_object_set(ev, jv_string("reason"), jv_string(deny_reason(l)));
-	ev = jv_object_set(ev, jv_string("status"), jv_string(l->status));
-	ev = jv_object_set(ev, jv_string("http_status"), jv_number(l->http_status));
+		ev = jv_object_set(ev, jv_string("rule"), jv_string(deny_reason(l)));
+	ev = jv_object_set(ev, jv_string("status"), jv_number(l->http_status));
 	if (l->container.id[0])
 		ev = jv_object_set(ev, jv_string("container"), cai_container_jv(&l->container));
 	return ev;

@@ -59,7 +59,7 @@ setup() {
 	dock rm -f "$NAME" >/dev/null
 	wait_events 1 ".call == \"egress\" and .container.name == \"$NAME\""
 	check_event "$(the_event ".call == \"egress\" and .container.name == \"$NAME\"")" \
-		".decision == \"deny\" and .reason == \"not on the allowlist\" and .args.host == \"denied.test\" and
+		".decision == \"deny\" and .rule == \"not on the allowlist\" and .args.host == \"denied.test\" and
 		 .container.id == \"$id\" and .result.error == \"EACCES\""
 	! egress_requests | grep -q denied.test
 }
@@ -134,7 +134,7 @@ setup() {
 	[[ "$stderr" == *"403"* ]]
 	wait_events 1 ".call == \"egress\" and .container.name == \"$NAME\" and .decision == \"deny\" and .args.host == \"$EGRESS_SERVER\""
 	wait_events 1 ".call == \"egress\" and .container.name == \"$NAME-2\" and .decision == \"deny\" and .args.port == 8443"
-	check_event "$(the_event ".container.name == \"$NAME-2\" and .call == \"egress\"")" '.reason == "port not allowed"'
+	check_event "$(the_event ".container.name == \"$NAME-2\" and .call == \"egress\"")" '.rule == "port not allowed"'
 }
 
 @test "egress: a wildcard allows the names below the domain, not the domain itself" {
@@ -224,8 +224,8 @@ setup() {
 	run --separate-stderr curl_agent --name "$NAME-2" --allow-domain private.test -- http://private.test/
 	assert_failure 22
 	wait_events 1 ".call == \"egress\" and .container.name == \"$NAME\" and .decision == \"deny\""
-	check_event "$(the_event ".call == \"egress\" and .container.name == \"$NAME\"")" '.reason == "address blocked"'
-	wait_events 1 ".call == \"egress\" and .container.name == \"$NAME-2\" and .reason == \"address blocked\""
+	check_event "$(the_event ".call == \"egress\" and .container.name == \"$NAME\"")" '.rule == "address blocked"'
+	wait_events 1 ".call == \"egress\" and .container.name == \"$NAME-2\" and .rule == \"address blocked\""
 }
 
 @test "egress: the rules the proxy and the host were given block metadata, private ranges and the host" {

@@ -137,7 +137,7 @@ static void log_lines(void)
 	ok(cai_egress_line_parse("1795980970.840 172.31.241.2 GET b.test 80 TCP_DENIED 403 " ID ",-,unlisted", &l) == 0,
 	   "a denial");
 	ev = cai_egress_event(&l);
-	jv reason = jv_object_get(jv_copy(ev), jv_string("reason"));
+	jv reason = jv_object_get(jv_copy(ev), jv_string("rule"));
 	is_str(jv_string_value(reason), "not on the allowlist", "the reason");
 	jv c = jv_object_get(jv_copy(ev), jv_string("container"));
 	jv name = jv_object_get(jv_copy(c), jv_string("name"));
