@@ -95,6 +95,7 @@ LIB_SRCS := \
 	src/lib/preload.c \
 	src/lib/supervise.c \
 	src/lib/audit_event.c \
+	src/lib/audit_record.c \
 	src/lib/container.c \
 	src/lib/agent_container.c \
 	src/lib/handoff.c \
@@ -157,6 +158,7 @@ AUDIT_CLI_SRCS := \
 SHIM_SRCS := \
 	src/shim/core.c \
 	src/shim/event.c \
+	src/shim/slots.c \
 	src/lib/errno_names.c \
 	src/shim/transport.c \
 	src/shim/ring.c \
@@ -188,7 +190,7 @@ UNIT_TESTS := \
 	test_notify_probe \
 	test_probe_json \
 	test_daemon_json \
-	test_audit_event \
+	test_audit_record \
 	test_container \
 	test_shim_event \
 	test_egress
@@ -200,7 +202,8 @@ TEST_HELPERS := \
 	audit-stress \
 	exec-loop \
 	ring-peer \
-	dl-call
+	dl-call \
+	audit-record
 
 PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai \
 	$(BUILDDIR)/cai-auditd $(BUILDDIR)/cai-audit $(BUILDDIR)/cai-egress-acl
@@ -229,7 +232,7 @@ FUZZ_DIR := build/fuzz
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -g -O1 -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DCAI_VERSION='"$(VERSION)"' -Isrc/lib $(WARNINGS) \
 	$(SECCOMP_CFLAGS) $(JQ_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP
-FUZZERS := fuzz_daemon_json fuzz_ring_reader
+FUZZERS := fuzz_daemon_json fuzz_ring_reader fuzz_record
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/,$(FUZZERS))
 ifneq ($(FUZZ_CC),)
 CHECK_FUZZ_BINS := $(FUZZ_BINS)
@@ -409,6 +412,9 @@ fuzz: $(FUZZ_BINS)
 	cp -r test/fuzz/corpus/ring_reader $(FUZZ_DIR)/corpus/
 	$(FUZZ_DIR)/fuzz_ring_reader -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_DIR)/ \
 		$(FUZZ_DIR)/corpus/ring_reader
+	cp -r test/fuzz/corpus/record $(FUZZ_DIR)/corpus/
+	$(FUZZ_DIR)/fuzz_record -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_DIR)/ \
+		$(FUZZ_DIR)/corpus/record
 
 # Runs every suite, prints "N passed, N failed" and fails on any failure.
 check: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(CHECK_MUSL_HELPERS) $(PROFILE) $(AGENT_INIT) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS) $(CHECK_FUZZ_BINS) packages-for-tests

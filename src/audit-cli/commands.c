@@ -7,12 +7,13 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "audit_wire.h"
 #include "tail.h"
 
 #ifndef CAI_SHIM_PATH
 #define CAI_SHIM_PATH "/usr/lib/containai/libcai-auditshim.so"
 #endif
-#define DEFAULT_SOCKET "/run/containai/audit.sock"
+#define DEFAULT_SOCKET CAI_AUDIT_SOCKET_DEFAULT
 #define DEFAULT_LOG "/var/log/containai/audit.jsonl"
 
 /* "cai audit" or "cai-audit", for usage and hints. */

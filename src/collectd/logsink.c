@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <libgen.h>
 #include <sys/stat.h>
 
@@ -47,19 +48,50 @@ int logsink_open(struct logsink *s, const char *path, struct cai_error *err)
 	return open_log(s, err);
 }
 
-void logsink_add(struct logsink *s, const char *line, size_t len)
+char *logsink_reserve(struct logsink *s, size_t n)
 {
-	if (s->len + len + 1 > s->cap) {
-		while (s->len + len + 1 > s->cap)
+	if (s->len + n + 1 > s->cap) {
+		while (s->len + n + 1 > s->cap)
 			s->cap *= 2;
-		char *nb = realloc(s->buf, s->cap);
-		if (!nb)
-			cai_die(1, "out of memory");
-		s->buf = nb;
+		s->buf = xrealloc(s->buf, s->cap);
 	}
-	memcpy(s->buf + s->len, line, len);
+	return s->buf + s->len;
+}
+
+void logsink_commit(struct logsink *s, size_t len)
+{
 	s->buf[s->len + len] = '\n';
 	s->len += len + 1;
+	s->lines++;
+}
+
+bool logsink_full(const struct logsink *s) { return s->len >= LOGSINK_BACKLOG_MAX; }
+
+void logsink_lost(struct logsink *s)
+{
+	s->lost++;
+	s->lost_total++;
+}
+
+static size_t count_lines(const char *p, size_t n)
+{
+	size_t c = 0;
+	for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+		c++;
+	return c;
+}
+
+void logsink_add(struct logsink *s, const char *line, size_t len)
+{
+	memcpy(logsink_reserve(s, len), line, len);
+	logsink_commit(s, len);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int logsink_flush(struct logsink *s, struct cai_error *err)
@@ -71,18 +103,41 @@ int logsink_flush(struct logsink *s, struct cai_error *err)
 			continue;
 		if (n <= 0) {
 			int e = n < 0 ? errno : EIO;
-			/* Keep what was not written: it goes out with the next
-			 * flush, or is reported lost at exit. */
+			/* Keep what was not written, whole lines only, so that it
+			 * goes out with the next flush (or is reported lost at
+			 * exit); a line cut by a short write is finished first. */
+			size_t done = count_lines(s->buf, off);
 			memmove(s->buf, s->buf + off, s->len - off);
 			s->len -= off;
+			s->written += done;
+			s->lines -= done;
 			s->write_errors++;
-			return cai_error_set(err, e, "write log `%s`", s->path);
+			bool first = !s->failing;
+			if (first) {
+				s->failing = true;
+				s->fail_errno = e;
+				s->fail_since_ms = now_ms();
+			}
+			cai_error_set(err, e, "write log `%s`%s", s->path,
+				      first ? "; events wait in memory (16 MiB at most, then they are counted as lost) until it can be written"
+					    : "");
+			if (!first)
+				err->msg[0] = '\0';
+			return -1;
 		}
 		off += (size_t)n;
 		s->dirty = true;
 	}
 	s->len = 0;
-	return 0;
+	s->written += s->lines;
+	s->lines = 0;
+	return s->failing ? 1 : 0;
+}
+
+void logsink_recovered(struct logsink *s)
+{
+	s->failing = false;
+	s->lost = 0;
 }
 
 int logsink_sync(struct logsink *s, struct cai_error *err)

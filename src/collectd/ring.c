@@ -5,10 +5,13 @@
  *   is copied out before it is looked at. A bad word makes the ring
  *   corrupt (reported, no longer read), never an access outside the map.
  * - The mapping cannot shrink under us: attach insists on F_SEAL_SHRINK.
- * - tail only moves over bytes that are already zeroed, so a writer never
- *   sees a stale word as complete; it moves after the log write (the
- *   caller calls ring_release then), so a collector killed in between
- *   leaves them counted as unconsumed by the writer. */
+ * - Nothing here writes to the data area (issue 14, item 3: zeroing a
+ *   sparse ring's padding made the collector pay for pages the writer
+ *   never touched). A record's word carries its lap; a word of another lap
+ *   is not written yet. Only the control page is written.
+ * - tail moves after the log write (the caller calls ring_release then),
+ *   so a collector killed in between leaves the events counted as
+ *   unconsumed by the writer. */
 #include "ring.h"
 
 #include <errno.h>
@@ -51,6 +54,24 @@ int ring_attach(struct ring_reader *r, int memfd, uint64_t size, struct cai_erro
 	r->map_len = len;
 	r->rd = r->released = atomic_load(&c->tail);
 	r->stuck_pos = UINT64_MAX;
+	atomic_store_explicit(&c->accepted, 1, memory_order_release);
+	return 0;
+}
+
+int ring_refuse(int memfd)
+{
+	/* The control page alone: the writer has touched it (its header),
+	 * so mapping it costs us nothing, and the data area is never mapped. */
+	struct stat st;
+	int seals = fcntl(memfd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK) || fstat(memfd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < (off_t)CAI_RING_CTL_SIZE)
+		return -1; /* mapping a FUSE file could block us, a shrinkable one fault */
+	struct cai_ring_ctl *c = mmap(NULL, CAI_RING_CTL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (c == MAP_FAILED)
+		return -1;
+	atomic_store(&c->closed, CAI_RING_REFUSED);
+	munmap(c, CAI_RING_CTL_SIZE);
 	return 0;
 }
 
@@ -72,9 +93,10 @@ int ring_read(struct ring_reader *r, int max, long long now_ms, long long stuck_
 	int n = 0;
 	while (r->rd != head && (max < 0 || n < max)) {
 		uint64_t off = r->rd & (r->size - 1), left = head - r->rd;
-		const _Atomic uint32_t *wp = (const _Atomic uint32_t *)(const void *)(r->data + off);
-		uint32_t w = atomic_load_explicit(wp, memory_order_acquire);
-		if (!(w & CAI_RING_COMMIT)) {
+		const _Atomic uint64_t *wp = (const _Atomic uint64_t *)(const void *)(r->data + off);
+		uint64_t word = atomic_load_explicit(wp, memory_order_acquire);
+		uint32_t w = (uint32_t)word;
+		if ((uint32_t)(word >> 32) != cai_ring_lap(r->rd, r->size) || !(w & CAI_RING_COMMIT)) {
 			/* Being written, or never to be finished. */
 			if (r->stuck_pos != r->rd) {
 				r->stuck_pos = r->rd;
@@ -102,7 +124,7 @@ int ring_read(struct ring_reader *r, int max, long long now_ms, long long stuck_
 		    off + rec > r->size || rec > left)
 			return cai_error_set(err, 0, "ring corrupt: bad record word 0x%08x at %llu", w,
 					     (unsigned long long)off);
-		memcpy(payload, r->data + off + 4, len);
+		memcpy(payload, r->data + off + 8, len);
 		r->rd += rec;
 		r->read_events++;
 		n++;
@@ -111,22 +133,10 @@ int ring_read(struct ring_reader *r, int max, long long now_ms, long long stuck_
 	return n;
 }
 
-static void zero_range(struct ring_reader *r, uint64_t from, uint64_t to)
-{
-	char *data = (char *)(uintptr_t)r->data;
-	while (from < to) {
-		uint64_t off = from & (r->size - 1);
-		uint64_t n = to - from < r->size - off ? to - from : r->size - off;
-		memset(data + off, 0, n);
-		from += n;
-	}
-}
-
 void ring_release(struct ring_reader *r)
 {
 	if (r->rd == r->released)
 		return;
-	zero_range(r, r->released, r->rd);
 	struct cai_ring_ctl *c = r->ctl;
 	atomic_fetch_add_explicit(&c->consumed, r->read_events, memory_order_relaxed);
 	r->read_events = 0;
@@ -146,8 +156,9 @@ bool ring_request_wake(struct ring_reader *r)
 		return false;
 	/* An unfinished event first: its writer reads wake after committing
 	 * and kicks, so there is nothing to read until then. */
-	const _Atomic uint32_t *wp = (const _Atomic uint32_t *)(const void *)(r->data + (r->rd & (r->size - 1)));
-	return atomic_load_explicit(wp, memory_order_acquire) & CAI_RING_COMMIT;
+	const _Atomic uint64_t *wp = (const _Atomic uint64_t *)(const void *)(r->data + (r->rd & (r->size - 1)));
+	uint64_t word = atomic_load_explicit(wp, memory_order_acquire);
+	return (uint32_t)(word >> 32) == cai_ring_lap(r->rd, r->size) && (word & CAI_RING_COMMIT);
 }
 
 long long ring_stuck_in_ms(const struct ring_reader *r, long long now_ms, long long stuck_ms)

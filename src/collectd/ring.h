@@ -27,6 +27,10 @@ struct ring_reader {
  * whose header agrees, and map it. Does not take over memfd. */
 int ring_attach(struct ring_reader *r, int memfd, uint64_t size, struct cai_error *err);
 
+/* Tell the writer of a ring we will not read (over the budget) to send
+ * messages instead: its control page says CAI_RING_REFUSED. */
+int ring_refuse(int memfd);
+
 typedef void (*ring_event_fn)(void *ctx, const char *buf, size_t len);
 
 /* Hand up to max complete events (max < 0: all) to fn, each copied out of
@@ -36,7 +40,7 @@ typedef void (*ring_event_fn)(void *ctx, const char *buf, size_t len);
 int ring_read(struct ring_reader *r, int max, long long now_ms, long long stuck_ms, ring_event_fn fn, void *ctx,
 	      struct cai_error *err);
 
-/* Everything read so far is in the log: zero it, publish tail and wake
+/* Everything read so far is in the log: publish tail and wake
  * writers waiting for room. */
 void ring_release(struct ring_reader *r);
 

@@ -39,6 +39,7 @@
 #include <libgen.h>
 
 #include "audit_event.h"
+#include "audit_record.h"
 #include "discard.h"
 #include "engine_paths.h"
 #include "probe_json.h"
@@ -48,9 +49,11 @@
 /* Rings mapped at once; a registration beyond is refused (the shim then
  * counts its events as dropped and falls back to messages). */
 #define MAX_RINGS 4096
-/* Poll rings this often while they carry events; when they have been
- * quiet for RING_IDLE_MS, ask their writers for a kick instead. */
-#define RING_POLL_MS 10
+/* Poll rings this often while they carry events (a ring of 1 MiB fills in
+ * a few ms at full speed); when they have been quiet for RING_IDLE_MS, ask
+ * their writers for a kick instead. A ring that had more than a batch is
+ * read again at once. */
+#define RING_POLL_MS 1
 #define RING_IDLE_MS 200
 /* An event reserved and not finished after this long will never be. */
 #define RING_STUCK_MS 5000
@@ -171,33 +174,72 @@ static void add_rejection(struct server *srv, const struct client *cl, const cha
 	add_line(srv, rec);
 }
 
-static void handle_message(struct server *srv, const struct client *cl, const char *buf, size_t len, bool trunc,
+/* One event record: checked and written by cai_record_decode straight
+ * into the log's buffer, then stamped; nothing a sender wrote is parsed as
+ * JSON, and what reaches the log is strict JSON by construction. */
+/* The end of every line from cl's sender: built once per connection (the
+ * kernel's answer does not change), again only when a message's own
+ * credentials differ (sent_as). Returns its length, 0 if it cannot be. */
+static size_t stamp_of(struct server *srv, struct client *cl, const struct ucred *cred, char *out, size_t cap)
+{
+	if (srv->sent_as)
+		return cai_audit_stamp(out, cap, cred->pid, cred->uid, cred->gid, cl->peer.container_json, srv->sent_as);
+	if (!cl->stamp || cl->stamp_for.pid != cred->pid || cl->stamp_for.uid != cred->uid ||
+	    cl->stamp_for.gid != cred->gid) {
+		char tmp[1024];
+		size_t n = cai_audit_stamp(tmp, sizeof(tmp), cred->pid, cred->uid, cred->gid, cl->peer.container_json, NULL);
+		if (n == 0)
+			return 0;
+		free(cl->stamp);
+		cl->stamp = xstrdup(tmp);
+		cl->stamp_len = n;
+		cl->stamp_for = *cred;
+	}
+	if (cl->stamp_len > cap)
+		return 0;
+	memcpy(out, cl->stamp, cl->stamp_len);
+	return cl->stamp_len;
+}
+
+static void handle_message(struct server *srv, struct client *cl, const char *buf, size_t len, bool trunc,
 			   const struct ucred *cred)
 {
 	struct cai_error err = {0};
+	struct cai_record r;
 	srv->stats.received++;
+	/* Over its rate, a sender's events are counted, not parsed or
+	 * written (said in the log by say_over_quota). */
+	if (!trunc && !quota_rate_take(&srv->quota, cl->quota_key, len, srv->now_ms)) {
+		srv->stats.over_quota++;
+		return;
+	}
+	/* The log has not been written for a while and the backlog is full:
+	 * counted, and said once the log takes lines again. */
+	if (logsink_full(srv->log)) {
+		logsink_lost(srv->log);
+		return;
+	}
 	bool may_claim = peer_may_claim_container(&cl->peer, cred->uid);
-	jv ev = trunc ? (cai_error_set(&err, 0, "message too large"), jv_invalid())
-		      : cai_audit_event_parse_from(buf, len, may_claim, &err);
-	if (!jv_is_valid(ev)) {
-		jv_free(ev);
+	const size_t stamp_max = 512 + (cl->peer.container_json ? strlen(cl->peer.container_json) : 0);
+	char *out = logsink_reserve(srv->log, CAI_RECORD_JSON_MAX + stamp_max);
+	int rc = trunc ? cai_error_set(&err, 0, "message too large")
+		       : cai_record_decode(buf, len, may_claim, out, CAI_RECORD_JSON_MAX, &r, &err);
+	if (rc == 0 && r.kind != CAI_WIRE_EVENT)
+		rc = cai_error_set(&err, 0, "a control record where an event belongs");
+	if (rc < 0) {
 		srv->stats.rejected++;
 		add_rejection(srv, cl, err.msg, len, cred->pid, cred->uid, cred->gid);
 		return;
 	}
-	jv_free(ev);
-	/* The checked bytes go to the log as they came, with the stamp: no
-	 * second serialization, and nothing jq would rewrite. A sender that
-	 * may claim a container is on the host: no second "container". */
-	static char line[CAI_AUDIT_EVENT_MAX + 2048];
-	size_t n = cai_audit_event_line(line, sizeof(line), buf, len, cred->pid, cred->uid, cred->gid,
-					cl->peer.container_json, srv->sent_as);
+	/* A sender that may claim a container is on the host: no second
+	 * "container". */
+	size_t n = stamp_of(srv, cl, cred, out + r.json_len, stamp_max);
 	if (n == 0) {
 		srv->stats.rejected++;
 		add_rejection(srv, cl, "cannot stamp", len, cred->pid, cred->uid, cred->gid);
 		return;
 	}
-	logsink_add(srv->log, line, n);
+	logsink_commit(srv->log, r.json_len + n);
 	srv->stats.written++;
 }
 
@@ -224,6 +266,7 @@ static struct client *client_of(struct server *srv, int fd)
 /* Stop reading cl's ring; what it released so far stays released. */
 static void drop_ring(struct server *srv, struct client *cl)
 {
+	quota_ring_give(&srv->quota, cl->quota_key, (long long)(CAI_RING_CTL_SIZE + cl->ring.size));
 	ring_detach(&cl->ring);
 	cl->has_ring = false;
 	srv->nrings--;
@@ -231,7 +274,7 @@ static void drop_ring(struct server *srv, struct client *cl)
 
 struct ring_ctx {
 	struct server *srv;
-	const struct client *cl;
+	struct client *cl;
 	struct ucred cred;
 };
 
@@ -262,6 +305,62 @@ static int read_ring(struct server *srv, struct client *cl, int max)
 	return n;
 }
 
+/* What the quotas refuse (connections over a share or out of fds, rings
+ * over the budget, events over the rate) is said in the log at most once
+ * every QUOTA_SAY_MS per kind, with how many: never a line per refusal,
+ * never silent. */
+#define QUOTA_SAY_MS 10000
+
+static const char *key_kind(long key) { return key >= 0 ? "uid" : "container socket"; }
+static long key_number(long key) { return key >= 0 ? key : -1 - key; }
+
+/* One rejection record (and a warning) unless one of its kind was said
+ * less than QUOTA_SAY_MS ago (*last_ms); forced at exit. */
+static void say_limited(struct server *srv, long long *last_ms, bool force, long key, const char *reason)
+{
+	long long now = mono_ms();
+	if (!force && *last_ms && now - *last_ms < QUOTA_SAY_MS)
+		return;
+	*last_ms = now;
+	jv rec = cai_audit_rejected_record(reason, 0, 0, key >= 0 ? (uid_t)key : (uid_t)-1, (gid_t)-1);
+	add_line(srv, rec);
+	cai_warn("%s", reason);
+}
+
+/* Events dropped over the rate since last said, per sender: a line each,
+ * at most every QUOTA_SAY_MS (force: now, for a sender that leaves and at
+ * exit). */
+static void say_over_quota(struct server *srv, struct quota_entry *e, bool force)
+{
+	if (e->over == e->over_said || (!force && e->over_said_ms && srv->now_ms - e->over_said_ms < QUOTA_SAY_MS))
+		return;
+	char reason[256];
+	snprintf(reason, sizeof(reason),
+		 "over the rate quota (%lld events/s, %lld bytes/s): %lu event(s) dropped since the last report, "
+		 "%lu in all (%s %ld)",
+		 srv->quota.events_per_sec, srv->quota.bytes_per_sec, e->over - e->over_said, e->over,
+		 key_kind(e->key), key_number(e->key));
+	e->over_said = e->over;
+	e->over_said_ms = srv->now_ms;
+	jv rec = cai_audit_rejected_record(reason, 0, 0, e->key >= 0 ? (uid_t)e->key : (uid_t)-1, (gid_t)-1);
+	add_line(srv, rec);
+}
+
+static void say_all_over_quota(struct server *srv, bool force)
+{
+	for (int i = 0; i < QUOTA_SLOTS; i++)
+		if (srv->quota.e[i].n > 0)
+			say_over_quota(srv, &srv->quota.e[i], force);
+}
+
+static void say_refused(struct server *srv, const char *why, long key)
+{
+	char reason[256];
+	snprintf(reason, sizeof(reason), "%s: %lu connection(s) refused so far (latest: %s %ld)", why,
+		 srv->quota.refused, key_kind(key), key_number(key));
+	say_limited(srv, &srv->quota.last_said_ms, false, key, reason);
+}
+
 static bool register_ring(struct server *srv, struct client *cl, const int *fds, int nfds, unsigned long long size,
 			  size_t len, const struct ucred *cred)
 {
@@ -272,7 +371,29 @@ static bool register_ring(struct server *srv, struct client *cl, const int *fds,
 		cai_error_set(&err, 0, "this connection has registered a ring already");
 	else if (srv->nrings >= MAX_RINGS)
 		cai_error_set(&err, 0, "too many rings (%d)", MAX_RINGS);
-	else if (ring_attach(&cl->ring, fds[0], size, &err) == 0) {
+	else if (cl->ring_refused)
+		cai_error_set(&err, 0, "a ring registration again after a refusal");
+	else if (!cai_ring_size_ok(size))
+		cai_error_set(&err, 0, "ring size %llu is not a power of two from %u to %u", size, CAI_RING_DATA_MIN,
+			      CAI_RING_DATA_MAX);
+	else if (!quota_ring_take(&srv->quota, cl->quota_key, (long long)(CAI_RING_CTL_SIZE + size))) {
+		/* Over the budget: the writer is told through the ring's
+		 * control page and keeps its connection for messages. */
+		if (ring_refuse(fds[0]) == 0) {
+			cl->ring_refused = true;
+			char reason[256];
+			snprintf(reason, sizeof(reason),
+				 "ring budget exhausted (%lld MiB per user, %lld MiB in all): %lu ring(s) refused so far, "
+				 "their writers send messages instead (latest: %s %ld)",
+				 srv->quota.ring_bytes_per_key >> 20, srv->quota.max_ring_bytes >> 20,
+				 srv->quota.rings_refused, key_kind(cl->quota_key), key_number(cl->quota_key));
+			say_limited(srv, &srv->rings_said_ms, false, cl->quota_key, reason);
+			return true;
+		}
+		cai_error_set(&err, 0, "the ring is not a memfd");
+	} else if (ring_attach(&cl->ring, fds[0], size, &err) < 0) {
+		quota_ring_give(&srv->quota, cl->quota_key, (long long)(CAI_RING_CTL_SIZE + size));
+	} else {
 		cl->has_ring = true;
 		cl->owner.pid = cred->pid;
 		cl->owner.uid = cred->uid;
@@ -288,39 +409,53 @@ static bool register_ring(struct server *srv, struct client *cl, const int *fds,
 	return false;
 }
 
-/* One message: an event, a kick, or a ring registration (the only kind
- * that may carry fds; every fd received is closed here). Returns -1 when
- * the connection must be closed. */
-static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, jv container, size_t len,
-			      const struct ucred *cred);
+/* One message: an event, a kick, a ring registration or a container's
+ * socket (the only kinds that may carry fds; every fd received is let go
+ * here). Returns -1 when the connection must be closed. */
+static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, const struct cai_container *c,
+			      size_t len, const struct ucred *cred);
 
 static int handle_any(struct server *srv, int fd, const char *buf, size_t len, bool trunc, const struct ucred *cred,
 		      int *fds, int nfds)
 {
-	unsigned long long size = 0;
-	jv container = jv_invalid();
-	enum cai_audit_control kind =
-		trunc ? CAI_AUDIT_NOT_CONTROL : cai_audit_control_parse_listen(buf, len, &size, &container);
+	enum cai_wire_kind kind = trunc ? 0 : cai_wire_kind_of(buf, len);
 	struct client *cl = client_of(srv, fd);
 	int rc = 0;
-	if (kind == CAI_AUDIT_LISTEN) {
-		if (!register_listener(srv, fd, &fds[0], nfds, container, len, cred))
+	if (kind == CAI_WIRE_EVENT || kind == 0) {
+		if (nfds == 0) {
+			handle_message(srv, cl, buf, len, trunc, cred);
+		} else {
+			srv->stats.received++;
+			srv->stats.rejected++;
+			add_rejection(srv, cl, "file descriptors came with a message that is not a ring registration",
+				      len, cred->pid, cred->uid, cred->gid);
+		}
+		discard_fds(&srv->discard, fds, nfds);
+		return 0;
+	}
+	static char scratch[1024];
+	struct cai_record r;
+	struct cai_error err = {0};
+	if (cai_record_decode(buf, len, false, scratch, sizeof(scratch), &r, &err) < 0) {
+		srv->stats.received++;
+		srv->stats.rejected++;
+		add_rejection(srv, cl, err.msg, len, cred->pid, cred->uid, cred->gid);
+		rc = kind == CAI_WIRE_KICK ? 0 : -1;
+	} else if (kind == CAI_WIRE_LISTEN) {
+		if (!register_listener(srv, fd, &fds[0], nfds, &r.container, len, cred))
 			rc = -1;
-	} else if (kind == CAI_AUDIT_RING) {
+	} else if (kind == CAI_WIRE_RING) {
 		/* A refused ring is dropped with its connection, which tells
 		 * the shim (its next kick fails) to count and fall back. */
-		if (!register_ring(srv, cl, fds, nfds, size, len, cred))
+		if (!register_ring(srv, cl, fds, nfds, r.ring_size, len, cred))
 			rc = -1;
-	} else if (kind == CAI_AUDIT_KICK && nfds == 0) {
+	} else if (nfds == 0) { /* a kick */
 		if (cl->has_ring && read_ring(srv, cl, -1) < 0)
 			rc = -1;
-	} else if (nfds == 0) {
-		handle_message(srv, cl, buf, len, trunc, cred);
 	} else {
 		srv->stats.received++;
 		srv->stats.rejected++;
-		add_rejection(srv, cl, "file descriptors came with a message that is not a ring registration", len,
-			      cred->pid, cred->uid, cred->gid);
+		add_rejection(srv, cl, "file descriptors came with a kick", len, cred->pid, cred->uid, cred->gid);
 	}
 	discard_fds(&srv->discard, fds, nfds);
 	return rc;
@@ -360,7 +495,7 @@ static int take_control(struct server *srv, struct msghdr *msg, struct ucred *cr
  * gone or must be dropped (the caller closes it), 0 otherwise. */
 static int drain_client(struct server *srv, int fd, int max)
 {
-	static char buf[CAI_AUDIT_EVENT_MAX + 1];
+	static char buf[CAI_WIRE_RECORD_MAX + 1];
 	for (int i = 0; max < 0 || i < max; i++) {
 		union control ctl;
 		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
@@ -387,7 +522,7 @@ static int drain_client(struct server *srv, int fd, int max)
 		struct ucred cred = {.pid = cl->peer.pid, .uid = cl->peer.uid, .gid = cl->peer.gid};
 		bool differs = have && (sent.pid != cred.pid || sent.uid != cred.uid || sent.gid != cred.gid);
 		srv->sent_as = differs ? &sent : NULL;
-		bool trunc = (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n > CAI_AUDIT_EVENT_MAX;
+		bool trunc = (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n > CAI_WIRE_RECORD_MAX;
 		int rc = handle_any(srv, fd, buf, (size_t)n, trunc, &cred, fds, nfds);
 		srv->sent_as = NULL;
 		if (rc < 0)
@@ -437,25 +572,6 @@ static void purge_queue(struct server *srv, int fd)
 /* Take every queued connection on lfd: the collector's socket (inside
  * NULL: the peer is identified from the kernel), or a container's own
  * (inside: that listener's entry; every peer is in its container). */
-/* Connections refused (over a share, or out of fds) are said in the log,
- * at most once every QUOTA_SAY_MS, with how many: never a line per refusal,
- * never silent. */
-#define QUOTA_SAY_MS 10000
-
-static void say_refused(struct server *srv, const char *why, long key)
-{
-	long long now = mono_ms();
-	if (now - srv->quota.last_said_ms < QUOTA_SAY_MS && srv->quota.last_said_ms)
-		return;
-	srv->quota.last_said_ms = now;
-	char reason[256];
-	snprintf(reason, sizeof(reason), "%s: %lu connection(s) refused so far (latest: %s %ld)", why,
-		 srv->quota.refused, key >= 0 ? "uid" : "container socket", key >= 0 ? key : -1 - key);
-	jv rec = cai_audit_rejected_record(reason, 0, 0, key >= 0 ? (uid_t)key : (uid_t)-1, (gid_t)-1);
-	add_line(srv, rec);
-	cai_warn("%s", reason);
-}
-
 /* Out of fds: take one connection with the fd kept in reserve and close it,
  * so that the backlog drains instead of the loop spinning on it. */
 static void refuse_one(struct server *srv, int lfd)
@@ -548,10 +664,10 @@ static void close_listener(struct server *srv, int lfd)
 /* {"listen":1,"container":...} with one listening socket, from root on
  * the host (the only one who may say which container something is). On
  * success the socket is ours (*fd is set to -1) and the sender gets
- * CAI_AUDIT_LISTEN_ACK; anything else is a rejection and the connection
+ * CAI_WIRE_LISTEN_ACK; anything else is a rejection and the connection
  * is closed. */
-static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, jv container, size_t len,
-			      const struct ucred *cred)
+static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, const struct cai_container *c,
+			      size_t len, const struct ucred *cred)
 {
 	struct client *cl = client_of(srv, fd);
 	const char *why = NULL;
@@ -570,7 +686,6 @@ static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, jv
 		 getsockopt(*lfd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &sl) < 0 || !listening)
 		why = "the fd that came is not a listening unix SOCK_SEQPACKET socket";
 	if (why) {
-		jv_free(container);
 		srv->stats.received++;
 		srv->stats.rejected++;
 		add_rejection(srv, cl, why, len, cred->pid, cred->uid, cred->gid);
@@ -580,11 +695,10 @@ static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, jv
 	setsockopt(l, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
 	fcntl(l, F_SETFL, fcntl(l, F_GETFL) | O_NONBLOCK);
 	struct epoll_event ev = {.events = EPOLLIN, .data.fd = l};
-	if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, l, &ev) < 0) {
-		jv_free(container);
+	if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, l, &ev) < 0)
 		return false;
-	}
 	*lfd = -1;
+	jv container = cai_container_jv(c);
 	jv text = jv_dump_string(jv_copy(container), 0);
 	struct client *entry = client_of(srv, l);
 	memset(entry, 0, sizeof(*entry));
@@ -596,25 +710,43 @@ static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, jv
 	cl->owns_listener = true;
 	cl->listener = l;
 	srv->nlisteners++;
-	(void)!send(fd, CAI_AUDIT_LISTEN_ACK, strlen(CAI_AUDIT_LISTEN_ACK), MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)!send(fd, CAI_WIRE_LISTEN_ACK, strlen(CAI_WIRE_LISTEN_ACK), MSG_DONTWAIT | MSG_NOSIGNAL);
 	return true;
 }
 
 
 static void report_log_error(const struct cai_error *e)
 {
-	/* Events stay queued; say so once per failure, not per event. */
-	cai_warn("%s", e->msg);
+	/* Events stay queued; said once per run of failures, not per loop
+	 * (logsink leaves the message empty for the rest of the run). */
+	if (e->msg[0])
+		cai_warn("%s", e->msg);
+}
+
+/* The log takes lines again after failing: say in it what was lost. */
+static void say_log_recovered(struct server *srv)
+{
+	struct logsink *log = srv->log;
+	char reason[256];
+	snprintf(reason, sizeof(reason),
+		 "the log could not be written for %lld s (%s): %llu event(s) were lost, %llu since the collector started",
+		 (mono_ms() - log->fail_since_ms) / 1000, strerror(log->fail_errno), log->lost, log->lost_total);
+	cai_warn("`%s` is written again; %s", log->path, reason);
+	logsink_recovered(log);
+	add_line(srv, cai_audit_rejected_record(reason, 0, 0, (uid_t)-1, (gid_t)-1));
 }
 
 /* What the log has, the rings may release; until then they keep it. */
 static int flush_and_release(struct server *srv)
 {
 	struct cai_error lerr = {0};
-	if (logsink_flush(srv->log, &lerr) < 0) {
+	int rc = logsink_flush(srv->log, &lerr);
+	if (rc < 0) {
 		report_log_error(&lerr);
 		return -1;
 	}
+	if (rc == 1)
+		say_log_recovered(srv);
 	for (int fd = 0; fd < srv->nclients; fd++)
 		if (srv->clients[fd].has_ring)
 			ring_release(&srv->clients[fd].ring);
@@ -642,8 +774,13 @@ static void close_client(struct server *srv, int fd)
 			drop_ring(srv, cl);
 	}
 	cl->open = false;
+	struct quota_entry *qe = quota_entry_of(&srv->quota, cl->quota_key);
+	if (qe && qe->n == 1)
+		say_over_quota(srv, qe, true);
 	quota_give(&srv->quota, cl->quota_key);
 	peer_identity_free(&cl->peer);
+	free(cl->stamp);
+	cl->stamp = NULL;
 	bool owned = cl->owns_listener;
 	int lfd = cl->listener;
 	cl->owns_listener = false;
@@ -668,6 +805,8 @@ static int poll_rings(struct server *srv)
 			close_client(srv, fd);
 		else
 			total += n;
+		if (n == BATCH)
+			srv->rings_behind = true;
 	}
 	return total;
 }
@@ -678,6 +817,8 @@ static int next_timeout(struct server *srv)
 {
 	if (srv->nrings == 0)
 		return 1000;
+	if (srv->rings_behind)
+		return 0;
 	if (mono_ms() - srv->ring_active_ms < RING_IDLE_MS)
 		return RING_POLL_MS;
 	long long now = mono_ms(), wait = 1000;
@@ -719,7 +860,13 @@ static void drain_all(struct server *srv)
 		drain_client(srv, fd, -1);
 		close_client(srv, fd);
 	}
-	if (logsink_flush(srv->log, &err) < 0 || logsink_sync(srv->log, &err) < 0)
+	say_all_over_quota(srv, true);
+	int rc = logsink_flush(srv->log, &err);
+	if (rc == 1) {
+		say_log_recovered(srv);
+		rc = logsink_flush(srv->log, &err);
+	}
+	if (rc < 0 || logsink_sync(srv->log, &err) < 0)
 		report_log_error(&err);
 }
 
@@ -753,6 +900,7 @@ int server_run(struct server *srv, struct cai_error *err)
 			return cai_error_set(err, errno, "epoll_wait");
 		}
 		bool stop = false, reopen = false;
+		srv->now_ms = mono_ms();
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 			if (fd == srv->listen_fd) {
@@ -776,12 +924,14 @@ int server_run(struct server *srv, struct cai_error *err)
 				close_client(srv, fd);
 			}
 		}
+		srv->rings_behind = false;
 		poll_rings(srv);
 		flush_and_release(srv);
 		discard_reap(&srv->discard);
 		struct cai_error lerr = {0};
 		long long now = mono_ms();
 		if (now - last_sync >= 1000) {
+			say_all_over_quota(srv, false);
 			if (logsink_sync(srv->log, &lerr) < 0)
 				report_log_error(&lerr);
 			last_sync = now;
@@ -821,6 +971,7 @@ void server_close(struct server *srv)
 			peer_identity_free(&srv->clients[fd].peer);
 			close(fd);
 		}
+		free(srv->clients[fd].stamp);
 	}
 	free(srv->clients);
 	srv->clients = NULL;

@@ -15,6 +15,7 @@
 
 struct server_stats {
 	unsigned long long received, written, rejected, clients, rings;
+	unsigned long long over_quota; /* events over their sender's rate */
 };
 
 /* One accepted connection, or a container's own listening socket, indexed
@@ -22,6 +23,7 @@ struct server_stats {
 struct client {
 	bool open;
 	bool has_ring;
+	bool ring_refused; /* over the ring budget once: messages only */
 	/* A listening socket that `cai run --image` (root on the host) handed
 	 * over for one container: peer.container says which. listener_owner is the
 	 * connection it came on; the socket is closed when that one is. */
@@ -36,6 +38,9 @@ struct client {
 	} owner; /* who registered the ring (SCM_CREDENTIALS) */
 	struct peer_identity peer; /* who connected, and from which container */
 	long quota_key;            /* whose share it takes (quota.h) */
+	char *stamp;               /* the end of its lines (server.c, stamp_of) */
+	size_t stamp_len;
+	struct ucred stamp_for;
 	struct ring_reader ring;
 };
 
@@ -52,6 +57,9 @@ struct server {
 	int nrings;
 	int nlisteners;
 	long long ring_active_ms; /* last time a ring had events */
+	bool rings_behind;        /* a ring had more than one batch waiting */
+	long long rings_said_ms;  /* the last record about refused rings */
+	long long now_ms;         /* CLOCK_MONOTONIC at the loop's last wake */
 	struct peer_name_cache names;
 	struct discard discard; /* fds peers sent, being let go of */
 	/* While one message is handled: its SCM_CREDENTIALS when they differ

@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "audit_event.h"
+#include "audit_record.h"
 #include "fd_pass.h"
 #include "probe_json.h"
 
@@ -63,9 +63,11 @@ int cai_audit_client_send(struct cai_audit_client *c, jv ev)
 {
 	if (c->dropped)
 		ev = jv_object_set(ev, jv_string("dropped"), jv_number((double)c->dropped));
-	cleanup_free char *text = cai_jv_to_cstring(ev, 0);
-	size_t len = strlen(text);
-	if (connect_collector(c) && send_once(c, text, len)) {
+	static unsigned char rec[CAI_WIRE_RECORD_MAX];
+	struct cai_error err = {0};
+	long len = cai_record_from_jv(ev, CAI_WIRE_EVENT, rec, sizeof(rec), &err);
+	jv_free(ev);
+	if (len > 0 && connect_collector(c) && send_once(c, (const char *)rec, (size_t)len)) {
 		c->dropped = 0;
 		c->sent++;
 		return 0;
@@ -96,12 +98,16 @@ int cai_audit_hand_over_listener(const char *path, int listen_fd, const struct c
 		close(fd);
 		return cai_error_set(err, e, "connect to the collector at `%s`", path);
 	}
-	jv msg = JV_OBJECT(jv_string("listen"), jv_number(1), jv_string("container"), cai_container_jv(c));
-	jv text = jv_dump_string(msg, 0); /* consumes msg */
-	const char *t = jv_string_value(text);
-	int rc = cai_fd_send_msg(fd, t, strlen(t), listen_fd);
+	jv msg = JV_OBJECT(jv_string("container"), cai_container_jv(c));
+	unsigned char rec[512];
+	long len = cai_record_from_jv(msg, CAI_WIRE_LISTEN, rec, sizeof(rec), err);
+	jv_free(msg);
+	if (len < 0) {
+		close(fd);
+		return -1;
+	}
+	int rc = cai_fd_send_msg(fd, (const char *)rec, (size_t)len, listen_fd);
 	int e = errno;
-	jv_free(text);
 	if (rc < 0) {
 		close(fd);
 		return cai_error_set(err, e, "hand the container's socket to the collector");
@@ -110,7 +116,7 @@ int cai_audit_hand_over_listener(const char *path, int listen_fd, const struct c
 	char reply[64] = {0};
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	ssize_t n = poll(&p, 1, 5000) == 1 ? recv(fd, reply, sizeof(reply) - 1, 0) : -1;
-	if (n != (ssize_t)strlen(CAI_AUDIT_LISTEN_ACK) || memcmp(reply, CAI_AUDIT_LISTEN_ACK, (size_t)n) != 0) {
+	if (n != (ssize_t)strlen(CAI_WIRE_LISTEN_ACK) || memcmp(reply, CAI_WIRE_LISTEN_ACK, (size_t)n) != 0) {
 		close(fd);
 		return cai_error_set(err, 0, "the collector at `%s` did not take the container's socket (%s)", path,
 				     n == 0 ? "it refused: its log says why" : n < 0 ? "no answer" : "unexpected answer");

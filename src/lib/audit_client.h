@@ -1,6 +1,6 @@
 /* Sending audit events to cai-auditd from a regular program (the exec
- * supervisor): one SOCK_SEQPACKET message per event, the same socket and
- * format as the LD_PRELOAD shim. Never silently lossy: what cannot be
+ * supervisor): one SOCK_SEQPACKET message per event, a record of
+ * audit_wire.h like the LD_PRELOAD shim's. Never silently lossy: what cannot be
  * delivered within a bounded wait is counted, and the count rides on the next
  * delivered event as "dropped". */
 #ifndef CAI_AUDIT_CLIENT_H
@@ -8,11 +8,10 @@
 
 #include <jv.h>
 
+#include "audit_wire.h"
 #include "container.h"
 #include "error.h"
 
-#define CAI_AUDIT_SOCKET_DEFAULT "/run/containai/audit.sock"
-#define CAI_AUDIT_SOCKET_ENV "CAI_AUDIT_SOCKET"
 
 struct cai_audit_client {
 	int fd;

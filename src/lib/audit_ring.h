@@ -4,19 +4,28 @@
  * Protocol (docs/audit-events.md, "Transport"):
  * 1. The shim connects to the collector's SOCK_SEQPACKET socket, creates a
  *    sealed memfd (control page + data area), maps it, and sends one
- *    registration message {"ring":1,"size":N} with the memfd (SCM_RIGHTS)
- *    and its credentials (SCM_CREDENTIALS). The collector checks the memfd
- *    (a memfd, F_SEAL_SHRINK set, the expected size) and maps it too.
- *    Every event in that ring is attributed to the registering process.
+ *    registration record (CAI_WIRE_RING, "size": N) with the memfd
+ *    (SCM_RIGHTS). The collector checks the memfd (a memfd, F_SEAL_SHRINK
+ *    set, the expected size) and maps it too. Every event in that ring is
+ *    attributed to the connection that registered it (SO_PEERCRED).
+ *    It then sets `accepted`; until the shim sees that, it sends its
+ *    events as messages (so nothing is written into a ring that will not
+ *    be read, and the order of events holds). A collector over its ring
+ *    budget sets `closed` to CAI_RING_REFUSED instead, through the control
+ *    page alone, and keeps the connection: the shim sends messages from
+ *    then on.
  * 2. Writers (any thread, signal handlers) reserve space by a
  *    compare-and-swap on `head`, copy the event in, and publish it by
  *    storing its record word with CAI_RING_COMMIT (release order).
  * 3. The collector copies committed records out, checks each one exactly
- *    like a socket message, zeroes what it read and then advances `tail`
- *    and `consumed` once the lines are in the log; it bumps `tail_seq`
- *    (a futex word) and wakes writers that wait for room.
+ *    like a socket message, and advances `tail` and `consumed` once the
+ *    lines are in the log; it bumps `tail_seq` (a futex word) and wakes
+ *    writers that wait for room. It never writes to the data area: a
+ *    record's word carries the lap it was written in, so what a reader
+ *    left behind is never mistaken for a new record, and the pages of a
+ *    ring stay charged to the process that touched them.
  * 4. An idle collector sets `wake`; the first writer to commit after that
- *    sends a kick message {"kick":1} on its socket. A writer that finds the
+ *    sends a kick record (CAI_WIRE_KICK) on its socket. A writer that finds the
  *    ring half full also kicks. Otherwise no system call is made.
  * 5. The collector sets `closed` when it stops reading a ring; the shim
  *    then counts what was never consumed (`committed` - `consumed`) as
@@ -26,10 +35,13 @@
  *    stale (CAI_RING_BEAT_STALE_NS) kicks; a kick that fails because the
  *    peer is gone counts as `closed`.
  *
- * Records are 8-byte aligned: a 32-bit word, then the payload. The word is
- * 0 until the record is complete, then CAI_RING_COMMIT | length; a
- * CAI_RING_PAD record fills the end of the data area when an event does not
- * fit before the wrap (its length counts the whole gap, word included).
+ * Records are 8-byte aligned: a 64-bit word, then the payload (one record
+ * of audit_wire.h). The word's high half is the lap it belongs to (the
+ * record's position divided by the data size, cut to 32 bits), its low
+ * half CAI_RING_COMMIT | length once the record is complete; a word of
+ * another lap is not written yet. A CAI_RING_PAD record fills the end of
+ * the data area when an event does not fit before the wrap (its length
+ * counts the whole gap, word included).
  *
  * The collector MUST treat all of this memory as hostile: it reads every
  * word once, bounds-checks it, and copies a payload out before checking it.
@@ -42,14 +54,15 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define CAI_RING_MAGIC 0x31474e4952494143ULL /* "CAIRING1" */
-#define CAI_RING_VERSION 1
+#include "audit_wire.h"
+
+#define CAI_RING_MAGIC 0x32474e4952494143ULL /* "CAIRING2" */
+#define CAI_RING_VERSION 2
 #define CAI_RING_CTL_SIZE 4096u
 #define CAI_RING_DATA_MIN (64u * 1024)
 #define CAI_RING_DATA_MAX (16u * 1024 * 1024)
 #define CAI_RING_DATA_DEFAULT (1024u * 1024)
-/* More than one event of the largest size must fit. */
-#define CAI_RING_RECORD_MAX 8192u
+#define CAI_RING_RECORD_MAX CAI_WIRE_RECORD_MAX
 
 #define CAI_RING_COMMIT 0x80000000u
 #define CAI_RING_PAD 0x40000000u
@@ -71,22 +84,28 @@ struct cai_ring_ctl {
 	_Atomic uint32_t tail_seq;         /* futex word, bumped per release */
 	_Atomic uint32_t waiters;          /* writers asleep on tail_seq */
 	_Atomic uint32_t closed;           /* the collector no longer reads */
+	_Atomic uint32_t accepted;         /* the collector reads this ring */
 	_Atomic uint64_t beat_ns;          /* CLOCK_MONOTONIC of its last look */
 };
 
 _Static_assert(sizeof(struct cai_ring_ctl) <= CAI_RING_CTL_SIZE, "control page");
 
 /* Bytes a record with an n-byte payload takes. */
-static inline uint32_t cai_ring_record_size(uint32_t n) { return (4u + n + 7u) & ~7u; }
+static inline uint32_t cai_ring_record_size(uint32_t n) { return (8u + n + 7u) & ~7u; }
+
+/* The lap of position pos in a ring of size bytes (a power of two). */
+static inline uint32_t cai_ring_lap(uint64_t pos, uint64_t size) { return (uint32_t)(pos / size); }
+
+static inline uint64_t cai_ring_word(uint32_t lap, uint32_t low) { return (uint64_t)lap << 32 | low; }
 
 static inline int cai_ring_size_ok(uint64_t n)
 {
 	return n >= CAI_RING_DATA_MIN && n <= CAI_RING_DATA_MAX && (n & (n - 1)) == 0;
 }
 
-#define CAI_RING_BEAT_STALE_NS (250LL * 1000 * 1000)
+/* `closed` of a ring the collector would not take (over its budget). */
+#define CAI_RING_REFUSED 2u
 
-/* The registration and kick messages (JSON, like every message). */
-#define CAI_RING_KICK "{\"kick\":1}"
+#define CAI_RING_BEAT_STALE_NS (250LL * 1000 * 1000)
 
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "audit_event.h"
+#include "audit_wire.h"
 
 /* "ID,NAME,listed|unlisted", or "-" for a request the helper was not
  * asked about (a client that is no agent of ours). */
@@ -70,7 +71,7 @@ jv cai_egress_event(const struct cai_egress_line *l)
 	jv result = denied ? JV_OBJECT(jv_string("return"), jv_number(-1), jv_string("errno"), jv_number(EACCES),
 				       jv_string("error"), jv_string("EACCES"))
 			   : JV_OBJECT(jv_string("return"), jv_number(0));
-	jv ev = JV_OBJECT(jv_string("v"), jv_number(CAI_AUDIT_EVENT_VERSION), jv_string("ts"), jv_string(ts),
+	jv ev = JV_OBJECT(jv_string("v"), jv_number(CAI_AUDIT_SCHEMA_VERSION), jv_string("ts"), jv_string(ts),
 			  jv_string("mono"), jv_string(mono), jv_string("pid"), jv_number(getpid()), jv_string("ppid"),
 			  jv_number(getppid()), jv_string("tid"), jv_number((double)syscall(SYS_gettid)),
 			  jv_string("uid"), jv_number(getuid()));

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "audit_event.h"
+#include "audit_record.h"
 #include "exec_verdict.h"
 #include "probe_json.h"
 #include "procfs.h"
@@ -115,7 +116,7 @@ static jv cut_string(jv str, size_t max)
 	return out;
 }
 
-/* What the collector takes is one message of at most CAI_AUDIT_EVENT_MAX
+/* What the collector takes is one record of at most CAI_WIRE_RECORD_MAX
  * bytes (with room for the client's "dropped"): a bigger exec event would be
  * refused whole, path and all. Cut argv (fewer and shorter arguments), then
  * the paths and the cwd, until it fits, and say "truncated". Consumes ev. */
@@ -123,9 +124,10 @@ static jv fit_event(jv ev)
 {
 	size_t each = MAX_ARG_BYTES, count = MAX_ARGS;
 	for (;;) {
-		jv text = jv_dump_string(jv_copy(ev), 0);
-		size_t len = (size_t)jv_string_length_bytes(text);
-		if (len <= CAI_AUDIT_EVENT_MAX - 64 || each < 16)
+		static unsigned char rec[CAI_WIRE_RECORD_MAX];
+		struct cai_error ignored = {0};
+		long len = cai_record_from_jv(ev, CAI_WIRE_EVENT, rec, sizeof(rec) - 64, &ignored);
+		if (len > 0 || each < 16)
 			return ev;
 		each /= 2;
 		count = count > 8 ? count / 2 : count;

@@ -20,7 +20,6 @@ struct cai_reals cai_real;
 struct cai_config cai_cfg = {.timeout_ms = 1000};
 
 static CAI_TLS int t_depth;
-static CAI_TLS char t_buf[2][CAI_EV_MAX];
 
 void cai_hook_atfork_child(void)
 {
@@ -28,6 +27,7 @@ void cai_hook_atfork_child(void)
 	 * still asks the kernel (see cai_ident_before_fork). */
 	cai_transport_atfork_child();
 	cai_ident_atfork_child();
+	cai_slots_atfork_child();
 }
 
 void *cai_resolve(const char *name) { return dlsym(RTLD_NEXT, name); }
@@ -49,7 +49,7 @@ static void config_init(void)
 {
 	const char *sock = getenv(CAI_AUDIT_SOCKET_ENV);
 	if (!sock || !*sock || strlen(sock) >= sizeof(cai_cfg.socket_path))
-		sock = CAI_AUDIT_DEFAULT_SOCKET;
+		sock = CAI_AUDIT_SOCKET_DEFAULT;
 	copy_bounded(cai_cfg.socket_path, sizeof(cai_cfg.socket_path), sock, NULL);
 	copy_bounded(cai_cfg.socket_env, sizeof(cai_cfg.socket_env), CAI_AUDIT_SOCKET_ENV "=", sock);
 
@@ -203,11 +203,7 @@ static long raw_readlink_fd(int fd, char *out, size_t cap)
 	} while (v);
 	memcpy(proc + 14, digits + i, sizeof(digits) - (size_t)i);
 	proc[14 + sizeof(digits) - (size_t)i] = '\0';
-	long n = syscall(SYS_readlinkat, AT_FDCWD, proc, out, cap - 1);
-	if (n < 0)
-		return -1;
-	out[n] = '\0';
-	return n;
+	return syscall(SYS_readlinkat, AT_FDCWD, proc, out, cap);
 }
 
 static bool hook_begin(struct cai_hook *h, const char *call, const char *phase, bool verify_pid)
@@ -228,43 +224,45 @@ static bool hook_begin(struct cai_hook *h, const char *call, const char *phase, 
 		atomic_fetch_add(&cai_dropped, 1);
 		return false;
 	}
-	int slot = t_depth++;
-	char *buf = t_buf[slot];
+	int depth = t_depth;
+	struct cai_slot *slot = cai_slot_take(depth);
+	if (!slot) {
+		atomic_fetch_add(&cai_dropped, 1);
+		return false;
+	}
+	t_depth++;
 	h->active = true;
 	/* An exec about to replace the process: sent as a message unless a
 	 * ring exists already (setting one up would cost more than it saves). */
 	h->last_words = strcmp(phase, "enter") == 0 && (strncmp(call, "exec", 4) == 0 || strcmp(call, "fexecve") == 0);
 
 	struct timespec rt, mono;
-	char ts[32], ms[32];
 	clock_gettime(CLOCK_REALTIME, &rt); /* vDSO: no system call */
 	clock_gettime(CLOCK_MONOTONIC, &mono);
-	cai_ev_fmt_utc(ts, rt.tv_sec, rt.tv_nsec);
-	cai_ev_fmt_mono(ms, mono.tv_sec, mono.tv_nsec);
 	struct cai_ident id;
-	cai_ident_read(&id, slot, verify_pid);
+	cai_ident_read(&id, slot, depth > 0, verify_pid);
 	h->cwd = id.cwd;
 	h->foreign = id.foreign;
 
 	struct cai_ev *e = &h->ev;
-	cai_ev_init(e, buf, CAI_EV_MAX);
-	cai_ev_uint(e, "v", CAI_AUDIT_SCHEMA_VERSION);
-	cai_ev_str(e, "ts", ts, 32);
-	cai_ev_str(e, "mono", ms, 32);
-	cai_ev_int(e, "pid", id.pid);
-	cai_ev_int(e, "ppid", id.ppid);
-	cai_ev_int(e, "tid", id.tid);
-	cai_ev_int(e, "uid", id.uid);
-	cai_ev_str(e, "comm", id.comm, 16);
+	cai_ev_init(e, slot->rec, CAI_EV_MAX);
+	cai_ev_uint(e, CAI_K_V, CAI_AUDIT_SCHEMA_VERSION);
+	cai_ev_time(e, CAI_K_TS, CAI_T_UTC, rt.tv_sec, rt.tv_nsec);
+	cai_ev_time(e, CAI_K_MONO, CAI_T_MONO, mono.tv_sec, mono.tv_nsec);
+	cai_ev_int(e, CAI_K_PID, id.pid);
+	cai_ev_int(e, CAI_K_PPID, id.ppid);
+	cai_ev_int(e, CAI_K_TID, id.tid);
+	cai_ev_int(e, CAI_K_UID, id.uid);
+	cai_ev_str(e, CAI_K_COMM, id.comm, 16);
 	if (id.cwd)
-		cai_ev_str(e, "cwd", id.cwd, CAI_LIM_PATH);
+		cai_ev_str(e, CAI_K_CWD, id.cwd, CAI_LIM_PATH);
 	else
-		cai_ev_null(e, "cwd");
-	cai_ev_str(e, "call", call, 32);
-	cai_ev_str(e, "phase", phase, 8);
+		cai_ev_null(e, CAI_K_CWD);
+	cai_ev_str(e, CAI_K_CALL, call, 32);
+	cai_ev_str(e, CAI_K_PHASE, phase, 8);
 	/* Which path saw it; `cai run` sends "seccomp" events in the same format. */
-	cai_ev_str(e, "source", "shim", 8);
-	cai_ev_obj_begin(e, "args");
+	cai_ev_str(e, CAI_K_SOURCE, "shim", 8);
+	cai_ev_obj_begin(e, CAI_K_ARGS);
 	h->args_open = true;
 	return true;
 }
@@ -293,12 +291,12 @@ void cai_hook_result(struct cai_hook *h, long long ret, int err)
 		return;
 	close_args(h);
 	struct cai_ev *e = &h->ev;
-	cai_ev_obj_begin(e, "result");
-	cai_ev_int(e, "return", ret);
+	cai_ev_obj_begin(e, CAI_K_RESULT);
+	cai_ev_int(e, CAI_K_RETURN, ret);
 	if (err) {
 		char nb[16];
-		cai_ev_int(e, "errno", err);
-		cai_ev_str(e, "error", cai_ev_errno_name(err, nb), 16);
+		cai_ev_int(e, CAI_K_ERRNO, err);
+		cai_ev_str(e, CAI_K_ERROR, cai_ev_errno_name(err, nb), 16);
 	}
 	cai_ev_obj_end(e);
 }
@@ -311,14 +309,10 @@ void cai_hook_end(struct cai_hook *h)
 		/* Take the count of earlier losses; if this event is lost
 		 * too, they go back with it. */
 		unsigned long lost = atomic_exchange(&cai_dropped, 0);
-		if (lost)
-			cai_ev_uint(e, "dropped", lost);
-		if (e->truncated)
-			cai_ev_bool(e, "truncated", true);
-		size_t len = cai_ev_finish(e);
-		if (cai_transport_send(e->buf, len, h->foreign, h->last_words) < 0)
+		size_t len = cai_ev_finish_event(e, lost);
+		if (cai_transport_send((const char *)e->buf, len, h->foreign, h->last_words) < 0)
 			atomic_fetch_add(&cai_dropped, lost + 1);
-		t_depth--;
+		cai_slot_put(--t_depth);
 		h->active = false;
 	}
 	errno = h->saved_errno;
@@ -327,39 +321,44 @@ void cai_hook_end(struct cai_hook *h)
 void cai_hook_path(struct cai_hook *h, int dirfd, const char *path)
 {
 	struct cai_ev *e = &h->ev;
-	cai_ev_str(e, "path", path, CAI_LIM_PATH);
+	cai_ev_str(e, CAI_K_PATH, path, CAI_LIM_PATH);
 	if (!path || path[0] == '/')
 		return;
-	char base[CAI_LIM_PATH + 1];
-	long n;
-	if (dirfd == AT_FDCWD) {
-		n = h->cwd ? (long)strlen(h->cwd) : -1;
-		if (n >= 0)
-			memcpy(base, h->cwd, (size_t)n + 1);
-	} else {
-		cai_ev_int(e, "dirfd", dirfd);
-		n = raw_readlink_fd(dirfd, base, sizeof(base));
-	}
-	if (n < 0 || base[0] != '/') {
-		cai_ev_null(e, "resolved");
-		return;
-	}
+	if (dirfd != AT_FDCWD)
+		cai_ev_int(e, CAI_K_DIRFD, dirfd);
 	/* "resolved" is the directory joined with the path as given: no
 	 * symlink or ".." resolution, which would need more system calls
-	 * and could race anyway. */
-	size_t bl = (size_t)n, pl = strnlen(path, CAI_LIM_PATH);
-	char joined[2 * CAI_LIM_PATH + 2];
-	memcpy(joined, base, bl);
-	size_t jl = bl;
-	if (jl == 0 || joined[jl - 1] != '/')
-		joined[jl++] = '/';
-	if (!(pl == 1 && path[0] == '.') && pl) {
-		memcpy(joined + jl, path, pl);
-		jl += pl;
-	} else if (jl > 1) {
-		jl--;
+	 * and could race anyway. Written in place: no copy on the stack. */
+	size_t room;
+	char *out = cai_ev_str_begin(e, CAI_K_RESOLVED, CAI_LIM_PATH, &room);
+	if (!out)
+		return;
+	long n = -1;
+	if (dirfd != AT_FDCWD) {
+		n = raw_readlink_fd(dirfd, out, room);
+	} else if (h->cwd) {
+		n = (long)strnlen(h->cwd, room);
+		memcpy(out, h->cwd, (size_t)n);
 	}
-	cai_ev_strn(e, "resolved", joined, jl, CAI_LIM_PATH);
+	if (n <= 0 || out[0] != '/') {
+		cai_ev_str_cancel(e);
+		cai_ev_null(e, CAI_K_RESOLVED);
+		return;
+	}
+	size_t jl = (size_t)n, pl = strnlen(path, CAI_LIM_PATH);
+	bool cut = jl == room;
+	if (out[jl - 1] != '/' && jl < room)
+		out[jl++] = '/';
+	if (pl == 1 && path[0] == '.') {
+		if (jl > 1)
+			jl--;
+	} else {
+		size_t k = pl < room - jl ? pl : room - jl;
+		memcpy(out + jl, path, k);
+		jl += k;
+		cut |= k < pl;
+	}
+	cai_ev_str_end(e, jl, cut);
 }
 
 void cai_hook_env(struct cai_hook *h, char *const envp[])
@@ -367,18 +366,15 @@ void cai_hook_env(struct cai_hook *h, char *const envp[])
 	if (!cai_cfg.env_names[0] || !envp)
 		return;
 	struct cai_ev *e = &h->ev;
-	cai_ev_obj_begin(e, "env");
+	cai_ev_obj_begin(e, CAI_K_ENV);
 	const char *p = cai_cfg.env_names;
 	while (*p) {
 		const char *end = strchr(p, ',');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
-		char key[64];
-		if (n > 0 && n < sizeof(key)) {
-			memcpy(key, p, n);
-			key[n] = '\0';
+		if (n > 0 && n <= CAI_WIRE_INLINE_KEY_MAX) {
 			for (size_t i = 0; envp[i]; i++) {
-				if (strncmp(envp[i], key, n) == 0 && envp[i][n] == '=') {
-					cai_ev_str(e, key, envp[i] + n + 1, CAI_LIM_ARG);
+				if (strncmp(envp[i], p, n) == 0 && envp[i][n] == '=') {
+					cai_ev_str_named(e, p, n, envp[i] + n + 1, CAI_LIM_ARG);
 					break;
 				}
 			}
@@ -394,21 +390,21 @@ void cai_hook_argv(struct cai_hook *h, char *const argv[])
 {
 	struct cai_ev *e = &h->ev;
 	if (!argv) {
-		cai_ev_null(e, "argv");
+		cai_ev_null(e, CAI_K_ARGV);
 		return;
 	}
-	cai_ev_arr_begin(e, "argv");
+	cai_ev_arr_begin(e, CAI_K_ARGV);
 	size_t i;
 	for (i = 0; argv[i]; i++) {
 		if (i >= CAI_LIM_ARGC || !cai_ev_room(e, 16)) {
 			e->truncated = true;
 			break;
 		}
-		cai_ev_str(e, NULL, argv[i], CAI_LIM_ARG);
+		cai_ev_str(e, CAI_K_NONE, argv[i], CAI_LIM_ARG);
 	}
 	cai_ev_arr_end(e);
 	size_t argc = i;
 	while (argv[argc])
 		argc++;
-	cai_ev_uint(e, "argc", argc);
+	cai_ev_uint(e, CAI_K_ARGC, argc);
 }

@@ -1,5 +1,5 @@
-/* See event.h for the invariants: no allocation, no locks, always valid
- * JSON, bounded output. */
+/* See event.h for the invariants: no allocation, no locks, always a
+ * complete record, bounded output. */
 #include "event.h"
 
 #include <arpa/inet.h>
@@ -12,14 +12,13 @@
 
 #include "../lib/errno_names.h"
 
-void cai_ev_init(struct cai_ev *e, char *buf, size_t cap)
+void cai_ev_init(struct cai_ev *e, unsigned char *buf, size_t cap)
 {
 	memset(e, 0, sizeof(*e));
 	e->buf = buf;
 	e->cap = cap;
-	e->buf[0] = '{';
-	e->len = 1;
-	e->depth = 0;
+	cai_wire_header(buf, CAI_WIRE_EVENT);
+	e->len = CAI_WIRE_HEADER;
 }
 
 /* Bytes a value may still use without eating into the reserve. */
@@ -31,284 +30,197 @@ static size_t avail(const struct cai_ev *e)
 
 bool cai_ev_room(const struct cai_ev *e, size_t need) { return avail(e) > need; }
 
-/* Structural bytes: only written while the reserve is untouched or when
- * closing, so they always fit. */
-static void put(struct cai_ev *e, const char *s, size_t n)
+/* An item's type and key, when n more bytes of value fit too; false (and
+ * the event marked cut) when they do not. Levels opened while skipping are
+ * skipped whole. Strings stop at the reserve; small fixed-size values may
+ * use it, all but the tail that closing items and "dropped" and
+ * "truncated" need, so fields after a cut string are still written. */
+static bool item(struct cai_ev *e, unsigned type, unsigned key, size_t n)
 {
-	if (e->len + n >= e->cap) {
+	size_t limit = type == CAI_T_STR || type == CAI_T_OBJ || type == CAI_T_ARR ? avail(e)
+		       : e->len + CAI_EV_TAIL < e->cap                          ? e->cap - CAI_EV_TAIL - e->len
+											  : 0;
+	if (e->skip || 2 + n > limit) {
 		e->truncated = true;
-		return;
+		return false;
 	}
-	memcpy(e->buf + e->len, s, n);
+	e->buf[e->len++] = (unsigned char)type;
+	e->buf[e->len++] = (unsigned char)key;
+	return true;
+}
+
+static void put(struct cai_ev *e, const void *p, size_t n)
+{
+	memcpy(e->buf + e->len, p, n);
 	e->len += n;
 }
 
-static void putc_(struct cai_ev *e, char c) { put(e, &c, 1); }
-
-static void put_key_raw(struct cai_ev *e, const char *key)
+static void open_level(struct cai_ev *e, unsigned type, unsigned key)
 {
-	/* Keys are our own ASCII literals: no escaping needed. */
-	putc_(e, '"');
-	put(e, key, strlen(key));
-	put(e, "\":", 2);
-}
-
-static void sep(struct cai_ev *e, const char *key)
-{
-	if (e->need_comma[e->depth])
-		putc_(e, ',');
-	e->need_comma[e->depth] = true;
-	if (key)
-		put_key_raw(e, key);
-}
-
-static void open_level(struct cai_ev *e, const char *key, char c)
-{
-	sep(e, key);
-	putc_(e, c);
-	if (e->depth + 1 < CAI_EV_DEPTH) {
-		e->depth++;
-		e->need_comma[e->depth] = false;
-		e->closer[e->depth] = c == '{' ? '}' : ']';
-	}
-}
-
-void cai_ev_obj_begin(struct cai_ev *e, const char *key) { open_level(e, key, '{'); }
-void cai_ev_arr_begin(struct cai_ev *e, const char *key) { open_level(e, key, '['); }
-
-static void close_level(struct cai_ev *e, char c)
-{
-	putc_(e, c);
-	if (e->depth > 0)
-		e->depth--;
-}
-
-void cai_ev_obj_end(struct cai_ev *e) { close_level(e, '}'); }
-void cai_ev_arr_end(struct cai_ev *e) { close_level(e, ']'); }
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid.
- * Rejects overlongs, surrogates and code points above U+10FFFF, which a
- * JSON parser would refuse or rewrite. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-void cai_ev_strn(struct cai_ev *e, const char *key, const char *s, size_t n, size_t limit)
-{
-	static const char hex[] = "0123456789abcdef";
-	sep(e, key);
-	if (!s) {
-		put(e, "null", 4);
+	if (e->depth + 1 >= CAI_WIRE_DEPTH || !item(e, type, key, 0)) {
+		e->truncated = true;
+		e->skip++;
 		return;
 	}
-	putc_(e, '"');
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	bool cut = n > limit;
-	if (cut) {
-		n = limit;
-		e->truncated = true;
-	}
-	while (i < n) {
-		char tmp[8];
-		size_t tn, adv;
-		unsigned c = p[i];
-		size_t u = utf8_len(p + i, n - i);
-		if (u == 0 && cut && c >= 0xc2 && n - i < 4) {
-			/* The limit fell inside a character: stop before it. */
-			break;
-		} else if (u == 0) {
-			/* Not UTF-8: JSON cannot carry raw bytes, so the byte
-			 * becomes U+FFFD (documented in audit-events(7)). */
-			memcpy(tmp, "\\ufffd", 6);
-			tn = 6;
-			adv = 1;
-		} else if (u > 1) {
-			memcpy(tmp, p + i, u);
-			tn = u;
-			adv = u;
-		} else if (c == '"' || c == '\\') {
-			tmp[0] = '\\';
-			tmp[1] = (char)c;
-			tn = 2;
-			adv = 1;
-		} else if (c == '\n') {
-			memcpy(tmp, "\\n", 2);
-			tn = 2;
-			adv = 1;
-		} else if (c == '\t') {
-			memcpy(tmp, "\\t", 2);
-			tn = 2;
-			adv = 1;
-		} else if (c == '\r') {
-			memcpy(tmp, "\\r", 2);
-			tn = 2;
-			adv = 1;
-		} else if (c < 0x20 || c == 0x7f) {
-			memcpy(tmp, "\\u00", 4);
-			tmp[4] = hex[c >> 4];
-			tmp[5] = hex[c & 0xf];
-			tn = 6;
-			adv = 1;
-		} else {
-			tmp[0] = (char)c;
-			tn = 1;
-			adv = 1;
-		}
-		if (tn >= avail(e)) {
-			e->truncated = true;
-			break;
-		}
-		memcpy(e->buf + e->len, tmp, tn);
-		e->len += tn;
-		i += adv;
-	}
-	putc_(e, '"');
+	e->depth++;
 }
 
-void cai_ev_str(struct cai_ev *e, const char *key, const char *s, size_t limit)
+void cai_ev_obj_begin(struct cai_ev *e, unsigned key) { open_level(e, CAI_T_OBJ, key); }
+void cai_ev_arr_begin(struct cai_ev *e, unsigned key) { open_level(e, CAI_T_ARR, key); }
+
+/* Closing items always fit: the reserve holds one per level. */
+static void close_level(struct cai_ev *e)
+{
+	if (e->skip) {
+		e->skip--;
+		return;
+	}
+	if (e->depth == 0)
+		return;
+	e->buf[e->len++] = CAI_T_END;
+	e->buf[e->len++] = CAI_K_NONE;
+	e->depth--;
+}
+
+void cai_ev_obj_end(struct cai_ev *e) { close_level(e); }
+void cai_ev_arr_end(struct cai_ev *e) { close_level(e); }
+
+/* n, or less so that a cut string does not end inside a UTF-8
+ * character: an incomplete sequence at the end is left out. */
+static size_t whole_chars(const char *s, size_t n)
+{
+	for (size_t back = 1; back <= 4 && back <= n; back++) {
+		unsigned c = (unsigned char)s[n - back];
+		if ((c & 0xc0) == 0x80)
+			continue; /* a continuation byte: look further back */
+		size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		return need > back ? n - back : n;
+	}
+	return n;
+}
+
+static void str_value(struct cai_ev *e, const char *s, size_t n, size_t limit)
+{
+	size_t room = avail(e) - 2; /* item() left at least the length */
+	size_t keep = n < limit ? n : limit;
+	if (keep > room)
+		keep = room;
+	if (keep > UINT16_MAX)
+		keep = UINT16_MAX;
+	if (keep < n) {
+		keep = whole_chars(s, keep);
+		e->truncated = true;
+	}
+	uint16_t len = (uint16_t)keep;
+	put(e, &len, 2);
+	put(e, s, keep);
+}
+
+void cai_ev_strn(struct cai_ev *e, unsigned key, const char *s, size_t n, size_t limit)
+{
+	if (!s) {
+		cai_ev_null(e, key);
+		return;
+	}
+	if (item(e, CAI_T_STR, key, 2))
+		str_value(e, s, n, limit);
+}
+
+void cai_ev_str(struct cai_ev *e, unsigned key, const char *s, size_t limit)
 {
 	cai_ev_strn(e, key, s, s ? strnlen(s, limit + 1) : 0, limit);
 }
 
-static void put_u64(struct cai_ev *e, unsigned long long v, bool neg)
+void cai_ev_str_named(struct cai_ev *e, const char *name, size_t name_len, const char *s, size_t limit)
 {
-	char tmp[24];
-	int i = (int)sizeof(tmp);
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	if (neg)
-		tmp[--i] = '-';
-	put(e, tmp + i, sizeof(tmp) - (size_t)i);
+	if (name_len == 0 || name_len > CAI_WIRE_INLINE_KEY_MAX || !s) {
+		e->truncated = true;
+		return;
+	}
+	if (!item(e, CAI_T_STR, CAI_K_INLINE, 1 + name_len + 2))
+		return;
+	e->buf[e->len++] = (unsigned char)name_len;
+	put(e, name, name_len);
+	str_value(e, s, strnlen(s, limit + 1), limit);
 }
 
-void cai_ev_int(struct cai_ev *e, const char *key, long long v)
+char *cai_ev_str_begin(struct cai_ev *e, unsigned key, size_t limit, size_t *room)
 {
-	sep(e, key);
-	if (v < 0)
-		put_u64(e, 0ULL - (unsigned long long)v, true);
-	else
-		put_u64(e, (unsigned long long)v, false);
+	if (!item(e, CAI_T_STR, key, 2))
+		return NULL;
+	e->open_str = e->len;
+	e->len += 2;
+	size_t r = avail(e);
+	if (r > limit)
+		r = limit;
+	*room = r > UINT16_MAX ? UINT16_MAX : r;
+	return (char *)e->buf + e->len;
 }
 
-void cai_ev_uint(struct cai_ev *e, const char *key, unsigned long long v)
+void cai_ev_str_end(struct cai_ev *e, size_t n, bool cut)
 {
-	sep(e, key);
-	put_u64(e, v, false);
+	if (cut) {
+		n = whole_chars((const char *)e->buf + e->len, n);
+		e->truncated = true;
+	}
+	uint16_t len = (uint16_t)n;
+	memcpy(e->buf + e->open_str, &len, 2);
+	e->len += n;
 }
 
-void cai_ev_bool(struct cai_ev *e, const char *key, bool v)
+void cai_ev_str_cancel(struct cai_ev *e) { e->len = e->open_str - 2; }
+
+void cai_ev_int(struct cai_ev *e, unsigned key, long long v)
 {
-	sep(e, key);
-	put(e, v ? "true" : "false", v ? 4 : 5);
+	int64_t x = v;
+	if (item(e, CAI_T_INT, key, 8))
+		put(e, &x, 8);
 }
 
-void cai_ev_null(struct cai_ev *e, const char *key)
+void cai_ev_uint(struct cai_ev *e, unsigned key, unsigned long long v)
 {
-	sep(e, key);
-	put(e, "null", 4);
+	uint64_t x = v;
+	if (item(e, CAI_T_UINT, key, 8))
+		put(e, &x, 8);
+}
+
+void cai_ev_bool(struct cai_ev *e, unsigned key, bool v) { (void)item(e, v ? CAI_T_TRUE : CAI_T_FALSE, key, 0); }
+
+void cai_ev_null(struct cai_ev *e, unsigned key) { (void)item(e, CAI_T_NULL, key, 0); }
+
+void cai_ev_time(struct cai_ev *e, unsigned key, enum cai_wire_type type, long long sec, long nsec)
+{
+	int64_t s = sec;
+	uint32_t ns = (uint32_t)nsec;
+	if (item(e, type, key, 12)) {
+		put(e, &s, 8);
+		put(e, &ns, 4);
+	}
 }
 
 size_t cai_ev_finish(struct cai_ev *e)
 {
+	e->skip = 0;
 	while (e->depth > 0)
-		close_level(e, e->closer[e->depth]);
-	putc_(e, '}');
-	e->buf[e->len < e->cap ? e->len : e->cap - 1] = '\0';
+		close_level(e);
 	return e->len;
 }
 
-static void fmt_digits(char *out, unsigned long long v, int width)
+size_t cai_ev_finish_event(struct cai_ev *e, unsigned long long dropped)
 {
-	for (int i = width - 1; i >= 0; i--) {
-		out[i] = (char)('0' + v % 10);
-		v /= 10;
+	cai_ev_finish(e);
+	/* The tail (CAI_EV_TAIL) always has room for these two. */
+	if (dropped) {
+		uint64_t x = dropped;
+		e->buf[e->len++] = CAI_T_UINT;
+		e->buf[e->len++] = CAI_K_DROPPED;
+		put(e, &x, 8);
 	}
-}
-
-/* Howard Hinnant's days_from_civil inverse: gmtime_r takes glibc's tz
- * lock, which a hook in a signal handler must not. */
-void cai_ev_fmt_utc(char out[static 32], long long sec, long nsec)
-{
-	long long days = sec / 86400, rem = sec % 86400;
-	if (rem < 0) {
-		rem += 86400;
-		days--;
+	if (e->truncated) {
+		e->buf[e->len++] = CAI_T_TRUE;
+		e->buf[e->len++] = CAI_K_TRUNCATED;
 	}
-	long long z = days + 719468;
-	long long era = (z >= 0 ? z : z - 146096) / 146097;
-	long long doe = z - era * 146097;
-	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	long long y = yoe + era * 400;
-	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	long long mp = (5 * doy + 2) / 153;
-	long long d = doy - (153 * mp + 2) / 5 + 1;
-	long long m = mp < 10 ? mp + 3 : mp - 9;
-	if (m <= 2)
-		y++;
-	if (y < 0 || y > 9999)
-		y = 0;
-	fmt_digits(out, (unsigned long long)y, 4);
-	out[4] = '-';
-	fmt_digits(out + 5, (unsigned long long)m, 2);
-	out[7] = '-';
-	fmt_digits(out + 8, (unsigned long long)d, 2);
-	out[10] = 'T';
-	fmt_digits(out + 11, (unsigned long long)(rem / 3600), 2);
-	out[13] = ':';
-	fmt_digits(out + 14, (unsigned long long)(rem / 60 % 60), 2);
-	out[16] = ':';
-	fmt_digits(out + 17, (unsigned long long)(rem % 60), 2);
-	out[19] = '.';
-	fmt_digits(out + 20, (unsigned long long)nsec, 9);
-	out[29] = 'Z';
-	out[30] = '\0';
-}
-
-void cai_ev_fmt_mono(char out[static 32], long long sec, long nsec)
-{
-	char tmp[24];
-	int i = (int)sizeof(tmp);
-	unsigned long long v = sec < 0 ? 0 : (unsigned long long)sec;
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	size_t n = sizeof(tmp) - (size_t)i;
-	memcpy(out, tmp + i, n);
-	out[n] = '.';
-	fmt_digits(out + n + 1, (unsigned long long)nsec, 9);
-	out[n + 10] = '\0';
+	return e->len;
 }
 
 void cai_ev_fmt_mode(char out[static 8], unsigned mode)
@@ -320,7 +232,7 @@ void cai_ev_fmt_mode(char out[static 8], unsigned mode)
 	out[4] = '\0';
 }
 
-void cai_ev_open_flags(struct cai_ev *e, const char *key, int flags)
+void cai_ev_open_flags(struct cai_ev *e, unsigned key, int flags)
 {
 	static const struct {
 		int bit;
@@ -334,23 +246,23 @@ void cai_ev_open_flags(struct cai_ev *e, const char *key, int flags)
 	};
 	cai_ev_arr_begin(e, key);
 	int acc = flags & O_ACCMODE;
-	cai_ev_str(e, NULL, acc == O_RDONLY ? "O_RDONLY" : acc == O_WRONLY ? "O_WRONLY" : acc == O_RDWR ? "O_RDWR" : "O_ACCMODE", 16);
+	cai_ev_str(e, CAI_K_NONE, acc == O_RDONLY ? "O_RDONLY" : acc == O_WRONLY ? "O_WRONLY" : acc == O_RDWR ? "O_RDWR" : "O_ACCMODE", 16);
 	int rest = flags & ~O_ACCMODE;
 	/* O_TMPFILE includes O_DIRECTORY, O_SYNC includes O_DSYNC. */
 	if ((rest & CAI_O_TMPFILE_BIT) == CAI_O_TMPFILE_BIT) {
-		cai_ev_str(e, NULL, "O_TMPFILE", 16);
+		cai_ev_str(e, CAI_K_NONE, "O_TMPFILE", 16);
 		rest &= ~CAI_O_TMPFILE_BIT;
 	} else if (rest & O_DIRECTORY) {
-		cai_ev_str(e, NULL, "O_DIRECTORY", 16);
+		cai_ev_str(e, CAI_K_NONE, "O_DIRECTORY", 16);
 		rest &= ~O_DIRECTORY;
 	}
 	if ((rest & O_SYNC) == O_SYNC) {
-		cai_ev_str(e, NULL, "O_SYNC", 16);
+		cai_ev_str(e, CAI_K_NONE, "O_SYNC", 16);
 		rest &= ~O_SYNC;
 	}
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (names[i].bit && (rest & names[i].bit) == names[i].bit) {
-			cai_ev_str(e, NULL, names[i].name, 16);
+			cai_ev_str(e, CAI_K_NONE, names[i].name, 16);
 			rest &= ~names[i].bit;
 		}
 	}
@@ -366,7 +278,7 @@ void cai_ev_open_flags(struct cai_ev *e, const char *key, int flags)
 		} while (u && i > 2);
 		hexbuf[--i] = 'x';
 		hexbuf[--i] = '0';
-		cai_ev_str(e, NULL, hexbuf + i, 16);
+		cai_ev_str(e, CAI_K_NONE, hexbuf + i, 16);
 	}
 	cai_ev_arr_end(e);
 }
@@ -393,57 +305,57 @@ void cai_ev_sockaddr(struct cai_ev *e, const struct sockaddr *sa, unsigned len)
 {
 	char text[INET6_ADDRSTRLEN];
 	if (!sa || len < sizeof(sa_family_t)) {
-		cai_ev_null(e, "family");
+		cai_ev_null(e, CAI_K_FAMILY);
 		return;
 	}
 	switch (sa->sa_family) {
 	case AF_INET: {
 		const struct sockaddr_in *in = (const void *)sa;
-		cai_ev_str(e, "family", "AF_INET", 16);
+		cai_ev_str(e, CAI_K_FAMILY, "AF_INET", 16);
 		if (len < sizeof(*in))
 			break;
 		inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
-		cai_ev_str(e, "address", text, sizeof(text));
-		cai_ev_uint(e, "port", ntohs(in->sin_port));
+		cai_ev_str(e, CAI_K_ADDRESS, text, sizeof(text));
+		cai_ev_uint(e, CAI_K_PORT, ntohs(in->sin_port));
 		break;
 	}
 	case AF_INET6: {
 		const struct sockaddr_in6 *in6 = (const void *)sa;
-		cai_ev_str(e, "family", "AF_INET6", 16);
+		cai_ev_str(e, CAI_K_FAMILY, "AF_INET6", 16);
 		if (len < sizeof(*in6))
 			break;
 		inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
-		cai_ev_str(e, "address", text, sizeof(text));
-		cai_ev_uint(e, "port", ntohs(in6->sin6_port));
+		cai_ev_str(e, CAI_K_ADDRESS, text, sizeof(text));
+		cai_ev_uint(e, CAI_K_PORT, ntohs(in6->sin6_port));
 		break;
 	}
 	case AF_UNIX: {
 		const struct sockaddr_un *un = (const void *)sa;
 		size_t off = offsetof(struct sockaddr_un, sun_path);
-		cai_ev_str(e, "family", "AF_UNIX", 16);
+		cai_ev_str(e, CAI_K_FAMILY, "AF_UNIX", 16);
 		if (len <= off) {
-			cai_ev_null(e, "path");
+			cai_ev_null(e, CAI_K_PATH);
 			break;
 		}
 		size_t n = len - off;
 		if (n > sizeof(un->sun_path))
 			n = sizeof(un->sun_path);
 		if (un->sun_path[0] == '\0') {
-			cai_ev_strn(e, "abstract", un->sun_path + 1, n - 1, sizeof(un->sun_path));
+			cai_ev_strn(e, CAI_K_ABSTRACT, un->sun_path + 1, n - 1, sizeof(un->sun_path));
 		} else {
-			cai_ev_strn(e, "path", un->sun_path, strnlen(un->sun_path, n), sizeof(un->sun_path));
+			cai_ev_strn(e, CAI_K_PATH, un->sun_path, strnlen(un->sun_path, n), sizeof(un->sun_path));
 		}
 		break;
 	}
 	case AF_UNSPEC:
-		cai_ev_str(e, "family", "AF_UNSPEC", 16);
+		cai_ev_str(e, CAI_K_FAMILY, "AF_UNSPEC", 16);
 		break;
 	case AF_NETLINK:
-		cai_ev_str(e, "family", "AF_NETLINK", 16);
+		cai_ev_str(e, CAI_K_FAMILY, "AF_NETLINK", 16);
 		break;
 	default:
-		cai_ev_uint(e, "family_number", sa->sa_family);
-		cai_ev_str(e, "family", "other", 16);
+		cai_ev_uint(e, CAI_K_FAMILY_NUMBER, sa->sa_family);
+		cai_ev_str(e, CAI_K_FAMILY, "other", 16);
 		break;
 	}
 }

@@ -1,11 +1,13 @@
-/* A bounded, allocation-free JSON writer for the shim's fixed event shape.
+/* A bounded, allocation-free writer of audit records (src/lib/audit_wire.h)
+ * for the shim's events.
  *
  * MUST NOT allocate, lock, or call anything that is not async-signal-safe:
  * it runs inside hooks that may be reached from a signal handler or a vfork
- * child. MUST always produce a complete, valid JSON document in the caller's
- * buffer, however long the inputs: strings are cut (at a code point boundary)
- * and the writer records that it cut something. Parsing is never done here;
- * the collector validates every event with libjq. */
+ * child. MUST always leave a complete record in the caller's buffer, however
+ * long the inputs: strings are cut (at a character boundary) and the writer
+ * records that it cut something. No JSON is written here: the collector
+ * checks every record and writes the log line itself, so the per-event cost
+ * in the audited program is a few copies. */
 #ifndef CAI_SHIM_EVENT_H
 #define CAI_SHIM_EVENT_H
 
@@ -13,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "../lib/audit_wire.h"
 
 /* O_TMPFILE without the O_DIRECTORY it includes: glibc's __O_TMPFILE, the
  * bit for which its open() reads a mode argument (musl tests the whole
@@ -23,50 +27,61 @@
 #define CAI_O_TMPFILE_BIT (O_TMPFILE & ~O_DIRECTORY)
 #endif
 
-#define CAI_AUDIT_SCHEMA_VERSION 1
 /* Largest event the shim sends; the collector rejects anything larger. */
-#define CAI_EV_MAX 8192
-/* Bytes kept free for closing brackets and the trailing fields. */
-#define CAI_EV_RESERVE 320
-#define CAI_EV_DEPTH 8
+#define CAI_EV_MAX CAI_WIRE_RECORD_MAX
+/* Bytes strings leave free: for numbers after a cut and the tail. */
+#define CAI_EV_RESERVE 128
+/* Bytes nothing but the tail may use: a closing item per level,
+ * "dropped" and "truncated". */
+#define CAI_EV_TAIL (2 * CAI_WIRE_DEPTH + 10 + 2)
 
 struct cai_ev {
-	char *buf;
+	unsigned char *buf;
 	size_t len, cap;
 	int depth;
-	bool need_comma[CAI_EV_DEPTH];
-	char closer[CAI_EV_DEPTH];
+	int skip;       /* levels opened while out of room */
+	size_t open_str; /* where the string being written in place begins */
 	bool truncated; /* a string or list was cut to fit */
 };
 
-void cai_ev_init(struct cai_ev *e, char *buf, size_t cap);
-/* key is NULL inside arrays. */
-void cai_ev_obj_begin(struct cai_ev *e, const char *key);
+/* key: a CAI_K_* index; CAI_K_NONE inside arrays. */
+void cai_ev_init(struct cai_ev *e, unsigned char *buf, size_t cap);
+void cai_ev_obj_begin(struct cai_ev *e, unsigned key);
 void cai_ev_obj_end(struct cai_ev *e);
-void cai_ev_arr_begin(struct cai_ev *e, const char *key);
+void cai_ev_arr_begin(struct cai_ev *e, unsigned key);
 void cai_ev_arr_end(struct cai_ev *e);
 /* A string of at most limit input bytes (and never past the reserve);
  * s == NULL writes null. */
-void cai_ev_str(struct cai_ev *e, const char *key, const char *s, size_t limit);
-void cai_ev_strn(struct cai_ev *e, const char *key, const char *s, size_t n, size_t limit);
-void cai_ev_int(struct cai_ev *e, const char *key, long long v);
-void cai_ev_uint(struct cai_ev *e, const char *key, unsigned long long v);
-void cai_ev_bool(struct cai_ev *e, const char *key, bool v);
-void cai_ev_null(struct cai_ev *e, const char *key);
+void cai_ev_str(struct cai_ev *e, unsigned key, const char *s, size_t limit);
+void cai_ev_strn(struct cai_ev *e, unsigned key, const char *s, size_t n, size_t limit);
+/* The same under a key of the caller's ([A-Za-z0-9_], 1 to 63 bytes):
+ * an environment variable's name inside "env". */
+void cai_ev_str_named(struct cai_ev *e, const char *name, size_t name_len, const char *s, size_t limit);
+/* A string written in place: where its bytes go, and how many may (*room,
+ * at most limit); NULL when there is no room (nothing is written). End it
+ * with cai_ev_str_end (n bytes written; cut: something did not fit) or
+ * take it back with cai_ev_str_cancel. */
+char *cai_ev_str_begin(struct cai_ev *e, unsigned key, size_t limit, size_t *room);
+void cai_ev_str_end(struct cai_ev *e, size_t n, bool cut);
+void cai_ev_str_cancel(struct cai_ev *e);
+void cai_ev_int(struct cai_ev *e, unsigned key, long long v);
+void cai_ev_uint(struct cai_ev *e, unsigned key, unsigned long long v);
+void cai_ev_bool(struct cai_ev *e, unsigned key, bool v);
+void cai_ev_null(struct cai_ev *e, unsigned key);
+/* type: CAI_T_UTC or CAI_T_MONO. */
+void cai_ev_time(struct cai_ev *e, unsigned key, enum cai_wire_type type, long long sec, long nsec);
 /* True while there is room for another list element of about need bytes. */
 bool cai_ev_room(const struct cai_ev *e, size_t need);
-/* Close every open bracket; returns the length (no terminating newline). */
+/* Close every open object and array; returns the record's length. */
 size_t cai_ev_finish(struct cai_ev *e);
+/* The same, then "dropped" (when not 0) and "truncated" (when something
+ * was cut) at the top level, for which room is always kept. */
+size_t cai_ev_finish_event(struct cai_ev *e, unsigned long long dropped);
 
-/* Formatting helpers that write into caller buffers. */
-/* "2026-11-22T07:19:56.123456789Z" from a CLOCK_REALTIME timespec. */
-void cai_ev_fmt_utc(char out[static 32], long long sec, long nsec);
-/* "12345.123456789" */
-void cai_ev_fmt_mono(char out[static 32], long long sec, long nsec);
-/* Writes the O_* names set in flags into the current array. */
-void cai_ev_open_flags(struct cai_ev *e, const char *key, int flags);
 /* "0644" */
 void cai_ev_fmt_mode(char out[static 8], unsigned mode);
+/* Writes the O_* names set in flags into the current array. */
+void cai_ev_open_flags(struct cai_ev *e, unsigned key, int flags);
 /* "ENOENT", or "E<n>". */
 const char *cai_ev_errno_name(int err, char buf[static 16]);
 /* Writes "family" and the address fields of a sockaddr. */

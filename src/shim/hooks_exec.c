@@ -25,9 +25,9 @@ static void report_exec(const char *call, const char *phase, int dirfd, const ch
 		if (path)
 			cai_hook_path(&h, dirfd, path);
 		if (dirfd != AT_FDCWD && !path)
-			cai_ev_int(&h.ev, "fd", dirfd);
+			cai_ev_int(&h.ev, CAI_K_FD, dirfd);
 		if (flags)
-			cai_ev_int(&h.ev, "flags", flags);
+			cai_ev_int(&h.ev, CAI_K_FLAGS, flags);
 		cai_hook_argv(&h, argv);
 		if (!with_result)
 			cai_hook_env(&h, envp);
@@ -217,9 +217,9 @@ static void report_shell(const char *call, const char *phase, const char *cmd, c
 {
 	struct cai_hook h;
 	if (cai_hook_begin_exec(&h, call, phase)) {
-		cai_ev_str(&h.ev, "command", cmd, CAI_LIM_PATH);
+		cai_ev_str(&h.ev, CAI_K_COMMAND, cmd, CAI_LIM_PATH);
 		if (mode)
-			cai_ev_str(&h.ev, "mode", mode, 16);
+			cai_ev_str(&h.ev, CAI_K_MODE, mode, 16);
 		if (with_result)
 			cai_hook_result(&h, ret, err);
 	}

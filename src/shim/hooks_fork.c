@@ -115,6 +115,8 @@ CAI_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	void *tls = va_arg(ap, void *);
 	pid_t *ctid = va_arg(ap, pid_t *);
 	va_end(ap);
+	if (flags & (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWNET))
+		cai_transport_connect_now();
 	cai_ident_maybe_child();
 	return REAL(clone)(fn, stack, flags, arg, ptid, tls, ctid);
 }

@@ -86,6 +86,7 @@ CAI_EXPORT int fchdir(int fd)
  * new root ("/" or "(unreachable)/..."). */
 CAI_EXPORT int chroot(const char *path)
 {
+	cai_transport_connect_now();
 	int ret = REAL(chroot)(path);
 	if (ret == 0)
 		cai_ident_changed(CAI_ID_CWD);
@@ -108,18 +109,28 @@ CAI_EXPORT int daemon(int nochdir, int noclose)
  * root and the working directory to that namespace's root. */
 CAI_EXPORT int unshare(int flags)
 {
+	if (flags & (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWNET))
+		cai_transport_connect_now();
 	int ret = REAL(unshare)(flags);
 	if (ret == 0) {
 		if (flags & CLONE_NEWUSER)
 			cai_ident_live_begin(CAI_ID_UID);
 		if (flags & CLONE_NEWNS)
 			cai_ident_changed(CAI_ID_CWD);
+		/* This thread's cwd is its own from now on: the process-wide
+		 * cache (ident.c) no longer speaks for every thread. */
+		if (flags & CLONE_FS) {
+			static atomic_bool own_fs;
+			if (!atomic_exchange(&own_fs, true))
+				cai_ident_live_begin(CAI_ID_CWD);
+		}
 	}
 	return ret;
 }
 
 CAI_EXPORT int setns(int fd, int nstype)
 {
+	cai_transport_connect_now();
 	int ret = REAL(setns)(fd, nstype);
 	if (ret == 0) {
 		/* nstype 0 accepts any namespace type. */

@@ -9,7 +9,7 @@ CAI_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	int err = errno;
 	struct cai_hook h;
 	if (cai_hook_begin(&h, "connect", "exit")) {
-		cai_ev_int(&h.ev, "fd", fd);
+		cai_ev_int(&h.ev, CAI_K_FD, fd);
 		cai_ev_sockaddr(&h.ev, addr, len);
 		cai_hook_result(&h, ret, ret < 0 ? err : 0);
 	}

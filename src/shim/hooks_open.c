@@ -21,11 +21,11 @@ static void report_open(const char *call, int dirfd, const char *path, int flags
 		return;
 	}
 	cai_hook_path(&h, dirfd, path);
-	cai_ev_open_flags(&h.ev, "flags", flags);
+	cai_ev_open_flags(&h.ev, CAI_K_FLAGS, flags);
 	if (has_mode) {
 		char m[8];
 		cai_ev_fmt_mode(m, mode);
-		cai_ev_str(&h.ev, "mode", m, 8);
+		cai_ev_str(&h.ev, CAI_K_MODE, m, 8);
 	}
 	cai_hook_result(&h, ret, ret < 0 ? err : 0);
 	cai_hook_end(&h);
@@ -132,8 +132,8 @@ static void report_fopen(const char *call, const char *path, const char *mode, F
 	if (path)
 		cai_hook_path(&h, AT_FDCWD, path);
 	else
-		cai_ev_null(&h.ev, "path");
-	cai_ev_str(&h.ev, "mode", mode, 16);
+		cai_ev_null(&h.ev, CAI_K_PATH);
+	cai_ev_str(&h.ev, CAI_K_MODE, mode, 16);
 	/* fileno() takes no lock (it reads the FILE's fd field). */
 	cai_hook_result(&h, ret ? fileno(ret) : -1, ret ? 0 : err);
 	cai_hook_end(&h);

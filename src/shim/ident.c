@@ -10,7 +10,12 @@
  * - ppid: read at load time, set to the forking pid in fork children,
  *   then kept (the kernel may reparent the process later).
  * - uid, comm, cwd: a process-wide generation per field, bumped after a
- *   change; a thread's cache holds the generation it was read at.
+ *   change; a cache holds the generation it was read at. uid and comm
+ *   are per thread (a thread's credentials and name are its own), cached
+ *   in a few bytes of TLS; cwd is per process (pthreads share it; a
+ *   thread that unshares CLONE_FS makes it live), cached once for all
+ *   threads behind a sequence counter (seqlock) and copied into the
+ *   event's slot.
  *   Some changes cannot be seen at the call that makes them (a uid map
  *   written by another process, a rename through /proc/.../comm, chdirs
  *   inside glibc while user callbacks run): the field is then read on
@@ -18,10 +23,10 @@
  *
  * MUST NOT write a cache in a foreign event: a vfork child shares the
  * parent's memory and TLS, and its values are not the parent's.
- * MUST write a thread's cache only from its outermost event (slot 0), and
- * mark it invalid while writing it: an event nested in a signal handler
- * then finds either a complete cache or reads the value into its own
- * slot's buffer. */
+ * MUST write a thread's cache only from its outermost event, and mark it
+ * invalid while writing it: an event nested in a signal handler then finds
+ * either a complete cache or reads the value into its own slot.
+ * MUST NOT keep more than a few bytes in static TLS (slots.c says why). */
 #include "shim.h"
 
 #include <string.h>
@@ -50,14 +55,21 @@ static atomic_ulong gen_uid = 1, gen_comm = 1, gen_cwd = 1;
 static atomic_uint live_uid, live_comm, live_cwd;
 
 static CAI_TLS long t_tid;
-static CAI_TLS unsigned long t_uid_gen, t_comm_gen, t_cwd_gen;
+static CAI_TLS unsigned long t_uid_gen, t_comm_gen;
 static CAI_TLS long t_uid;
 static CAI_TLS char t_comm[17];
-static CAI_TLS bool t_cwd_ok;
-static CAI_TLS char t_cwd[CAI_LIM_PATH + 1];
-/* Values read without the cache, per event slot. */
-static CAI_TLS char t_slot_comm[2][17];
-static CAI_TLS char t_slot_cwd[2][CAI_LIM_PATH + 1];
+
+/* The process's cwd as of generation gen (0: none yet). seq is odd while a
+ * writer (whoever wins the compare-and-swap) fills it; a reader copies the
+ * text out and keeps the copy only if seq did not move meanwhile. A writer
+ * that never finishes (its signal handler longjmp'd away) leaves seq odd:
+ * every event then reads the cwd itself, slower but never wrong. */
+static struct {
+	_Atomic unsigned seq;
+	_Atomic unsigned long gen;
+	bool ok;
+	char text[CAI_LIM_PATH + 1];
+} cwd_cache;
 
 /* Orders the cache's stores against a signal handler on this thread. */
 #define HANDLER_FENCE() atomic_signal_fence(memory_order_seq_cst)
@@ -144,7 +156,7 @@ static void read_comm(char *buf)
 
 static bool read_cwd(char *buf) { return syscall(SYS_getcwd, buf, CAI_LIM_PATH + 1) > 0; }
 
-static long get_uid(int slot, bool fresh)
+static long get_uid(bool nested, bool fresh)
 {
 	if (fresh || atomic_load(&live_uid))
 		return syscall(SYS_getuid);
@@ -152,7 +164,7 @@ static long get_uid(int slot, bool fresh)
 	if (t_uid_gen == g)
 		return t_uid;
 	long uid = syscall(SYS_getuid);
-	if (slot == 0) {
+	if (!nested) {
 		t_uid_gen = 0;
 		HANDLER_FENCE();
 		t_uid = uid;
@@ -162,13 +174,13 @@ static long get_uid(int slot, bool fresh)
 	return uid;
 }
 
-static const char *get_comm(int slot, bool fresh)
+static const char *get_comm(struct cai_slot *slot, bool nested, bool fresh)
 {
 	if (!fresh && !atomic_load(&live_comm)) {
 		unsigned long g = atomic_load(&gen_comm);
 		if (t_comm_gen == g)
 			return t_comm;
-		if (slot == 0) {
+		if (!nested) {
 			t_comm_gen = 0;
 			HANDLER_FENCE();
 			read_comm(t_comm);
@@ -177,29 +189,52 @@ static const char *get_comm(int slot, bool fresh)
 			return t_comm;
 		}
 	}
-	read_comm(t_slot_comm[slot]);
-	return t_slot_comm[slot];
+	read_comm(slot->comm);
+	return slot->comm;
 }
 
-static const char *get_cwd(int slot, bool fresh)
+/* The cached cwd of generation g copied into out; false on a miss. */
+static bool cwd_from_cache(unsigned long g, char *out, bool *ok)
 {
-	if (!fresh && !atomic_load(&live_cwd)) {
-		unsigned long g = atomic_load(&gen_cwd);
-		if (t_cwd_gen == g)
-			return t_cwd_ok ? t_cwd : NULL;
-		if (slot == 0) {
-			t_cwd_gen = 0;
-			HANDLER_FENCE();
-			t_cwd_ok = read_cwd(t_cwd);
-			HANDLER_FENCE();
-			t_cwd_gen = g;
-			return t_cwd_ok ? t_cwd : NULL;
-		}
-	}
-	return read_cwd(t_slot_cwd[slot]) ? t_slot_cwd[slot] : NULL;
+	unsigned s = atomic_load_explicit(&cwd_cache.seq, memory_order_acquire);
+	if ((s & 1) || atomic_load_explicit(&cwd_cache.gen, memory_order_relaxed) != g)
+		return false;
+	*ok = cwd_cache.ok;
+	size_t n = strnlen(cwd_cache.text, CAI_LIM_PATH);
+	memcpy(out, cwd_cache.text, n);
+	out[n] = '\0';
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&cwd_cache.seq, memory_order_relaxed) == s;
 }
 
-void cai_ident_read(struct cai_ident *id, int slot, bool verify_pid)
+static void cwd_to_cache(unsigned long g, const char *cwd, bool ok)
+{
+	unsigned s = atomic_load(&cwd_cache.seq);
+	if ((s & 1) || !atomic_compare_exchange_strong(&cwd_cache.seq, &s, s + 1))
+		return; /* another writer is at it */
+	atomic_store_explicit(&cwd_cache.gen, 0, memory_order_relaxed);
+	size_t n = ok ? strnlen(cwd, CAI_LIM_PATH) : 0;
+	memcpy(cwd_cache.text, cwd, n);
+	cwd_cache.text[n] = '\0';
+	cwd_cache.ok = ok;
+	atomic_store_explicit(&cwd_cache.gen, g, memory_order_relaxed);
+	atomic_store_explicit(&cwd_cache.seq, s + 2, memory_order_release);
+}
+
+static const char *get_cwd(struct cai_slot *slot, bool fresh)
+{
+	bool ok;
+	if (fresh || atomic_load(&live_cwd))
+		return read_cwd(slot->cwd) ? slot->cwd : NULL;
+	unsigned long g = atomic_load(&gen_cwd);
+	if (cwd_from_cache(g, slot->cwd, &ok))
+		return ok ? slot->cwd : NULL;
+	ok = read_cwd(slot->cwd);
+	cwd_to_cache(g, slot->cwd, ok);
+	return ok ? slot->cwd : NULL;
+}
+
+void cai_ident_read(struct cai_ident *id, struct cai_slot *slot, bool nested, bool verify_pid)
 {
 	int owner = atomic_load(&cai_owner_pid);
 	long pid = owner;
@@ -223,7 +258,7 @@ void cai_ident_read(struct cai_ident *id, int slot, bool verify_pid)
 			t_tid = tid;
 	}
 	id->tid = tid;
-	id->uid = get_uid(slot, foreign);
-	id->comm = get_comm(slot, foreign);
+	id->uid = get_uid(nested, foreign);
+	id->comm = get_comm(slot, nested, foreign);
 	id->cwd = get_cwd(slot, foreign);
 }

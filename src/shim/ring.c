@@ -53,9 +53,9 @@ static long long now_ns(void)
 
 static char *data_of(struct cai_ring_ctl *c) { return (char *)c + CAI_RING_CTL_SIZE; }
 
-static _Atomic uint32_t *word_at(struct cai_ring_ctl *c, uint64_t pos)
+static _Atomic uint64_t *word_at(struct cai_ring_ctl *c, uint64_t pos)
 {
-	return (_Atomic uint32_t *)(void *)(data_of(c) + (pos & (cai_cfg.ring_size - 1)));
+	return (_Atomic uint64_t *)(void *)(data_of(c) + (pos & (cai_cfg.ring_size - 1)));
 }
 
 /* Ask the collector to read the ring now. false when the connection the
@@ -69,8 +69,9 @@ static bool kick(void)
 		return false;
 	bool alive = gen == atomic_load(&ring_conn);
 	if (alive) {
-		long n = syscall(SYS_sendto, fd, CAI_RING_KICK, sizeof(CAI_RING_KICK) - 1,
-				 MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+		unsigned char rec[CAI_WIRE_HEADER];
+		cai_wire_header(rec, CAI_WIRE_KICK);
+		long n = syscall(SYS_sendto, fd, rec, sizeof(rec), MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
 		alive = n >= 0 || errno == EAGAIN || errno == EINTR || errno == ENOBUFS;
 	}
 	cai_transport_put_fd();
@@ -102,15 +103,13 @@ static struct cai_ring_ctl *create_ring(void)
 	c->version = CAI_RING_VERSION;
 	c->data_size = (uint32_t)data;
 
-	char msg[64] = "{\"ring\":1,\"size\":";
-	size_t n = strlen(msg);
-	char digits[12];
-	int i = (int)sizeof(digits);
-	for (size_t v = data; v || i == (int)sizeof(digits); v /= 10)
-		digits[--i] = (char)('0' + v % 10);
-	memcpy(msg + n, digits + i, sizeof(digits) - (size_t)i);
-	n += sizeof(digits) - (size_t)i;
-	msg[n++] = '}';
+	unsigned char msg[CAI_WIRE_HEADER + 2 + 8];
+	cai_wire_header(msg, CAI_WIRE_RING);
+	msg[CAI_WIRE_HEADER] = CAI_T_UINT;
+	msg[CAI_WIRE_HEADER + 1] = CAI_K_SIZE;
+	uint64_t size = data;
+	memcpy(msg + CAI_WIRE_HEADER + 2, &size, 8);
+	size_t n = sizeof(msg);
 
 	union {
 		char raw[CMSG_SPACE(sizeof(int))];
@@ -183,6 +182,19 @@ static void abandon(struct cai_ring_ctl *c)
 	/* The collector closed the connection too; take a new one now
 	 * (unless that happened already). */
 	cai_transport_reconnect(ring_conn);
+}
+
+/* A ring the collector would not take: nothing was written to it, and the
+ * connection stays (events go over it as messages). */
+static void refused(struct cai_ring_ctl *c)
+{
+	struct cai_ring_ctl *expected = c;
+	if (!atomic_compare_exchange_strong(&ring, &expected, NULL))
+		return;
+	for (int i = 0; i < 20000 && atomic_load(&ring_users) > 1; i++)
+		syscall(SYS_sched_yield);
+	if (atomic_load(&ring_users) <= 1)
+		syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
 }
 
 /* An awake collector stamps beat_ns whenever it looks at the ring. When
@@ -283,8 +295,22 @@ int cai_ring_send(const char *buf, size_t len, bool may_create)
 		atomic_fetch_sub(&ring_users, 1);
 		return CAI_RING_NONE;
 	}
-	if (atomic_load_explicit(&c->closed, memory_order_relaxed)) {
-		abandon(c);
+	uint32_t why_closed = atomic_load_explicit(&c->closed, memory_order_relaxed);
+	if (why_closed) {
+		/* Refused for good (the collector's budget): messages from now
+		 * on, and nothing was ever written to this ring. */
+		if (why_closed == CAI_RING_REFUSED) {
+			atomic_store(&ring_off, 1);
+			refused(c);
+		} else {
+			abandon(c);
+		}
+		atomic_fetch_sub(&ring_users, 1);
+		return CAI_RING_NONE;
+	}
+	if (!atomic_load_explicit(&c->accepted, memory_order_acquire)) {
+		/* Not read yet: this event goes as a message, before any in
+		 * the ring, as the collector reads them in that order. */
 		atomic_fetch_sub(&ring_users, 1);
 		return CAI_RING_NONE;
 	}
@@ -301,11 +327,14 @@ int cai_ring_send(const char *buf, size_t len, bool may_create)
 		}
 	}
 	atomic_store(&degraded, 0);
+	uint64_t size = cai_cfg.ring_size;
 	if (pad)
-		atomic_store_explicit(word_at(c, pos), CAI_RING_COMMIT | CAI_RING_PAD | pad, memory_order_release);
-	_Atomic uint32_t *w = word_at(c, pos + pad);
-	memcpy((char *)w + 4, buf, len);
-	atomic_store_explicit(w, CAI_RING_COMMIT | (uint32_t)len, memory_order_release);
+		atomic_store_explicit(word_at(c, pos), cai_ring_word(cai_ring_lap(pos, size), CAI_RING_COMMIT | CAI_RING_PAD | pad),
+				      memory_order_release);
+	_Atomic uint64_t *w = word_at(c, pos + pad);
+	memcpy((char *)w + 8, buf, len);
+	atomic_store_explicit(w, cai_ring_word(cai_ring_lap(pos + pad, size), CAI_RING_COMMIT | (uint32_t)len),
+			      memory_order_release);
 	atomic_fetch_add_explicit(&c->committed, 1, memory_order_release);
 	/* Pairs with the collector's fence between setting wake and reading
 	 * head: either it sees this record, or we see its request. */

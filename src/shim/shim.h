@@ -50,11 +50,9 @@ typedef int (*cai_nftw_fn)(const char *, const struct stat *, int, struct FTW *)
 #define CAI_VFORK_STUB 0
 #endif
 
-#define CAI_AUDIT_SOCKET_ENV "CAI_AUDIT_SOCKET"
 #define CAI_AUDIT_TIMEOUT_ENV "CAI_AUDIT_TIMEOUT_MS"
 #define CAI_AUDIT_ENV_ENV "CAI_AUDIT_ENV"
 #define CAI_AUDIT_RING_ENV "CAI_AUDIT_RING_KB"
-#define CAI_AUDIT_DEFAULT_SOCKET "/run/containai/audit.sock"
 
 /* Per-string limits (input bytes). */
 #define CAI_LIM_PATH 2048
@@ -147,6 +145,19 @@ struct cai_config {
 };
 extern struct cai_config cai_cfg;
 
+/* slots.c: one event's working memory (see there). */
+struct cai_slot {
+	_Atomic int busy;
+	char comm[17];
+	char cwd[CAI_LIM_PATH + 1];
+	unsigned char rec[CAI_EV_MAX];
+};
+/* depth: 0 for an event, 1 for one nested in a signal handler. NULL when
+ * no memory can be had (the event is counted as dropped). */
+struct cai_slot *cai_slot_take(int depth);
+void cai_slot_put(int depth);
+void cai_slots_atfork_child(void);
+
 /* One event being built. */
 struct cai_hook {
 	struct cai_ev ev;
@@ -198,6 +209,9 @@ void cai_ring_atfork_child(void);
 void cai_ring_detach(void);
 void cai_ring_wait_again(void);
 void cai_transport_init(void);
+/* Connect now if not yet: the program is about to leave the socket's
+ * reach (chroot, another mount or user namespace). */
+void cai_transport_connect_now(void);
 /* The next send waits (bounded) again even after a timeout. */
 void cai_transport_wait_again(void);
 void cai_transport_atfork_child(void);
@@ -222,8 +236,9 @@ struct cai_ident {
 	bool foreign;     /* a child that does not own the connection */
 };
 enum { CAI_ID_UID = 1, CAI_ID_COMM = 2, CAI_ID_CWD = 4 };
-/* Valid until the event of this slot ends. */
-void cai_ident_read(struct cai_ident *id, int slot, bool verify_pid);
+/* comm and cwd are read into (or point into) slot, valid until the event
+ * ends; nested: the event interrupted another on this thread. */
+void cai_ident_read(struct cai_ident *id, struct cai_slot *slot, bool nested, bool verify_pid);
 void cai_ident_init(void);
 void cai_ident_atfork_child(void);
 /* This thread may be about to run in a child that runs no atfork handler

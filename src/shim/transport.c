@@ -272,12 +272,21 @@ void cai_transport_wait_again(void)
 
 void cai_transport_init(void)
 {
-	/* Connect now, while the socket path is reachable: the program may
-	 * chroot or change its mount namespace before its first event. The
-	 * ring waits for the first event that is not an exec. */
+	/* No connection yet: a process that never does anything reported
+	 * (most of what a shell runs) never holds one, and an exec costs no
+	 * connect and no accept in the collector. The first event connects;
+	 * so does a call that may leave the socket out of reach (chroot, a
+	 * new mount namespace: cai_transport_connect_now). The ring waits
+	 * for the first event that is not an exec. */
 	atomic_store(&cai_owner_pid, (int)syscall(SYS_getpid));
-	int fd = get_fd();
-	(void)fd;
+}
+
+void cai_transport_connect_now(void)
+{
+	if (cai_in_foreign_child() || atomic_load(&detached))
+		return;
+	atomic_store(&next_retry_ns, 0);
+	(void)get_fd();
 	put_fd();
 }
 

@@ -43,9 +43,9 @@ release() {
 	HOLD_PID=
 }
 
-# send_through SOCKET JSON: one message, then exit at once.
+# send_through SOCKET JSON: one event record, then exit at once.
 send_through() {
-	"$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(sys.argv[2].encode())' "$1" "$2"
+	"$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(bytes.fromhex(sys.argv[2]))' "$1" "$(record "$2")"
 }
 
 event() { # MARK: a minimal well-formed event
@@ -63,7 +63,7 @@ event() { # MARK: a minimal well-formed event
 	done
 	# An unprivileged sender through the same socket is the container's too:
 	# the socket, not the sender, says where it came from.
-	setpriv --reuid=nobody --regid=nogroup --clear-groups "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(sys.argv[2].encode())' "$CSOCK" "$(event nobody)"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(bytes.fromhex(sys.argv[2]))' "$CSOCK" "$(record "$(event nobody)")"
 	release
 	stop_collector
 	[ "$(count_events ".container.id == \"$ID\" and .container.name == \"agent-one\" and (.args.path | startswith(\"/short-\"))")" = 5 ]

@@ -174,14 +174,14 @@ records() {
 	cp "$SEND_STATIC" "$AUD/send"
 	start_collector
 	ev='{"v":1,"ts":"2026-01-01T00:00:00.000000000Z","mono":"1.0","pid":1,"ppid":0,"tid":1,"uid":0,"comm":"COMM","cwd":"/","call":"open","phase":"exit","args":{"path":"/x"},"result":{"return":3}}'
-	"$AUD/send" "$SOCK" "${ev/COMM/warm-up}"
+	"$AUD/send" "$SOCK" "$(record "${ev/COMM/warm-up}")"
 	sleep 0.2
 	before=$(ls "/proc/$AUDITD_PID/fd" | wc -l)
 	# Stopped, the collector accepts nothing: every peer is gone by then.
 	kill -STOP "$AUDITD_PID"
-	setpriv --reuid=nobody --regid=nogroup --clear-groups "$AUD/send" --flood 200 "$SOCK" "${ev/COMM/flood}"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$AUD/send" --flood 200 "$SOCK" "$(record "${ev/COMM/flood}")"
 	kill -CONT "$AUDITD_PID"
-	"$AUD/send" "$SOCK" "${ev/COMM/after}"
+	"$AUD/send" "$SOCK" "$(record "${ev/COMM/after}")"
 	for _ in $(seq 100); do
 		[ "$(count_events '.comm == "after"')" = 1 ] && break
 		sleep 0.05

@@ -13,15 +13,14 @@ setup() {
 
 teardown() { audit_teardown; }
 
-# send MSG...: each argument is one message, sent by a python3 client.
+# send JSON...: each argument is one event, sent as a record by a python3
+# client.
 send() {
-	"$PY" - "$SOCK" "$@" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(sys.argv[1])
-for m in sys.argv[2:]:
-    s.send(m.encode("utf-8", "surrogateescape"))
-PY
+	local m hex=()
+	for m in "$@"; do
+		hex+=("$(record "$m")")
+	done
+	send_records "$SOCK" "${hex[@]}"
 }
 
 good_event() { # PID
@@ -73,10 +72,10 @@ good_event() { # PID
 
 @test "an event is stamped with the sender's kernel-verified pid, uid and gid" {
 	start_collector
-	"$PY" - "$SOCK" "$(good_event 1)" <<'PY'
+	"$PY" - "$SOCK" "$(record "$(good_event 1)")" <<'PY'
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(sys.argv[1]); s.send(sys.argv[2].encode())
+s.connect(sys.argv[1]); s.send(bytes.fromhex(sys.argv[2]))
 open(os.environ["BATS_TEST_TMPDIR"] + "/sender", "w").write("%d %d %d\n" % (os.getpid(), os.getuid(), os.getgid()))
 PY
 	stop_collector
@@ -88,14 +87,14 @@ PY
 
 @test "a forked child on its parent's connection is told apart: peer is the connection's, sent_as the child's" {
 	start_collector
-	"$PY" - "$SOCK" "$(good_event 7)" <<'PY'
+	"$PY" - "$SOCK" "$(record "$(good_event 7)")" <<'PY'
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect(sys.argv[1])
-s.send(sys.argv[2].encode())
+s.send(bytes.fromhex(sys.argv[2]))
 pid = os.fork()
 if pid == 0:
-    s.send(sys.argv[2].encode()); os._exit(0)
+    s.send(bytes.fromhex(sys.argv[2])); os._exit(0)
 os.waitpid(pid, 0)
 print(os.getpid(), pid)
 PY
@@ -106,28 +105,78 @@ PY
 	[ "$(jq -s '[.[] | .peer.sent_as.pid // .peer.pid] | unique | length' "$LOG")" = 2 ]
 }
 
-@test "malformed messages are rejected, counted, logged without content; the collector goes on" {
+@test "malformed records are rejected, counted, logged without content; the collector goes on" {
 	start_collector
-	send "not json" '{"v":2}' '[1]' "$(printf '{"v":1,\xff}')" '{"v":1,"peer":{}}' "$(good_event 5)"
+	good=$(record "$(good_event 5)")
+	bad=(
+		"$(printf 'not json' | od -An -tx1 | tr -d ' \n')"         # not a record at all
+		"$(printf '{"v":1}' | od -An -tx1 | tr -d ' \n')"          # JSON is no longer taken
+		"ca01$(echo "$good" | cut -c5-)"                           # another wire version
+		"$(record '{"v":2}')"                                      # unknown schema version
+		"$(record "$(good_event 5 | jq -c '. + {peer: {}}')")"     # a key of its own: forged peer
+		"${good:0:$((${#good} - 6))}"                              # ends inside an item
+		"${good}0300"                                              # an end without a beginning
+		"${good:0:8}ff01${good:8}"                                 # an unknown item type
+		"${good:0:8}0433${good:12}"                                # an unknown key
+		"$(record "$(good_event 5 | jq -c '.pid = -1')")"          # a negative pid
+		"$(record "$(good_event 5 | jq -c '.call = "read"')")"     # a call the shim never reports
+		"${good}0601$(printf '%016x' 0)"                           # a duplicate key ("v")
+		"$good"
+	)
+	send_records "$SOCK" "${bad[@]}"
 	stop_collector
-	[ "$(jq -s '[.[] | select(has("rejected"))] | length' "$LOG")" = 5 ]
+	[ "$(jq -s '[.[] | select(has("rejected"))] | length' "$LOG")" = 12 ]
 	[ "$(jq -s '[.[] | select(has("call"))] | length' "$LOG")" = 1 ]
 	run jq -r 'select(has("rejected")) | .rejected.reason' "$LOG"
-	assert_line "not JSON"
+	assert_line "not an audit record (wire version 2)"
 	assert_line "unknown schema version"
-	assert_line "not a JSON object"
+	assert_line 'a key of the sender'"'"'s own outside "env"'
+	assert_line "record ends inside an item"
+	assert_line "an end without a beginning"
+	assert_line "unknown item type"
+	assert_line "unknown key"
+	assert_line "missing or mistyped id field"
+	assert_line "unknown call"
+	assert_line "duplicate key"
 	refute_output --partial "not json"
-	grep -q "6 received, 1 written, 5 rejected" "$AUD/auditd.err"
+	grep -q "13 received, 1 written, 12 rejected" "$AUD/auditd.err"
 }
 
-@test "a message larger than the limit is rejected, not cut and accepted" {
+@test "a record larger than the limit is rejected, not cut and accepted" {
 	start_collector
-	big=$("$PY" -c 'print("{\"v\":1,\"pad\":\"" + "x" * 20000 + "\"}")')
-	send "$big" "$(good_event 5)"
+	# The encoder itself refuses a record over the limit: made by hand.
+	big="ca020100$("$PY" -c 'print("0408" + (9000).to_bytes(2, "little").hex() + "78" * 9000)')"
+	send_records "$SOCK" "$big" "$(record "$(good_event 5)")"
 	stop_collector
 	run jq -r 'select(has("rejected")) | .rejected.reason' "$LOG"
 	assert_output "message too large"
 	[ "$(jq -s '[.[] | select(has("call"))] | length' "$LOG")" = 1 ]
+}
+
+@test "every line is strict JSON: hostile strings are escaped, bad UTF-8 becomes U+FFFD" {
+	start_collector
+	# Bytes a JSON reader must never see raw: control characters, quotes,
+	# backslashes, DEL, invalid and overlong UTF-8, a surrogate, NUL.
+	path=$("$PY" -c 'print((b"/a\x00b\n\"\\\x7f\x1b[2J\xff\xc0\xaf\xed\xa0\x80\xe2\x82\xac").hex())')
+	ev=$(record "$(good_event 9)")
+	# Replace the path string's bytes: find "/etc/hostname" in the record.
+	old=$(printf '/etc/hostname' | od -An -tx1 | tr -d ' \n')
+	oldlen=$(printf '%04x' 13 | sed 's/\(..\)\(..\)/\2\1/')
+	newlen=$(printf '%04x' $((${#path} / 2)) | sed 's/\(..\)\(..\)/\2\1/')
+	ev=${ev/$oldlen$old/$newlen$path}
+	send_records "$SOCK" "$ev"
+	stop_collector
+	# python's json module in strict mode accepts the line, and the path
+	# reads back with every hostile byte escaped or replaced.
+	"$PY" -c '
+import json, sys
+line = open(sys.argv[1], "rb").read().decode("utf-8")
+ev = json.loads(line, parse_constant=lambda c: sys.exit("constant " + c))
+p = ev["args"]["path"]
+assert p == "/a\x00b\n\"\\\x7f\x1b[2J\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\u20ac", repr(p)
+' "$LOG"
+	# and on the raw line, no control byte at all
+	! LC_ALL=C grep -q $'[\x01-\x1f\x7f]' "$LOG"
 }
 
 @test "a flood of random bytes never crashes it" {
@@ -161,14 +210,14 @@ PY
 
 @test "SIGTERM right after a burst: everything sent is in the log" {
 	start_collector
-	"$PY" - "$SOCK" "$(good_event 3)" <<'PY'
+	"$PY" - "$SOCK" "$(record "$(good_event 3)")" <<'PY'
 import socket, sys
 conns = []
 for c in range(8):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.connect(sys.argv[1]); conns.append(s)
 for i in range(3000):
-    conns[i % 8].send(sys.argv[2].encode())
+    conns[i % 8].send(bytes.fromhex(sys.argv[2]))
 PY
 	stop_collector
 	[ "$(wc -l <"$LOG")" = 3000 ]

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
-# Short, fixed fuzzing runs of the daemon.json merge path and of the
-# collector's ring reader (the harnesses are test/fuzz/fuzz_*.c; `make fuzz`
-# runs them longer). A run fails on a crash, a leak, a sanitizer report or
-# a broken invariant.
+# Short, fixed fuzzing runs of the daemon.json merge path, of the
+# collector's ring reader and of its record reader (the harnesses are
+# test/fuzz/fuzz_*.c; `make fuzz` runs them longer). A run fails on a
+# crash, a leak, a sanitizer report or a broken invariant.
 
 setup() {
 	load ../helpers/common
@@ -50,6 +50,30 @@ require_ring_fuzzer() {
 @test "the ring reader fuzzer runs ${FUZZ_SECONDS:-20} s: no access outside the ring, invariants hold" {
 	require_ring_fuzzer
 	cp -r "$CAI_TOP/test/fuzz/corpus/ring_reader" "$BATS_TEST_TMPDIR/corpus"
+	run "$FUZZER" -max_total_time="${FUZZ_SECONDS:-20}" -artifact_prefix="$BATS_TEST_TMPDIR/" \
+		-print_final_stats=1 "$BATS_TEST_TMPDIR/corpus"
+	assert_success
+	assert_output --regexp 'Done [0-9]+ runs in'
+	run ls "$BATS_TEST_TMPDIR"
+	refute_output --regexp '^(crash|leak|timeout|oom)-'
+}
+
+# The record reader's input is whatever any local user or agent sends.
+require_record_fuzzer() {
+	FUZZER=${CAI_FUZZ_RECORD:-}
+	require_fuzzer
+}
+
+@test "every record corpus file passes the record reader's invariants" {
+	require_record_fuzzer
+	run "$FUZZER" "$CAI_TOP"/test/fuzz/corpus/record/*
+	assert_success
+	assert_output --partial "Executed $CAI_TOP/test/fuzz/corpus/record/open-exit"
+}
+
+@test "the record reader fuzzer runs ${FUZZ_SECONDS:-20} s: strict JSON out or a refusal, never a read past the record" {
+	require_record_fuzzer
+	cp -r "$CAI_TOP/test/fuzz/corpus/record" "$BATS_TEST_TMPDIR/corpus"
 	run "$FUZZER" -max_total_time="${FUZZ_SECONDS:-20}" -artifact_prefix="$BATS_TEST_TMPDIR/" \
 		-print_final_stats=1 "$BATS_TEST_TMPDIR/corpus"
 	assert_success

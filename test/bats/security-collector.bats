@@ -25,8 +25,13 @@ event() { # MARK: a minimal well-formed event
 	printf '{"v":1,"ts":"2026-11-29T00:00:00.000000000Z","mono":"1.0","pid":7,"ppid":1,"tid":7,"uid":0,"comm":"sh","cwd":"/","call":"open","phase":"exit","source":"shim","args":{"path":"/%s","flags":["O_RDONLY"]},"result":{"return":3}}' "$1"
 }
 
+# send_as USER GROUP MARK: one event from USER.
+send_as() {
+	setpriv --reuid="$1" --regid="$2" --clear-groups "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(bytes.fromhex(sys.argv[2]))' "$SOCK" "$(record "$(event "$3")")"
+}
+
 send_event() { # MARK
-	as_nobody "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(sys.argv[2].encode())' "$SOCK" "$(event "$1")"
+	send_as nobody nogroup "$1"
 }
 
 # wait_logged MARK SECONDS: the event reaches the log in time.
@@ -118,9 +123,9 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect(sys.argv[1])
 print(os.getpid(), flush=True)
 forged = struct.pack("iII", 1, 4242, 4343)
-s.sendmsg([sys.argv[2].encode()], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, forged)])
-s.sendmsg([b"not json"], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, forged)])
-' "$SOCK" "$(event forged)" >"$AUD/sender.pid"
+s.sendmsg([bytes.fromhex(sys.argv[2])], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, forged)])
+s.sendmsg([b"not a record"], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, forged)])
+' "$SOCK" "$(record "$(event forged)")" >"$AUD/sender.pid"
 	stop_collector
 	local pid
 	pid=$(cat "$AUD/sender.pid")
@@ -163,8 +168,8 @@ time.sleep(60)' "$SOCK" >"$AUD/hog.out" 2>&1 3>&- &
 	local before after
 	before=$(cpu_ticks)
 	# root's event, and another user's, still get in.
-	"$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(sys.argv[2].encode())' "$SOCK" "$(event from-root)"
-	setpriv --reuid=daemon --regid=daemon --clear-groups "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.send(sys.argv[2].encode())' "$SOCK" "$(event from-daemon)"
+	send_as root root from-root
+	send_as daemon daemon from-daemon
 	wait_logged from-root 2
 	wait_logged from-daemon 2
 	sleep 1
@@ -176,4 +181,121 @@ time.sleep(60)' "$SOCK" >"$AUD/hog.out" 2>&1 3>&- &
 	[ "$(jq -c 'select(.rejected) | .rejected.reason' "$LOG" | grep -c "too many connections")" -le 2 ]
 	[ "$(stat -c %s "$AUD/auditd.err")" -lt 4096 ]
 	stops_within 2
+}
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$AUDITD_PID/status"; }
+
+@test "sparse 16 MiB rings from nobody: the collector pays for no page it did not need, and rings are budgeted per user" {
+	start_collector
+	local before
+	before=$(rss_kib)
+	mkfifo "$AUD/hold"
+	# 40 rings of 16 MiB, each one event and a padding record over the rest
+	# (the attack of issue 14, item 3: 642 MiB charged to the collector).
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$RING_PEER" "$SOCK" sparse 40 <"$AUD/hold" >"$AUD/peer.out" 2>&1 3>&- &
+	PEER_PID=$!
+	exec 9>"$AUD/hold"
+	local i
+	for i in $(seq 400); do grep -q taken= "$AUD/peer.out" && break; sleep 0.05; done
+	run cat "$AUD/peer.out"
+	# 64 MiB per user: three rings of 16 MiB and their control pages fit.
+	assert_output "taken=3 refused=37"
+	local after
+	after=$(rss_kib)
+	echo "collector RSS: $before KiB before, $after KiB with 40 sparse rings" >&2
+	[ $((after - before)) -lt 8192 ]
+	exec 9>&-
+	wait "$PEER_PID" || true
+	PEER_PID=
+	stop_collector
+	[ "$(count_events '.comm == "ring-peer"')" = 3 ]
+	# Said once (at most every 10 s), with the count.
+	run jq -r 'select(.rejected) | .rejected.reason' "$LOG"
+	assert_output --regexp '^ring budget exhausted \(64 MiB per user, 1024 MiB in all\): [0-9]+ ring\(s\) refused so far'
+	[ "${#lines[@]}" -le 2 ]
+}
+
+@test "a process whose ring is refused sends every event as a message instead: none lost" {
+	"$CAI_AUDITD" --socket "$SOCK" --log "$LOG" --max-ring-mib-per-user 0 2>>"$AUD/auditd.err" &
+	AUDITD_PID=$!
+	local i
+	for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+	audited "$AUDIT_STRESS" emit 3000 /nonexistent/refused-ring
+	stop_collector
+	[ "$(count_events '.args.path == "/nonexistent/refused-ring"')" = 3000 ]
+	[ "$(jq -s '[.[] | select(has("call")) | .dropped // 0] | add // 0' "$LOG")" = 0 ]
+	grep -q '0 rings' "$AUD/auditd.err"
+	grep -q 'ring budget exhausted (0 MiB per user' "$LOG"
+}
+
+@test "one user over its rate: its excess is dropped, counted and said; root and others are still served" {
+	"$CAI_AUDITD" --socket "$SOCK" --log "$LOG" --max-events-per-user 500 2>>"$AUD/auditd.err" &
+	AUDITD_PID=$!
+	local i
+	for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+	# nobody floods (the shim's ring, as fast as it goes); root sends as many.
+	as_nobody env LD_PRELOAD="$CAI_AUDIT_SHIM" CAI_AUDIT_SOCKET="$SOCK" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$AUDIT_STRESS" emit 20000 /nonexistent/flood
+	audited "$AUDIT_STRESS" emit 20000 /nonexistent/root
+	stop_collector
+	local flood dropped
+	flood=$(count_events '.args.path == "/nonexistent/flood"')
+	echo "nobody's events logged: $flood of 20000" >&2
+	# A burst of one second's worth, then 500/s while it lasts.
+	[ "$flood" -ge 500 ]
+	[ "$flood" -lt 5000 ]
+	[ "$(count_events '.args.path == "/nonexistent/root"')" = 20000 ]
+	# The last report says how many in all; with what was logged and what
+	# the shim itself counted, every event is accounted for.
+	dropped=$(jq -r 'select(.rejected) | .rejected.reason' "$LOG" | grep 'over the rate quota (500 events/s' |
+		tail -n 1 | sed -n 's/.* \([0-9]*\) in all (uid 65534)$/\1/p')
+	echo "dropped over the quota: $dropped" >&2
+	[ "$((flood + dropped + $(sum_dropped '.args.path == "/nonexistent/flood"')))" = 20000 ]
+	grep -q "$dropped over quota" "$AUD/auditd.err"
+}
+
+@test "a full disk: the backlog is bounded, losses are counted and said once space returns, the statistics stay true" {
+	# The log on a tmpfs of the collector's own mount namespace, larger than
+	# the backlog (16 MiB) so that it can all be written once space returns.
+	mkdir "$AUD/logdir"
+	LOG=$AUD/logdir/audit.jsonl
+	unshare --mount --propagation private sh -c 'mount -t tmpfs -o size=24m tmpfs "$1" && shift && exec "$@"' \
+		sh "$AUD/logdir" "$CAI_AUDITD" --socket "$SOCK" --log "$LOG" 2>>"$AUD/auditd.err" 3>&- &
+	AUDITD_PID=$!
+	local i
+	for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+	in_ns() { nsenter -t "$AUDITD_PID" -m "$@"; }
+	in_ns dd if=/dev/zero of="$AUD/logdir/filler" bs=64k 2>/dev/null || true
+	# 80,000 events as messages (no ring, so nothing waits in the sender):
+	# 27 MB of log for a full filesystem.
+	CAI_AUDIT_RING_KB=0 audited "$AUDIT_STRESS" emit 80000 /nonexistent/diskfull
+	sleep 0.5
+	local rss
+	rss=$(rss_kib)
+	echo "collector RSS with the disk full: $rss KiB" >&2
+	[ "$rss" -lt 65536 ]
+	# One warning for the whole run of failures, not one per loop.
+	[ "$(grep -c 'write log' "$AUD/auditd.err")" = 1 ]
+	# Space returns: the next flush writes the backlog and says what was
+	# lost. (The log lives in the collector's namespace: copied out.)
+	in_ns rm "$AUD/logdir/filler"
+	send_event after-space
+	for i in $(seq 100); do in_ns grep -q after-space "$LOG" 2>/dev/null && break; sleep 0.05; done
+	in_ns cat "$LOG" >"$AUD/copy.jsonl"
+	kill -TERM "$AUDITD_PID"
+	wait "$AUDITD_PID" || { cat "$AUD/auditd.err" >&2; false; }
+	AUDITD_PID=
+	LOG=$AUD/copy.jsonl
+	grep 'stopping:' "$AUD/auditd.err" >&2
+	local lost logged said
+	lost=$(sed -n 's/.*stopping: .* over quota, \([0-9]*\) lost (log not writable), 0 unwritten at exit.*/\1/p' "$AUD/auditd.err")
+	logged=$(count_events 'has("call")')
+	said=$(jq -r 'select(.rejected) | .rejected.reason' "$LOG" |
+		sed -n 's/^the log could not be written for [0-9]* s (No space left on device): \([0-9]*\) event(s) were lost.*/\1/p')
+	echo "lost: $lost (said in the log: $said), logged: $logged" >&2
+	[ "$lost" -gt 0 ]
+	[ "$said" = "$lost" ]
+	# "written" counts what reached the log, nothing else.
+	grep -q ", $logged written," "$AUD/auditd.err"
+	[ "$((logged + lost))" -le 80001 ]
 }

@@ -6,7 +6,8 @@
  *   - every event handed up is 1..CAI_RING_RECORD_MAX bytes;
  *   - the read position never passes head, nor gets more than a ring
  *     ahead of what was released;
- *   - a release leaves the bytes read zeroed and tail at the read position. */
+ *   - a release moves tail to the read position and never writes to the
+ *     data area (the collector writes only the control page). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	atomic_store(&c->head, head);
 	atomic_store(&c->tail, tail);
 	memcpy(map + CAI_RING_CTL_SIZE, data, size < SIZE ? size : SIZE);
+	static char before[SIZE];
+	memcpy(before, map + CAI_RING_CTL_SIZE, SIZE);
 
 	struct ring_reader r = {.ctl = c, .data = map + CAI_RING_CTL_SIZE, .size = SIZE,
 				.map_len = CAI_RING_CTL_SIZE + SIZE, .rd = tail, .released = tail,
@@ -57,11 +60,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		check(r.rd - tail <= head - tail);
 		check(r.rd - r.released <= SIZE);
-		uint64_t from = r.released, to = r.rd;
+		uint64_t to = r.rd;
 		ring_release(&r);
 		check(atomic_load(&c->tail) == to && r.released == to);
-		for (uint64_t p = from; p < to; p++)
-			check(map[CAI_RING_CTL_SIZE + (p & (SIZE - 1))] == 0);
+		check(memcmp(map + CAI_RING_CTL_SIZE, before, SIZE) == 0);
 	}
 	check(atomic_load(&c->consumed) <= events);
 	free(map);

@@ -12,11 +12,15 @@
  *   vfork PROG       vfork, then execve PROG in the child
  *   emit N PATH      N failing opens of PATH (events, nothing else)
  *   openclose N      N open+close of /dev/null; prints the median ns per
- *                    pair over batches of 1000
+ *                    pair over batches of 1000 and the mean over the whole
+ *                    run (what a program that keeps opening files pays)
  *   sendcost N       N 200-byte sends on a SOCK_SEQPACKET socketpair while
  *                    a thread drains it; prints the median ns per send
  *   uring PATH       open PATH with an io_uring IORING_OP_OPENAT (raw
- *                    system calls); exits 77 when io_uring is unavailable */
+ *                    system calls); exits 77 when io_uring is unavailable
+ *   stacks PATH      open PATH from threads with 16, 24 and 32 KiB stacks
+ *                    and from a signal handler on an 8 KiB sigaltstack;
+ *                    prints what each did (a crash is the failure) */
 #include <errno.h>
 #include <linux/io_uring.h>
 #include <sys/mman.h>
@@ -183,14 +187,16 @@ static int mode_openclose(int n)
 {
 	int batches = n / 1000 > 0 ? n / 1000 : 1;
 	long long *per = calloc((size_t)batches, sizeof(*per));
+	long long start = ns_now();
 	for (int b = 0; b < batches; b++) {
 		long long t0 = ns_now();
 		for (int i = 0; i < 1000; i++)
 			close(open("/dev/null", O_RDONLY));
 		per[b] = (ns_now() - t0) / 1000;
 	}
+	long long mean = (ns_now() - start) / ((long long)batches * 1000);
 	qsort(per, (size_t)batches, sizeof(*per), cmp_ll);
-	printf("median_ns=%lld\n", per[batches / 2]);
+	printf("median_ns=%lld mean_ns=%lld\n", per[batches / 2], mean);
 	free(per);
 	return 0;
 }
@@ -227,6 +233,58 @@ static int mode_sendcost(int n)
 	qsort(per, (size_t)batches, sizeof(*per), cmp_ll);
 	printf("median_ns=%lld\n", per[batches / 2]);
 	free(per);
+	return 0;
+}
+
+static const char *stack_path;
+
+static void *stack_opener(void *arg)
+{
+	(void)arg;
+	int fd = open(stack_path, O_RDONLY);
+	if (fd >= 0)
+		close(fd);
+	return (void *)(long)(fd >= 0);
+}
+
+static volatile sig_atomic_t handler_opened = -1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	int saved = errno;
+	int fd = open(stack_path, O_RDONLY);
+	handler_opened = fd >= 0;
+	if (fd >= 0)
+		close(fd);
+	errno = saved;
+}
+
+static int mode_stacks(const char *path)
+{
+	stack_path = path;
+	static const size_t sizes[] = {16 << 10, 24 << 10, 32 << 10};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		pthread_attr_t a;
+		pthread_attr_init(&a);
+		pthread_attr_setstacksize(&a, sizes[i]);
+		pthread_t th;
+		int rc = pthread_create(&th, &a, stack_opener, NULL);
+		void *opened = NULL;
+		if (rc == 0)
+			pthread_join(th, &opened);
+		printf("stack %zu KiB: create=%s opened=%ld\n", sizes[i] >> 10, rc ? strerror(rc) : "ok", (long)opened);
+		pthread_attr_destroy(&a);
+	}
+	static char alt[8192];
+	stack_t ss = {.ss_sp = alt, .ss_size = sizeof(alt)};
+	if (sigaltstack(&ss, NULL) < 0)
+		return 1;
+	struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_ONSTACK};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	printf("sigaltstack 8 KiB: opened=%d\n", (int)handler_opened);
 	return 0;
 }
 
@@ -289,6 +347,8 @@ int main(int argc, char **argv)
 		return mode_dup2over(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "vfork"))
 		return mode_vfork(argv + 2);
+	if (argc >= 3 && !strcmp(argv[1], "stacks"))
+		return mode_stacks(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "emit"))
 		return mode_emit(atoi(argv[2]), argv[3]);
 	if (argc >= 3 && !strcmp(argv[1], "openclose"))

@@ -7,8 +7,26 @@
 : "${CAI_AUDIT_SHIM:?run the tests through make check}"
 AUDIT_CALL="$CAI_TEST_BIN/audit-call"
 AUDIT_STRESS="$CAI_TEST_BIN/audit-stress"
+export AUDIT_RECORD="$CAI_TEST_BIN/audit-record"
 # Debian's interpreter, not whatever wrapper PATH may hold.
 PY=/usr/bin/python3
+
+# record JSON [KIND]: the audit record (src/lib/audit_wire.h) that carries
+# the JSON object, in hex, as audit-send and the python senders take it.
+record() {
+	"$AUDIT_RECORD" ${2:+--kind "$2"} "$1"
+}
+
+# send_records SOCKET HEX...: one python3 client sends each record.
+send_records() {
+	"$PY" - "$@" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+for m in sys.argv[2:]:
+    s.send(bytes.fromhex(m))
+PY
+}
 
 audit_setup() {
 	AUD=$BATS_TEST_TMPDIR

@@ -2,8 +2,10 @@
 # start the Secure Engine and a collector whose socket directory is
 # bind-mounted into containers, then send events from containers and from
 # the host. Writes $OUT/audit.jsonl, $OUT/id and $OUT/shim-id.
-# Needs: AUDITD SEND (static sender) AUDIT_CALL SHIM OUT CLAIM_ID.
+# Needs: AUDITD SEND (static sender) AUDIT_RECORD AUDIT_CALL SHIM OUT CLAIM_ID.
 set -e
+
+rec() { "$AUDIT_RECORD" "$1"; } # JSON: the record, in hex, for audit-send
 
 ev() { # COMM [EXTRA]: an event; EXTRA is spliced in as more fields
 	printf '{"v":1,"ts":"2026-01-01T00:00:00.000000000Z","mono":"1.000000000","pid":%s,"ppid":0,"tid":%s,"uid":0,"comm":"%s","cwd":"/","call":"open","phase":"exit","args":{"path":"/x"},"result":{"return":3}%s}' \
@@ -38,7 +40,7 @@ done
 tar -C "$img" -c . | D import - cai-test:audit >/dev/null || exit 8
 
 D create --name cai-test-x --network none -v /run/aud:/aud cai-test:audit \
-	audit-send /aud/audit.sock "$(ev in-container)" "$(ev in-container-claim "$CLAIM")" >/dev/null
+	audit-send /aud/audit.sock "$(rec "$(ev in-container)")" "$(rec "$(ev in-container-claim "$CLAIM")")" >/dev/null
 D inspect -f '{{.Id}}' cai-test-x >"$OUT/id"
 D start -a cai-test-x
 
@@ -48,9 +50,9 @@ D run --name cai-test-shim --network none -v /run/aud:/aud -e LD_PRELOAD=/shim.s
 D inspect -f '{{.Id}}' cai-test-shim >"$OUT/shim-id"
 
 cp "$SEND" /run/aud/send
-PID_IN=$$ /run/aud/send /run/aud/audit.sock "$(PID_IN=$$ ev host-root)" "$(PID_IN=$$ ev host-root-claim "$CLAIM")" \
-	"$(PID_IN=$$ ev host-root-bad-claim "$BAD_CLAIM")"
-setpriv --reuid=nobody --regid=nogroup --clear-groups /run/aud/send /run/aud/audit.sock "$(ev host-nobody-claim "$CLAIM")"
+PID_IN=$$ /run/aud/send /run/aud/audit.sock "$(rec "$(PID_IN=$$ ev host-root)")" \
+	"$(rec "$(PID_IN=$$ ev host-root-claim "$CLAIM")")" "$(rec "$(PID_IN=$$ ev host-root-bad-claim "$BAD_CLAIM")")"
+setpriv --reuid=nobody --regid=nogroup --clear-groups /run/aud/send /run/aud/audit.sock "$(rec "$(ev host-nobody-claim "$CLAIM")")"
 
 kill -TERM "$apid"
 wait "$apid"

@@ -2,14 +2,15 @@
 """hand-over.py COLLECTOR_SOCKET CONTAINER_SOCKET ID NAME [--not-listening|--stream]
 
 What `cai run --image` does as root: bind a listening socket for one
-container, hand it to the collector with {"listen":1,"container":{...}}
-(SCM_RIGHTS), print the collector's answer ("ack", or "refused" when it
+container, hand it to the collector with a listen record (the container's
+id and name; made by $AUDIT_RECORD) and the socket (SCM_RIGHTS), print the collector's answer ("ack", or "refused" when it
 closed the connection), then keep the connection open until stdin closes.
 Test-only."""
 import array
 import json
 import os
 import socket
+import subprocess
 import sys
 
 collector, path, cid, name = sys.argv[1:5]
@@ -22,7 +23,9 @@ if mode != "--not-listening":
     lsock.listen(64)
 ctl = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 ctl.connect(collector)
-msg = json.dumps({"listen": 1, "container": {"id": cid, "name": name}}).encode()
+msg = bytes.fromhex(subprocess.check_output(
+    [os.environ["AUDIT_RECORD"], "--kind", "listen",
+     json.dumps({"container": {"id": cid, "name": name}})]).decode())
 try:
     ctl.sendmsg([msg], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [lsock.fileno()]))])
     reply = ctl.recv(64)

@@ -7,7 +7,7 @@
  *   not-memfd     register a plain file instead of a memfd
  *   unsealed      a memfd without F_SEAL_SHRINK
  *   bad-size      the message claims another size than the memfd has
- *   bad-magic     the control page does not say CAIRING1
+ *   bad-magic     the control page does not say CAIRING2
  *   bad-word N    N good events, then a record word with a length past the ring
  *   head-jump     head more than a ring ahead of tail
  *   torn N        N good events, then a reservation never finished; exit
@@ -15,6 +15,10 @@
  *                 the collector gives up on the ring (prints closed=1)
  *   fds N         N ordinary event messages, each with an fd attached
  *   twice         two registrations on one connection
+ *   sparse N      N rings of the largest size, each one event and a padding
+ *                 record over the rest, never touched; print how many the
+ *                 collector took and refused (over its budget), then stay
+ *                 alive until stdin closes (it must not pay for the pages)
  * Prints "closed=1" when the collector marked the ring closed or dropped
  * the connection, "closed=0" otherwise. Not installed. */
 #include <errno.h>
@@ -28,9 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_record.h"
 #include "audit_ring.h"
 
-#define SIZE CAI_RING_DATA_MIN
+static uint64_t SIZE = CAI_RING_DATA_MIN;
 
 static int sock;
 
@@ -49,14 +54,14 @@ static void connect_to(const char *path)
 		die("connect");
 }
 
-static int send_with_fd(const char *msg, int fd)
+static int send_with_fd(const void *msg, size_t len, int fd)
 {
 	union {
 		char raw[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
 	memset(&ctl, 0, sizeof(ctl));
-	struct iovec iov = {.iov_base = (void *)msg, .iov_len = strlen(msg)};
+	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	if (fd >= 0) {
 		mh.msg_control = ctl.raw;
@@ -88,65 +93,96 @@ static struct cai_ring_ctl *map_ring(int fd)
 	struct cai_ring_ctl *c = m;
 	c->magic = CAI_RING_MAGIC;
 	c->version = CAI_RING_VERSION;
-	c->data_size = SIZE;
+	c->data_size = (uint32_t)SIZE;
 	return c;
+}
+
+/* The record that carries a JSON object (audit-record's encoder). */
+static size_t record_of(const char *json, enum cai_wire_kind kind, unsigned char *out, size_t cap)
+{
+	struct cai_error err = {0};
+	jv obj = jv_parse(json);
+	long n = cai_record_from_jv(obj, kind, out, cap, &err);
+	jv_free(obj);
+	if (n < 0) {
+		fprintf(stderr, "ring-peer: %s\n", err.msg);
+		exit(2);
+	}
+	return (size_t)n;
+}
+
+static void kick(void)
+{
+	unsigned char h[CAI_WIRE_HEADER];
+	cai_wire_header(h, CAI_WIRE_KICK);
+	(void)send_with_fd(h, sizeof(h), -1);
 }
 
 static void reg(int fd, size_t claimed)
 {
 	char msg[64];
-	snprintf(msg, sizeof(msg), "{\"ring\":1,\"size\":%zu}", claimed);
-	if (send_with_fd(msg, fd) < 0)
+	unsigned char rec[64];
+	snprintf(msg, sizeof(msg), "{\"size\":%zu}", claimed);
+	if (send_with_fd(rec, record_of(msg, CAI_WIRE_RING, rec, sizeof(rec)), fd) < 0)
 		die("register");
 }
 
-static void event_text(char *out, size_t cap, int i)
+static size_t event_record(unsigned char *out, size_t cap, int i)
 {
-	snprintf(out, cap,
+	char text[1024];
+	snprintf(text, sizeof(text),
 		 "{\"v\":1,\"ts\":\"2026-11-22T00:00:00.000000000Z\",\"mono\":\"1.000000000\",\"pid\":%d,"
 		 "\"ppid\":1,\"tid\":%d,\"uid\":%u,\"comm\":\"ring-peer\",\"cwd\":\"/\",\"call\":\"open\","
 		 "\"phase\":\"exit\",\"source\":\"shim\",\"args\":{\"path\":\"/ring-peer/%d\",\"flags\":[\"O_RDONLY\"]},"
 		 "\"result\":{\"return\":-1,\"errno\":2,\"error\":\"ENOENT\"}}",
 		 getpid(), getpid(), getuid(), i);
+	return record_of(text, CAI_WIRE_EVENT, out, cap);
 }
 
 /* Write one record the way the shim does (single writer here). */
-static void put_record(struct cai_ring_ctl *c, const char *payload, size_t len, int commit)
+static void put_word(char *data, uint64_t pos, uint32_t low)
+{
+	atomic_store((_Atomic uint64_t *)(void *)(data + (pos & (SIZE - 1))), cai_ring_word(cai_ring_lap(pos, SIZE), low));
+}
+
+/* Write one record the way the shim does (single writer here). */
+static void put_record(struct cai_ring_ctl *c, const unsigned char *payload, size_t len, int commit)
 {
 	char *data = (char *)c + CAI_RING_CTL_SIZE;
 	uint32_t rec = cai_ring_record_size((uint32_t)len);
 	uint64_t h = atomic_load(&c->head), off = h & (SIZE - 1);
 	if (off + rec > SIZE) {
 		uint32_t gap = (uint32_t)(SIZE - off);
-		atomic_store((_Atomic uint32_t *)(void *)(data + off), CAI_RING_COMMIT | CAI_RING_PAD | gap);
+		put_word(data, h, CAI_RING_COMMIT | CAI_RING_PAD | gap);
 		h += gap;
 		off = 0;
 	}
 	atomic_store(&c->head, h + rec);
-	memcpy(data + off + 4, payload, len);
+	memcpy(data + off + 8, payload, len);
 	if (commit) {
-		atomic_store((_Atomic uint32_t *)(void *)(data + off), CAI_RING_COMMIT | (uint32_t)len);
+		put_word(data, h, CAI_RING_COMMIT | (uint32_t)len);
 		atomic_fetch_add(&c->committed, 1);
 	}
 }
 
 static void good_events(struct cai_ring_ctl *c, int n)
 {
-	char ev[1024];
+	unsigned char ev[1024];
 	for (int i = 0; i < n; i++) {
 		/* Wait for room like the shim would (the ring is small). */
 		while (atomic_load(&c->head) - atomic_load(&c->tail) > SIZE - 2048) {
-			send_with_fd(CAI_RING_KICK, -1);
+			kick();
 			usleep(1000);
 		}
-		event_text(ev, sizeof(ev), i);
-		put_record(c, ev, strlen(ev), 1);
+		put_record(c, ev, event_record(ev, sizeof(ev), i), 1);
 	}
 }
 
 static int peer_gone(void)
 {
-	return send_with_fd(CAI_RING_KICK, -1) < 0 && (errno == EPIPE || errno == ECONNRESET);
+	unsigned char h[CAI_WIRE_HEADER];
+	cai_wire_header(h, CAI_WIRE_KICK);
+	return send_with_fd(h, sizeof(h), -1) < 0 && (errno == EPIPE || errno == ECONNRESET);
 }
 
 static void report(struct cai_ring_ctl *c)
@@ -188,13 +224,44 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(mode, "fds")) {
-		char ev[1024];
+		unsigned char ev[1024];
 		for (int i = 0; i < n; i++) {
-			event_text(ev, sizeof(ev), i);
-			if (send_with_fd(ev, 0) < 0)
+			size_t len = event_record(ev, sizeof(ev), i);
+			if (send_with_fd(ev, len, 0) < 0)
 				die("send");
 		}
 		report(NULL);
+		return 0;
+	}
+	if (!strcmp(mode, "sparse")) {
+		/* Each ring on a connection of its own, like n processes. */
+		SIZE = CAI_RING_DATA_MAX;
+		total = CAI_RING_CTL_SIZE + SIZE;
+		int taken = 0, refused = 0;
+		for (int i = 0; i < n; i++) {
+			if (i)
+				connect_to(argv[1]);
+			int fd = make_memfd(total, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+			struct cai_ring_ctl *c = map_ring(fd);
+			reg(fd, SIZE);
+			close(fd);
+			unsigned char ev[1024];
+			put_record(c, ev, event_record(ev, sizeof(ev), i), 1);
+			uint64_t h = atomic_load(&c->head);
+			put_word((char *)c + CAI_RING_CTL_SIZE, h, CAI_RING_COMMIT | CAI_RING_PAD | (uint32_t)(SIZE - h));
+			atomic_store(&c->head, SIZE);
+			kick();
+			usleep(20000);
+			if (atomic_load(&c->accepted) && !atomic_load(&c->closed) && !peer_gone())
+				taken++;
+			else if (atomic_load(&c->closed) == CAI_RING_REFUSED)
+				refused++;
+		}
+		printf("taken=%d refused=%d\n", taken, refused);
+		fflush(stdout);
+		char buf[1];
+		while (read(0, buf, 1) > 0)
+			;
 		return 0;
 	}
 
@@ -211,36 +278,34 @@ int main(int argc, char **argv)
 	close(fd);
 	if (!strcmp(mode, "good")) {
 		good_events(c, n);
-		send_with_fd(CAI_RING_KICK, -1);
+		kick();
 		return 0;
 	}
 	if (!strcmp(mode, "bad-word")) {
 		good_events(c, n);
 		char *data = (char *)c + CAI_RING_CTL_SIZE;
 		uint64_t h = atomic_load(&c->head);
-		atomic_store((_Atomic uint32_t *)(void *)(data + (h & (SIZE - 1))), CAI_RING_COMMIT | (SIZE * 4));
+		put_word(data, h, CAI_RING_COMMIT | (uint32_t)(SIZE * 4));
 		atomic_store(&c->head, h + 64);
-		send_with_fd(CAI_RING_KICK, -1);
+		kick();
 		report(c);
 		return 0;
 	}
 	if (!strcmp(mode, "head-jump")) {
 		atomic_store(&c->head, atomic_load(&c->tail) + 10ULL * SIZE);
-		send_with_fd(CAI_RING_KICK, -1);
+		kick();
 		report(c);
 		return 0;
 	}
 	if (!strcmp(mode, "torn")) {
 		good_events(c, n);
-		char ev[1024];
-		event_text(ev, sizeof(ev), n);
-		put_record(c, ev, strlen(ev), 0);
+		unsigned char ev[1024];
+		put_record(c, ev, event_record(ev, sizeof(ev), n), 0);
 		return 0; /* exit: the connection closes with the record unfinished */
 	}
 	if (!strcmp(mode, "stuck")) {
-		char ev[1024];
-		event_text(ev, sizeof(ev), 0);
-		put_record(c, ev, strlen(ev), 0);
+		unsigned char ev[1024];
+		put_record(c, ev, event_record(ev, sizeof(ev), 0), 0);
 		for (int i = 0; i < 200 && !atomic_load(&c->closed) && !peer_gone(); i++)
 			usleep(50000);
 		printf("closed=%d\n", atomic_load(&c->closed) || peer_gone());
