@@ -92,21 +92,24 @@ setup() {
 }
 
 @test "egress (hostile agent): the host is reachable on the proxy's port only" {
-	# Another port of the gateway (a server that would answer if reached).
-	in_sb sh -c "setsid busybox nc -l -p 8080 -s 172.31.241.1 >/run/cai-test/gateway-8080 2>/run/cai-test/gateway-8080.err </dev/null &"
+	# Another port of the gateway, with a server that logs what reaches it.
+	in_sb sh -c "cd /run/cai-test && setsid /usr/bin/python3 -m http.server --bind 172.31.241.1 8080 \
+		>/run/cai-test/gateway-8080 2>&1 </dev/null & echo \$! >/run/cai-test/gateway-8080.pid"
+	local i
+	for i in $(seq 50); do in_sb sh -c 'ss -ltn | grep -q 172.31.241.1:8080' && break; sleep 0.1; done
 	run --separate-stderr curl_agent --name "$NAME" -- --noproxy '*' --connect-timeout 2 http://172.31.241.1:8080/
 	assert_failure
-	[ ! -s /proc/"$NSPID"/root/run/cai-test/gateway-8080 ]
 	# The engine's other bridge, and the host side of the far namespace.
 	run --separate-stderr curl_agent --name "$NAME-2" -- --noproxy '*' --connect-timeout 2 http://172.31.240.1:8080/
 	assert_failure
 	run --separate-stderr curl_agent --name "$NAME-3" -- --noproxy '*' --connect-timeout 2 "http://$EGRESS_HOST_SIDE/"
 	assert_failure
-	# The listener was there: from the open bridge the same request reaches it.
+	! grep -q "GET /" /proc/"$NSPID"/root/run/cai-test/gateway-8080
+	# The server was there: from the open bridge the same request reaches it.
 	run --separate-stderr curl_agent --name "$NAME-4" --network-policy open -- --noproxy '*' --max-time 2 \
 		http://172.31.241.1:8080/
-	in_sb pkill -f 'nc -l -p 8080' || true
-	grep -q "^GET / HTTP" /proc/"$NSPID"/root/run/cai-test/gateway-8080
+	in_sb sh -c 'kill "$(cat /run/cai-test/gateway-8080.pid)"' || true
+	grep -q "GET / HTTP" /proc/"$NSPID"/root/run/cai-test/gateway-8080
 }
 
 @test "egress (hostile agent): no DNS leaves the agent's container, though the open bridge's would" {
