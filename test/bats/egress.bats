@@ -315,7 +315,7 @@ http_access deny all"
 	assert_output --partial "squid is no longer installed"
 }
 
-@test "egress: cai egress status answers for people and scripts" {
+@test "egress: cai egress status and cai status answer for people and scripts" {
 	run in_sb "$CAI_BIN" egress status
 	assert_success
 	assert_output --partial "answering on http://172.31.241.1:3228"
@@ -324,6 +324,12 @@ http_access deny all"
 	[ "$(jq -r '.answering and .network and .squid_installed' <<<"$output")" = true ]
 	run in_sb "$CAI_BIN" egress frobnicate
 	assert_failure 2
+	# cai status reports it too, for people and in its JSON.
+	run in_sb "$CAI_BIN" status
+	assert_line --regexp '^Egress proxy: +answering on http://172\.31\.241\.1:3228 \(pid [0-9]+\), network containai-agents$'
+	run in_sb "$CAI_BIN" status --json
+	[ "$(jq -c '.egress | {answering, network, proxy}' <<<"$output")" = \
+		'{"answering":true,"network":true,"proxy":"http://172.31.241.1:3228"}' ]
 }
 
 @test "egress: cai audit tail shows the proxy's decisions" {
