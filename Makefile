@@ -110,7 +110,15 @@ LIB_SRCS := \
 	src/lib/doctor_seccomp.c \
 	src/lib/doctor_runtime.c \
 	src/lib/doctor_docker.c \
-	src/lib/doctor_wsl.c
+	src/lib/doctor_wsl.c \
+	src/lib/engine_api.c \
+	src/lib/egress_pattern.c \
+	src/lib/egress_policy.c \
+	src/lib/egress_client.c \
+	src/lib/egress_squid.c \
+	src/lib/egress_rules.c \
+	src/lib/egress_event.c \
+	src/lib/egress_proxy.c
 
 PROBE_SRCS := \
 	src/probe/main.c \
@@ -132,6 +140,8 @@ CAI_SRCS := \
 	src/cli/cmd-run.c \
 	src/cli/run-image.c \
 	src/cli/cmd-audit.c \
+	src/cli/cmd-egress.c \
+	src/cli/run-egress.c \
 	src/audit-cli/commands.c \
 	src/audit-cli/tail.c
 
@@ -143,6 +153,9 @@ AUDITD_SRCS := \
 	src/collectd/discard.c \
 	src/collectd/ring.c \
 	src/collectd/peer.c
+
+# Squid's external ACL helper for the egress proxy (runs as Squid's user).
+EGRESS_ACL_SRCS := src/egress-acl/main.c
 
 AUDIT_CLI_SRCS := \
 	src/audit-cli/main.c \
@@ -193,7 +206,8 @@ UNIT_TESTS := \
 	test_audit_record \
 	test_container \
 	test_shim_event \
-	test_doctor
+	test_doctor \
+	test_egress
 
 TEST_HELPERS := \
 	seccomp-harness \
@@ -207,7 +221,7 @@ TEST_HELPERS := \
 	notify-rtt
 
 PROGRAMS := $(BUILDDIR)/cai-seccomp-probe $(BUILDDIR)/cai-daemon-json $(BUILDDIR)/cai \
-	$(BUILDDIR)/cai-auditd $(BUILDDIR)/cai-audit
+	$(BUILDDIR)/cai-auditd $(BUILDDIR)/cai-audit $(BUILDDIR)/cai-egress-acl
 SHIM := $(BUILDDIR)/libcai-auditshim.so
 AGENT_INIT := $(BUILDDIR)/cai-agent-init
 PROFILE := $(BUILDDIR)/seccomp-containai-agent.json
@@ -215,11 +229,13 @@ STATIC_HELPERS := $(BUILDDIR)/test/try-syscall-static $(BUILDDIR)/test/audit-sen
 SHIM_PATH := $(LIBDIR)/containai/libcai-auditshim.so
 SHIM_MUSL_PATH := $(LIBDIR)/containai/libcai-auditshim-musl.so
 AGENT_INIT_PATH := $(LIBDIR)/containai/cai-agent-init
+EGRESS_ACL_PATH := $(LIBDIR)/containai/cai-egress-acl
 MANPAGES := docs/man/cai-seccomp-probe.1 docs/man/cai-daemon-json.1 docs/man/cai.1 \
 	docs/man/cai-auditd.8 docs/man/cai-audit.1 docs/man/libcai-auditshim.7
 # Units name the installed binaries, so they are made at install time for
 # the BINDIR/SBINDIR of that install.
-UNIT_TEMPLATES := data/systemd/containai-docker.service.in data/systemd/cai-auditd.service.in
+UNIT_TEMPLATES := data/systemd/containai-docker.service.in data/systemd/cai-auditd.service.in \
+	data/systemd/containai-egress.service.in
 UNIT_FILES := data/systemd/cai-auditd.socket
 
 # libFuzzer harnesses: built with clang into build/fuzz whatever SANITIZE
@@ -292,7 +308,7 @@ CHECK_MUSL_HELPERS := $(MUSL_HELPERS)
 endif
 
 ALL_OBJS := $(call musl_pic,$(SHIM_SRCS)) $(call pic,$(SHIM_SRCS)) $(call static,$(AGENT_INIT_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
-	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
+	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) $(EGRESS_ACL_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
 .PHONY: all check check-all install uninstall clean deps bench fuzz deb rpm repo lintian packages-for-tests
@@ -352,6 +368,9 @@ $(BUILDDIR)/cai-auditd: $(call obj,$(AUDITD_SRCS)) $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILDDIR)/cai-audit: $(call obj,$(AUDIT_CLI_SRCS)) $(LIBCAI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILDDIR)/cai-egress-acl: $(call obj,$(EGRESS_ACL_SRCS)) $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The shim's encoder, unit-tested as ordinary (sanitizable) code.
@@ -430,7 +449,10 @@ install: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(PROFILE) $(AGENT_INIT)
 		$(BUILDDIR)/cai-audit $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(BUILDDIR)/cai-auditd $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(SHIM) $(MUSL_TARGETS) $(DESTDIR)$(LIBDIR)/containai/
-	install -m 0755 $(AGENT_INIT) $(DESTDIR)$(LIBDIR)/containai/
+	install -m 0755 $(AGENT_INIT) $(BUILDDIR)/cai-egress-acl $(DESTDIR)$(LIBDIR)/containai/
+	install -d $(DESTDIR)$(PREFIX)/share/containai/egress/presets
+	install -m 0644 data/egress/presets/* $(DESTDIR)$(PREFIX)/share/containai/egress/presets/
+	install -m 0644 data/egress/policy.conf $(DESTDIR)$(PREFIX)/share/containai/egress/policy.conf.example
 	for t in $(UNIT_TEMPLATES); do \
 		u=$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$t .in); \
 		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' $$t >$$u && chmod 0644 $$u || exit 1; \
@@ -450,7 +472,9 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,cai cai-seccomp-probe cai-daemon-json cai-audit)
 	rm -f $(DESTDIR)$(SBINDIR)/cai-auditd $(DESTDIR)$(LIBDIR)/containai/libcai-auditshim.so \
 		$(DESTDIR)$(LIBDIR)/containai/libcai-auditshim-musl.so
-	rm -f $(DESTDIR)$(LIBDIR)/containai/cai-agent-init
+	rm -f $(DESTDIR)$(LIBDIR)/containai/cai-agent-init $(DESTDIR)$(LIBDIR)/containai/cai-egress-acl
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/containai/egress/presets/,$(notdir $(wildcard data/egress/presets/*)))
+	rm -f $(DESTDIR)$(PREFIX)/share/containai/egress/policy.conf.example
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNIT_TEMPLATES:.in=) $(UNIT_FILES)))
 	rm -f $(DESTDIR)$(PREFIX)/share/containai/$(notdir $(PROFILE))
 	rm -f $(DESTDIR)$(SYSCONFDIR)/logrotate.d/containai-audit
@@ -532,5 +556,8 @@ clean:
 $(call obj,src/lib/collector.c): ALL_CFLAGS += -DCAI_AUDITD_PATH='"$(SBINDIR)/cai-auditd"'
 
 # Where the installed shim lives, for the launchers that inject it.
+$(call obj,src/cli/cmd-egress.c src/cli/cmd-engine.c): ALL_CFLAGS += -DCAI_EGRESS_ACL_PATH='"$(EGRESS_ACL_PATH)"'
+# The package's presets; an admin's of the same name in /etc/containai/egress/presets win.
+$(call obj,src/cli/run-egress.c): ALL_CFLAGS += -DCAI_EGRESS_SHIPPED_PRESETS='"$(PREFIX)/share/containai/egress/presets"'
 $(call obj,src/audit-cli/commands.c src/cli/cmd-run.c src/cli/run-image.c src/cli/cmd-setup.c): ALL_CFLAGS += -DCAI_SHIM_PATH='"$(SHIM_PATH)"' \
 	-DCAI_SHIM_MUSL_PATH='"$(SHIM_MUSL_PATH)"' -DCAI_AGENT_INIT_PATH='"$(AGENT_INIT_PATH)"'

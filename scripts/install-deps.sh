@@ -12,6 +12,9 @@ set -eu
 # test/bats/package-systemd.bats installs into;
 # snoopy by `make bench` only, loaded with LD_PRELOAD: its debconf question
 # about /etc/ld.so.preload defaults to no and is never answered yes here.
+# squid is the egress proxy of agent containers (Debian starts its own
+# squid.service on install where systemd runs: ours listens elsewhere);
+# openssl makes the egress tests' self-signed certificate.
 packages="
 build-essential
 pkg-config
@@ -52,6 +55,8 @@ apt-utils
 gpg
 createrepo-c
 systemd-container
+squid
+openssl
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -18,6 +18,7 @@
  * the wire contract is src/lib/agent_handoff.h. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -136,6 +137,13 @@ static int handoff(const char *path, const struct cai_handoff_hello *hello, int 
 
 int main(int argc, char **argv)
 {
+	/* As PID 1 of the container, a signal we have no handler for is
+	 * discarded when sent, unless it is blocked: then it waits, and the
+	 * agent gets it once it runs. A `docker stop` during the handoff is
+	 * kept, not lost. */
+	sigset_t all, agent_mask;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &agent_mask);
 	struct init_opts o = {0};
 	int rc = parse(argc, argv, &o);
 	if (rc >= 0)
@@ -167,5 +175,5 @@ int main(int argc, char **argv)
 		if (rc < 0)
 			return CAI_INIT_FAILED;
 	}
-	return cai_pid1_run(o.cmd);
+	return cai_pid1_run(o.cmd, &agent_mask);
 }

@@ -61,21 +61,21 @@ static int exit_code(int status)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-int cai_pid1_run(char **cmd)
+int cai_pid1_run(char **cmd, const sigset_t *agent_mask)
 {
 	/* Outside a PID namespace of our own, orphans would go elsewhere. */
 	if (getpid() != 1)
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	sigset_t all, old;
+	sigset_t all;
 	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
+	sigprocmask(SIG_BLOCK, &all, NULL);
 	pid_t agent = fork();
 	if (agent < 0) {
 		fprintf(stderr, "cai-agent-init: fork: %s\n", strerror(errno));
 		return CAI_INIT_FAILED;
 	}
 	if (agent == 0)
-		start_agent(cmd, &old);
+		start_agent(cmd, agent_mask);
 	setpgid(agent, agent); /* also here: no window where a signal misses the group */
 
 	for (;;) {

@@ -84,6 +84,10 @@ static void add_args(struct sbuf *b, const char *call, jv args)
 			sb_printf(b, " %s %s", fam, path);
 		else
 			sb_printf(b, " %s", fam);
+	} else if (strcmp(call, "egress") == 0) {
+		/* The proxy's decision on one request: the result says which. */
+		sb_printf(b, " %s %s port %lld", str(args, "method", "?", &k1), str(args, "host", "?", &k2),
+			  num(args, "port", 0));
 	} else if (strcmp(call, "system") == 0 || strcmp(call, "popen") == 0) {
 		sb_printf(b, " %s", str(args, "command", "(null)", &k1));
 	} else {

@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{"teardown", cmd_teardown, "undo what setup did, and only that"},
 	{"doctor", cmd_doctor, "check the known causes of a broken Secure Engine; say what to fix"},
 	{"engine", cmd_engine, "start, stop, reload or inspect the Secure Engine's dockerd"},
+	{"egress", cmd_egress, "start, stop or inspect the egress proxy of agent containers"},
 	{"run", cmd_run, "run an AI agent with its execs supervised and audited"},
 	{"audit", cmd_audit, "run a command under the audit shim (run), or read the audit log (tail)"},
 };

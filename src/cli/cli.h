@@ -38,6 +38,7 @@ int cmd_setup(const struct cai_global *g, int argc, char **argv);
 int cmd_status(const struct cai_global *g, int argc, char **argv);
 int cmd_teardown(const struct cai_global *g, int argc, char **argv);
 int cmd_engine(const struct cai_global *g, int argc, char **argv);
+int cmd_egress(const struct cai_global *g, int argc, char **argv);
 int cmd_run(const struct cai_global *g, int argc, char **argv);
 int cmd_audit(const struct cai_global *g, int argc, char **argv);
 

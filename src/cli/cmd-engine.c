@@ -5,7 +5,30 @@
 #include "collector.h"
 #include "engine.h"
 #include "engine_paths.h"
+#include "egress_paths.h"
+#include "egress_proxy.h"
 #include "probe_json.h"
+
+#ifndef CAI_EGRESS_ACL_PATH
+#define CAI_EGRESS_ACL_PATH "/usr/lib/containai/cai-egress-acl"
+#endif
+
+/* Where systemd is not PID 1 the egress proxy starts and stops with the
+ * engine (under systemd its unit is bound to the engine's). The engine is
+ * up without it: agents then need --network-policy open or none, and
+ * `cai run` says so. */
+static void egress_with_engine(bool start, bool verbose)
+{
+	if (cai_engine_manager() == CAI_ENGINE_SYSTEMD)
+		return;
+	struct cai_egress_opts eo = {.acl_helper = CAI_EGRESS_ACL_PATH, .verbose = verbose, .start_timeout_s = 30};
+	struct cai_error err = {0};
+	bool did;
+	if (start ? cai_egress_start(&eo, &did, &err) : cai_egress_stop(verbose, &did, &err))
+		cai_warn("engine: egress proxy: %s", err.msg);
+	else if (did)
+		printf(start ? "egress proxy started on %s\n" : "egress proxy stopped\n", CAI_EGRESS_URL);
+}
 
 static void usage(FILE *out)
 {
@@ -122,7 +145,9 @@ int cmd_engine(const struct cai_global *g, int argc, char **argv)
 		printf(did ? "Secure Engine started; it answers on %s\n" : "Secure Engine already running on %s\n",
 		       CAI_ENGINE_HOST);
 		collector_start_stop(true, verbose);
+		egress_with_engine(true, verbose);
 	} else if (strcmp(action, "stop") == 0) {
+		egress_with_engine(false, verbose);
 		if (cai_engine_stop(&eo, &did, &err) < 0)
 			cai_die_error(CAI_EXIT_FAILURE, &err);
 		printf(did ? "Secure Engine stopped\n" : "Secure Engine was not running\n");

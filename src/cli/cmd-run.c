@@ -82,6 +82,21 @@ static void usage(FILE *out)
 		"  --keep               keep the container after CMD exits (default: removed)\n"
 		"  --shim-musl PATH     the shim for musl images (default %s)\n"
 		"  --agent-init PATH    the container's first process (default %s)\n"
+		"  --network-policy allowlist|open|none\n"
+		"                       allowlist (the default): the container joins the internal\n"
+		"                       network containai-agents, with no route out; the only way\n"
+		"                       out is the egress proxy (HTTP_PROXY and HTTPS_PROXY are set),\n"
+		"                       which allows the hosts listed below and nothing else, and\n"
+		"                       never private, link-local (metadata) or the host's own\n"
+		"                       addresses; each decision is in the audit log.\n"
+		"                       open: the engine's bridge, unfiltered. none: no network\n"
+		"  --allow-domain NAME  allow a host (api.example.com) or every host under a\n"
+		"                       domain (*.example.com); repeatable\n"
+		"  --egress-preset NAME allow the hosts listed in the preset NAME (package-registries,\n"
+		"                       git-hosts, ai-apis; an admin's in /etc/containai/egress/presets\n"
+		"                       first, else the package's); repeatable.\n"
+		"                       With project-allowlist yes in /etc/containai/egress/policy.conf,\n"
+		"                       the workspace's .containai/egress-allow is read too\n"
 		"Nothing else of the host is mounted. SIGTERM stops the container (TERM, then\n"
 		"KILL after 10 s).\n"
 		"\n"
@@ -92,10 +107,18 @@ static void usage(FILE *out)
 		CAI_AGENT_INIT_PATH);
 }
 
+static void push(const char ***v, size_t *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 2) * sizeof(**v));
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+}
+
 static int parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { OPT_POLICY = 256, OPT_NO_SHIM, OPT_SHIM, OPT_SOCKET, OPT_DEBUG, OPT_IMAGE, OPT_NAME, OPT_RUNTIME,
-	       OPT_WORKSPACE, OPT_KEEP, OPT_NO_AUDIT, OPT_SHIM_MUSL, OPT_AGENT_INIT };
+	       OPT_WORKSPACE, OPT_KEEP, OPT_NO_AUDIT, OPT_SHIM_MUSL, OPT_AGENT_INIT,
+	       OPT_NETWORK_POLICY, OPT_ALLOW_DOMAIN, OPT_EGRESS_PRESET };
 	static const struct option longopts[] = {
 		{"policy", required_argument, NULL, OPT_POLICY},
 		{"no-shim", no_argument, NULL, OPT_NO_SHIM},
@@ -111,6 +134,9 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		{"no-audit", no_argument, NULL, OPT_NO_AUDIT},
 		{"shim-musl", required_argument, NULL, OPT_SHIM_MUSL},
 		{"agent-init", required_argument, NULL, OPT_AGENT_INIT},
+		{"network-policy", required_argument, NULL, OPT_NETWORK_POLICY},
+		{"allow-domain", required_argument, NULL, OPT_ALLOW_DOMAIN},
+		{"egress-preset", required_argument, NULL, OPT_EGRESS_PRESET},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -132,6 +158,9 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		case OPT_NO_AUDIT: o->no_audit = true; break;
 		case OPT_SHIM_MUSL: o->shim_musl = optarg; container_only = true; break;
 		case OPT_AGENT_INIT: o->agent_init = optarg; container_only = true; break;
+		case OPT_NETWORK_POLICY: o->network_policy = optarg; container_only = true; break;
+		case OPT_ALLOW_DOMAIN: push(&o->allow, &o->nallow, optarg); container_only = true; break;
+		case OPT_EGRESS_PRESET: push(&o->presets, &o->npresets, optarg); container_only = true; break;
 		case 'e':
 			if (!cai_agent_env_valid(optarg)) {
 				cai_warn("run: -e `%s`: give NAME or NAME=VALUE", optarg);
@@ -150,7 +179,8 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		}
 	}
 	if (container_only && !o->image) {
-		cai_warn("run: --name, --runtime, --workspace, -e, --keep, --shim-musl and --agent-init go with --image");
+		cai_warn("run: --name, --runtime, --workspace, -e, --keep, --shim-musl, --agent-init, --network-policy, "
+			 "--allow-domain and --egress-preset go with --image");
 		return cai_usage_hint("run");
 	}
 	if (optind >= argc) {
@@ -269,6 +299,8 @@ int cmd_run(const struct cai_global *g, int argc, char **argv)
 		rc = run_image(&o);
 	if (rc >= 0) {
 		free(o.env);
+		free(o.allow);
+		free(o.presets);
 		return rc;
 	}
 

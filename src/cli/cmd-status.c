@@ -6,6 +6,8 @@
 #include "engine.h"
 #include "engine_probe.h"
 #include "probe_summary.h"
+#include "egress_paths.h"
+#include "egress_proxy.h"
 #include "engine_paths.h"
 #include "force.h"
 #include "platform.h"
@@ -311,6 +313,24 @@ static void print_collector(const struct cai_collector_status *c)
 	putchar('\n');
 }
 
+/* The egress proxy of agent containers (cai egress): reported, not judged
+ * here; an agent that needs it is refused by cai run with the reason. */
+static jv egress_json(void)
+{
+	struct cai_egress_status st;
+	cai_egress_get_status(&st);
+	return JV_OBJECT(jv_string("answering"), jv_bool(st.answering), jv_string("pid"),
+			 st.pid > 0 ? jv_number(st.pid) : jv_null(), jv_string("network"), jv_bool(st.network),
+			 jv_string("squid_installed"), jv_bool(st.squid), jv_string("proxy"), jv_string(CAI_EGRESS_URL));
+}
+
+static void print_egress(void)
+{
+	struct cai_egress_status st;
+	cai_egress_get_status(&st);
+	printf("Egress proxy:    %s\n", cai_egress_status_line(&st));
+}
+
 static void print_json(const struct status *s, const char *daemon_json)
 {
 	jv sysbox = JV_OBJECT(jv_string("present"), jv_bool(s->sysbox_present), jv_string("path"),
@@ -352,6 +372,7 @@ static void print_json(const struct status *s, const char *daemon_json)
 	doc = jv_object_set(doc, jv_string("engine_config"), config);
 	doc = jv_object_set(doc, jv_string("engine"), engine);
 	doc = jv_object_set(doc, jv_string("audit_collector"), collector_jv(&s->collector));
+	doc = jv_object_set(doc, jv_string("egress"), egress_json());
 	doc = jv_object_set(doc, jv_string("contexts"), contexts);
 	doc = jv_object_set(doc, jv_string("recorded"), jv_copy(s->state));
 	doc = jv_object_set(doc, jv_string("problems"), problems);
@@ -409,6 +430,7 @@ static void print_text(const struct status *s, const char *daemon_json)
 		       (int)s->engine.pid, s->engine.responding ? "answers on" : "does NOT answer on", CAI_ENGINE_HOST);
 	putchar('\n');
 	print_collector(&s->collector);
+	print_egress();
 	for (int i = 0; i < s->nusers; i++)
 		printf("Context:         %s: %s %s%s\n", s->users[i].name, CAI_CONTEXT_NAME,
 		       s->contexts[i] == CAI_CONTEXT_ABSENT ? "absent" : "-> ",

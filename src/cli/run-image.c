@@ -33,6 +33,7 @@
 #include "handoff.h"
 #include "procfs.h"
 #include "run.h"
+#include "run-egress.h"
 #include "run_cmd.h"
 #include "supervise.h"
 
@@ -53,6 +54,7 @@ struct image_run {
 	char audit_dir[PATH_MAX];
 	const char *audit_name;
 	struct cai_handoff handoff;
+	struct run_egress egress;
 	char profile[PATH_MAX + 16];
 	char container_id[65];
 	/* The connection over which the collector took the container's own
@@ -361,6 +363,16 @@ static int hand_over_audit_socket(struct image_run *r, struct cai_error *err)
 	return r->audit_control < 0 ? -1 : 0;
 }
 
+/* Before the agent runs: the proxy learns the container's address and
+ * what it may reach (until then every request of it is refused). */
+static int register_egress(struct image_run *r, struct cai_error *err)
+{
+	struct cai_container c = {0};
+	snprintf(c.id, sizeof(c.id), "%s", r->container_id);
+	snprintf(c.name, sizeof(c.name), "%s", r->name);
+	return run_egress_register(&r->egress, &c, err);
+}
+
 /* Start docker, take init's hello, say go or no. Returns the listener (or
  * -1) with *go set, or -2 when the container never reached init. */
 static int start(struct image_run *r, char **argv, bool *go, int *docker_status)
@@ -386,7 +398,7 @@ static int start(struct image_run *r, char **argv, bool *go, int *docker_status)
 	struct cai_handoff_hello hello;
 	*go = false;
 	if (check_peer(r, peer, &err) < 0 || cai_handoff_recv(conn, &hello, &listener, &err) < 0 ||
-	    hand_over_audit_socket(r, &err) < 0)
+	    hand_over_audit_socket(r, &err) < 0 || register_egress(r, &err) < 0)
 		cai_warn("run: %s", err.msg);
 	else
 		*go = decide(r, &hello, listener);
@@ -409,9 +421,15 @@ int run_image(const struct run_opts *o)
 		cai_warn("run: %s", err.msg);
 		return RUN_EXIT_FAILED;
 	}
+	if (run_egress_prepare(o, o->workspace ? r.workspace : NULL, &r.egress, &err) < 0) {
+		cai_warn("run: %s", err.msg);
+		run_egress_free(&r.egress);
+		return RUN_EXIT_FAILED;
+	}
 	struct cai_exec_policy policy = {0};
 	if (o->policy && cai_exec_policy_load(o->policy, &policy, &err) < 0) {
 		cai_warn("run: %s", err.msg);
+		run_egress_free(&r.egress);
 		return RUN_EXIT_FAILED;
 	}
 	const char *base = getenv("TMPDIR");
@@ -425,6 +443,7 @@ int run_image(const struct run_opts *o)
 		cai_warn("run: %s", err.msg);
 		cai_handoff_close(&r.handoff);
 		cai_exec_policy_free(&policy);
+		run_egress_free(&r.egress);
 		return RUN_EXIT_FAILED;
 	}
 	struct cai_agent_spec spec = {
@@ -433,7 +452,8 @@ int run_image(const struct run_opts *o)
 		.shim_glibc = audit && o->use_shim ? o->shim : NULL, .shim_musl = audit ? r.shim_musl : NULL,
 		.audit_dir = !audit ? NULL : own_socket ? r.handoff.audit_dir : r.audit_dir,
 		.audit_name = own_socket ? CAI_HANDOFF_AUDIT_NAME : r.audit_name, .handoff_dir = r.handoff.mount_dir,
-		.workspace = o->workspace ? r.workspace : NULL, .env = o->env,
+		.workspace = o->workspace ? r.workspace : NULL, .env = r.egress.env,
+		.network = run_egress_network(&r.egress),
 		/* Reading the agent's memory takes ptrace rights over it: root's. */
 		.supervise = audit && geteuid() == 0, .tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO),
 		.keep = o->keep, .cmd = o->cmd};
@@ -476,5 +496,7 @@ int run_image(const struct run_opts *o)
 	cai_agent_argv_free(argv);
 	cai_agent_argv_free(stop_argv);
 	cai_exec_policy_free(&policy);
+	run_egress_end(&r.egress);
+	run_egress_free(&r.egress);
 	return rc;
 }

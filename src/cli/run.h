@@ -30,6 +30,12 @@ struct run_opts {
 	size_t nenv;
 	bool keep;
 	bool no_audit;
+	/* the network (run-egress.h) */
+	const char *network_policy; /* NULL: allowlist */
+	const char **allow;         /* --allow-domain */
+	size_t nallow;
+	const char **presets;       /* --egress-preset */
+	size_t npresets;
 };
 
 void run_debug(const struct run_opts *o, const char *fmt, ...) CAI_PRINTF(2, 3);

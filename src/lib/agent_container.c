@@ -74,6 +74,8 @@ char **cai_agent_docker_argv(const struct cai_agent_spec *s)
 	add(&a, xasprintf("seccomp=%s", s->profile));
 	add2(&a, "--security-opt", "no-new-privileges");
 	add2(&a, "--label", "org.containai.agent=true");
+	if (s->network)
+		add2(&a, "--network", s->network);
 	add2(&a, "--entrypoint", CAI_AGENT_INIT_MOUNT);
 	add_mount(&a, s->init, CAI_AGENT_INIT_MOUNT, true);
 	if (s->shim_glibc)

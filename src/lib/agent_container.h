@@ -24,6 +24,7 @@ struct cai_agent_spec {
 	const char *handoff_dir;
 	const char *workspace;  /* NULL: none */
 	const char *const *env; /* NAME or NAME=VALUE, NULL-terminated; may be NULL */
+	const char *network;    /* --network; NULL: the engine's default bridge */
 	bool supervise;         /* ask init for an exec listener */
 	bool tty;               /* -t */
 	bool keep;              /* no --rm */

@@ -9,7 +9,7 @@ static const char *const known_calls[] = {
 	"execve", "execv", "execl", "execle", "execlp", "execvp", "execvpe", "fexecve", "execveat",
 	"posix_spawn", "posix_spawnp", "system", "popen", "connect", "open", "open64", "openat",
 	"openat64", "creat", "creat64", "__open_2", "__open64_2", "__openat_2", "__openat64_2",
-	"fopen", "fopen64", "freopen", "freopen64", "opendir", "audit_lost", NULL,
+	"fopen", "fopen64", "freopen", "freopen64", "opendir", "audit_lost", "egress", NULL,
 };
 
 bool cai_record_known_call(const char *call, size_t len)

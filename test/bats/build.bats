@@ -9,7 +9,7 @@ setup() {
 
 @test "every program is PIE with full RELRO and stack protection" {
 	local p
-	for p in "$CAI_SECCOMP_PROBE" "$CAI_DAEMON_JSON" "$CAI_BIN"; do
+	for p in "$CAI_SECCOMP_PROBE" "$CAI_DAEMON_JSON" "$CAI_BIN" "$(dirname "$CAI_BIN")/cai-egress-acl"; do
 		run readelf -h "$p"
 		assert_output --regexp 'Type: +DYN'
 		run readelf -lW "$p"
@@ -70,11 +70,17 @@ usr/bin/cai-audit 755
 usr/bin/cai-daemon-json 755
 usr/bin/cai-seccomp-probe 755
 usr/lib/containai/cai-agent-init 755
+usr/lib/containai/cai-egress-acl 755
 ${musl}usr/lib/containai/libcai-auditshim.so 644
 usr/lib/systemd/system/cai-auditd.service 644
 usr/lib/systemd/system/cai-auditd.socket 644
 usr/lib/systemd/system/containai-docker.service 644
+usr/lib/systemd/system/containai-egress.service 644
 usr/sbin/cai-auditd 755
+usr/share/containai/egress/policy.conf.example 644
+usr/share/containai/egress/presets/ai-apis 644
+usr/share/containai/egress/presets/git-hosts 644
+usr/share/containai/egress/presets/package-registries 644
 usr/share/containai/seccomp-containai-agent.json 644
 usr/share/doc/containai-secure-engine/audit-events.md 644
 usr/share/man/man1/cai-audit.1 644
@@ -83,9 +89,11 @@ usr/share/man/man1/cai-seccomp-probe.1 644
 usr/share/man/man1/cai.1 644
 usr/share/man/man7/libcai-auditshim.7 644
 usr/share/man/man8/cai-auditd.8 644"
-	run grep -h '^ExecStart=' "$dest/usr/lib/systemd/system/containai-docker.service" "$dest/usr/lib/systemd/system/cai-auditd.service"
+	run grep -h '^ExecStart=' "$dest/usr/lib/systemd/system/containai-docker.service" "$dest/usr/lib/systemd/system/cai-auditd.service" \
+		"$dest/usr/lib/systemd/system/containai-egress.service"
 	assert_output "ExecStart=/usr/bin/cai engine run
-ExecStart=/usr/sbin/cai-auditd --log /var/log/containai/audit.jsonl"
+ExecStart=/usr/sbin/cai-auditd --log /var/log/containai/audit.jsonl
+ExecStart=/usr/bin/cai egress run"
 	run make -s -C "$CAI_TOP" uninstall DESTDIR="$dest" PREFIX=/usr BUILDDIR="${CAI_BIN%/cai}" SANITIZE="${SANITIZE:-0}"
 	assert_success
 	run find "$dest" -type f

@@ -40,13 +40,18 @@ setup() {
 	assert_line --regexp ' \./usr/share/man/man1/cai-seccomp-probe\.1\.gz$'
 	assert_line --regexp ' \./usr/share/man/man1/cai-daemon-json\.1\.gz$'
 	assert_line --regexp '^-rw-r--r-- root/root .* \./lib/systemd/system/containai-docker\.service$'
+	assert_line --regexp '^-rw-r--r-- root/root .* \./lib/systemd/system/containai-egress\.service$'
+	assert_line --regexp '^-rwxr-xr-x root/root .* \./usr/lib/containai/cai-egress-acl$'
+	assert_line --regexp '^-rw-r--r-- root/root .* \./usr/share/containai/egress/presets/package-registries$'
+	# Nothing under /etc/containai: a refused install leaves it alone.
+	refute_line --regexp ' \./etc/containai'
 	run dpkg-deb -f "$DEB" Depends
 	assert_output --regexp '(^|, )docker\.io \| docker-ce(,|$)'
 	assert_output --regexp '(^|, )docker-cli \| docker-ce-cli \| docker\.io \(<< 26\)(,|$)'
 	assert_output --regexp '(^|, )iproute2(,|$)'
 	assert_output --regexp '(^|, )debconf '
 	run dpkg-deb -f "$DEB" Recommends
-	assert_output "sysbox-ce"
+	assert_output "squid, sysbox-ce"
 	run bash -c "dpkg-deb --ctrl-tarfile '$DEB' | tar -xOf - ./triggers"
 	assert_line "interest-noawait /usr/bin/sysbox-runc"
 }

@@ -27,6 +27,7 @@ agent_sandbox_start() {
 	# The musl program is never sanitized: take the plain build's.
 	local musl_program=$CAI_TOP/build/plain/test/audit-call-musl
 	CAI_TEST_BIN=$CAI_TEST_BIN CAI_BIN=$CAI_BIN CAI_AUDITD=$CAI_AUDITD CAI_MUSL_PROGRAM=$musl_program \
+		CAI_EGRESS_ACL=$(dirname "$CAI_BIN")/cai-egress-acl \
 		"$BATS_TEST_DIRNAME/../helpers/cai-sandbox" "$SB_DIR/scratch" -- \
 		"$BATS_TEST_DIRNAME/../helpers/agent-sandbox" "$SB_DIR" >"$SB_DIR/out" 2>&1 &
 	local outer=$! i

@@ -1,0 +1,175 @@
+#include "egress_rules.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+
+#include "egress_paths.h"
+#include "egress_squid.h"
+#include "procfs.h"
+#include "run_cmd.h"
+
+struct table {
+	const char *tool; /* iptables or ip6tables */
+	bool v6;
+};
+
+/* Runs tool ARGS...; returns the exit status, or -1 when it cannot run. */
+static int ipt(const struct table *t, bool verbose, struct cai_error *err, const char *const *args)
+{
+	const char *argv[32];
+	size_t n = 0;
+	argv[n++] = t->tool;
+	argv[n++] = "-w";
+	for (; *args && n < CAI_ARRAY_LEN(argv) - 1; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	struct cai_cmd cmd = {.argv = argv, .verbose = verbose};
+	if (cai_cmd_run(&cmd, err) < 0)
+		return cai_error_prefix(err, "`%s` (is iptables installed?)", t->tool);
+	int status = cmd.status;
+	if (status != 0) {
+		char line[512];
+		cleanup_free char *s = cai_cmd_string(argv);
+		cai_error_set(err, 0, "`%s` failed (exit %d): %s", s, status,
+			      cai_last_line(cmd.errout, line, sizeof(line)));
+	}
+	cai_cmd_free(&cmd);
+	return status;
+}
+
+#define IPT(t, v, e, ...) ipt((t), (v), (e), (const char *const[]){__VA_ARGS__, NULL})
+
+/* Chain exists and is empty. */
+static int fresh_chain(const struct table *t, const char *chain, bool verbose, struct cai_error *err)
+{
+	struct cai_error ignored;
+	if (IPT(t, false, &ignored, "-n", "-L", chain) != 0 && IPT(t, verbose, err, "-N", chain) != 0)
+		return -1;
+	return IPT(t, verbose, err, "-F", chain) == 0 ? 0 : -1;
+}
+
+/* `-I PARENT 1 MATCH... -j CHAIN` unless it is there already. */
+static int jump(const struct table *t, const char *parent, const char *const *match, const char *chain, bool verbose,
+		struct cai_error *err)
+{
+	const char *check[16], *insert[16];
+	size_t n = 0, m = 0;
+	check[n++] = "-C";
+	check[n++] = parent;
+	insert[m++] = "-I";
+	insert[m++] = parent;
+	insert[m++] = "1";
+	for (; *match; match++)
+		check[n++] = insert[m++] = *match;
+	check[n++] = insert[m++] = "-j";
+	check[n++] = insert[m++] = chain;
+	check[n] = insert[m] = NULL;
+	struct cai_error ignored;
+	if (ipt(t, false, &ignored, check) == 0)
+		return 0;
+	return ipt(t, verbose, err, insert) == 0 ? 0 : -1;
+}
+
+static bool is_family(const char *addr, bool v6)
+{
+	char buf[64];
+	unsigned char bin[16];
+	snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(addr, "/"), addr);
+	return inet_pton(v6 ? AF_INET6 : AF_INET, buf, bin) == 1;
+}
+
+/* DNS to the resolvers squid uses (they may well be private or local). */
+static int resolver_rules(const struct table *t, bool verbose, struct cai_error *err)
+{
+	cleanup_fclose FILE *f = fopen("/etc/resolv.conf", "re");
+	char line[512], ns[128];
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " nameserver %127s", ns) != 1 || !is_family(ns, t->v6))
+			continue;
+		const char *protos[] = {"udp", "tcp"};
+		for (size_t i = 0; i < 2; i++)
+			if (IPT(t, verbose, err, "-A", CAI_EGRESS_CHAIN_PROXY, "-d", ns, "-p", protos[i], "--dport",
+				"53", "-j", "RETURN") != 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* Squid talks to its external ACL helpers over TCP on loopback (Debian's
+ * build, src/external_acl.cc: IPC_TCP_SOCKET), between ports it binds to 0:
+ * the ephemeral range. Only that is let through; a service of the host on
+ * a fixed port stays out of the proxy's reach here, and Squid's own rules
+ * refuse every loopback destination an agent asks for. */
+static int helper_rules(const struct table *t, bool verbose, struct cai_error *err)
+{
+	char range[32] = "32768:60999", buf[64];
+	struct cai_error ignored;
+	unsigned lo, hi;
+	if (cai_read_small_file_trim("/proc/sys/net/ipv4/ip_local_port_range", buf, sizeof(buf), &ignored) > 0 &&
+	    sscanf(buf, "%u %u", &lo, &hi) == 2 && lo > 0 && lo <= hi && hi < 65536)
+		snprintf(range, sizeof(range), "%u:%u", lo, hi);
+	const char *self = t->v6 ? "::1" : "127.0.0.1";
+	return IPT(t, verbose, err, "-A", CAI_EGRESS_CHAIN_PROXY, "-o", "lo", "-s", self, "-d", self, "-p", "tcp",
+		   "--dport", range, "-j", "RETURN") == 0
+		   ? 0
+		   : -1;
+}
+
+static int proxy_chain(const struct table *t, const struct cai_egress_admin *a, bool verbose, struct cai_error *err)
+{
+	const char *P = CAI_EGRESS_CHAIN_PROXY;
+	if (fresh_chain(t, P, verbose, err) < 0)
+		return -1;
+	/* Its answers to agents belong to connections they opened. */
+	if (IPT(t, verbose, err, "-A", P, "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "RETURN"))
+		return -1;
+	for (size_t i = 0; i < a->addresses.n; i++)
+		if (is_family(a->addresses.v[i], t->v6) &&
+		    IPT(t, verbose, err, "-A", P, "-d", a->addresses.v[i], "-j", "RETURN"))
+			return -1;
+	if (resolver_rules(t, verbose, err) < 0 || helper_rules(t, verbose, err) < 0)
+		return -1;
+	if (IPT(t, verbose, err, "-A", P, "-m", "addrtype", "--dst-type", "LOCAL", "-j", "REJECT"))
+		return -1;
+	for (const char *const *r = t->v6 ? cai_egress_blocked_v6 : cai_egress_blocked_v4; *r; r++)
+		if (IPT(t, verbose, err, "-A", P, "-d", *r, "-j", "REJECT"))
+			return -1;
+	if (t->v6 && (IPT(t, verbose, err, "-A", P, "-d", "::/128", "-j", "REJECT") ||
+		      IPT(t, verbose, err, "-A", P, "-d", "::ffff:0:0/96", "-j", "REJECT")))
+		return -1;
+	return 0;
+}
+
+static int apply_table(const struct table *t, const struct cai_egress_admin *a, const char *uid, bool verbose,
+		       struct cai_error *err)
+{
+	const char *IN = CAI_EGRESS_CHAIN_IN, *FWD = CAI_EGRESS_CHAIN_FWD;
+	if (fresh_chain(t, IN, verbose, err) < 0 || fresh_chain(t, FWD, verbose, err) < 0)
+		return -1;
+	if (!t->v6 && IPT(t, verbose, err, "-A", IN, "-p", "tcp", "-d", CAI_EGRESS_GATEWAY, "--dport",
+			  CAI_EGRESS_PORT_STR, "-j", "ACCEPT"))
+		return -1;
+	if (IPT(t, verbose, err, "-A", IN, "-j", "DROP") || IPT(t, verbose, err, "-A", FWD, "-j", "DROP"))
+		return -1;
+	if (proxy_chain(t, a, verbose, err) < 0)
+		return -1;
+	const char *from_agents[] = {"-i", CAI_EGRESS_BRIDGE, NULL};
+	const char *from_proxy[] = {"-m", "owner", "--uid-owner", uid, NULL};
+	if (jump(t, "INPUT", from_agents, IN, verbose, err) < 0 ||
+	    jump(t, "FORWARD", from_agents, FWD, verbose, err) < 0 ||
+	    jump(t, "OUTPUT", from_proxy, CAI_EGRESS_CHAIN_PROXY, verbose, err) < 0)
+		return -1;
+	return 0;
+}
+
+int cai_egress_rules_apply(const struct cai_egress_admin *a, uid_t proxy_uid, bool verbose, struct cai_error *err)
+{
+	char uid[24];
+	snprintf(uid, sizeof(uid), "%u", (unsigned)proxy_uid);
+	const struct table v4 = {"iptables", false}, v6 = {"ip6tables", true};
+	if (apply_table(&v4, a, uid, verbose, err) < 0)
+		return cai_error_prefix(err, "egress rules (IPv4)");
+	if (apply_table(&v6, a, uid, verbose, err) < 0)
+		return cai_error_prefix(err, "egress rules (IPv6)");
+	return 0;
+}
