@@ -111,6 +111,7 @@ LIB_SRCS := \
 	src/lib/doctor_runtime.c \
 	src/lib/doctor_docker.c \
 	src/lib/doctor_wsl.c \
+	src/lib/doctor_services.c \
 	src/lib/engine_api.c \
 	src/lib/egress_pattern.c \
 	src/lib/egress_policy.c \

@@ -25,6 +25,9 @@ static const struct check_entry checks[] = {
     {"wsl-version", "WSL version", true, cai_doctor_check_wsl_version},
     {"wsl-systemd", "systemd in /etc/wsl.conf", true, cai_doctor_check_wsl_systemd},
     {"wsl-boot-command", "the boot command that restarts the engine", true, cai_doctor_check_wsl_boot_command},
+    /* setup starts these itself (its step 5) */
+    {"audit-collector", "the audit collector", false, cai_doctor_check_audit_collector},
+    {"egress-proxy", "the egress proxy of agent containers", false, cai_doctor_check_egress_proxy},
 };
 _Static_assert(CAI_ARRAY_LEN(checks) <= CAI_DOCTOR_MAX_CHECKS, "raise CAI_DOCTOR_MAX_CHECKS");
 

@@ -75,5 +75,8 @@ void cai_doctor_check_wsl_networking(const struct cai_doctor_facts *f, struct ca
 void cai_doctor_check_wsl_version(const struct cai_doctor_facts *f, struct cai_doctor_check *c);
 void cai_doctor_check_wsl_systemd(const struct cai_doctor_facts *f, struct cai_doctor_check *c);
 void cai_doctor_check_wsl_boot_command(const struct cai_doctor_facts *f, struct cai_doctor_check *c);
+/* doctor_services.c */
+void cai_doctor_check_audit_collector(const struct cai_doctor_facts *f, struct cai_doctor_check *c);
+void cai_doctor_check_egress_proxy(const struct cai_doctor_facts *f, struct cai_doctor_check *c);
 
 #endif

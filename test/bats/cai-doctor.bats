@@ -43,11 +43,11 @@ LIB='source "$HELPERS/doctor-lib.bash";'
 	assert_line '{"schema_version":1,"tool":"cai doctor","result":"ok","exit_code":0,"where":"this-process-tree","wsl":null}'
 	local id
 	for id in seccomp-here seccomp-engine engine-process-tree sysbox-runc kernel-idmap docker-env docker-snap \
-		other-dockerd wsl-networking wsl-version wsl-systemd wsl-boot-command; do
+		other-dockerd wsl-networking wsl-version wsl-systemd wsl-boot-command audit-collector egress-proxy; do
 		assert_line "$(printf '%s\tok\ttrue\ttrue' "$id")"
 	done
 	assert_line "text=0"
-	assert_line "12 ok, 0 warning(s), 0 failure(s) (exit 0). Nothing was changed."
+	assert_line "14 ok, 0 warning(s), 0 failure(s) (exit 0). Nothing was changed."
 	# The stand-in is the only file under the overlays: doctor wrote nothing.
 	run written_files
 	assert_output "./usrbin/sysbox-runc"
@@ -294,4 +294,25 @@ LIB='source "$HELPERS/doctor-lib.bash";'
 	assert_line "refused=4"
 	assert_line 'Run `cai doctor` for the causes and what to do about them.'
 	assert_line '{"status":"refused","engine":"this-process-tree","differs":false}'
+}
+
+@test "audit-collector and egress-proxy: do not apply while the engine is stopped; a collector that is down is a warning with the command that fixes it" {
+	run doctor "$LIB"'
+		mkdir -p /etc/containai/docker; echo "{\"bridge\": \"cai0\"}" >/etc/containai/docker/daemon.json
+		echo "stopped: $(doctor_check audit-collector)"
+		echo "stopped-egress: $(doctor_check egress-proxy)"
+		"$CAI" engine start >/dev/null 2>&1; echo "start=$?"
+		echo "running: $(doctor_check audit-collector)"
+		echo "egress: $(doctor_check egress-proxy)"
+		kill -TERM "$(cat /run/containai/cai-auditd.pid)"
+		for _ in $(seq 50); do [ -S /run/containai/audit.sock ] || break; sleep 0.1; done
+		echo "down: $(doctor_check audit-collector)"
+		"$CAI" engine stop >/dev/null 2>&1'
+	assert_line "stopped: ok|does not apply: the engine is not running (the audit collector goes with it)|null"
+	assert_line "stopped-egress: ok|does not apply: the engine is not running (the egress proxy goes with it)|null"
+	assert_line "start=0"
+	assert_line "running: ok|accepting on /run/containai/audit.sock; log /var/log/containai/audit.jsonl writable|null"
+	# No proxy in this sandbox (its helper is not installed here): said, with the way to start it.
+	assert_line --regexp '^egress: warning\|(the egress proxy does not answer on http://172\.31\.241\.1:3228 .*\|cai egress start|squid is not installed: .*)$'
+	assert_line "down: warning|no collector accepts on /run/containai/audit.sock: \`cai run\` and its agents cannot log their events|cai engine start"
 }
