@@ -204,6 +204,22 @@ next_repo() {
 	assert_line "after=3"
 }
 
+@test "the probe runs where the engine runs, a transient systemd service: a listener held only by setup's caller refuses nothing, and both answers are said" {
+	# The package's own setup (--package-mode: Sysbox is not installed here).
+	run in_machine '
+		/root/seccomp-harness listener -- cai setup --package-mode 2>&1; echo "setup=$?"
+		echo "status: $(/root/seccomp-harness listener -- cai status --json | tr -d "\n")"
+		echo "doctor: $(/root/seccomp-harness listener -- cai doctor --json | tr -d "\n")"
+		echo "left: $(systemctl list-units --all --no-legend | grep -c "ContainAI seccomp probe")"'
+	assert_line "setup=0"
+	assert_output --partial "where the engine runs (a transient systemd service, where containai-docker.service runs): supported; in this process tree: busy (EBUSY); the engine's answer decides"
+	refute_output --partial "setup refused"
+	sed -n 's/^status: //p' <<<"$output" | jq -e '.engine_context.differs == true'
+	sed -n 's/^doctor: //p' <<<"$output" |
+		jq -e '[.checks[] | select(.id | startswith("seccomp")) | "\(.id) \(.result)"] == ["seccomp-here warning", "seccomp-engine ok"]'
+	assert_line "left: 0"
+}
+
 @test "a reboot brings the engine and the collector back" {
 	machine_poweroff
 	boot
@@ -289,7 +305,10 @@ WSL='printf "%s\n" 5.15.167.4-microsoft-standard-WSL2 >/root/osrelease
 	busy() { /root/seccomp-harness listener -- "$@"; }'
 
 @test "WSL2 with EBUSY: apt install refuses, starts nothing, enables nothing; apt still works" {
-	fresh_machine
+	# WSL's init holds the listener over everything it starts: the whole
+	# machine runs under one, so the probe where the engine runs (a
+	# transient service of the machine's systemd) gets EBUSY too.
+	MACHINE_WRAP="$CAI_TEST_BIN/seccomp-harness listener --" fresh_machine
 	add_repo
 	run in_machine "$WSL"'
 		busy apt-get install -y containai-secure-engine 2>&1; echo "install=$?"

@@ -13,6 +13,9 @@ machine_unpack() {
 
 # machine_boot ROOT LOG: boot it in the background and wait until systemd
 # says the boot is finished. Sets MACHINE_NSPAWN and MACHINE_INIT (pids).
+# MACHINE_WRAP, when set, is a command (words) the whole machine runs under:
+# "seccomp-harness listener --" boots it under a seccomp listener, as WSL's
+# init holds one over everything it starts.
 machine_boot() {
 	local root=$1 log=$2 state
 	# fd 3 is bats's: a background machine holding it would hang the run.
@@ -23,13 +26,17 @@ machine_boot() {
 	# filter denies the session keyring and bpf, which runc uses for every
 	# container (cgroup v2 device rules are bpf programs): allowed here.
 	MACHINE_CGROUP=cai-machine-$$-$RANDOM
-	"$CAI_TOP/test/helpers/machine-cgroup" exec "$MACHINE_CGROUP" -- env SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 \
+	# shellcheck disable=SC2086 # MACHINE_WRAP is words on purpose
+	"$CAI_TOP/test/helpers/machine-cgroup" exec "$MACHINE_CGROUP" -- ${MACHINE_WRAP:-} env SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 \
 		systemd-nspawn -q --register=no --keep-unit --capability=all --private-network \
 		--system-call-filter="add_key keyctl request_key bpf" -D "$root" -b </dev/null >>"$log" 2>&1 3>&- &
 	MACHINE_NSPAWN=$!
 	MACHINE_INIT=""
 	for _ in $(seq 1 100); do
-		MACHINE_INIT=$(pgrep -P "$MACHINE_NSPAWN" -x systemd) && break
+		# Under a wrapper, nspawn is the wrapper's child (or the wrapper
+		# itself, once it execs): systemd is a grandchild at most.
+		MACHINE_INIT=$(pgrep -P "$MACHINE_NSPAWN" -x systemd ||
+			pgrep -P "$(pgrep -P "$MACHINE_NSPAWN" | head -1)" -x systemd) && break
 		kill -0 "$MACHINE_NSPAWN" 2>/dev/null || break
 		sleep 0.1
 	done
