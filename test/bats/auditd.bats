@@ -273,7 +273,8 @@ PY
 	refute_output --partial "Unknown"
 	refute_output --partial "Invalid"
 	grep -q '^ListenSequentialPacket=/run/containai/audit.sock$' "$CAI_TOP/data/systemd/cai-auditd.socket"
-	grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$CAI_TOP/data/systemd/cai-auditd.service.in"
+	# The shell's kill: /bin/kill (procps) is not on a minimal Debian.
+	grep -q "^ExecReload=/bin/sh -c 'kill -s HUP \\\$\\\$MAINPID'\$" "$CAI_TOP/data/systemd/cai-auditd.service.in"
 	grep -q '^ExecStart=@SBINDIR@/cai-auditd ' "$CAI_TOP/data/systemd/cai-auditd.service.in"
 	grep -q 'create 0600 root root' "$CAI_TOP/data/logrotate/containai-audit"
 	grep -q 'HUP' "$CAI_TOP/data/logrotate/containai-audit"
