@@ -122,16 +122,33 @@ enum cai_dj_outcome cai_dj_add_runtime(const char *file, const char *name, const
 
 	struct dj_session s;
 	cleanup_free char *out = NULL;
+	struct cai_dj_undo own = {0};
+	bool ours = false;
 	rc = session_open(&s, file, !opt->dry_run, !opt->dry_run, err);
 	if (rc != CAI_DJ_UNCHANGED)
 		goto out;
 
 	jv runtimes = jv_object_get(jv_copy(s.doc), jv_string("runtimes"));
 	bool had_entry = jv_is_valid(runtimes) && jv_object_has(jv_copy(runtimes), jv_string(name));
+	jv entry = had_entry ? jv_object_get(jv_copy(runtimes), jv_string(name)) : jv_invalid();
 	jv_free(runtimes);
 
+	/* An entry that our own add wrote and nobody changed since (it is what
+	 * the undo snapshot's "after" holds) is ours to re-point: a new
+	 * version of the package that puts the runtime elsewhere moves it
+	 * without --force, and the undo still gives back the original bytes. */
+	if (had_entry) {
+		cai_dj_undo_read(s.dirfd, s.t.base, name, &own);
+		if (own.present) {
+			jv was = jv_parse_sized(own.after, (int)own.after_len);
+			jv was_entry = jv_getpath(was, JV_ARRAY(jv_string("runtimes"), jv_string(name)));
+			ours = jv_get_kind(was_entry) == JV_KIND_OBJECT && jv_equal(was_entry, jv_copy(entry));
+		}
+	}
+	jv_free(entry);
+
 	bool created_runtimes;
-	rc = cai_dj_doc_add_runtime(&s.doc, name, path, opt->replace, &created_runtimes, err);
+	rc = cai_dj_doc_add_runtime(&s.doc, name, path, opt->replace || ours, &created_runtimes, err);
 	if (rc == CAI_DJ_REFUSED || rc == CAI_DJ_INVALID)
 		cai_error_prefix(err, "`%s`", s.t.path);
 	if (rc != CAI_DJ_CHANGED)
@@ -143,7 +160,16 @@ enum cai_dj_outcome cai_dj_add_runtime(const char *file, const char *name, const
 		preview(opt, out, len);
 		goto out;
 	}
-	if (had_entry) {
+	if (had_entry && ours) {
+		/* Still ours: the snapshot keeps the bytes before our first add. */
+		struct cai_dj_undo u = own;
+		u.after = out;
+		u.after_len = len;
+		if (cai_dj_undo_write(s.dirfd, s.t.dir, s.t.base, name, &u, err) < 0) {
+			rc = io_error(err);
+			goto out;
+		}
+	} else if (had_entry) {
 		/* A replaced path is not ours to undo byte for byte. */
 		if (cai_dj_undo_remove(s.dirfd, s.t.dir, s.t.base, name, err) < 0) {
 			rc = io_error(err);
@@ -166,6 +192,7 @@ enum cai_dj_outcome cai_dj_add_runtime(const char *file, const char *name, const
 	}
 	rc = session_write(&s, out, len, err);
 out:
+	cai_dj_undo_free(&own);
 	session_close(&s);
 	return rc;
 }

@@ -234,27 +234,41 @@ next_repo() {
 	assert_output '{"status":"degraded","c":true,"problems":["sysbox-runc is not installed: install sysbox-ce"]}'
 }
 
-@test "an upgrade through the repository keeps the engine's MainPID, a container and the admin's daemon.json keys" {
+@test "an upgrade through the repository keeps the engine's MainPID, a container and the admin's daemon.json keys; a changed runtime path is applied by SIGHUP" {
 	local next f=$ROOT/etc/containai/docker/daemon.json
 	next=$(next_repo)
 	command -v busybox >/dev/null || skip "busybox is not installed (apt-get install busybox-static): the container's image"
 	mkdir -p "$ROOT/root/keeper/bin"
 	cp "$(command -v busybox)" "$ROOT/root/keeper/bin/busybox"
 	jq '. + {"log-level": "warn"}' "$f" >"$f.new" && mv "$f.new" "$f"
+	# The runtime where an older version put it (its entry, and our undo
+	# snapshot of what that version wrote): the upgrade's setup re-points
+	# its own entry and the running engine takes it with SIGHUP, without a
+	# restart.
+	local undo=$ROOT/etc/containai/docker/.daemon.json.cai-undo-sysbox-runc
+	jq '.runtimes["sysbox-runc"].path = "/opt/sysbox-old/sysbox-runc"' "$f" >"$f.new" && mv "$f.new" "$f"
+	jq --rawfile a "$f" '.after = $a' "$undo" >"$undo.new" && mv "$undo.new" "$undo"
 	run in_machine '
+		systemctl reload containai-docker.service
+		docker --context containai-secure info --format "{{json .Runtimes}}" | grep -o "/opt/sysbox-old/sysbox-runc"
 		tar -C /root/keeper -c . | docker --context containai-secure import - keeper:1 >/dev/null
 		docker --context containai-secure run -d --name keeper --network none keeper:1 /bin/busybox sleep 600 >/dev/null; echo "run=$?"
 		docker --context containai-secure inspect -f "{{.State.StartedAt}}" keeper >/root/started-before
 		systemctl show -p MainPID --value containai-docker.service >/root/pid-before'
 	assert_line "run=0"
+	assert_line "/opt/sysbox-old/sysbox-runc"
 	stage_repo "$next"
 	run in_machine 'apt-get update -qq && apt-get install -y containai-secure-engine 2>&1; echo "upgrade=$?"
 		dpkg-query -W -f "\${Version}\n" containai-secure-engine
 		[ "$(systemctl show -p MainPID --value containai-docker.service)" = "$(cat /root/pid-before)" ] && echo "same MainPID"
 		[ "$(docker --context containai-secure inspect -f "{{.State.Running}} {{.State.StartedAt}}" keeper)" = "true $(cat /root/started-before)" ] &&
 			echo "container still running"
-		systemctl is-active containai-docker.service cai-auditd.socket'
+		systemctl is-active containai-docker.service cai-auditd.socket
+		docker --context containai-secure info --format "{{json .Runtimes}}" | grep -o "\"path\":\"[^\"]*sysbox-runc\""'
 	assert_line "upgrade=0"
+	assert_output --partial "reload dockerd with SIGHUP"
+	assert_line '"path":"/usr/bin/sysbox-runc"'
+	refute_output --partial "/opt/sysbox-old"
 	assert_line "0.1.1"
 	assert_line "same MainPID"
 	assert_line "container still running"

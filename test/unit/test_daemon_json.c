@@ -409,6 +409,31 @@ static void undo(void)
 	cleanup_free char *snap = path_of(".daemon.json.cai-undo-sysbox-runc");
 	ok(access(snap, F_OK) < 0, "the undo snapshot is removed once used");
 
+	/* Our own entry, unchanged since our add, is re-pointed without
+	 * --replace (a new version puts the runtime elsewhere), and the undo
+	 * still gives back the bytes before the first add. An entry someone
+	 * changed since is not ours any more: refused. */
+	clear_dir();
+	put(f, "{\"log-level\": \"warn\"}");
+	is_int(cai_dj_add_runtime(f, "sysbox-runc", "/usr/bin/sysbox-runc", NULL, &err), CAI_DJ_CHANGED, "ours: added");
+	is_int(cai_dj_add_runtime(f, "sysbox-runc", "/opt/sysbox/bin/sysbox-runc", NULL, &err), CAI_DJ_CHANGED,
+	       "ours, unchanged since: re-pointed without --replace");
+	{
+		cleanup_free char *now = slurp(f);
+		ok(strstr(now, "/opt/sysbox/bin/sysbox-runc") != NULL, "the new path is written");
+	}
+	is_int(cai_dj_remove_runtime(f, "sysbox-runc", NULL, &err), CAI_DJ_CHANGED, "ours: removed");
+	{
+		cleanup_free char *back = slurp(f);
+		is_str(back, "{\"log-level\": \"warn\"}", "the original bytes come back after a re-point");
+	}
+	clear_dir();
+	put(f, "{}");
+	cai_dj_add_runtime(f, "sysbox-runc", "/usr/bin/sysbox-runc", NULL, &err);
+	put(f, "{\"runtimes\": {\"sysbox-runc\": {\"path\": \"/usr/bin/sysbox-runc\", \"runtimeArgs\": [\"--x\"]}}}");
+	is_int(cai_dj_add_runtime(f, "sysbox-runc", "/opt/sysbox/bin/sysbox-runc", NULL, &err), CAI_DJ_REFUSED,
+	       "an entry an admin changed since our add is not re-pointed without --replace");
+
 	/* Someone edits the file after our add: only our entry goes, and the
 	 * runtimes object our add created. */
 	clear_dir();
