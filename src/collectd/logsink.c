@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <time.h>
 #include <libgen.h>
 #include <sys/stat.h>
 
@@ -87,13 +86,6 @@ void logsink_add(struct logsink *s, const char *line, size_t len)
 	logsink_commit(s, len);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int logsink_flush(struct logsink *s, struct cai_error *err)
 {
 	size_t off = 0;
@@ -116,7 +108,7 @@ int logsink_flush(struct logsink *s, struct cai_error *err)
 			if (first) {
 				s->failing = true;
 				s->fail_errno = e;
-				s->fail_since_ms = now_ms();
+				s->fail_since_ms = cai_mono_ms();
 			}
 			cai_error_set(err, e, "write log `%s`%s", s->path,
 				      first ? "; events wait in memory (16 MiB at most, then they are counted as lost) until it can be written"

@@ -243,13 +243,6 @@ static void handle_message(struct server *srv, struct client *cl, const char *bu
 	srv->stats.written++;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct client *client_of(struct server *srv, int fd)
 {
 	if (fd >= srv->nclients) {
@@ -293,7 +286,7 @@ static int read_ring(struct server *srv, struct client *cl, int max)
 			      .cl = cl,
 			      .cred = {.pid = cl->owner.pid, .uid = cl->owner.uid, .gid = cl->owner.gid}};
 	struct cai_error err = {0};
-	int n = ring_read(&cl->ring, max, mono_ms(), RING_STUCK_MS, ring_event, &rc, &err);
+	int n = ring_read(&cl->ring, max, cai_mono_ms(), RING_STUCK_MS, ring_event, &rc, &err);
 	if (n < 0) {
 		srv->stats.rejected++;
 		add_rejection(srv, cl, err.msg, (size_t)ring_unread(&cl->ring), rc.cred.pid, rc.cred.uid, rc.cred.gid);
@@ -301,7 +294,7 @@ static int read_ring(struct server *srv, struct client *cl, int max)
 		return -1;
 	}
 	if (n > 0)
-		srv->ring_active_ms = mono_ms();
+		srv->ring_active_ms = cai_mono_ms();
 	return n;
 }
 
@@ -318,7 +311,7 @@ static long key_number(long key) { return key >= 0 ? key : -1 - key; }
  * less than QUOTA_SAY_MS ago (*last_ms); forced at exit. */
 static void say_limited(struct server *srv, long long *last_ms, bool force, long key, const char *reason)
 {
-	long long now = mono_ms();
+	long long now = cai_mono_ms();
 	if (!force && *last_ms && now - *last_ms < QUOTA_SAY_MS)
 		return;
 	*last_ms = now;
@@ -400,7 +393,7 @@ static bool register_ring(struct server *srv, struct client *cl, const int *fds,
 		cl->owner.gid = cred->gid;
 		srv->nrings++;
 		srv->stats.rings++;
-		srv->ring_active_ms = mono_ms();
+		srv->ring_active_ms = cai_mono_ms();
 		return true;
 	}
 	srv->stats.received++;
@@ -636,7 +629,7 @@ static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *
 			const struct client *l = client_of(srv, inside); /* after client_of(c): no realloc since */
 			peer_identify_in(c, jv_copy(l->peer.container), l->peer.container_json, &cl->peer);
 		} else {
-			peer_identify(c, &srv->names, mono_ms(), &cl->peer);
+			peer_identify(c, &srv->names, cai_mono_ms(), &cl->peer);
 		}
 		srv->stats.clients++;
 	}
@@ -730,7 +723,7 @@ static void say_log_recovered(struct server *srv)
 	char reason[256];
 	snprintf(reason, sizeof(reason),
 		 "the log could not be written for %lld s (%s): %llu event(s) were lost, %llu since the collector started",
-		 (mono_ms() - log->fail_since_ms) / 1000, strerror(log->fail_errno), log->lost, log->lost_total);
+		 (cai_mono_ms() - log->fail_since_ms) / 1000, strerror(log->fail_errno), log->lost, log->lost_total);
 	cai_warn("`%s` is written again; %s", log->path, reason);
 	logsink_recovered(log);
 	add_line(srv, cai_audit_rejected_record(reason, 0, 0, (uid_t)-1, (gid_t)-1));
@@ -819,9 +812,9 @@ static int next_timeout(struct server *srv)
 		return 1000;
 	if (srv->rings_behind)
 		return 0;
-	if (mono_ms() - srv->ring_active_ms < RING_IDLE_MS)
+	if (cai_mono_ms() - srv->ring_active_ms < RING_IDLE_MS)
 		return RING_POLL_MS;
-	long long now = mono_ms(), wait = 1000;
+	long long now = cai_mono_ms(), wait = 1000;
 	for (int fd = 0; fd < srv->nclients; fd++) {
 		struct ring_reader *r = &srv->clients[fd].ring;
 		if (!srv->clients[fd].has_ring)
@@ -890,7 +883,7 @@ int server_run(struct server *srv, struct cai_error *err)
 	    epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, srv->signal_fd, &sev) < 0)
 		return cai_error_set(err, errno, "epoll_ctl");
 
-	long long last_sync = mono_ms();
+	long long last_sync = cai_mono_ms();
 	struct epoll_event evs[BATCH];
 	for (;;) {
 		int n = epoll_wait(srv->epoll_fd, evs, BATCH, next_timeout(srv));
@@ -900,7 +893,7 @@ int server_run(struct server *srv, struct cai_error *err)
 			return cai_error_set(err, errno, "epoll_wait");
 		}
 		bool stop = false, reopen = false;
-		srv->now_ms = mono_ms();
+		srv->now_ms = cai_mono_ms();
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 			if (fd == srv->listen_fd) {
@@ -929,7 +922,7 @@ int server_run(struct server *srv, struct cai_error *err)
 		flush_and_release(srv);
 		discard_reap(&srv->discard);
 		struct cai_error lerr = {0};
-		long long now = mono_ms();
+		long long now = cai_mono_ms();
 		if (now - last_sync >= 1000) {
 			say_all_over_quota(srv, false);
 			if (logsink_sync(srv->log, &lerr) < 0)

@@ -219,19 +219,6 @@ const char *cai_collector_fix_command(enum cai_engine_manager m)
 	return m == CAI_ENGINE_SYSTEMD ? "systemctl enable --now " CAI_COLLECTOR_SOCKET_UNIT : "cai engine start";
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 /* Runs in the forked child: a session of its own, stderr to its log, exec. */
 static CAI_NORETURN void collector_child(void)
 {
@@ -272,8 +259,8 @@ static int start_standalone(bool verbose, struct cai_error *err)
 		return cai_error_set(err, errno, "start the audit collector: fork");
 	if (pid == 0)
 		collector_child();
-	long deadline = now_ms() + 10 * 1000L;
-	while (now_ms() < deadline) {
+	long long deadline = cai_mono_ms() + 10 * 1000L;
+	while (cai_mono_ms() < deadline) {
 		if (socket_accepts(CAI_COLLECTOR_SOCKET))
 			return write_pidfile(pid, err);
 		int status;
@@ -286,7 +273,7 @@ static int start_standalone(bool verbose, struct cai_error *err)
 					     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
 					     cai_last_line(tail, line, sizeof(line)));
 		}
-		sleep_ms(50);
+		cai_sleep_ms(50);
 	}
 	kill(pid, SIGTERM);
 	return cai_error_set(err, 0, "the audit collector did not accept on `%s` within 10 s; see `%s`",
@@ -316,14 +303,14 @@ static int stop_standalone(pid_t pid, bool verbose, struct cai_error *err)
 	if (kill(pid, SIGTERM) != 0 && errno != ESRCH)
 		return cai_error_set(err, errno, "stop the audit collector (pid %d)", (int)pid);
 	/* SIGTERM drains every connection first. */
-	long deadline = now_ms() + 30 * 1000L;
-	while (now_ms() < deadline) {
+	long long deadline = cai_mono_ms() + 30 * 1000L;
+	while (cai_mono_ms() < deadline) {
 		waitpid(pid, NULL, WNOHANG);
 		if (kill(pid, 0) != 0 && errno == ESRCH) {
 			unlink(CAI_COLLECTOR_PIDFILE);
 			return 0;
 		}
-		sleep_ms(50);
+		cai_sleep_ms(50);
 	}
 	return cai_error_set(err, 0, "the audit collector (pid %d) did not stop within 30 s", (int)pid);
 }

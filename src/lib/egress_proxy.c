@@ -30,19 +30,6 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 static int docker(const char *const *args, bool verbose, struct cai_cmd *cmd, struct cai_error *err)
 {
 	static const char *argv[24];
@@ -229,7 +216,7 @@ static int follow(pid_t squid, struct cai_audit_client *audit, struct cai_error 
 					     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
 					     CAI_EGRESS_CACHE_LOG);
 		}
-		sleep_ms(50);
+		cai_sleep_ms(50);
 	}
 }
 
@@ -319,8 +306,8 @@ static CAI_NORETURN void supervisor_child(const struct cai_egress_opts *o, const
 
 static int wait_until_up(pid_t child, int timeout_s, struct cai_error *err)
 {
-	long deadline = now_ms() + timeout_s * 1000L;
-	while (now_ms() < deadline) {
+	long long deadline = cai_mono_ms() + timeout_s * 1000L;
+	while (cai_mono_ms() < deadline) {
 		if (cai_egress_answering())
 			return 0;
 		int status;
@@ -331,7 +318,7 @@ static int wait_until_up(pid_t child, int timeout_s, struct cai_error *err)
 			return cai_error_set(err, 0, "the egress proxy did not start: %s; see `%s`",
 					     cai_last_line(tail, line, sizeof(line)), CAI_EGRESS_SUPERVISOR_LOG);
 		}
-		sleep_ms(100);
+		cai_sleep_ms(100);
 	}
 	return cai_error_set(err, 0, "the egress proxy did not answer on %s:%d within %d s; see `%s`",
 			     CAI_EGRESS_GATEWAY, CAI_EGRESS_PORT, timeout_s, CAI_EGRESS_CACHE_LOG);
@@ -384,8 +371,8 @@ int cai_egress_stop(bool verbose, bool *stopped, struct cai_error *err)
 		fprintf(stderr, "+ kill -TERM %d\n", (int)pid);
 	if (kill(pid, SIGTERM) != 0)
 		return cai_error_set(err, errno, "stop the egress proxy (pid %d)", (int)pid);
-	long deadline = now_ms() + 30 * 1000L;
-	while (now_ms() < deadline) {
+	long long deadline = cai_mono_ms() + 30 * 1000L;
+	while (cai_mono_ms() < deadline) {
 		waitpid(pid, NULL, WNOHANG);
 		/* Gone, or a zombie whose parent has not reaped it (its cmdline
 		 * is empty then): either way it has stopped. */
@@ -394,7 +381,7 @@ int cai_egress_stop(bool verbose, bool *stopped, struct cai_error *err)
 			*stopped = true;
 			return 0;
 		}
-		sleep_ms(50);
+		cai_sleep_ms(50);
 	}
 	return cai_error_set(err, 0, "the egress proxy (pid %d) did not stop within 30 s", (int)pid);
 }

@@ -211,13 +211,6 @@ static int systemctl(const char *verb, bool verbose, struct cai_error *err)
 	return 0;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Runs in the forked child: become a session leader, log to the engine's
  * log file, exec dockerd. Exit status 126 reports a failure before exec. */
 static CAI_NORETURN void standalone_child(const struct cai_engine_opts *o)
@@ -238,8 +231,8 @@ static CAI_NORETURN void standalone_child(const struct cai_engine_opts *o)
 
 static int wait_until_up(pid_t child, int timeout_s, struct cai_error *err)
 {
-	long deadline = now_ms() + timeout_s * 1000L;
-	while (now_ms() < deadline) {
+	long long deadline = cai_mono_ms() + timeout_s * 1000L;
+	while (cai_mono_ms() < deadline) {
 		if (cai_engine_ping(CAI_ENGINE_SOCKET))
 			return 0;
 		int status;
@@ -328,8 +321,8 @@ int cai_engine_stop(const struct cai_engine_opts *o, bool *stopped, struct cai_e
 	if (kill(st.pid, SIGTERM) != 0)
 		return cai_error_set(err, errno, "stop dockerd (pid %d)", (int)st.pid);
 	/* dockerd stops its containers first; give it the time it takes. */
-	long deadline = now_ms() + 60 * 1000L;
-	while (now_ms() < deadline) {
+	long long deadline = cai_mono_ms() + 60 * 1000L;
+	while (cai_mono_ms() < deadline) {
 		if (kill(st.pid, 0) != 0 && errno == ESRCH) {
 			*stopped = true;
 			return 0;

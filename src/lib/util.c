@@ -4,6 +4,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 static CAI_NORETURN void oom(void)
 {
@@ -94,4 +95,17 @@ void cai_close_fds_from(int from)
 			  : 65536;
 	for (int fd = from; fd < max; fd++)
 		close(fd);
+}
+
+long long cai_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cai_sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
 }

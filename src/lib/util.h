@@ -59,6 +59,11 @@ char *xasprintf(const char *fmt, ...) CAI_PRINTF(1, 2);
  * forked children before exec; async-signal-safe. */
 void cai_close_fds_from(int from);
 
+/* CLOCK_MONOTONIC in milliseconds, and a sleep of that many (EINTR ends
+ * it early: callers loop on a deadline). */
+long long cai_mono_ms(void);
+void cai_sleep_ms(long ms);
+
 bool cai_str_contains_ci(const char *haystack, const char *needle);
 char *cai_strip_newline(char *s);
 

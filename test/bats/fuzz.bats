@@ -16,6 +16,21 @@ require_fuzzer() {
 	[ "${SANITIZE:-0}" != 1 ] || skip "the fuzzer already runs under ASan/UBSan in the plain suite"
 }
 
+# fuzz_for CORPUS [FUZZER OPTIONS...]: FUZZER on a scratch copy of
+# test/fuzz/corpus/CORPUS for FUZZ_SECONDS; it must finish its runs and
+# leave no crash, leak, timeout or out-of-memory artifact.
+fuzz_for() {
+	local corpus=$1
+	shift
+	cp -r "$CAI_TOP/test/fuzz/corpus/$corpus" "$BATS_TEST_TMPDIR/corpus"
+	run "$FUZZER" -max_total_time="${FUZZ_SECONDS:-20}" "$@" -artifact_prefix="$BATS_TEST_TMPDIR/" \
+		-print_final_stats=1 "$BATS_TEST_TMPDIR/corpus"
+	assert_success
+	assert_output --regexp 'Done [0-9]+ runs in'
+	run ls "$BATS_TEST_TMPDIR"
+	refute_output --regexp '^(crash|leak|timeout|oom)-'
+}
+
 @test "every corpus file passes the harness's invariants" {
 	require_fuzzer
 	run "$FUZZER" "$CAI_TOP"/test/fuzz/corpus/daemon_json/*
@@ -25,13 +40,7 @@ require_fuzzer() {
 
 @test "the daemon.json fuzzer runs ${FUZZ_SECONDS:-20} s: no crash, no leak, invariants hold" {
 	require_fuzzer
-	cp -r "$CAI_TOP/test/fuzz/corpus/daemon_json" "$BATS_TEST_TMPDIR/corpus"
-	run "$FUZZER" -max_total_time="${FUZZ_SECONDS:-20}" -dict="$CAI_TOP/test/fuzz/daemon_json.dict" \
-		-artifact_prefix="$BATS_TEST_TMPDIR/" -print_final_stats=1 "$BATS_TEST_TMPDIR/corpus"
-	assert_success
-	assert_output --regexp 'Done [0-9]+ runs in'
-	run ls "$BATS_TEST_TMPDIR"
-	refute_output --regexp '^(crash|leak|timeout|oom)-'
+	fuzz_for daemon_json -dict="$CAI_TOP/test/fuzz/daemon_json.dict"
 }
 
 # The ring reader's input is memory an audited process writes: any bytes.
@@ -49,13 +58,7 @@ require_ring_fuzzer() {
 
 @test "the ring reader fuzzer runs ${FUZZ_SECONDS:-20} s: no access outside the ring, invariants hold" {
 	require_ring_fuzzer
-	cp -r "$CAI_TOP/test/fuzz/corpus/ring_reader" "$BATS_TEST_TMPDIR/corpus"
-	run "$FUZZER" -max_total_time="${FUZZ_SECONDS:-20}" -artifact_prefix="$BATS_TEST_TMPDIR/" \
-		-print_final_stats=1 "$BATS_TEST_TMPDIR/corpus"
-	assert_success
-	assert_output --regexp 'Done [0-9]+ runs in'
-	run ls "$BATS_TEST_TMPDIR"
-	refute_output --regexp '^(crash|leak|timeout|oom)-'
+	fuzz_for ring_reader
 }
 
 # The record reader's input is whatever any local user or agent sends.
@@ -73,11 +76,5 @@ require_record_fuzzer() {
 
 @test "the record reader fuzzer runs ${FUZZ_SECONDS:-20} s: strict JSON out or a refusal, never a read past the record" {
 	require_record_fuzzer
-	cp -r "$CAI_TOP/test/fuzz/corpus/record" "$BATS_TEST_TMPDIR/corpus"
-	run "$FUZZER" -max_total_time="${FUZZ_SECONDS:-20}" -artifact_prefix="$BATS_TEST_TMPDIR/" \
-		-print_final_stats=1 "$BATS_TEST_TMPDIR/corpus"
-	assert_success
-	assert_output --regexp 'Done [0-9]+ runs in'
-	run ls "$BATS_TEST_TMPDIR"
-	refute_output --regexp '^(crash|leak|timeout|oom)-'
+	fuzz_for record
 }
