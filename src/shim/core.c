@@ -206,7 +206,7 @@ static long raw_readlink_fd(int fd, char *out, size_t cap)
 	return syscall(SYS_readlinkat, AT_FDCWD, proc, out, cap);
 }
 
-static bool hook_begin(struct cai_hook *h, const char *call, const char *phase, bool verify_pid)
+static bool hook_begin(struct cai_hook *h, const char *call, const char *phase, bool verify_pid, bool last_words)
 {
 	h->saved_errno = errno;
 	h->active = false;
@@ -234,11 +234,19 @@ static bool hook_begin(struct cai_hook *h, const char *call, const char *phase, 
 	h->active = true;
 	/* An exec about to replace the process: sent as a message unless a
 	 * ring exists already (setting one up would cost more than it saves). */
-	h->last_words = strcmp(phase, "enter") == 0 && (strncmp(call, "exec", 4) == 0 || strcmp(call, "fexecve") == 0);
+	h->last_words = last_words;
 
 	struct timespec rt, mono;
-	clock_gettime(CLOCK_REALTIME, &rt); /* vDSO: no system call */
-	clock_gettime(CLOCK_MONOTONIC, &mono);
+	if (last_words) {
+		/* Most often the first event of a fork child, which has not
+		 * touched the vDSO's pages: faulting them in costs more than
+		 * two system calls. */
+		syscall(SYS_clock_gettime, CLOCK_REALTIME, &rt);
+		syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &mono);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &rt); /* vDSO: no system call */
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+	}
 	struct cai_ident id;
 	cai_ident_read(&id, slot, depth > 0, verify_pid);
 	h->cwd = id.cwd;
@@ -269,12 +277,12 @@ static bool hook_begin(struct cai_hook *h, const char *call, const char *phase, 
 
 bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase)
 {
-	return hook_begin(h, call, phase, false);
+	return hook_begin(h, call, phase, false, false);
 }
 
-bool cai_hook_begin_exec(struct cai_hook *h, const char *call, const char *phase)
+bool cai_hook_begin_exec(struct cai_hook *h, const char *call, const char *phase, bool last_words)
 {
-	return hook_begin(h, call, phase, true);
+	return hook_begin(h, call, phase, true, last_words);
 }
 
 static void close_args(struct cai_hook *h)

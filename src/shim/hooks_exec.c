@@ -17,11 +17,12 @@ extern char **environ;
 
 enum exec_kind { EXEC_VE, EXEC_VPE, EXEC_FD, EXEC_AT };
 
-static void report_exec(const char *call, const char *phase, int dirfd, const char *path, char *const argv[],
-			char *const envp[], int flags, bool with_result, int err)
+/* last_words: the exec family's enter, before the process is replaced. */
+static void report_exec(const char *call, const char *phase, bool last_words, int dirfd, const char *path,
+			char *const argv[], char *const envp[], int flags, bool with_result, int err)
 {
 	struct cai_hook h;
-	if (cai_hook_begin_exec(&h, call, phase)) {
+	if (cai_hook_begin_exec(&h, call, phase, last_words)) {
 		if (path)
 			cai_hook_path(&h, dirfd, path);
 		if (dirfd != AT_FDCWD && !path)
@@ -40,7 +41,7 @@ static void report_exec(const char *call, const char *phase, int dirfd, const ch
 static int do_exec(const char *call, enum exec_kind kind, int dirfd, const char *path, char *const argv[],
 		   char *const envp[], int flags)
 {
-	report_exec(call, "enter", kind == EXEC_AT || kind == EXEC_FD ? dirfd : AT_FDCWD, path, argv, envp, flags,
+	report_exec(call, "enter", true, kind == EXEC_AT || kind == EXEC_FD ? dirfd : AT_FDCWD, path, argv, envp, flags,
 		    false, 0);
 	size_t map_len = 0;
 	char **env = cai_env_inject(envp, &map_len);
@@ -67,7 +68,7 @@ static int do_exec(const char *call, enum exec_kind kind, int dirfd, const char 
 	}
 	int err = errno;
 	cai_env_release(env, map_len);
-	report_exec(call, "exit", kind == EXEC_AT || kind == EXEC_FD ? dirfd : AT_FDCWD, path, argv, envp, flags,
+	report_exec(call, "exit", false, kind == EXEC_AT || kind == EXEC_FD ? dirfd : AT_FDCWD, path, argv, envp, flags,
 		    true, err);
 	errno = err;
 	return ret;
@@ -180,7 +181,7 @@ static int spawn_common(const char *call, bool search, pid_t *pid, const char *p
 			const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr, char *const argv[],
 			char *const envp[])
 {
-	report_exec(call, "enter", AT_FDCWD, path, argv, envp, 0, false, 0);
+	report_exec(call, "enter", false, AT_FDCWD, path, argv, envp, 0, false, 0);
 	size_t map_len = 0;
 	char **env = cai_env_inject(envp, &map_len);
 	pid_t child = -1;
@@ -190,7 +191,7 @@ static int spawn_common(const char *call, bool search, pid_t *pid, const char *p
 	if (pid && rc == 0)
 		*pid = child;
 	struct cai_hook h;
-	if (cai_hook_begin_exec(&h, call, "exit")) {
+	if (cai_hook_begin_exec(&h, call, "exit", false)) {
 		cai_hook_path(&h, AT_FDCWD, path);
 		cai_hook_argv(&h, argv);
 		/* posix_spawn returns the error instead of setting errno. */
@@ -216,7 +217,7 @@ static void report_shell(const char *call, const char *phase, const char *cmd, c
 			 long long ret, int err)
 {
 	struct cai_hook h;
-	if (cai_hook_begin_exec(&h, call, phase)) {
+	if (cai_hook_begin_exec(&h, call, phase, false)) {
 		cai_ev_str(&h.ev, CAI_K_COMMAND, cmd, CAI_LIM_PATH);
 		if (mode)
 			cai_ev_str(&h.ev, CAI_K_MODE, mode, 16);

@@ -81,7 +81,7 @@ void cai_ident_atfork_child(void)
 	/* The thread that called fork() lives on in the child with a new id
 	 * and a new parent; the owner pid is already the child's. */
 	t_tid = 0;
-	atomic_store(&cached_ppid, atomic_load(&fork_parent));
+	CAI_SET(cached_ppid, atomic_load(&fork_parent));
 	cai_maybe_child = 0;
 }
 
@@ -89,8 +89,11 @@ void cai_ident_maybe_child(void) { cai_maybe_child = 1; }
 
 void cai_ident_before_fork(void)
 {
-	atomic_store(&fork_parent, (int)syscall(SYS_getpid));
-	cai_maybe_child = 1;
+	/* Unchanged from the last fork in a process that forks often (a
+	 * shell): stored only when different (see CAI_SET). */
+	CAI_SET(fork_parent, (int)syscall(SYS_getpid));
+	if (!cai_maybe_child)
+		cai_maybe_child = 1;
 }
 
 static void bump(atomic_ulong *gen)

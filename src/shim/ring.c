@@ -373,9 +373,9 @@ void cai_ring_atfork_child(void)
 	struct cai_ring_ctl *c = atomic_exchange(&ring, NULL);
 	if (c)
 		syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
-	atomic_store(&ring_users, 0);
-	atomic_store(&setting_up, 0);
-	atomic_store(&degraded, 0);
-	atomic_store(&next_try_ns, 0);
-	atomic_store(&seen_beat_at, 0);
+	CAI_SET(ring_users, 0);
+	CAI_SET(setting_up, 0);
+	CAI_SET(degraded, 0);
+	CAI_SET(next_try_ns, 0);
+	CAI_SET(seen_beat_at, 0);
 }

@@ -43,6 +43,16 @@ typedef int (*cai_nftw_fn)(const char *, const struct stat *, int, struct FTW *)
 #define CAI_EXPORT __attribute__((visibility("default")))
 #define CAI_TLS __thread __attribute__((tls_model("initial-exec")))
 
+/* Store v in an atomic only when it holds something else. After fork()
+ * every page of the child (and of the parent) is copy-on-write: a store
+ * of the value already there would copy a page for nothing, and each such
+ * page fault costs more than the rest of the work around an exec. */
+#define CAI_SET(var, v)                                                        \
+	do {                                                                   \
+		if (atomic_load_explicit(&(var), memory_order_relaxed) != (v)) \
+			atomic_store(&(var), (v));                             \
+	} while (0)
+
 /* Architectures with the vfork stub of hooks_fork.c (for musl, x86_64 only). */
 #if defined(__x86_64__) || (defined(__aarch64__) && CAI_GLIBC)
 #define CAI_VFORK_STUB 1
@@ -147,7 +157,6 @@ extern struct cai_config cai_cfg;
 
 /* slots.c: one event's working memory (see there). */
 struct cai_slot {
-	_Atomic int busy;
 	char comm[17];
 	char cwd[CAI_LIM_PATH + 1];
 	unsigned char rec[CAI_EV_MAX];
@@ -174,8 +183,9 @@ struct cai_hook {
 bool cai_hook_begin(struct cai_hook *h, const char *call, const char *phase);
 /* The same for the exec family: asks the kernel for the pid every time,
  * so that an exec from a child the shim could not see being made (a raw
- * fork or clone system call) is still reported under its own pid. */
-bool cai_hook_begin_exec(struct cai_hook *h, const char *call, const char *phase);
+ * fork or clone system call) is still reported under its own pid.
+ * last_words: the call is about to replace this process (an exec's enter). */
+bool cai_hook_begin_exec(struct cai_hook *h, const char *call, const char *phase, bool last_words);
 /* Closes "args" and writes "result": ret, and errno/error when err != 0. */
 void cai_hook_result(struct cai_hook *h, long long ret, int err);
 /* Sends, releases the buffer, restores errno. */

@@ -20,37 +20,43 @@
 #define STATIC_SLOTS 4
 #define CHUNK_SLOTS 16
 
+/* The busy words sit together, apart from the slots: the fork child's
+ * handler reads them all, and a read of a slot's page that was never
+ * touched would fault it in (see CAI_SET). */
 struct chunk {
 	struct chunk *next;
+	_Atomic int busy[CHUNK_SLOTS];
 	struct cai_slot slot[CHUNK_SLOTS];
 };
 
+static _Atomic int base_busy[STATIC_SLOTS];
 static struct cai_slot base[STATIC_SLOTS];
 static _Atomic(struct chunk *) chunks;
 /* Held by this thread (an event and one nested in a signal handler). */
-static CAI_TLS struct cai_slot *t_held[2];
+static CAI_TLS _Atomic int *t_held[2];
 
-static bool try_take(struct cai_slot *s)
+static bool try_take(_Atomic int *busy)
 {
 	int expected = 0;
-	return atomic_load_explicit(&s->busy, memory_order_relaxed) == 0 &&
-	       atomic_compare_exchange_strong(&s->busy, &expected, 1);
+	return atomic_load_explicit(busy, memory_order_relaxed) == 0 &&
+	       atomic_compare_exchange_strong(busy, &expected, 1);
 }
 
-static struct cai_slot *take_any(void)
+static struct cai_slot *take_any(_Atomic int **busy)
 {
 	for (int i = 0; i < STATIC_SLOTS; i++)
-		if (try_take(&base[i]))
+		if (try_take(*busy = &base_busy[i]))
 			return &base[i];
 	for (struct chunk *c = atomic_load(&chunks); c; c = c->next)
 		for (int i = 0; i < CHUNK_SLOTS; i++)
-			if (try_take(&c->slot[i]))
+			if (try_take(*busy = &c->busy[i]))
 				return &c->slot[i];
 	struct chunk *c = (struct chunk *)syscall(SYS_mmap, NULL, sizeof(struct chunk), PROT_READ | PROT_WRITE,
 						  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (c == MAP_FAILED)
 		return NULL;
-	c->slot[0].busy = 1;
+	c->busy[0] = 1;
+	*busy = &c->busy[0];
 	struct chunk *head = atomic_load(&chunks);
 	do
 		c->next = head;
@@ -60,27 +66,32 @@ static struct cai_slot *take_any(void)
 
 struct cai_slot *cai_slot_take(int depth)
 {
-	struct cai_slot *s = take_any();
-	t_held[depth] = s;
+	_Atomic int *busy = NULL;
+	struct cai_slot *s = take_any(&busy);
+	t_held[depth] = s ? busy : NULL;
 	return s;
 }
 
 void cai_slot_put(int depth)
 {
-	struct cai_slot *s = t_held[depth];
+	_Atomic int *busy = t_held[depth];
 	t_held[depth] = NULL;
-	if (s)
-		atomic_store_explicit(&s->busy, 0, memory_order_release);
+	if (busy)
+		atomic_store_explicit(busy, 0, memory_order_release);
+}
+
+static void free_unheld(_Atomic int *busy)
+{
+	if (busy != t_held[0] && busy != t_held[1])
+		CAI_SET(*busy, 0);
 }
 
 void cai_slots_atfork_child(void)
 {
 	/* Only this thread came over: the slots other threads held are free. */
 	for (int i = 0; i < STATIC_SLOTS; i++)
-		if (&base[i] != t_held[0] && &base[i] != t_held[1])
-			atomic_store(&base[i].busy, 0);
+		free_unheld(&base_busy[i]);
 	for (struct chunk *c = atomic_load(&chunks); c; c = c->next)
 		for (int i = 0; i < CHUNK_SLOTS; i++)
-			if (&c->slot[i] != t_held[0] && &c->slot[i] != t_held[1])
-				atomic_store(&c->slot[i].busy, 0);
+			free_unheld(&c->busy[i]);
 }

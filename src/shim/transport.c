@@ -38,6 +38,7 @@ static atomic_int detached; /* the program closed our fd: hold none from now on 
 static _Atomic long long next_retry_ns;
 
 #define RETRY_NS (100LL * 1000 * 1000)
+#define RETRY_BUSY (-1LL) /* a thread is connecting now */
 
 static long long now_ns(void)
 {
@@ -92,17 +93,21 @@ static int get_fd(void)
 		atomic_fetch_sub(&fd_users, 1);
 		return -1;
 	}
-	long long now = now_ns();
+	/* The clock is read only once an attempt has failed: the first one,
+	 * at load, costs a fresh process no vDSO pages (see CAI_SET). */
 	long long next = atomic_load(&next_retry_ns);
-	if (now < next || !atomic_compare_exchange_strong(&next_retry_ns, &next, now + RETRY_NS)) {
+	if (next == RETRY_BUSY || (next != 0 && now_ns() < next) ||
+	    !atomic_compare_exchange_strong(&next_retry_ns, &next, RETRY_BUSY)) {
 		atomic_fetch_sub(&fd_users, 1);
 		return -1;
 	}
 	int s = open_connection();
 	if (s < 0) {
+		atomic_store(&next_retry_ns, now_ns() + RETRY_NS);
 		atomic_fetch_sub(&fd_users, 1);
 		return -1;
 	}
+	atomic_store(&next_retry_ns, 0);
 	int expected = -1;
 	if (!atomic_compare_exchange_strong(&cai_sock_fd, &expected, s)) {
 		raw_close(s);
@@ -299,9 +304,11 @@ void cai_transport_atfork_child(void)
 	 * (SCM_CREDENTIALS tells the two apart) until it sets up a ring of
 	 * its own; losses counted before fork are the parent's. */
 	atomic_store(&cai_owner_pid, (int)syscall(SYS_getpid));
-	atomic_store(&cai_dropped, 0);
-	atomic_store(&fd_users, 0);
-	atomic_store(&conn_inherited, 1);
+	CAI_SET(cai_dropped, 0);
+	CAI_SET(fd_users, 0);
+	CAI_SET(conn_inherited, 1);
+	if (atomic_load(&next_retry_ns) == RETRY_BUSY) /* another thread was connecting */
+		atomic_store(&next_retry_ns, 0);
 	cai_ring_atfork_child();
 }
 
