@@ -18,6 +18,13 @@
 #ifndef SECCOMP_IOCTL_NOTIF_ID_VALID
 #define SECCOMP_IOCTL_NOTIF_ID_VALID _IOW('!', 2, __u64)
 #endif
+/* Linux 6.6; Debian 12's headers predate it. */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS _IOW('!', 4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
 
 void cai_notify_filter_init(struct cai_notify_filter *f, const int *syscall_nrs, size_t n)
 {
@@ -61,4 +68,9 @@ bool cai_notify_fd_check(int fd)
 		return false;
 	}
 	return errno == ENOENT;
+}
+
+bool cai_notify_sync_wakeup(int listener)
+{
+	return ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (unsigned long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
 }

@@ -32,4 +32,11 @@ int cai_notify_filter_install(struct cai_notify_filter *f);
 #include <stdbool.h>
 bool cai_notify_fd_check(int fd);
 
+/* Ask the kernel (6.6 and later) to run the supervisor on the CPU of the
+ * process that stopped, and that process on the supervisor's CPU when it
+ * answers: one waits while the other runs, so neither waits for another CPU
+ * (an idle one, in a virtual machine, can take hundreds of microseconds to
+ * wake). false on older kernels, where the notification works as before. */
+bool cai_notify_sync_wakeup(int listener);
+
 #endif

@@ -11,6 +11,7 @@
 #include "audit_event.h"
 #include "audit_record.h"
 #include "exec_verdict.h"
+#include "notify_filter.h"
 #include "probe_json.h"
 #include "procfs.h"
 #include "tracee_mem.h"
@@ -252,6 +253,11 @@ int cai_supervise(struct cai_supervisor *s, pid_t agent, int *agent_status, stru
 	int pidfd = (int)syscall(SYS_pidfd_open, agent, 0);
 	if (pidfd < 0)
 		return cai_error_set(err, errno, "supervise: pidfd_open(%d)", (int)agent);
+	s->sync_wakeup = cai_notify_sync_wakeup(s->listener);
+	if (s->trace)
+		fprintf(s->trace, "exec supervision: %s\n",
+			s->sync_wakeup ? "synchronous wake-up (one CPU for both sides)"
+				       : "ordinary wake-up (synchronous needs Linux 6.6)");
 	bool reaped = false;
 	int rc = 0;
 	for (;;) {

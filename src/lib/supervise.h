@@ -43,6 +43,9 @@ struct cai_supervisor {
 	 * The library never writes to stderr itself. */
 	FILE *trace;
 	unsigned long execs, denied, vanished;
+	/* Set by cai_supervise: the kernel wakes each side on the other's CPU
+	 * (see cai_notify_sync_wakeup). */
+	bool sync_wakeup;
 };
 
 /* Handle notifications until no process holds the filter any more: the

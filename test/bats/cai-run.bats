@@ -170,6 +170,23 @@ getpid OK"
 	[[ "$stderr" == *"execs supervised through a seccomp listener"* ]]
 }
 
+@test "exec supervision asks for the synchronous wake-up where the kernel has it (Linux 6.6)" {
+	require_user_notif
+	start_collector
+	run --separate-stderr "$CAI_BIN" run --debug --no-shim --audit-socket "$SOCK" -- /bin/sh -c '/bin/true; /bin/true'
+	assert_success
+	IFS=.- read -r major minor _ <<<"$(uname -r)"
+	if [ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -ge 6 ]; }; then
+		[[ "$stderr" == *"exec supervision: synchronous wake-up"* ]]
+	else
+		[[ "$stderr" == *"exec supervision: ordinary wake-up (synchronous needs Linux 6.6)"* ]]
+	fi
+	# Either way every exec is still supervised and logged.
+	stop_collector
+	[ "$(count_events '.source == "seccomp" and .args.path == "/bin/sh"')" = 1 ]
+	[ "$(count_events '.source == "seccomp" and .args.path == "/bin/true"')" = 2 ]
+}
+
 @test "a flood of execs: every one is logged, none lost" {
 	require_user_notif
 	start_collector

@@ -1,10 +1,15 @@
-/* Benchmark helper: notify-rtt N
+/* Benchmark helper: notify-rtt N [GAP_US]
  * The floor under any exec supervision: the kernel's seccomp user
  * notification round trip alone. N getppid() calls bare, then N under a
  * filter that notifies on getppid, answered CONTINUE at once by a thread
- * of this process (made before the filter, so not under it). Prints
- * "bare_ns=A notified_ns=B" (means per call). Exits 77 when the kernel
- * has no user notification. Test and bench only: never installed. */
+ * of this process (made before the filter, so not under it): back to back,
+ * and one call every GAP_US microseconds (default 2000, about an exec's
+ * spacing), when both sides have gone idle in between; then the same two
+ * with the synchronous wake-up (Linux 6.6) that cai run asks for. Prints
+ * "bare_ns=A notified_ns=B idle_ns=C sync_ns=D sync_idle_ns=E" (means per
+ * call; the sync figures are -1 where the kernel lacks it). Exits 77 when
+ * the kernel has no user notification. Test and bench only: never
+ * installed. */
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -19,6 +24,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "notify_filter.h"
 
 static _Atomic int listener = -1;
 
@@ -56,11 +63,27 @@ static long long per_call(long n)
 	return (now_ns() - t0) / n;
 }
 
+/* One call after each gap: only the calls are timed. */
+static long long per_spaced_call(long n, long gap_us)
+{
+	long long sum = 0;
+	struct timespec gap = {gap_us / 1000000, (gap_us % 1000000) * 1000};
+	for (long i = 0; i < n; i++) {
+		nanosleep(&gap, NULL);
+		long long t0 = now_ns();
+		syscall(SYS_getppid);
+		sum += now_ns() - t0;
+	}
+	return sum / n;
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 100000;
-	if (n < 1)
+	long gap_us = argc > 2 ? strtol(argv[2], NULL, 10) : 2000;
+	if (n < 1 || gap_us < 0)
 		return 2;
+	long spaced = n / 100 > 0 ? n / 100 : 1;
 	long long bare = per_call(n);
 	struct sock_filter prog[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
@@ -82,7 +105,13 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	atomic_store(&listener, fd);
-	long long notified = per_call(n);
-	printf("bare_ns=%lld notified_ns=%lld\n", bare, notified);
+	long long notified = per_call(n), idle = per_spaced_call(spaced, gap_us);
+	long long sync = -1, sync_idle = -1;
+	if (cai_notify_sync_wakeup(fd)) {
+		sync = per_call(n);
+		sync_idle = per_spaced_call(spaced, gap_us);
+	}
+	printf("bare_ns=%lld notified_ns=%lld idle_ns=%lld sync_ns=%lld sync_idle_ns=%lld\n", bare, notified, idle,
+	       sync, sync_idle);
 	return 0;
 }
