@@ -17,7 +17,9 @@
 #      to a plain `docker run --rm` of the same image on the same engine
 #      (bench/container.sh, in a sandbox; needs root and dockerd)
 # BENCH_RUNS (default 3) sets the repetitions of the build; the median is
-# shown. Everything is written under a temporary directory.
+# shown. BENCH_ONLY="exec build" runs only those parts (opens, collector,
+# exec, build, containers). Everything is written under a temporary
+# directory.
 set -eu
 : "${BUILDDIR:?set BUILDDIR (make bench does)}"
 
@@ -64,9 +66,27 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)
 
 us() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1000 }'; }
 
+wanted() { # SECTION
+	case " ${BENCH_ONLY:-opens collector exec build containers} " in
+	*" $1 "*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# snoopy's configuration is /etc/snoopy.ini; ours is bound over it in a
+# private mount namespace, so that it logs to a file and the host's
+# configuration is never touched.
+printf '[snoopy]\noutput = file:%s/snoopy.log\n' "$work" >"$work/snoopy.ini"
+snoopy_ok=
+if [ -e "$snoopy_lib" ] && [ -e /etc/snoopy.ini ] && [ "$(id -u)" -eq 0 ] &&
+	unshare --mount --propagation private true 2>/dev/null; then
+	snoopy_ok=1
+fi
+
 echo "# make bench on $(uname -r), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
+section_opens() {
 # 1. open+close -------------------------------------------------------------
 # The average over one long run is what a program that keeps opening files
 # pays (a median of batches hides the batches that waited): 1,000,000
@@ -107,7 +127,9 @@ row "strace -f -e trace=open,openat" "$strace_out"
 printf '%-46s %10s\n' "one 200-byte SOCK_SEQPACKET send (drained)" "$(us "$(echo "$send_out" | field median_ns)")"
 echo "events logged from the shim's run: $logged_oc of $n"
 echo
+}
 
+section_collector() {
 # 2. throughput -------------------------------------------------------------
 # Events per second written to the log, from 1 and from 8 writer processes,
 # until the collector has written them all, and the collector's own CPU
@@ -148,18 +170,9 @@ echo
 printf '%-16s %12s %14s %10s %8s %8s\n' "" "events/s" "per CPU-second" "logged" "dropped" "missing"
 throughput 1
 throughput 8
-echo
+}
 
-# snoopy's configuration is /etc/snoopy.ini; ours is bound over it in a
-# private mount namespace, so that it logs to a file and the host's
-# configuration is never touched.
-printf '[snoopy]\noutput = file:%s/snoopy.log\n' "$work" >"$work/snoopy.ini"
-snoopy_ok=
-if [ -e "$snoopy_lib" ] && [ -e /etc/snoopy.ini ] && [ "$(id -u)" -eq 0 ] &&
-	unshare --mount --propagation private true 2>/dev/null; then
-	snoopy_ok=1
-fi
-
+section_exec() {
 # 3. one exec, supervised -----------------------------------------------------
 # fork + execve(/bin/true) + wait: no supervision; an empty preloaded
 # library (what loading any library costs); the shim; snoopy; cai run's
@@ -167,7 +180,7 @@ fi
 # under any supervision: the kernel's notification round trip alone.
 execs=${BENCH_EXECS:-3000}
 loop=$build/test/exec-loop
-ns_of() { sed -n 's/^median_ns=\([0-9]*\) mean_ns=\([0-9]*\)$/\1 \2/p'; }
+ns_of() { sed -n 's/^median_ns=\([0-9]*\) mean_ns=\([0-9]*\) faults_x10=\([0-9]*\)$/\1 \2 \3/p'; }
 printf '' | ${CC:-cc} -shared -fPIC -x c -o "$work/empty.so" - 2>/dev/null || true
 start_collector exec
 e_none=$("$loop" "$execs" | ns_of)
@@ -187,20 +200,22 @@ rtt=
 if grep -qw user_notif /proc/sys/kernel/seccomp/actions_avail 2>/dev/null; then
 	e_seccomp=$("$build/cai" run --no-shim --audit-socket "$work/audit.sock" -- "$loop" "$execs" | ns_of)
 	e_both=$("$build/cai" run --shim "$shim" --audit-socket "$work/audit.sock" -- "$loop" "$execs" | ns_of)
-	rtt=$("$build/test/notify-rtt" 100000 | sed -n 's/^bare_ns=\([0-9]*\) notified_ns=\([0-9]*\)$/\1 \2/p')
+	rtt=$("$build/test/notify-rtt" 100000 2000)
 fi
 stop_collector
+fault_ns=$("$loop" --fault-cost | sed -n 's/^fault_ns=//p')
 echo "## Cost per exec: fork + execve /bin/true + wait ($execs execs; median of batches of 50, and mean over the run)"
 echo
-printf '%-46s %10s %10s %10s\n' "" "median us" "mean us" "mean +us"
-base_mean=${e_none#* }
-exec_row() { # label "median mean"
+printf '%-46s %10s %10s %10s %10s\n' "" "median us" "mean us" "mean +us" "faults"
+mean_of() { echo "$1" | cut -d' ' -f2; } # "median mean faults": the mean
+base_mean=$(mean_of "$e_none")
+exec_row() { # label "median mean faults_x10"
 	if [ -z "$2" ]; then
 		printf '%-46s %10s\n' "$1" "skipped"
 		return
 	fi
-	awk -v l="$1" -v m="${2% *}" -v a="${2#* }" -v b="$base_mean" \
-		'BEGIN { printf "%-46s %10.1f %10.1f %+10.1f\n", l, m / 1000, a / 1000, (a - b) / 1000 }'
+	echo "$2" | awk -v l="$1" -v b="$base_mean" \
+		'{ printf "%-46s %10.1f %10.1f %+10.1f %10.1f\n", l, $1 / 1000, $2 / 1000, ($2 - b) / 1000, $3 / 10 }'
 }
 exec_row "no supervision" "$e_none"
 exec_row "an empty preloaded library" "$e_empty"
@@ -208,17 +223,38 @@ exec_row "the shim (target: at most 50 us over empty)" "$e_shim"
 exec_row "snoopy (LD_PRELOAD)" "$e_snoopy"
 exec_row "seccomp supervision (cai run --no-shim)" "$e_seccomp"
 exec_row "seccomp + shim (cai run)" "$e_both"
+# The floor: one getppid() notified and answered at once, back to back and
+# one every 2 ms (both sides idle in between, as between a program's
+# execs), with the ordinary and the synchronous wake-up (Linux 6.6, what
+# cai run asks for; -1: not in this kernel).
+rtt_row() { # label field
+	v=$(echo "$rtt" | sed -n "s/.*\b$2=\(-\{0,1\}[0-9]*\).*/\1/p")
+	b=$(echo "$rtt" | sed -n 's/.*bare_ns=\([0-9]*\).*/\1/p')
+	if [ -z "$v" ] || [ "$v" -lt 0 ]; then
+		printf '%-46s %10s\n' "$1" "n/a"
+		return
+	fi
+	awk -v l="$1" -v n="$v" -v b="$b" 'BEGIN { printf "%-46s %10s %10.1f %+10.1f\n", l, "", n / 1000, (n - b) / 1000 }'
+}
 if [ -n "$rtt" ]; then
-	awk -v b="${rtt% *}" -v n="${rtt#* }" 'BEGIN { printf "%-46s %10s %10.1f %+10.1f\n",
-		"floor: one notification round trip (getppid)", "", n / 1000, (n - b) / 1000 }'
+	rtt_row "floor: notification round trip, back to back" notified_ns
+	rtt_row "  the same, synchronous wake-up" sync_ns
+	rtt_row "  one every 2 ms (sides idle between)" idle_ns
+	rtt_row "  one every 2 ms, synchronous wake-up" sync_idle_ns
 fi
 [ -n "$e_empty" ] && [ -n "$e_shim" ] &&
-	echo "the shim over an empty preloaded library: $(( (${e_shim#* } - ${e_empty#* }) / 1000 )) us (target: at most 50)"
+	echo "the shim over an empty preloaded library: $(( ($(mean_of "$e_shim") - $(mean_of "$e_empty")) / 1000 )) us (target: at most 50)"
 [ -n "$e_seccomp" ] &&
-	echo "seccomp supervision over none: $(( (${e_seccomp#* } - base_mean) / 1000 )) us (target: at most 100)"
+	echo "seccomp supervision over none: $(( ($(mean_of "$e_seccomp") - base_mean) / 1000 )) us (target: at most 100)"
+# Most of an exec's cost on a virtual machine can be page faults: say what
+# one costs here, so that the fault column can be read on other hardware.
+[ -n "$fault_ns" ] &&
+	echo "one page fault (first touch of an anonymous page) costs $((fault_ns / 1000)).$(( (fault_ns % 1000) / 100 )) us here"
 echo "seccomp exec events logged: $(grep -c '"source":"seccomp"' "$work/exec.jsonl" || true)"
 echo
+}
 
+section_build() {
 # 4. a real build -------------------------------------------------------------
 src=$work/src
 mkdir -p "$src"
@@ -283,9 +319,20 @@ else
 fi
 
 echo
+}
+
+# 5. agent containers ----------------------------------------------------
+section_containers() {
 if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/dockerd ] && command -v docker >/dev/null && command -v runc >/dev/null; then
 	BENCH_BUILD=$build sh "$top/test/helpers/cai-sandbox" "$work/sandbox" -- bash "$top/bench/container.sh" ||
 		echo "## Agent containers: the benchmark failed (see above)"
 else
 	echo "## Agent containers: skipped (needs root, dockerd, the docker CLI and runc)"
 fi
+}
+
+for section in opens collector exec build containers; do
+	wanted "$section" || continue
+	"section_$section"
+	echo
+done
