@@ -2,12 +2,24 @@
 # Run every test suite of one build (C unit tests, then bats files), keep
 # each suite's TAP in $BUILDDIR/test-results, and print the totals.
 # Called by `make check`; binaries are found through environment variables.
+# CAI_SUITES chooses: all (the default), main (all but the package suites),
+# or packages (only those, into $BUILDDIR/test-results-packages), so that
+# `make check-all` can run the package suites beside the sanitized pass.
 set -u
 : "${BUILDDIR:?set BUILDDIR to the build directory}"
+suites=${CAI_SUITES:-all}
+case "$suites" in
+all | main | packages) ;;
+*)
+	echo "run-tests.sh: CAI_SUITES must be all, main or packages, not '$suites'" >&2
+	exit 2
+	;;
+esac
 
 top=$(pwd)
 build="$top/$BUILDDIR"
 results="$build/test-results"
+[ "$suites" = packages ] && results="$build/test-results-packages"
 rm -rf "$results"
 mkdir -p "$results"
 
@@ -35,27 +47,44 @@ run_suite() { # name command...
 	name=$1
 	shift
 	echo "# suite $name"
+	started=$(date +%s)
 	"$@" >"$results/$name.tap" 2>"$results/$name.stderr"
 	echo $? >"$results/$name.rc"
 	cat "$results/$name.tap"
 	if [ -s "$results/$name.stderr" ]; then
 		sed 's/^/# stderr: /' "$results/$name.stderr"
 	fi
+	echo "# suite $name took $(($(date +%s) - started)) s"
 }
 
-for t in "$build"/test/test_*; do
-	[ -x "$t" ] || continue
-	run_suite "unit-$(basename "$t")" "$t"
-done
+wanted() { # bats file name without .bats
+	case "$1" in
+	package-*) is_package=1 ;;
+	*) is_package=0 ;;
+	esac
+	case "$suites" in
+	main) [ "$is_package" = 0 ] ;;
+	packages) [ "$is_package" = 1 ] ;;
+	*) true ;;
+	esac
+}
+
+if [ "$suites" != packages ]; then
+	for t in "$build"/test/test_*; do
+		[ -x "$t" ] || continue
+		run_suite "unit-$(basename "$t")" "$t"
+	done
+fi
 
 for f in "$top"/test/bats/*.bats; do
 	[ -f "$f" ] || continue
+	wanted "$(basename "$f" .bats)" || continue
 	run_suite "bats-$(basename "$f" .bats)" bats --tap "$f"
 done
 
 # Debian 13: the package suites again, on a trixie root (their tests skip
 # in the sanitized build, which ships no package).
-if [ "$SANITIZE" != 1 ]; then
+if [ "$SANITIZE" != 1 ] && [ "$suites" != main ]; then
 	for f in package-deb package-systemd; do
 		run_suite "bats-$f-trixie" env CAI_PKG_SUITE=trixie bats --tap "$top/test/bats/$f.bats"
 	done
