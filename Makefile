@@ -200,6 +200,7 @@ AGENT_INIT_SRCS := \
 UNIT_TESTS := \
 	test_error \
 	test_procfs \
+	test_tracee_mem \
 	test_platform \
 	test_notify_probe \
 	test_probe_json \

@@ -47,19 +47,29 @@ ssize_t cai_tracee_read_ptrs(pid_t pid, uint64_t addr, uint64_t *ptrs, size_t ma
 	*truncated = false;
 	if (addr == 0)
 		return 0; /* execve(path, NULL, ...) is legal on Linux: no arguments */
-	for (size_t i = 0; i < max; i++) {
-		uint64_t p = 0;
-		/* The native pointer size: 64-bit agents only on the 64-bit kernels we support. */
-		ssize_t n = read_within_page(pid, addr + i * sizeof(p), &p, sizeof(p));
-		if (n != (ssize_t)sizeof(p)) {
+	/* The native pointer size: 64-bit agents only on the 64-bit kernels we
+	 * support. As many pointers as the page holds in one read (one system
+	 * call for most argument lists), then the next page. */
+	size_t have = 0;
+	for (;;) {
+		uint64_t chunk[PAGE / sizeof(uint64_t)];
+		size_t want = max + 1 - have; /* one more: the NULL, or proof of more */
+		if (want > CAI_ARRAY_LEN(chunk))
+			want = CAI_ARRAY_LEN(chunk);
+		ssize_t n = read_within_page(pid, addr + have * sizeof(uint64_t), chunk, want * sizeof(uint64_t));
+		if (n < (ssize_t)sizeof(uint64_t)) {
 			if (n >= 0)
 				errno = EFAULT;
 			return -1;
 		}
-		if (p == 0)
-			return (ssize_t)i;
-		ptrs[i] = p;
+		for (size_t i = 0; i < (size_t)n / sizeof(uint64_t); i++) {
+			if (chunk[i] == 0)
+				return (ssize_t)have;
+			if (have == max) {
+				*truncated = true;
+				return (ssize_t)max;
+			}
+			ptrs[have++] = chunk[i];
+		}
 	}
-	*truncated = true;
-	return (ssize_t)max;
 }
