@@ -266,19 +266,26 @@ static int remove_table(const struct table *t, bool dry_run, bool verbose, struc
 		}
 		return -1;
 	}
+	/* A chain that cannot go (a foreign rule still jumps to it) does not
+	 * keep the others from going; the first error is the one reported. */
+	struct cai_error later;
+	int rc = 0;
 	for (size_t i = 0; i < CAI_ARRAY_LEN(chains); i++)
-		if (remove_chain(t, chains[i], dry_run, verbose, &out->chains, err) < 0)
-			return -1;
-	return 0;
+		if (remove_chain(t, chains[i], dry_run, verbose, &out->chains, rc < 0 ? &later : err) < 0)
+			rc = -1;
+	return rc;
 }
 
 int cai_egress_rules_remove(bool dry_run, bool verbose, struct cai_egress_rules_removed *out, struct cai_error *err)
 {
 	const struct table v4 = {"iptables", false}, v6 = {"ip6tables", true};
+	struct cai_error later;
 	memset(out, 0, sizeof(*out));
-	if (remove_table(&v4, dry_run, verbose, out, &out->iptables_absent, err) < 0)
-		return cai_error_prefix(err, "remove the egress rules (IPv4)");
-	if (remove_table(&v6, dry_run, verbose, out, &out->ip6tables_absent, err) < 0)
-		return cai_error_prefix(err, "remove the egress rules (IPv6)");
-	return 0;
+	int rc4 = remove_table(&v4, dry_run, verbose, out, &out->iptables_absent, err);
+	if (rc4 < 0)
+		cai_error_prefix(err, "remove the egress rules (IPv4)");
+	/* IPv6 too, whatever became of IPv4. */
+	if (remove_table(&v6, dry_run, verbose, out, &out->ip6tables_absent, rc4 < 0 ? &later : err) < 0)
+		return rc4 < 0 ? -1 : cai_error_prefix(err, "remove the egress rules (IPv6)");
+	return rc4;
 }
