@@ -85,7 +85,7 @@ setup() {
 	assert_line --regexp '^      would: delete /var/lib/containai-docker$'
 	assert_line --regexp '^      would: stop the egress proxy$'
 	assert_line --regexp '^      would: remove the network `containai-agents` from the engine$'
-	assert_line --regexp '^      would: remove 3 rule\(s\) jumping to our chains and 6 chain\(s\)'
+	assert_line --regexp '^      would: remove 6 rule\(s\) jumping to our chains and 6 chain\(s\)'
 	assert_line "hashes equal"
 	assert_line "engine still running"
 	assert_line "proxy still answering"
