@@ -572,7 +572,7 @@ clean:
 $(call obj,src/lib/collector.c): ALL_CFLAGS += -DCAI_AUDITD_PATH='"$(SBINDIR)/cai-auditd"'
 
 # Where the installed shim lives, for the launchers that inject it.
-$(call obj,src/cli/cmd-egress.c src/cli/cmd-engine.c): ALL_CFLAGS += -DCAI_EGRESS_ACL_PATH='"$(EGRESS_ACL_PATH)"'
+$(call obj,src/cli/cmd-egress.c): ALL_CFLAGS += -DCAI_EGRESS_ACL_PATH='"$(EGRESS_ACL_PATH)"'
 # The package's presets; an admin's of the same name in /etc/containai/egress/presets win.
 $(call obj,src/cli/run-egress.c): ALL_CFLAGS += -DCAI_EGRESS_SHIPPED_PRESETS='"$(PREFIX)/share/containai/egress/presets"'
 $(call obj,src/audit-cli/commands.c src/cli/cmd-run.c src/cli/run-image.c src/cli/cmd-setup.c): ALL_CFLAGS += -DCAI_SHIM_PATH='"$(SHIM_PATH)"' \

@@ -12,6 +12,11 @@
 #define CAI_EGRESS_ACL_PATH "/usr/lib/containai/cai-egress-acl"
 #endif
 
+void cai_egress_default_opts(struct cai_egress_opts *o, bool verbose)
+{
+	*o = (struct cai_egress_opts){.acl_helper = CAI_EGRESS_ACL_PATH, .verbose = verbose, .start_timeout_s = 30};
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -112,7 +117,8 @@ int cmd_egress(const struct cai_global *g, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct cai_egress_opts o = {.acl_helper = CAI_EGRESS_ACL_PATH, .start_timeout_s = 30};
+	struct cai_egress_opts o;
+	cai_egress_default_opts(&o, false);
 	bool json = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "vjh", longopts, NULL)) != -1) {

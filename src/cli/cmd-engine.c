@@ -9,10 +9,6 @@
 #include "egress_proxy.h"
 #include "probe_json.h"
 
-#ifndef CAI_EGRESS_ACL_PATH
-#define CAI_EGRESS_ACL_PATH "/usr/lib/containai/cai-egress-acl"
-#endif
-
 /* Where systemd is not PID 1 the egress proxy starts and stops with the
  * engine (under systemd its unit is bound to the engine's). The engine is
  * up without it: agents then need --network-policy open or none, and
@@ -21,7 +17,8 @@ static void egress_with_engine(bool start, bool verbose)
 {
 	if (cai_engine_manager() == CAI_ENGINE_SYSTEMD)
 		return;
-	struct cai_egress_opts eo = {.acl_helper = CAI_EGRESS_ACL_PATH, .verbose = verbose, .start_timeout_s = 30};
+	struct cai_egress_opts eo;
+	cai_egress_default_opts(&eo, verbose);
 	struct cai_error err = {0};
 	bool did;
 	if (start ? cai_egress_start(&eo, &did, &err) : cai_egress_stop(verbose, &did, &err))

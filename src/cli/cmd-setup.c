@@ -9,6 +9,8 @@
 #include "daemon_json.h"
 #include "docker_context.h"
 #include "doctor.h"
+#include "egress_paths.h"
+#include "egress_proxy.h"
 #include "engine.h"
 #include "engine_paths.h"
 #include "force.h"
@@ -410,7 +412,7 @@ static int step_engine(struct report *r, const struct setup_opts *o, bool config
 	} else {
 		/* Many WSL2 distributions boot without systemd. */
 		report_detail(r, "systemd is not PID 1: after a restart run `cai engine start`, which starts the "
-				 "engine and the audit collector (on WSL, add `command = cai engine start` under "
+				 "engine, the audit collector and the egress proxy (on WSL, add `command = cai engine start` under "
 				 "[boot] in /etc/wsl.conf)");
 	}
 	return 0;
@@ -454,6 +456,40 @@ static void start_collector(struct report *r, const struct setup_opts *o)
 		else
 			report_change(r, "enable %s at boot", CAI_COLLECTOR_SOCKET_UNIT);
 	}
+}
+
+/* The egress proxy goes with the engine too (part of step 5). Under
+ * systemd the engine's unit wants the proxy's; elsewhere setup starts it as
+ * `cai engine start` does. One that cannot start is a warning, as the
+ * collector's is: agents then run only with --network-policy open or none. */
+static void start_egress(struct report *r, const struct setup_opts *o)
+{
+	struct cai_egress_status es;
+	cai_egress_get_status(&es);
+	bool systemd = cai_engine_manager() == CAI_ENGINE_SYSTEMD;
+	const char *how = systemd ? CAI_EGRESS_UNIT : "pidfile " CAI_EGRESS_PIDFILE;
+	if (es.answering) {
+		report_detail(r, "egress proxy: %s", cai_egress_status_line(&es));
+		return;
+	}
+	if (!es.squid) {
+		report_warning(r, "egress proxy: %s; until then agents run only with --network-policy open or none",
+			       cai_egress_status_line(&es));
+		return;
+	}
+	if (o->dry_run) {
+		report_change(r, "start the egress proxy on %s (%s)", CAI_EGRESS_URL, how);
+		return;
+	}
+	struct cai_egress_opts eo;
+	cai_egress_default_opts(&eo, o->verbose);
+	struct cai_error err = {0};
+	bool started;
+	if (cai_egress_start(&eo, &started, &err) < 0)
+		report_warning(r, "the egress proxy did not start: %s; agents run only with --network-policy open or "
+				  "none until it does (`cai egress start`)", err.msg);
+	else if (started)
+		report_change(r, "started the egress proxy on %s (%s)", CAI_EGRESS_URL, how);
 }
 
 static int step_contexts(struct report *r, const struct setup_opts *o, const struct cai_docker_user *users, int n,
@@ -647,6 +683,7 @@ int cmd_setup(const struct cai_global *g, int argc, char **argv)
 	if (step_engine(&r, &o, config_changed, &err) < 0)
 		goto failed;
 	start_collector(&r, &o);
+	start_egress(&r, &o);
 
 	failed_step = "docker context";
 	int nusers = cai_docker_users(users, &err);

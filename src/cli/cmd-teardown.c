@@ -8,12 +8,15 @@
 #include "daemon_json.h"
 #include "docker_context.h"
 #include "collector.h"
+#include "egress_paths.h"
+#include "egress_proxy.h"
+#include "egress_rules.h"
 #include "engine.h"
 #include "engine_paths.h"
 #include "report.h"
 #include "state.h"
 
-#define TEARDOWN_STEPS 5
+#define TEARDOWN_STEPS 6
 
 struct teardown_opts {
 	bool purge;
@@ -30,12 +33,14 @@ static void usage(FILE *out)
 		"Undo what `cai setup` did, and only that:\n"
 		"  1. remove the `%s` context of root and of the user behind sudo, only\n"
 		"     where it still points at %s\n"
-		"  2. stop the engine's dockerd and the audit collector (and disable their units)\n"
-		"  3. remove the runtime entry `%s` (and the bridge setting) that setup added\n"
+		"  2. stop the egress proxy, remove the agent network `%s` from the engine\n"
+		"     and the host's %s* chains with the rules that jump to them\n"
+		"  3. stop the engine's dockerd and the audit collector (and disable their units)\n"
+		"  4. remove the runtime entry `%s` (and the bridge setting) that setup added\n"
 		"     to the engine's daemon.json; an admin's other keys stay\n"
-		"  4. delete the engine's bridge `%s`\n"
-		"  5. with --purge: delete the engine's data (%s, %s,\n"
-		"     %s) and the recorded state\n"
+		"  5. delete the engine's bridge `%s`\n"
+		"  6. with --purge: delete the engine's data (%s, %s,\n"
+		"     %s), the proxy's logs and the recorded state\n"
 		"\n"
 		"Options:\n"
 		"  --purge        also delete the engine's data (images, containers, volumes)\n"
@@ -43,8 +48,9 @@ static void usage(FILE *out)
 		"  -v, --verbose  show each command run\n"
 		"  -h, --help     show this help\n"
 		"\n"
-		"Exit codes: 0 done (or nothing to undo), 1 failure, 2 usage, 3 a step failed.\n",
-		CAI_CONTEXT_NAME, CAI_ENGINE_HOST, CAI_SYSBOX_RUNTIME, CAI_ENGINE_BRIDGE, CAI_ENGINE_DATA_ROOT,
+		"Exit codes: 0 done (or nothing to undo), 1 failure, 2 usage, 3 a step failed (named\n"
+		"on stderr; what step 2 could not remove is named, and the steps after it still run).\n",
+		CAI_CONTEXT_NAME, CAI_ENGINE_HOST, CAI_EGRESS_NETWORK, "CAI-EGRESS-", CAI_SYSBOX_RUNTIME, CAI_ENGINE_BRIDGE, CAI_ENGINE_DATA_ROOT,
 		CAI_ENGINE_EXEC_ROOT, CAI_ENGINE_LOG);
 }
 
@@ -71,6 +77,91 @@ static int step_contexts(struct report *r, const struct teardown_opts *o, struct
 		}
 	}
 	return 0;
+}
+
+/* Step 2, in three parts that each say what they could not undo; one that
+ * fails does not keep the others (or the later steps) from running. */
+static int stop_egress(struct report *r, const struct teardown_opts *o)
+{
+	const char *how = cai_engine_manager() == CAI_ENGINE_SYSTEMD ? " (" CAI_EGRESS_UNIT ")" : "";
+	if (o->dry_run) {
+		struct cai_egress_status es;
+		cai_egress_get_status(&es);
+		if (es.pid || es.answering)
+			report_change(r, "stop the egress proxy%s", how);
+		else
+			report_detail(r, "proxy: not running");
+		return 0;
+	}
+	struct cai_error err = {0};
+	bool stopped;
+	if (cai_egress_stop(o->verbose, &stopped, &err) < 0) {
+		report_warning(r, "could not stop the egress proxy: %s", err.msg);
+		return -1;
+	}
+	if (stopped)
+		report_change(r, "stop the egress proxy%s", how);
+	else
+		report_detail(r, "proxy: not running");
+	return 0;
+}
+
+static int remove_agent_network(struct report *r, const struct teardown_opts *o)
+{
+	struct cai_error err = {0};
+	bool removed;
+	switch (cai_egress_network_state()) {
+	case CAI_EGRESS_NET_ABSENT:
+		report_detail(r, "network `%s`: none", CAI_EGRESS_NETWORK);
+		break;
+	case CAI_EGRESS_NET_OTHER:
+		report_detail(r, "network `%s`: not ours (no label of ours); left alone", CAI_EGRESS_NETWORK);
+		break;
+	case CAI_EGRESS_NET_NO_ENGINE:
+		report_detail(r, "network `%s`: the engine is not running, so it cannot be asked; whatever it keeps "
+				 "stays in its data (--purge deletes that)", CAI_EGRESS_NETWORK);
+		break;
+	case CAI_EGRESS_NET_OURS:
+		if (!o->dry_run && cai_egress_network_remove(o->verbose, &removed, &err) < 0) {
+			report_warning(r, "could not remove: %s", err.msg);
+			return -1;
+		}
+		report_change(r, "remove the network `%s` from the engine", CAI_EGRESS_NETWORK);
+		break;
+	}
+	/* An engine that is not running leaves the bridge behind. */
+	bool gone;
+	if (!o->dry_run && cai_egress_bridge_remove(o->verbose, &gone, &err) < 0) {
+		report_warning(r, "could not remove: %s", err.msg);
+		return -1;
+	}
+	if (!o->dry_run && gone)
+		report_change(r, "delete the bridge `%s`", CAI_EGRESS_BRIDGE);
+	return 0;
+}
+
+static int remove_egress_rules(struct report *r, const struct teardown_opts *o)
+{
+	struct cai_egress_rules_removed rm;
+	struct cai_error err = {0};
+	int rc = cai_egress_rules_remove(o->dry_run, o->verbose, &rm, &err);
+	if (rm.jumps || rm.chains)
+		report_change(r, "remove %d rule(s) jumping to our chains and %d chain(s) (%s, %s, %s; IPv4 and IPv6)",
+			      rm.jumps, rm.chains, CAI_EGRESS_CHAIN_IN, CAI_EGRESS_CHAIN_FWD, CAI_EGRESS_CHAIN_PROXY);
+	if (rc < 0) {
+		report_warning(r, "could not remove: %s", err.msg);
+		return -1;
+	}
+	if (!rm.jumps && !rm.chains)
+		report_detail(r, "iptables: no chains of ours%s", rm.iptables_absent ? " (iptables is not installed)" : "");
+	return 0;
+}
+
+static int step_egress(struct report *r, const struct teardown_opts *o)
+{
+	report_step(r, "Egress proxy (%s)", CAI_EGRESS_URL);
+	int failed = (stop_egress(r, o) < 0) + (remove_agent_network(r, o) < 0) + (remove_egress_rules(r, o) < 0);
+	return failed ? -1 : 0;
 }
 
 static int step_engine(struct report *r, const struct teardown_opts *o, struct cai_error *err)
@@ -199,7 +290,8 @@ static int step_purge(struct report *r, const struct teardown_opts *o, struct ca
 {
 	static const char *const paths[] = {CAI_ENGINE_DATA_ROOT, CAI_ENGINE_EXEC_ROOT, CAI_ENGINE_LOG,
 					    CAI_ENGINE_PIDFILE, CAI_ENGINE_TRUST_KEY, CAI_STATE_DIR,
-					    CAI_COLLECTOR_LOG, CAI_COLLECTOR_STDERR_LOG};
+					    CAI_COLLECTOR_LOG, CAI_COLLECTOR_STDERR_LOG, CAI_EGRESS_RUN,
+					    CAI_EGRESS_LOG_DIR, CAI_EGRESS_SUPERVISOR_LOG};
 	/* Removed only when empty: an admin's files there stay. */
 	static const char *const dirs[] = {CAI_ENGINE_LOG_DIR, CAI_ETC_DIR "/docker", CAI_ETC_DIR};
 	report_step(r, "Engine data: %s", o->purge ? "purge" : "kept (use --purge to delete it)");
@@ -292,6 +384,7 @@ int cmd_teardown(const struct cai_global *g, int argc, char **argv)
 		report_failure(&r, "docker context", err.msg);
 		return CAI_EXIT_STEP_FAILED;
 	}
+	bool egress_failed = step_egress(&r, &o) < 0;
 	if (step_engine(&r, &o, &err) < 0 || stop_collector(&r, &o, &err) < 0) {
 		report_failure(&r, "engine", err.msg);
 		return CAI_EXIT_STEP_FAILED;
@@ -310,6 +403,11 @@ int cmd_teardown(const struct cai_global *g, int argc, char **argv)
 	}
 	if (!o.dry_run && !o.purge)
 		record_teardown();
+	if (egress_failed) {
+		cai_warn("teardown: step 2 (egress proxy) could not remove what the warnings above name; the other "
+			 "steps ran");
+		return CAI_EXIT_STEP_FAILED;
+	}
 	if (o.dry_run)
 		printf("Dry run: %d change(s) would be made; nothing was changed.\n", r.changes);
 	else

@@ -18,9 +18,13 @@
 #include "egress_paths.h"
 #include "egress_rules.h"
 #include "egress_squid.h"
+#include "engine.h"
 #include "engine_paths.h"
 #include "procfs.h"
 #include "run_cmd.h"
+
+/* Marks the agent network as ours: teardown removes no other. */
+#define CAI_EGRESS_LABEL "org.containai.egress"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -73,7 +77,7 @@ int cai_egress_network_ensure(bool verbose, struct cai_error *err)
 				"--opt",
 				"com.docker.network.bridge.enable_icc=false",
 				"--label",
-				"org.containai.egress=true",
+				CAI_EGRESS_LABEL "=true",
 				CAI_EGRESS_NETWORK,
 				NULL};
 	if (docker(create, verbose, &cmd, err) < 0)
@@ -85,6 +89,72 @@ int cai_egress_network_ensure(bool verbose, struct cai_error *err)
 			      CAI_EGRESS_NETWORK, cai_last_line(cmd.errout, line, sizeof(line)));
 	cai_cmd_free(&cmd);
 	return status == 0 ? 0 : -1;
+}
+
+enum cai_egress_net cai_egress_network_state(void)
+{
+	if (!cai_engine_ping(CAI_ENGINE_SOCKET))
+		return CAI_EGRESS_NET_NO_ENGINE;
+	struct cai_cmd cmd;
+	struct cai_error ignored;
+	const char *inspect[] = {
+	    "network", "inspect", "--format", "{{index .Labels \"" CAI_EGRESS_LABEL "\"}}", CAI_EGRESS_NETWORK, NULL};
+	if (docker(inspect, false, &cmd, &ignored) < 0) {
+		cai_cmd_free(&cmd);
+		return CAI_EGRESS_NET_NO_ENGINE;
+	}
+	enum cai_egress_net state = cmd.status != 0			 ? CAI_EGRESS_NET_ABSENT
+				    : strncmp(cmd.out, "true\n", 5) == 0 ? CAI_EGRESS_NET_OURS
+									 : CAI_EGRESS_NET_OTHER;
+	cai_cmd_free(&cmd);
+	return state;
+}
+
+int cai_egress_network_remove(bool verbose, bool *removed, struct cai_error *err)
+{
+	*removed = false;
+	if (cai_egress_network_state() != CAI_EGRESS_NET_OURS)
+		return 0;
+	struct cai_cmd cmd;
+	const char *rm[] = {"network", "rm", CAI_EGRESS_NETWORK, NULL};
+	if (docker(rm, verbose, &cmd, err) < 0) {
+		cai_cmd_free(&cmd);
+		return -1;
+	}
+	char line[512];
+	if (cmd.status != 0)
+		cai_error_set(err, 0, "remove the agent network `%s`: %s", CAI_EGRESS_NETWORK,
+			      cai_last_line(cmd.errout, line, sizeof(line)));
+	*removed = cmd.status == 0;
+	cai_cmd_free(&cmd);
+	return *removed ? 0 : -1;
+}
+
+static bool bridge_exists(void)
+{
+	const char *argv[] = {"ip", "-o", "link", "show", "dev", CAI_EGRESS_BRIDGE, NULL};
+	struct cai_cmd cmd = {.argv = argv};
+	struct cai_error ignored;
+	bool exists = cai_cmd_run(&cmd, &ignored) == 0 && cmd.status == 0;
+	cai_cmd_free(&cmd);
+	return exists;
+}
+
+int cai_egress_bridge_remove(bool verbose, bool *removed, struct cai_error *err)
+{
+	*removed = false;
+	if (!bridge_exists())
+		return 0;
+	const char *argv[] = {"ip", "link", "delete", CAI_EGRESS_BRIDGE, "type", "bridge", NULL};
+	struct cai_cmd cmd = {.argv = argv, .verbose = verbose};
+	char line[512];
+	int rc = cai_cmd_run(&cmd, err);
+	if (rc == 0 && cmd.status != 0)
+		rc = cai_error_set(err, 0, "delete the bridge `%s`: %s", CAI_EGRESS_BRIDGE,
+				   cai_last_line(cmd.errout, line, sizeof(line)));
+	cai_cmd_free(&cmd);
+	*removed = rc == 0;
+	return rc;
 }
 
 static const struct passwd *squid_user(struct cai_error *err)
@@ -287,6 +357,34 @@ static pid_t supervisor_pid(void)
 	return 0;
 }
 
+/* systemctl VERB the unit; QUIET: only the exit status matters. */
+static int systemctl_unit(const char *verb, bool quiet, bool verbose, struct cai_error *err)
+{
+	const char *argv[] = {"systemctl", verb, quiet ? "--quiet" : CAI_EGRESS_UNIT, quiet ? CAI_EGRESS_UNIT : NULL,
+			      NULL};
+	struct cai_cmd cmd = {.argv = argv, .verbose = verbose};
+	int rc = cai_cmd_run(&cmd, err);
+	char line[512];
+	if (rc == 0 && cmd.status != 0)
+		rc = quiet ? -1
+			   : cai_error_set(err, 0, "systemctl %s %s failed (exit %d): %s; see `journalctl -u %s`", verb,
+					   CAI_EGRESS_UNIT, cmd.status, cai_last_line(cmd.errout, line, sizeof(line)),
+					   CAI_EGRESS_UNIT);
+	cai_cmd_free(&cmd);
+	return rc;
+}
+
+static int stop_unit(bool verbose, bool *stopped, struct cai_error *err)
+{
+	struct cai_error ignored;
+	if (cai_engine_manager() != CAI_ENGINE_SYSTEMD || systemctl_unit("is-active", true, false, &ignored) < 0)
+		return 0;
+	if (systemctl_unit("stop", false, verbose, err) < 0)
+		return -1;
+	*stopped = true;
+	return 0;
+}
+
 static CAI_NORETURN void supervisor_child(const struct cai_egress_opts *o, const char *self)
 {
 	int log = open(CAI_EGRESS_SUPERVISOR_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
@@ -324,9 +422,29 @@ static int wait_until_up(pid_t child, int timeout_s, struct cai_error *err)
 			     CAI_EGRESS_GATEWAY, CAI_EGRESS_PORT, timeout_s, CAI_EGRESS_CACHE_LOG);
 }
 
+/* Under systemd: start the unit, then wait until Squid answers. */
+static int start_unit(const struct cai_egress_opts *o, bool *started, struct cai_error *err)
+{
+	if (cai_egress_answering())
+		return 0;
+	if (systemctl_unit("start", false, o->verbose, err) < 0)
+		return -1;
+	*started = true;
+	long long deadline = cai_mono_ms() + o->start_timeout_s * 1000L;
+	while (cai_mono_ms() < deadline) {
+		if (cai_egress_answering())
+			return 0;
+		cai_sleep_ms(100);
+	}
+	return cai_error_set(err, 0, "the egress proxy did not answer on %s:%d within %d s; see `journalctl -u %s`",
+			     CAI_EGRESS_GATEWAY, CAI_EGRESS_PORT, o->start_timeout_s, CAI_EGRESS_UNIT);
+}
+
 int cai_egress_start(const struct cai_egress_opts *o, bool *started, struct cai_error *err)
 {
 	*started = false;
+	if (cai_engine_manager() == CAI_ENGINE_SYSTEMD)
+		return start_unit(o, started, err);
 	if (supervisor_pid() > 0 && cai_egress_answering())
 		return 0;
 	char self[4096];
@@ -364,6 +482,8 @@ int cai_egress_start(const struct cai_egress_opts *o, bool *started, struct cai_
 int cai_egress_stop(bool verbose, bool *stopped, struct cai_error *err)
 {
 	*stopped = false;
+	if (stop_unit(verbose, stopped, err) < 0)
+		return -1;
 	pid_t pid = supervisor_pid();
 	if (pid <= 0)
 		return 0;

@@ -26,13 +26,29 @@ struct cai_egress_status {
 
 /* The agent network on the engine (created when missing). */
 int cai_egress_network_ensure(bool verbose, struct cai_error *err);
+
+enum cai_egress_net {
+	CAI_EGRESS_NET_ABSENT,
+	CAI_EGRESS_NET_OURS,	  /* carries the label ensure gives it */
+	CAI_EGRESS_NET_OTHER,	  /* same name, not ours: never removed */
+	CAI_EGRESS_NET_NO_ENGINE, /* the engine does not answer: cannot tell */
+};
+enum cai_egress_net cai_egress_network_state(void);
+/* Remove the agent network from the engine when it is ours. */
+int cai_egress_network_remove(bool verbose, bool *removed, struct cai_error *err);
+/* Delete the agent network's bridge interface when present (the engine
+ * deletes it with the network; this is for an engine that is not running). */
+int cai_egress_bridge_remove(bool verbose, bool *removed, struct cai_error *err);
 /* Network, rules, directories and squid.conf; then Squid in the
  * foreground, its decisions relayed until SIGTERM. Returns on failure or
  * when Squid is gone (0 after SIGTERM). */
 int cai_egress_run(const struct cai_egress_opts *o, struct cai_error *err);
-/* Standalone: start the supervisor in the background and wait until the
- * proxy answers. *started false when it was already running. */
+/* Start it and wait until the proxy answers: under systemd its unit,
+ * elsewhere the supervisor in the background. *started false when it was
+ * already running. */
 int cai_egress_start(const struct cai_egress_opts *o, bool *started, struct cai_error *err);
+/* Stop it: under systemd the unit when active (it is static: nothing to
+ * disable), and a supervisor of our pidfile wherever one runs. */
 int cai_egress_stop(bool verbose, bool *stopped, struct cai_error *err);
 void cai_egress_get_status(struct cai_egress_status *st);
 /* One line for people: "running (pid N), answering on URL" and the like. */

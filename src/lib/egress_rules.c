@@ -1,6 +1,7 @@
 #include "egress_rules.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 
 #include "egress_paths.h"
@@ -172,4 +173,119 @@ int cai_egress_rules_apply(const struct cai_egress_admin *a, uid_t proxy_uid, bo
 	if (apply_table(&v6, a, uid, verbose, err) < 0)
 		return cai_error_prefix(err, "egress rules (IPv6)");
 	return 0;
+}
+
+static bool is_our_chain(const char *name)
+{
+	return strcmp(name, CAI_EGRESS_CHAIN_IN) == 0 || strcmp(name, CAI_EGRESS_CHAIN_FWD) == 0 ||
+	       strcmp(name, CAI_EGRESS_CHAIN_PROXY) == 0;
+}
+
+/* `TOOL -w -S CHAIN`, as lines the caller frees; NULL with err set (errnum
+ * ENOENT: the tool is not installed). */
+static char *list_chain(const struct table *t, const char *chain, struct cai_error *err)
+{
+	const char *argv[] = {t->tool, "-w", "-S", chain, NULL};
+	struct cai_cmd cmd = {.argv = argv};
+	char *out = NULL;
+	if (cai_cmd_run(&cmd, err) == 0) {
+		char line[512];
+		if (cmd.status == 0)
+			out = steal_pointer(&cmd.out);
+		else
+			cai_error_set(err, 0, "`%s -S %s` failed (exit %d): %s", t->tool, chain, cmd.status,
+				      cai_last_line(cmd.errout, line, sizeof(line)));
+	}
+	cai_cmd_free(&cmd);
+	return out;
+}
+
+/* A rule line of `-S` whose target is one of our chains: "-A PARENT ...
+ * -j CAI-EGRESS-...", split into words (NULL-terminated) in words, the
+ * line cut in place. Lines with quoted words are never ours: skipped. */
+static bool our_jump(char *line, const char *words[24])
+{
+	if (strncmp(line, "-A ", 3) != 0 || strchr(line, '"'))
+		return false;
+	size_t n = 0;
+	char *save = NULL;
+	for (char *w = strtok_r(line, " ", &save); w && n < 23; w = strtok_r(NULL, " ", &save))
+		words[n++] = w;
+	words[n] = NULL;
+	return n >= 4 && strcmp(words[n - 2], "-j") == 0 && is_our_chain(words[n - 1]);
+}
+
+/* Deletes, in PARENT, every rule that jumps to one of our chains. */
+static int remove_jumps(const struct table *t, const char *parent, bool dry_run, bool verbose, int *count,
+			struct cai_error *err)
+{
+	cleanup_free char *rules = list_chain(t, parent, err);
+	if (!rules)
+		return -1;
+	char *save = NULL;
+	for (char *line = strtok_r(rules, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *words[24], *del[28];
+		if (!our_jump(line, words))
+			continue;
+		size_t n = 0;
+		del[n++] = "-D";
+		for (size_t i = 1; words[i]; i++)
+			del[n++] = words[i];
+		del[n] = NULL;
+		if (!dry_run && ipt(t, verbose, err, del) != 0)
+			return -1;
+		(*count)++;
+	}
+	return 0;
+}
+
+static int remove_chain(const struct table *t, const char *chain, bool dry_run, bool verbose, int *count,
+			struct cai_error *err)
+{
+	struct cai_error ignored;
+	if (IPT(t, false, &ignored, "-n", "-L", chain) != 0)
+		return 0;
+	if (!dry_run && (IPT(t, verbose, err, "-F", chain) != 0 || IPT(t, verbose, err, "-X", chain) != 0))
+		return -1;
+	(*count)++;
+	return 0;
+}
+
+/* Jumps first: a chain something still jumps to cannot be deleted. */
+static int remove_table(const struct table *t, bool dry_run, bool verbose, struct cai_egress_rules_removed *out,
+			bool *absent, struct cai_error *err)
+{
+	static const char *const parents[] = {"INPUT", "FORWARD", "OUTPUT"};
+	static const char *const chains[] = {CAI_EGRESS_CHAIN_IN, CAI_EGRESS_CHAIN_FWD, CAI_EGRESS_CHAIN_PROXY};
+	for (size_t i = 0; i < CAI_ARRAY_LEN(parents); i++) {
+		if (remove_jumps(t, parents[i], dry_run, verbose, &out->jumps, err) == 0)
+			continue;
+		if (i == 0 && err->errnum == ENOENT) {
+			*absent = true;
+			return 0;
+		}
+		return -1;
+	}
+	/* A chain that cannot go (a foreign rule still jumps to it) does not
+	 * keep the others from going; the first error is the one reported. */
+	struct cai_error later;
+	int rc = 0;
+	for (size_t i = 0; i < CAI_ARRAY_LEN(chains); i++)
+		if (remove_chain(t, chains[i], dry_run, verbose, &out->chains, rc < 0 ? &later : err) < 0)
+			rc = -1;
+	return rc;
+}
+
+int cai_egress_rules_remove(bool dry_run, bool verbose, struct cai_egress_rules_removed *out, struct cai_error *err)
+{
+	const struct table v4 = {"iptables", false}, v6 = {"ip6tables", true};
+	struct cai_error later;
+	memset(out, 0, sizeof(*out));
+	int rc4 = remove_table(&v4, dry_run, verbose, out, &out->iptables_absent, err);
+	if (rc4 < 0)
+		cai_error_prefix(err, "remove the egress rules (IPv4)");
+	/* IPv6 too, whatever became of IPv4. */
+	if (remove_table(&v6, dry_run, verbose, out, &out->ip6tables_absent, rc4 < 0 ? &later : err) < 0)
+		return rc4 < 0 ? -1 : cai_error_prefix(err, "remove the egress rules (IPv6)");
+	return rc4;
 }

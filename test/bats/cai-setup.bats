@@ -105,6 +105,37 @@ setup() {
 	refute_output --partial "done:"
 }
 
+@test "where systemd is not PID 1, setup starts the egress proxy as cai engine start does; a second setup leaves it running" {
+	[ -x /usr/sbin/squid ] || skip "squid is not installed (apt-get install squid)"
+	run in_sandbox --sysbox-stub '
+		"$CAI" setup; echo "setup=$?"
+		pid1=$(cat /run/containai/egress/cai-egress.pid)
+		tr "\0" " " </proc/$pid1/cmdline; echo
+		"$CAI" egress status; echo "egress=$?"
+		iptables -S CAI-EGRESS-IN | grep -c 3228
+		"$CAI" setup >/dev/null 2>&1; echo "again=$?"
+		[ "$pid1" = "$(cat /run/containai/egress/cai-egress.pid)" ] && echo "same proxy"'
+	assert_line "setup=0"
+	assert_line "      done:  started the egress proxy on http://172.31.241.1:3228 (pidfile /run/containai/egress/cai-egress.pid)"
+	assert_line --regexp "/cai egress run --acl-helper /usr/local/lib/containai/cai-egress-acl $"
+	assert_line --regexp '^answering on http://172\.31\.241\.1:3228 \(pid [0-9]+\), network containai-agents$'
+	assert_line "egress=0"
+	assert_line 1
+	assert_line "again=0"
+	assert_line "same proxy"
+}
+
+@test "setup without squid provisions the engine and warns that agents need the proxy" {
+	run in_sandbox --sysbox-stub '
+		mount --bind /dev/null /usr/sbin/squid
+		"$CAI" setup; echo "setup=$?"
+		"$CAI" egress status >/dev/null || echo "no proxy"'
+	assert_line "setup=0"
+	assert_output --partial "warning: egress proxy: not running: squid is not installed"
+	assert_output --partial "until then agents run only with --network-policy open or none"
+	assert_line "no proxy"
+}
+
 @test "sysbox-runc missing with --no-install-sysbox: the engine still starts, setup warns, status is degraded" {
 	run in_sandbox '
 		"$CAI" setup --no-install-sysbox; echo "setup=$?"
@@ -264,6 +295,9 @@ PY
 	assert_line --regexp '^      would: register runtime `sysbox-runc`'
 	assert_line --regexp '^      would: start /usr/sbin/dockerd --config-file /etc/containai/docker/daemon.json --host unix:///var/run/docker-containai.sock'
 	assert_line --regexp '^      would: create it for user root'
+	if [ -x /usr/sbin/squid ]; then
+		assert_line '      would: start the egress proxy on http://172.31.241.1:3228 (pidfile /run/containai/egress/cai-egress.pid)'
+	fi
 	assert_line --regexp '^Dry run: [0-9]+ change\(s\) would be made; nothing was changed\.$'
 	assert_line "no engine"
 	assert_line "no bridge"

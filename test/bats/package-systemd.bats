@@ -77,20 +77,35 @@ add_repo() {
 
 # The root's files, with type and mode, except the kernel's, the package
 # managers' bookkeeping and what booting and the distribution's own docker
-# (docker.service) change whatever we do.
+# (docker.service) and Debian's own squid.service change whatever we do.
 machine_tree() {
 	in_machine 'find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp \
 		-o -path /var/lib/dpkg -o -path /var/lib/apt -o -path /var/cache -o -path /var/log/journal \
 		-o -path /var/log/apt -o -path /var/log/dpkg.log -o -path /var/log/alternatives.log -o -path /var/tmp \
 		-o -path /etc/systemd/system/getty.target.wants \
 		-o -path /var/lib/systemd -o -path /var/lib/docker -o -path /var/lib/containerd \
-		-o -path /etc/apt/sources.list.d -o -path /usr/share/keyrings -o -path /srv \) -prune \
+		-o -path /etc/apt/sources.list.d -o -path /usr/share/keyrings -o -path /srv \
+		-o -path /var/log/squid -o -path /var/spool/squid \) -prune \
 		-o -printf "%y %m %p\n" | sort'
 }
 
 units_state() {
-	in_machine 'for u in containai-docker.service cai-auditd.socket; do
+	in_machine 'for u in containai-docker.service cai-auditd.socket containai-egress.service; do
 		echo "$u $(systemctl is-active $u) $(systemctl is-enabled $u)"; done'
+}
+
+# Squid, the egress proxy our package recommends, installed offline from
+# the .debs test/helpers/squid-debs keeps for the suite (the machine has no
+# network). Installed before ours, as apt would with Recommends.
+install_squid() {
+	local debs
+	"$CAI_TOP/test/helpers/squid-debs" ensure >&2 || return 1
+	debs=$("$CAI_TOP/test/helpers/squid-debs" path)
+	rm -rf "$ROOT/root/squid-debs"
+	cp -r "$debs" "$ROOT/root/squid-debs"
+	in_machine 'apt-get install -y -qq --no-install-recommends /root/squid-debs/*.deb >/root/squid-install.log 2>&1 ||
+		{ tail -20 /root/squid-install.log; exit 1; }
+		rm -rf /root/squid-debs /root/squid-install.log'
 }
 
 # The next version, for upgrades: the same package with version 0.1.1 (its
@@ -116,6 +131,7 @@ next_repo() {
 	assert_line --regexp '^(running|degraded)$'
 	assert_line "systemd"
 	assert_line --partial "no packages found matching containai-secure-engine"
+	install_squid
 	machine_tree >"$BATS_FILE_TMPDIR/tree-before"
 }
 
@@ -146,6 +162,26 @@ next_repo() {
 		systemctl show -p MainPID --value containai-docker.service; cat /run/containai-docker.pid'
 	assert_line '"sysbox-runc":'
 	[ "${lines[1]}" = "${lines[2]}" ] || fail "MainPID ${lines[1]} is not the engine's pid ${lines[2]}"
+}
+
+@test "the egress unit runs with the engine: Squid on 172.31.241.1:3228, our chains, and a request from no agent's address denied" {
+	mkdir -p "$ROOT/root/egress"
+	cp "$(command -v busybox)" "$ROOT/root/egress/busybox"
+	run in_machine 'systemctl is-active containai-egress.service; systemctl is-enabled containai-egress.service
+		cai egress status; echo "status=$?"
+		ss -ltnH "sport = :3228" | awk "{print \$4}"
+		iptables -S CAI-EGRESS-IN | grep -c "dport 3228 -j ACCEPT"
+		# From the gateway itself: in the agent subnet, but no container
+		# registered that address, so nothing is on its list.
+		http_proxy=http://172.31.241.1:3228 /root/egress/busybox wget -q -O - http://denied.test/ 2>&1; echo "denied=$?"
+		rm -rf /root/egress'
+	assert_line "active"
+	assert_line "static"
+	assert_line "status=0"
+	assert_line "172.31.241.1:3228"
+	assert_line "1"
+	assert_output --partial "403 Forbidden"
+	refute_line "denied=0"
 }
 
 @test "the installed units pass systemd-analyze verify; the engine orders itself after Sysbox's units" {
@@ -280,10 +316,17 @@ next_repo() {
 
 @test "apt remove stops and disables the units and removes the context" {
 	run in_machine 'apt-get remove -y containai-secure-engine 2>&1; echo "remove=$?"
-		for u in containai-docker.service cai-auditd.socket cai-auditd.service; do echo "$u $(systemctl is-active $u) $(systemctl is-enabled $u 2>&1)"; done
+		for u in containai-docker.service cai-auditd.socket cai-auditd.service containai-egress.service; do echo "$u $(systemctl is-active $u) $(systemctl is-enabled $u 2>&1)"; done
 		docker --context default context inspect containai-secure >/dev/null 2>&1 || echo "no context"
-		ls /etc/systemd/system/*.wants/ | grep -E "containai|cai-auditd" || echo "no enable links"'
+		ls /etc/systemd/system/*.wants/ | grep -E "containai|cai-auditd" || echo "no enable links"
+		{ iptables-save; ip6tables-save; } | grep -c CAI-EGRESS
+		ss -ltnH "sport = :3228" | grep -c .
+		ip link show cai-agents0 >/dev/null 2>&1 || echo "no agent bridge"'
 	assert_line "remove=0"
+	assert_line --regexp '^containai-egress\.service (inactive|unknown) '
+	assert_output --partial "stop the egress proxy (containai-egress.service)"
+	assert_equal "$(grep -cx 0 <<<"$output")" 2
+	assert_line "no agent bridge"
 	assert_line --regexp '^containai-docker\.service (inactive|unknown) '
 	assert_line --regexp '^cai-auditd\.socket (inactive|unknown) '
 	assert_line --regexp '^cai-auditd\.service (inactive|unknown) '

@@ -81,7 +81,8 @@ with_fake_platform() {
 }
 
 # in_sandbox [--sysbox-stub|--sysbox-broken] SCRIPT: run a bash script inside
-# test/helpers/cai-sandbox, with $CAI, $CAI_DAEMON_JSON_BIN, $SCRATCH and
+# test/helpers/cai-sandbox (with this build's egress helper where setup
+# looks for it: setup starts the proxy when squid is installed), with $CAI, $CAI_DAEMON_JSON_BIN, $SCRATCH and
 # sandbox-lib.bash available. Sets SCRATCH (the overlays' upper dirs are in
 # $SCRATCH/upper) for assertions afterwards.
 in_sandbox() {
@@ -91,7 +92,7 @@ in_sandbox() {
 		shift
 	fi
 	mkdir -p "$SCRATCH"
-	CAI_AGENT_INIT=${CAI_AGENT_INIT:-} CAI=$CAI_BIN CAI_DAEMON_JSON_BIN=$CAI_DAEMON_JSON TEST_BIN=$CAI_TEST_BIN HELPERS=$BATS_TEST_DIRNAME/../helpers \
+	CAI_AGENT_INIT=${CAI_AGENT_INIT:-} CAI_EGRESS_ACL=$(dirname "$CAI_BIN")/cai-egress-acl CAI=$CAI_BIN CAI_DAEMON_JSON_BIN=$CAI_DAEMON_JSON TEST_BIN=$CAI_TEST_BIN HELPERS=$BATS_TEST_DIRNAME/../helpers \
 		"$BATS_TEST_DIRNAME/../helpers/cai-sandbox" "$SCRATCH" "${stub[@]}" -- \
 		bash -c 'set -u; source "$HELPERS/sandbox-lib.bash"; '"$1"
 }

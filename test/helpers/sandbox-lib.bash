@@ -35,3 +35,20 @@ hash_tree() {
 engine_runtimes() {
 	docker -H unix:///var/run/docker-containai.sock info --format '{{json .Runtimes}} {{.DefaultRuntime}}'
 }
+
+# The host's packet filter (IPv4, then IPv6) as iptables-save prints it,
+# without its dated comments and the packet counters traffic changes.
+rules_snapshot() {
+	{ iptables-save; ip6tables-save; } | grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//'
+}
+
+# Rules of an admin's own, which nothing of ours may touch: in the chains
+# we jump from, and a chain of the admin's.
+foreign_rules() {
+	iptables -A INPUT -i lo -p tcp --dport 9 -m comment --comment "an admin's rule" -j ACCEPT
+	iptables -N ADMIN-OWN
+	iptables -A ADMIN-OWN -j RETURN
+	iptables -I OUTPUT 1 -p udp --dport 9 -j ADMIN-OWN
+	iptables -A FORWARD -i lo -j ACCEPT
+	ip6tables -A INPUT -i lo -p tcp --dport 9 -j ACCEPT
+}
