@@ -10,6 +10,7 @@
 #include "docker_context.h"
 #include "doctor.h"
 #include "engine.h"
+#include "engine_config.h"
 #include "engine_paths.h"
 #include "force.h"
 #include "platform.h"
@@ -295,6 +296,34 @@ static int check_flag_keys(const char *file, struct cai_error *err)
 	return rc;
 }
 
+/* One line per operation of step 4's edit. */
+static void report_config_op(struct report *r, const struct cai_dj_op *op, int major)
+{
+	bool runtime = op->kind == CAI_DJ_OP_ADD_RUNTIME, bridge = strcmp(op->name, "bridge") == 0;
+	switch (op->outcome) {
+	case CAI_DJ_CHANGED:
+		if (runtime)
+			report_change(r, "register runtime `%s` (%s); default-runtime left as it is", CAI_SYSBOX_RUNTIME,
+				      CAI_SYSBOX_RUNC);
+		else if (bridge)
+			report_change(r, "use the engine's own bridge `%s` (%s)", CAI_ENGINE_BRIDGE, CAI_ENGINE_BRIDGE_CIDR);
+		else
+			report_change(r, "keep dockerd %d's trust key in %s, out of /etc/docker", major,
+				      CAI_ENGINE_TRUST_KEY);
+		break;
+	case CAI_DJ_UNCHANGED:
+		if (runtime)
+			report_detail(r, "runtime `%s` already registered", CAI_SYSBOX_RUNTIME);
+		else if (bridge)
+			report_detail(r, "bridge `%s` already set", CAI_ENGINE_BRIDGE);
+		break;
+	default:
+		/* An admin chose another value on purpose: theirs wins. */
+		report_warning(r, "%s; keeping the admin's %s", op->note.msg, bridge ? "bridge" : "choice");
+		break;
+	}
+}
+
 static int step_daemon_json(struct report *r, const struct setup_opts *o, bool *changed, struct cai_error *err)
 {
 	*changed = false;
@@ -316,55 +345,23 @@ static int step_daemon_json(struct report *r, const struct setup_opts *o, bool *
 		return 0;
 	}
 
+	int major = cai_dockerd_major_version();
+	struct cai_dj_op ops[CAI_ENGINE_CONFIG_MAX_OPS];
+	size_t n = cai_engine_config_setup_ops(ops, major);
 	struct cai_dj_options dj = {.replace = o->force, .dry_run = o->dry_run, .preview = o->verbose ? stdout : NULL};
-	switch (cai_dj_add_runtime(o->daemon_json, CAI_SYSBOX_RUNTIME, CAI_SYSBOX_RUNC, &dj, err)) {
+	switch (cai_dj_edit(o->daemon_json, ops, n, &dj, err)) {
 	case CAI_DJ_CHANGED:
 		*changed = true;
-		report_change(r, "register runtime `%s` (%s); default-runtime left as it is", CAI_SYSBOX_RUNTIME,
-			      CAI_SYSBOX_RUNC);
 		break;
 	case CAI_DJ_UNCHANGED:
-		report_detail(r, "runtime `%s` already registered", CAI_SYSBOX_RUNTIME);
 		break;
-	case CAI_DJ_REFUSED:
+	case CAI_DJ_REFUSED: /* only the runtime entry refuses: an admin's setting is kept */
 		return cai_error_prefix(err, "register runtime (rerun with --force to re-point it)");
 	default:
 		return -1;
 	}
-
-	switch (cai_dj_set_default(o->daemon_json, "bridge", jv_string(CAI_ENGINE_BRIDGE), &dj, err)) {
-	case CAI_DJ_CHANGED:
-		*changed = true;
-		report_change(r, "use the engine's own bridge `%s` (%s)", CAI_ENGINE_BRIDGE, CAI_ENGINE_BRIDGE_CIDR);
-		break;
-	case CAI_DJ_UNCHANGED:
-		report_detail(r, "bridge `%s` already set", CAI_ENGINE_BRIDGE);
-		break;
-	case CAI_DJ_REFUSED:
-		/* An admin chose another bridge on purpose: theirs wins. */
-		report_warning(r, "%s; keeping the admin's bridge", err->msg);
-		break;
-	default:
-		return -1;
-	}
-
-	int major = cai_dockerd_major_version();
-	if (major < 0 || major >= 23)
-		return 0;
-	switch (cai_dj_set_default(o->daemon_json, CAI_ENGINE_TRUST_KEY_SETTING, jv_string(CAI_ENGINE_TRUST_KEY), &dj,
-				   err)) {
-	case CAI_DJ_CHANGED:
-		*changed = true;
-		report_change(r, "keep dockerd %d's trust key in %s, out of /etc/docker", major, CAI_ENGINE_TRUST_KEY);
-		break;
-	case CAI_DJ_UNCHANGED:
-		break;
-	case CAI_DJ_REFUSED:
-		report_warning(r, "%s; keeping the admin's choice", err->msg);
-		break;
-	default:
-		return -1;
-	}
+	for (size_t i = 0; i < n; i++)
+		report_config_op(r, &ops[i], major);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "docker_context.h"
 #include "collector.h"
 #include "engine.h"
+#include "engine_config.h"
 #include "engine_paths.h"
 #include "report.h"
 #include "state.h"
@@ -127,32 +128,20 @@ static int step_daemon_json(struct report *r, const struct teardown_opts *o, boo
 		report_detail(r, "not managed by cai (setup ran with --no-daemon-json); left as it is");
 		return 0;
 	}
-	/* Undo in the reverse order of setup, so that when nobody else edited
-	 * the file the merger can restore its exact bytes from before setup. */
+	struct cai_dj_op ops[CAI_ENGINE_CONFIG_MAX_OPS];
+	size_t n = cai_engine_config_teardown_ops(ops);
 	struct cai_dj_options dj = {.dry_run = o->dry_run};
-	static const struct {
-		const char *key, *value;
-	} settings[] = {{CAI_ENGINE_TRUST_KEY_SETTING, CAI_ENGINE_TRUST_KEY}, {"bridge", CAI_ENGINE_BRIDGE}};
-	for (size_t i = 0; i < CAI_ARRAY_LEN(settings); i++) {
-		switch (cai_dj_unset_if_equal(o->daemon_json, settings[i].key, jv_string(settings[i].value), &dj, err)) {
-		case CAI_DJ_CHANGED:
-			report_change(r, "remove the setting `%s`", settings[i].key);
-			break;
-		case CAI_DJ_UNCHANGED:
-			break;
-		default:
-			return -1;
-		}
-	}
-	switch (cai_dj_remove_runtime(o->daemon_json, CAI_SYSBOX_RUNTIME, &dj, err)) {
-	case CAI_DJ_CHANGED:
-		report_change(r, "remove runtime `%s`", CAI_SYSBOX_RUNTIME);
-		break;
-	case CAI_DJ_UNCHANGED:
-		report_detail(r, "runtime `%s` not registered", CAI_SYSBOX_RUNTIME);
-		break;
-	default:
+	enum cai_dj_outcome rc = cai_dj_edit(o->daemon_json, ops, n, &dj, err);
+	if (rc != CAI_DJ_CHANGED && rc != CAI_DJ_UNCHANGED)
 		return -1;
+	for (size_t i = 0; i < n; i++) {
+		bool runtime = ops[i].kind == CAI_DJ_OP_REMOVE_RUNTIME;
+		if (ops[i].outcome == CAI_DJ_CHANGED && runtime)
+			report_change(r, "remove runtime `%s`", CAI_SYSBOX_RUNTIME);
+		else if (ops[i].outcome == CAI_DJ_CHANGED)
+			report_change(r, "remove the setting `%s`", ops[i].name);
+		else if (runtime)
+			report_detail(r, "runtime `%s` not registered", CAI_SYSBOX_RUNTIME);
 	}
 	return 0;
 }
