@@ -29,7 +29,7 @@
 struct setup_opts {
 	bool force;
 	bool dry_run;
-	bool verbose;
+	FILE *trace; /* --verbose: each command run, on stderr */
 	bool install_sysbox;
 	bool manage_daemon_json;
 	const char *sysbox_package;
@@ -109,7 +109,7 @@ static int parse(int argc, char **argv, struct setup_opts *o)
 			o->dry_run = true;
 			break;
 		case 'v':
-			o->verbose = true;
+			o->trace = stderr;
 			break;
 		case OPT_SYSBOX_PACKAGE:
 			o->sysbox_package = optarg;
@@ -246,7 +246,7 @@ static int step_sysbox(struct report *r, const struct setup_opts *o, struct cai_
 			      o->sysbox_package ? o->sysbox_package : "with the system's package manager");
 		return 0;
 	}
-	if (cai_sysbox_install(o->sysbox_package, o->verbose, err) < 0)
+	if (cai_sysbox_install(o->sysbox_package, o->trace, err) < 0)
 		return -1;
 	report_change(r, "installed %s", o->sysbox_package ? o->sysbox_package : CAI_SYSBOX_PACKAGE);
 	return 0;
@@ -348,7 +348,7 @@ static int step_daemon_json(struct report *r, const struct setup_opts *o, bool *
 	int major = cai_dockerd_major_version();
 	struct cai_dj_op ops[CAI_ENGINE_CONFIG_MAX_OPS];
 	size_t n = cai_engine_config_setup_ops(ops, major);
-	struct cai_dj_options dj = {.replace = o->force, .dry_run = o->dry_run, .preview = o->verbose ? stdout : NULL};
+	struct cai_dj_options dj = {.replace = o->force, .dry_run = o->dry_run, .preview = o->trace ? stdout : NULL};
 	switch (cai_dj_edit(o->daemon_json, ops, n, &dj, err)) {
 	case CAI_DJ_CHANGED:
 		*changed = true;
@@ -370,7 +370,7 @@ static int step_engine(struct report *r, const struct setup_opts *o, bool config
 	struct cai_engine_status st;
 	cai_engine_get_status(&st);
 	const char *manager = st.manager == CAI_ENGINE_SYSTEMD ? "systemd unit " CAI_ENGINE_UNIT : "standalone";
-	struct cai_engine_opts eo = {.daemon_json = o->daemon_json, .verbose = o->verbose, .start_timeout_s = 60};
+	struct cai_engine_opts eo = {.daemon_json = o->daemon_json, .trace = o->trace, .start_timeout_s = 60};
 
 	if (st.running && st.responding) {
 		report_step(r, "Engine: running (%s, pid %d) on %s", manager, (int)st.pid, CAI_ENGINE_HOST);
@@ -401,7 +401,7 @@ static int step_engine(struct report *r, const struct setup_opts *o, bool config
 	report_change(r, "started the engine (pid %d, log %s)", (int)st.pid,
 		      st.manager == CAI_ENGINE_SYSTEMD ? "journalctl -u " CAI_ENGINE_UNIT : CAI_ENGINE_LOG);
 	if (st.manager == CAI_ENGINE_SYSTEMD) {
-		if (cai_engine_enable(true, o->verbose, err) < 0)
+		if (cai_engine_enable(true, o->trace, err) < 0)
 			return -1;
 		report_change(r, "enable %s at boot", CAI_ENGINE_UNIT);
 	} else {
@@ -437,7 +437,7 @@ static void start_collector(struct report *r, const struct setup_opts *o)
 	}
 	struct cai_error err = {0};
 	bool started;
-	if (cai_collector_start(o->verbose, &started, &err) < 0) {
+	if (cai_collector_start(o->trace, &started, &err) < 0) {
 		report_warning(r, "the audit collector did not start: %s; `cai run` cannot log events until it does "
 				  "(`%s`)", err.msg, cai_collector_fix_command(m));
 		return;
@@ -446,7 +446,7 @@ static void start_collector(struct report *r, const struct setup_opts *o)
 		report_change(r, "started the audit collector on %s (%s)", CAI_COLLECTOR_SOCKET,
 			      m == CAI_ENGINE_SYSTEMD ? CAI_COLLECTOR_SOCKET_UNIT : "pidfile " CAI_COLLECTOR_PIDFILE);
 	if (enable) {
-		if (cai_collector_enable(true, o->verbose, &err) < 0)
+		if (cai_collector_enable(true, o->trace, &err) < 0)
 			report_warning(r, "%s", err.msg);
 		else
 			report_change(r, "enable %s at boot", CAI_COLLECTOR_SOCKET_UNIT);
@@ -461,14 +461,14 @@ static int step_contexts(struct report *r, const struct setup_opts *o, const str
 		const struct cai_docker_user *u = &users[i];
 		enum cai_context_state state;
 		char endpoint[512];
-		if (cai_context_inspect(u, o->verbose, &state, endpoint, sizeof(endpoint), err) < 0)
+		if (cai_context_inspect(u, o->trace, &state, endpoint, sizeof(endpoint), err) < 0)
 			return -1;
 		switch (state) {
 		case CAI_CONTEXT_OURS:
 			report_detail(r, "user %s: already present", u->name);
 			break;
 		case CAI_CONTEXT_ABSENT:
-			if (!o->dry_run && cai_context_create(u, false, o->verbose, err) < 0)
+			if (!o->dry_run && cai_context_create(u, false, o->trace, err) < 0)
 				return -1;
 			report_change(r, "create it for user %s (%s); the current context stays as it is", u->name,
 				      u->docker_config);
@@ -478,7 +478,7 @@ static int step_contexts(struct report *r, const struct setup_opts *o, const str
 				return cai_error_set(err, 0, "user %s already has a context `%s` pointing at `%s`; "
 							     "leaving it alone (rerun with --force to re-point it at %s)",
 						     u->name, CAI_CONTEXT_NAME, endpoint, CAI_ENGINE_HOST);
-			if (!o->dry_run && cai_context_create(u, true, o->verbose, err) < 0)
+			if (!o->dry_run && cai_context_create(u, true, o->trace, err) < 0)
 				return -1;
 			report_change(r, "re-point user %s's context from `%s` (forced)", u->name, endpoint);
 			break;
@@ -498,7 +498,7 @@ static void verify_containers(struct report *r, const struct setup_opts *o, cons
 	if (cai_sysbox_present())
 		vc->checks[vc->n++].runtime = CAI_SYSBOX_RUNTIME;
 	struct cai_error err = {0};
-	if (cai_verify_containers(caller, o->agent_init, vc->checks, vc->n, o->verbose, &err) < 0) {
+	if (cai_verify_containers(caller, o->agent_init, vc->checks, vc->n, o->trace, &err) < 0) {
 		for (size_t i = 0; i < vc->n; i++)
 			snprintf(vc->checks[i].error, sizeof(vc->checks[i].error), "%.500s", err.msg);
 		report_warning(r, "no verification container could be run: %s", err.msg);
@@ -523,7 +523,7 @@ static int step_verify(struct report *r, const struct setup_opts *o, const struc
 		return 0;
 	}
 	struct cai_verify v;
-	if (cai_verify_engine(caller, o->verbose, &v, err) < 0)
+	if (cai_verify_engine(caller, o->trace, &v, err) < 0)
 		return -1;
 	report_detail(r, "%s  engine answers through the context", v.answered ? "ok  " : "FAIL");
 	report_detail(r, "%s  runtime `%s` is registered", v.sysbox_listed ? "ok  " : "FAIL", CAI_SYSBOX_RUNTIME);

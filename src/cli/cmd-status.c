@@ -187,14 +187,14 @@ static int gather(struct status *s, const struct cai_global *g, struct cai_error
 		return -1;
 	for (int i = 0; i < s->nusers; i++) {
 		struct cai_error cerr = {0};
-		if (cai_context_inspect(&s->users[i], false, &s->contexts[i], s->endpoints[i], sizeof(s->endpoints[i]),
+		if (cai_context_inspect(&s->users[i], NULL, &s->contexts[i], s->endpoints[i], sizeof(s->endpoints[i]),
 					&cerr) < 0) {
 			s->contexts[i] = CAI_CONTEXT_ABSENT;
 			snprintf(s->endpoints[i], sizeof(s->endpoints[i]), "error: %.240s", cerr.msg);
 		}
 	}
 	if (s->engine.responding && s->contexts[0] == CAI_CONTEXT_OURS &&
-	    cai_verify_engine(&s->users[0], false, &s->verify, err) < 0)
+	    cai_verify_engine(&s->users[0], NULL, &s->verify, err) < 0)
 		return -1;
 	return 0;
 }

@@ -19,7 +19,7 @@
 struct teardown_opts {
 	bool purge;
 	bool dry_run;
-	bool verbose;
+	FILE *trace; /* --verbose: each command run, on stderr */
 	const char *daemon_json;
 };
 
@@ -59,14 +59,14 @@ static int step_contexts(struct report *r, const struct teardown_opts *o, struct
 	for (int i = 0; i < n; i++) {
 		enum cai_context_state state;
 		char endpoint[512];
-		if (cai_context_inspect(&users[i], o->verbose, &state, endpoint, sizeof(endpoint), err) < 0)
+		if (cai_context_inspect(&users[i], o->trace, &state, endpoint, sizeof(endpoint), err) < 0)
 			return -1;
 		if (state == CAI_CONTEXT_ABSENT) {
 			report_detail(r, "user %s: none", users[i].name);
 		} else if (state == CAI_CONTEXT_OTHER) {
 			report_detail(r, "user %s: points at `%s`, not ours; left alone", users[i].name, endpoint);
 		} else {
-			if (!o->dry_run && cai_context_remove(&users[i], o->verbose, err) < 0)
+			if (!o->dry_run && cai_context_remove(&users[i], o->trace, err) < 0)
 				return -1;
 			report_change(r, "remove user %s's context", users[i].name);
 		}
@@ -83,7 +83,7 @@ static int step_engine(struct report *r, const struct teardown_opts *o, struct c
 		return 0;
 	}
 	report_step(r, "Engine: running (pid %d)", (int)st.pid);
-	struct cai_engine_opts eo = {.daemon_json = o->daemon_json, .verbose = o->verbose};
+	struct cai_engine_opts eo = {.daemon_json = o->daemon_json, .trace = o->trace};
 	bool stopped;
 	if (!o->dry_run) {
 		printf("      stopping dockerd (its containers stop first) ...\n");
@@ -93,7 +93,7 @@ static int step_engine(struct report *r, const struct teardown_opts *o, struct c
 	}
 	report_change(r, "stop dockerd (pid %d)", (int)st.pid);
 	if (st.manager == CAI_ENGINE_SYSTEMD) {
-		if (!o->dry_run && cai_engine_enable(false, o->verbose, err) < 0)
+		if (!o->dry_run && cai_engine_enable(false, o->trace, err) < 0)
 			return -1;
 		report_change(r, "disable %s at boot", CAI_ENGINE_UNIT);
 	}
@@ -109,12 +109,12 @@ static int stop_collector(struct report *r, const struct teardown_opts *o, struc
 	bool running = cs.pid || (cs.manager == CAI_ENGINE_SYSTEMD && cs.accepting);
 	if (running) {
 		bool stopped;
-		if (!o->dry_run && cai_collector_stop(o->verbose, &stopped, err) < 0)
+		if (!o->dry_run && cai_collector_stop(o->trace, &stopped, err) < 0)
 			return -1;
 		report_change(r, "stop the audit collector");
 	}
 	if (cs.manager == CAI_ENGINE_SYSTEMD && cs.enabled) {
-		if (!o->dry_run && cai_collector_enable(false, o->verbose, err) < 0)
+		if (!o->dry_run && cai_collector_enable(false, o->trace, err) < 0)
 			return -1;
 		report_change(r, "disable %s at boot", CAI_COLLECTOR_SOCKET_UNIT);
 	}
@@ -153,7 +153,7 @@ static int step_network(struct report *r, const struct teardown_opts *o, struct 
 	if (!present)
 		return 0;
 	bool removed;
-	if (!o->dry_run && cai_engine_remove_network(o->verbose, &removed, err) < 0)
+	if (!o->dry_run && cai_engine_remove_network(o->trace, &removed, err) < 0)
 		return -1;
 	report_change(r, "delete bridge `%s`", CAI_ENGINE_BRIDGE);
 	return 0;
@@ -255,7 +255,7 @@ int cmd_teardown(const struct cai_global *g, int argc, char **argv)
 			o.dry_run = true;
 			break;
 		case 'v':
-			o.verbose = true;
+			o.trace = stderr;
 			break;
 		case 'h':
 			usage(stdout);
