@@ -209,20 +209,12 @@ static void record_refusal(const struct setup_opts *o, const struct cai_platform
 	if (o->dry_run)
 		return;
 	struct cai_error err = {0};
-	jv state;
-	if (cai_state_load(CAI_STATE_FILE, &state, &err) < 0)
-		state = jv_object();
-	char now[32], namebuf[16];
-	cai_utc_now(now);
-	jv refusal = jv_object();
-	refusal = jv_object_set(refusal, jv_string("at"), jv_string(now));
-	refusal = jv_object_set(refusal, jv_string("platform"), jv_string(cai_platform_kind_name(p->kind)));
-	refusal = jv_object_set(refusal, jv_string("result"), jv_string(cai_notify_result_name(probe->result)));
-	refusal = jv_object_set(refusal, jv_string("errno_name"),
-				probe->errnum ? jv_string(cai_errno_name(probe->errnum, namebuf)) : jv_null());
-	state = jv_object_set(state, jv_string("schema_version"), jv_number(1));
-	state = jv_object_set(state, jv_string("refusal"), refusal);
-	if (cai_state_save(CAI_STATE_FILE, state, &err) < 0)
+	struct cai_state_refusal r = {.present = true};
+	snprintf(r.platform, sizeof(r.platform), "%s", cai_platform_kind_name(p->kind));
+	snprintf(r.result, sizeof(r.result), "%s", cai_notify_result_name(probe->result));
+	if (probe->errnum)
+		cai_errno_name(probe->errnum, r.errno_name);
+	if (cai_state_record_refusal(CAI_STATE_FILE, &r, &err) < 0)
 		cai_warn("could not record the refusal: %s", err.msg);
 }
 
@@ -539,49 +531,30 @@ static int step_verify(struct report *r, const struct setup_opts *o, const struc
 	return 0;
 }
 
-/* {"at", "<runtime>": {"ran", "exec_listener"} or {"ran", "error"}} */
-static jv verified_jv(const struct verified *vc)
-{
-	char now[32];
-	cai_utc_now(now);
-	jv out = JV_OBJECT(jv_string("at"), jv_string(now));
-	for (size_t i = 0; i < vc->n; i++) {
-		const struct cai_container_check *c = &vc->checks[i];
-		jv one = JV_OBJECT(jv_string("ran"), jv_bool(c->ran));
-		one = jv_object_set(one, jv_string(c->ran ? "exec_listener" : "error"),
-				    jv_string(c->ran ? c->listener : c->error));
-		out = jv_object_set(out, jv_string(c->runtime), one);
-	}
-	return out;
-}
-
 static void record_success(const struct setup_opts *o, const struct cai_platform *p,
 			   const struct cai_notify_probe *probe, enum cai_force_source force,
 			   const struct cai_docker_user *users, int n, const struct verified *vc)
 {
 	struct cai_error err = {0};
-	jv state;
-	if (cai_state_load(CAI_STATE_FILE, &state, &err) < 0)
-		state = jv_object();
-	char now[32];
-	cai_utc_now(now);
-	jv names = jv_array();
-	for (int i = 0; i < n; i++)
-		names = jv_array_append(names, jv_string(users[i].name));
-	state = jv_object_set(state, jv_string("schema_version"), jv_number(1));
-	state = jv_object_set(state, jv_string("provisioned"), jv_bool(true));
-	state = jv_object_set(state, jv_string("provisioned_at"), jv_string(now));
-	state = jv_object_set(state, jv_string("platform"), jv_string(cai_platform_kind_name(p->kind)));
-	state = jv_object_set(state, jv_string("probe"), jv_string(cai_notify_result_name(probe->result)));
+	static struct cai_state st;
+	memset(&st, 0, sizeof(st));
+	snprintf(st.platform, sizeof(st.platform), "%s", cai_platform_kind_name(p->kind));
+	snprintf(st.probe, sizeof(st.probe), "%s", cai_notify_result_name(probe->result));
 	const char *forced = cai_force_source_name(force);
-	state = jv_object_set(state, jv_string("forced_by"),
-			      probe->result != CAI_NOTIFY_SUPPORTED && forced ? jv_string(forced) : jv_null());
-	state = jv_object_set(state, jv_string("daemon_json"), jv_string(o->daemon_json));
-	state = jv_object_set(state, jv_string("daemon_json_managed"), jv_bool(o->manage_daemon_json));
-	state = jv_object_set(state, jv_string("context_users"), names);
-	state = jv_object_set(state, jv_string("refusal"), jv_null());
-	state = jv_object_set(state, jv_string("containers_verified"), verified_jv(vc));
-	if (cai_state_save(CAI_STATE_FILE, state, &err) < 0)
+	if (probe->result != CAI_NOTIFY_SUPPORTED && forced)
+		snprintf(st.forced_by, sizeof(st.forced_by), "%s", forced);
+	snprintf(st.daemon_json, sizeof(st.daemon_json), "%s", o->daemon_json);
+	st.daemon_json_managed = o->manage_daemon_json;
+	for (int i = 0; i < n && st.ncontext_users < CAI_STATE_MAX_USERS; i++)
+		snprintf(st.context_users[st.ncontext_users++], sizeof(st.context_users[0]), "%.63s", users[i].name);
+	for (size_t i = 0; i < vc->n && i < CAI_STATE_MAX_RUNS; i++) {
+		const struct cai_container_check *c = &vc->checks[i];
+		struct cai_state_run *r = &st.runs[st.nruns++];
+		snprintf(r->runtime, sizeof(r->runtime), "%s", c->runtime);
+		r->ran = c->ran;
+		snprintf(r->detail, sizeof(r->detail), "%s", c->ran ? c->listener : c->error);
+	}
+	if (cai_state_record_success(CAI_STATE_FILE, &st, &err) < 0)
 		cai_warn("could not record the state: %s", err.msg);
 }
 

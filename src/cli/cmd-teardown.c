@@ -211,27 +211,16 @@ static int step_purge(struct report *r, const struct teardown_opts *o, struct ca
 static bool daemon_json_managed(void)
 {
 	struct cai_error err = {0};
-	jv state;
-	if (cai_state_load(CAI_STATE_FILE, &state, &err) < 0)
-		return true;
-	jv managed = jv_object_get(state, jv_string("daemon_json_managed"));
-	bool b = jv_get_kind(managed) != JV_KIND_FALSE;
-	jv_free(managed);
-	return b;
+	struct cai_state st;
+	cai_state_load(CAI_STATE_FILE, &st, &err); /* unreadable: managed, the default */
+	cai_state_free(&st);
+	return st.daemon_json_managed;
 }
 
 static void record_teardown(void)
 {
 	struct cai_error err = {0};
-	jv state;
-	if (cai_state_load(CAI_STATE_FILE, &state, &err) < 0)
-		return;
-	if (jv_object_length(jv_copy(state)) == 0) {
-		jv_free(state);
-		return;
-	}
-	state = jv_object_set(state, jv_string("provisioned"), jv_bool(false));
-	if (cai_state_save(CAI_STATE_FILE, state, &err) < 0)
+	if (cai_state_record_teardown(CAI_STATE_FILE, &err) < 0)
 		cai_warn("could not record the teardown: %s", err.msg);
 }
 
