@@ -72,6 +72,7 @@ LIB_SRCS := \
 	src/lib/notify_probe.c \
 	src/lib/advice.c \
 	src/lib/probe_json.c \
+	src/lib/jv_util.c \
 	src/lib/atomic_file.c \
 	src/lib/json_dupkeys.c \
 	src/lib/daemon_json_doc.c \

@@ -23,8 +23,6 @@
 
 #include "error.h"
 
-#define CAI_DJ_DEFAULT_FILE "/etc/containai/docker/daemon.json"
-
 enum cai_dj_outcome {
 	CAI_DJ_CHANGED,	  /* file written (or, with dry_run, would be) */
 	CAI_DJ_UNCHANGED, /* already as asked: nothing written, mtime and inode unchanged */

@@ -11,7 +11,7 @@
 #include <limits.h>
 #include <math.h>
 
-#include "probe_json.h"
+#include "jv_util.h"
 
 /* Integers from 2^53 on are not all representable as doubles, and jq 1.6
  * parses every number into a double. */

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "atomic_file.h"
-#include "probe_json.h"
+#include "jv_util.h"
 
 void cai_utc_now(char buf[32])
 {
@@ -80,11 +80,6 @@ static void copy_string(jv obj, const char *key, char *buf, size_t cap)
 static jv get(jv obj, const char *key)
 {
 	return jv_get_kind(obj) == JV_KIND_OBJECT ? jv_object_get(jv_copy(obj), jv_string(key)) : jv_invalid();
-}
-
-static jv string_or_null(const char *s)
-{
-	return *s ? jv_string(s) : jv_null();
 }
 
 static void read_refusal(jv r, struct cai_state_refusal *out)
@@ -184,7 +179,7 @@ int cai_state_record_refusal(const char *path, const struct cai_state_refusal *r
 	refusal = jv_object_set(refusal, jv_string("at"), jv_string(now));
 	refusal = jv_object_set(refusal, jv_string("platform"), jv_string(r->platform));
 	refusal = jv_object_set(refusal, jv_string("result"), jv_string(r->result));
-	refusal = jv_object_set(refusal, jv_string("errno_name"), string_or_null(r->errno_name));
+	refusal = jv_object_set(refusal, jv_string("errno_name"), cai_jv_string_or_null(r->errno_name));
 	doc = jv_object_set(doc, jv_string("schema_version"), jv_number(SCHEMA_VERSION));
 	doc = jv_object_set(doc, jv_string("refusal"), refusal);
 	return save_doc(path, doc, err);
@@ -219,7 +214,7 @@ int cai_state_record_success(const char *path, const struct cai_state *st, struc
 	doc = jv_object_set(doc, jv_string("provisioned_at"), jv_string(now));
 	doc = jv_object_set(doc, jv_string("platform"), jv_string(st->platform));
 	doc = jv_object_set(doc, jv_string("probe"), jv_string(st->probe));
-	doc = jv_object_set(doc, jv_string("forced_by"), string_or_null(st->forced_by));
+	doc = jv_object_set(doc, jv_string("forced_by"), cai_jv_string_or_null(st->forced_by));
 	doc = jv_object_set(doc, jv_string("daemon_json"), jv_string(st->daemon_json));
 	doc = jv_object_set(doc, jv_string("daemon_json_managed"), jv_bool(st->daemon_json_managed));
 	doc = jv_object_set(doc, jv_string("context_users"), names);
