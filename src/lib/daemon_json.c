@@ -40,8 +40,7 @@ static int open_dir(struct cai_dj_session *s, bool lock, struct cai_error *err)
 	return 0;
 }
 
-int cai_dj_session_open(struct cai_dj_session *s, const char *file, bool lock, bool create_dir,
-			struct cai_error *err)
+int cai_dj_session_open(struct cai_dj_session *s, const char *file, bool lock, bool create_dir, struct cai_error *err)
 {
 	memset(s, 0, sizeof(*s));
 	s->dirfd = -1;

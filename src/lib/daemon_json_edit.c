@@ -78,7 +78,9 @@ static bool entry_is_ours(const struct cai_dj_undo *own, const char *name, jv en
 	if (!own->present)
 		return false;
 	jv was = runtime_entry(jv_parse_sized(own->after, (int)own->after_len), name);
-	return jv_get_kind(was) == JV_KIND_OBJECT && jv_equal(was, jv_copy(entry)); /* consumes both */
+	bool ours = jv_get_kind(was) == JV_KIND_OBJECT && jv_equal(jv_copy(was), jv_copy(entry));
+	jv_free(was);
+	return ours;
 }
 
 static enum cai_dj_outcome add_runtime(struct edit *e, const struct cai_dj_op *op, struct cai_error *err)

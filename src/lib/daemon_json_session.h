@@ -25,8 +25,7 @@ struct cai_dj_session {
  * when `create_dir`, then read and parse the file (missing = {}). Returns -1
  * with err->errnum != 0 for an I/O error and 0 for invalid content.
  * cai_dj_session_close(s) is due either way. */
-int cai_dj_session_open(struct cai_dj_session *s, const char *file, bool lock, bool create_dir,
-			struct cai_error *err);
+int cai_dj_session_open(struct cai_dj_session *s, const char *file, bool lock, bool create_dir, struct cai_error *err);
 void cai_dj_session_close(struct cai_dj_session *s);
 
 #endif

@@ -2,7 +2,10 @@
 
 #include "util.h"
 
-jv cai_jv_string_or_null(const char *s) { return s && *s ? jv_string(s) : jv_null(); }
+jv cai_jv_string_or_null(const char *s)
+{
+	return s && *s ? jv_string(s) : jv_null();
+}
 
 char *cai_jv_to_cstring(jv v, int flags)
 {

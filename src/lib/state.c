@@ -123,7 +123,8 @@ static void read_runs(jv v, struct cai_state *st)
 
 static void read_state(jv doc, struct cai_state *st)
 {
-	jv provisioned = get(doc, "provisioned"), managed = get(doc, "daemon_json_managed"), users = get(doc, "context_users");
+	jv provisioned = get(doc, "provisioned"), managed = get(doc, "daemon_json_managed"),
+	   users = get(doc, "context_users");
 	st->provisioned = jv_get_kind(provisioned) == JV_KIND_TRUE;
 	st->daemon_json_managed = jv_get_kind(managed) != JV_KIND_FALSE;
 	copy_string(doc, "provisioned_at", st->provisioned_at, sizeof(st->provisioned_at));

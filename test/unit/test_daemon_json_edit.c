@@ -10,7 +10,10 @@
 
 static char tmpdir[] = "/tmp/cai-test-dje-XXXXXX";
 
-static char *path_of(const char *name) { return xasprintf("%s/%s", tmpdir, name); }
+static char *path_of(const char *name)
+{
+	return xasprintf("%s/%s", tmpdir, name);
+}
 
 static void put(const char *path, const char *bytes)
 {
@@ -126,9 +129,10 @@ static void previous_version_snapshot(void)
 	static const char before[] = "{\"log-level\": \"warn\"}\n";
 	static const char after_add[] = "{\n  \"log-level\": \"warn\",\n  \"runtimes\": {\n    \"sysbox-runc\": {\n"
 					"      \"path\": \"/usr/bin/sysbox-runc\"\n    }\n  }\n}\n";
-	static const char after_all[] = "{\n  \"log-level\": \"warn\",\n  \"runtimes\": {\n    \"sysbox-runc\": {\n"
-					"      \"path\": \"/usr/bin/sysbox-runc\"\n    }\n  },\n  \"bridge\": \"cai0\",\n"
-					"  \"deprecated-key-path\": \"/etc/containai/docker/key.json\"\n}\n";
+	static const char after_all[] =
+	    "{\n  \"log-level\": \"warn\",\n  \"runtimes\": {\n    \"sysbox-runc\": {\n"
+	    "      \"path\": \"/usr/bin/sysbox-runc\"\n    }\n  },\n  \"bridge\": \"cai0\",\n"
+	    "  \"deprecated-key-path\": \"/etc/containai/docker/key.json\"\n}\n";
 	put(f, after_all);
 	jv rec = JV_OBJECT(jv_string("cai-undo"), jv_number(1), jv_string("runtime"), jv_string("sysbox-runc"),
 			   jv_string("before"), jv_string(before), jv_string("after"), jv_string(after_add),
