@@ -212,8 +212,9 @@ static void record_refusal(const struct setup_opts *o, const struct cai_platform
 	struct cai_state_refusal r = {.present = true};
 	snprintf(r.platform, sizeof(r.platform), "%s", cai_platform_kind_name(p->kind));
 	snprintf(r.result, sizeof(r.result), "%s", cai_notify_result_name(probe->result));
+	char namebuf[16];
 	if (probe->errnum)
-		cai_errno_name(probe->errnum, r.errno_name);
+		snprintf(r.errno_name, sizeof(r.errno_name), "%s", cai_errno_name(probe->errnum, namebuf));
 	if (cai_state_record_refusal(CAI_STATE_FILE, &r, &err) < 0)
 		cai_warn("could not record the refusal: %s", err.msg);
 }
