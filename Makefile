@@ -72,11 +72,14 @@ LIB_SRCS := \
 	src/lib/notify_probe.c \
 	src/lib/advice.c \
 	src/lib/probe_json.c \
+	src/lib/jv_util.c \
 	src/lib/atomic_file.c \
 	src/lib/json_dupkeys.c \
 	src/lib/daemon_json_doc.c \
 	src/lib/daemon_json_undo.c \
 	src/lib/daemon_json.c \
+	src/lib/daemon_json_edit.c \
+	src/lib/engine_config.c \
 	src/lib/run_cmd.c \
 	src/lib/docker_user.c \
 	src/lib/docker_context.c \
@@ -205,6 +208,7 @@ UNIT_TESTS := \
 	test_notify_probe \
 	test_probe_json \
 	test_daemon_json \
+	test_daemon_json_edit \
 	test_audit_record \
 	test_container \
 	test_shim_event \

@@ -52,13 +52,13 @@ static void usage(FILE *out)
 }
 
 /* The collector goes with the engine: started after it, stopped after it. */
-static void collector_start_stop(bool start, bool verbose)
+static void collector_start_stop(bool start, FILE *trace)
 {
 	struct cai_error err = {0};
 	bool did;
-	if (start && cai_collector_start(verbose, &did, &err) < 0)
+	if (start && cai_collector_start(trace, &did, &err) < 0)
 		cai_die_error(CAI_EXIT_FAILURE, &err);
-	if (!start && cai_collector_stop(verbose, &did, &err) < 0)
+	if (!start && cai_collector_stop(trace, &did, &err) < 0)
 		cai_die_error(CAI_EXIT_FAILURE, &err);
 	if (did)
 		printf(start ? "Audit collector started\n" : "Audit collector stopped\n");
@@ -133,7 +133,8 @@ int cmd_engine(const struct cai_global *g, int argc, char **argv)
 		return CAI_EXIT_FAILURE;
 	}
 
-	struct cai_engine_opts eo = {.daemon_json = g->daemon_json, .verbose = verbose, .start_timeout_s = 60};
+	FILE *trace = verbose ? stderr : NULL;
+	struct cai_engine_opts eo = {.daemon_json = g->daemon_json, .trace = trace, .start_timeout_s = 60};
 	struct cai_error err = {0};
 	bool did;
 	if (strcmp(action, "start") == 0) {
@@ -141,14 +142,14 @@ int cmd_engine(const struct cai_global *g, int argc, char **argv)
 			cai_die_error(CAI_EXIT_FAILURE, &err);
 		printf(did ? "Secure Engine started; it answers on %s\n" : "Secure Engine already running on %s\n",
 		       CAI_ENGINE_HOST);
-		collector_start_stop(true, verbose);
+		collector_start_stop(true, trace);
 		egress_with_engine(true, verbose);
 	} else if (strcmp(action, "stop") == 0) {
 		egress_with_engine(false, verbose);
 		if (cai_engine_stop(&eo, &did, &err) < 0)
 			cai_die_error(CAI_EXIT_FAILURE, &err);
 		printf(did ? "Secure Engine stopped\n" : "Secure Engine was not running\n");
-		collector_start_stop(false, verbose);
+		collector_start_stop(false, trace);
 	} else if (strcmp(action, "reload") == 0) {
 		if (cai_engine_reload(&eo, &err) < 0)
 			cai_die_error(CAI_EXIT_FAILURE, &err);

@@ -12,6 +12,7 @@
 #include "egress_paths.h"
 #include "egress_proxy.h"
 #include "engine.h"
+#include "engine_config.h"
 #include "engine_paths.h"
 #include "force.h"
 #include "platform.h"
@@ -30,7 +31,7 @@
 struct setup_opts {
 	bool force;
 	bool dry_run;
-	bool verbose;
+	FILE *trace; /* --verbose: each command run, on stderr */
 	bool install_sysbox;
 	bool manage_daemon_json;
 	const char *sysbox_package;
@@ -110,7 +111,7 @@ static int parse(int argc, char **argv, struct setup_opts *o)
 			o->dry_run = true;
 			break;
 		case 'v':
-			o->verbose = true;
+			o->trace = stderr;
 			break;
 		case OPT_SYSBOX_PACKAGE:
 			o->sysbox_package = optarg;
@@ -210,20 +211,13 @@ static void record_refusal(const struct setup_opts *o, const struct cai_platform
 	if (o->dry_run)
 		return;
 	struct cai_error err = {0};
-	jv state;
-	if (cai_state_load(CAI_STATE_FILE, &state, &err) < 0)
-		state = jv_object();
-	char now[32], namebuf[16];
-	cai_utc_now(now);
-	jv refusal = jv_object();
-	refusal = jv_object_set(refusal, jv_string("at"), jv_string(now));
-	refusal = jv_object_set(refusal, jv_string("platform"), jv_string(cai_platform_kind_name(p->kind)));
-	refusal = jv_object_set(refusal, jv_string("result"), jv_string(cai_notify_result_name(probe->result)));
-	refusal = jv_object_set(refusal, jv_string("errno_name"),
-				probe->errnum ? jv_string(cai_errno_name(probe->errnum, namebuf)) : jv_null());
-	state = jv_object_set(state, jv_string("schema_version"), jv_number(1));
-	state = jv_object_set(state, jv_string("refusal"), refusal);
-	if (cai_state_save(CAI_STATE_FILE, state, &err) < 0)
+	struct cai_state_refusal r = {.present = true};
+	snprintf(r.platform, sizeof(r.platform), "%s", cai_platform_kind_name(p->kind));
+	snprintf(r.result, sizeof(r.result), "%s", cai_notify_result_name(probe->result));
+	char namebuf[16];
+	if (probe->errnum)
+		snprintf(r.errno_name, sizeof(r.errno_name), "%s", cai_errno_name(probe->errnum, namebuf));
+	if (cai_state_record_refusal(CAI_STATE_FILE, &r, &err) < 0)
 		cai_warn("could not record the refusal: %s", err.msg);
 }
 
@@ -247,7 +241,7 @@ static int step_sysbox(struct report *r, const struct setup_opts *o, struct cai_
 			      o->sysbox_package ? o->sysbox_package : "with the system's package manager");
 		return 0;
 	}
-	if (cai_sysbox_install(o->sysbox_package, o->verbose, err) < 0)
+	if (cai_sysbox_install(o->sysbox_package, o->trace, err) < 0)
 		return -1;
 	report_change(r, "installed %s", o->sysbox_package ? o->sysbox_package : CAI_SYSBOX_PACKAGE);
 	return 0;
@@ -297,6 +291,34 @@ static int check_flag_keys(const char *file, struct cai_error *err)
 	return rc;
 }
 
+/* One line per operation of step 4's edit. */
+static void report_config_op(struct report *r, const struct cai_dj_op *op, int major)
+{
+	bool runtime = op->kind == CAI_DJ_OP_ADD_RUNTIME, bridge = strcmp(op->name, "bridge") == 0;
+	switch (op->outcome) {
+	case CAI_DJ_CHANGED:
+		if (runtime)
+			report_change(r, "register runtime `%s` (%s); default-runtime left as it is", CAI_SYSBOX_RUNTIME,
+				      CAI_SYSBOX_RUNC);
+		else if (bridge)
+			report_change(r, "use the engine's own bridge `%s` (%s)", CAI_ENGINE_BRIDGE, CAI_ENGINE_BRIDGE_CIDR);
+		else
+			report_change(r, "keep dockerd %d's trust key in %s, out of /etc/docker", major,
+				      CAI_ENGINE_TRUST_KEY);
+		break;
+	case CAI_DJ_UNCHANGED:
+		if (runtime)
+			report_detail(r, "runtime `%s` already registered", CAI_SYSBOX_RUNTIME);
+		else if (bridge)
+			report_detail(r, "bridge `%s` already set", CAI_ENGINE_BRIDGE);
+		break;
+	default:
+		/* An admin chose another value on purpose: theirs wins. */
+		report_warning(r, "%s; keeping the admin's %s", op->note.msg, bridge ? "bridge" : "choice");
+		break;
+	}
+}
+
 static int step_daemon_json(struct report *r, const struct setup_opts *o, bool *changed, struct cai_error *err)
 {
 	*changed = false;
@@ -318,55 +340,23 @@ static int step_daemon_json(struct report *r, const struct setup_opts *o, bool *
 		return 0;
 	}
 
-	struct cai_dj_options dj = {.replace = o->force, .dry_run = o->dry_run, .preview = o->verbose ? stdout : NULL};
-	switch (cai_dj_add_runtime(o->daemon_json, CAI_SYSBOX_RUNTIME, CAI_SYSBOX_RUNC, &dj, err)) {
+	int major = cai_dockerd_major_version();
+	struct cai_dj_op ops[CAI_ENGINE_CONFIG_MAX_OPS];
+	size_t n = cai_engine_config_setup_ops(ops, major);
+	struct cai_dj_options dj = {.replace = o->force, .dry_run = o->dry_run, .preview = o->trace ? stdout : NULL};
+	switch (cai_dj_edit(o->daemon_json, ops, n, &dj, err)) {
 	case CAI_DJ_CHANGED:
 		*changed = true;
-		report_change(r, "register runtime `%s` (%s); default-runtime left as it is", CAI_SYSBOX_RUNTIME,
-			      CAI_SYSBOX_RUNC);
 		break;
 	case CAI_DJ_UNCHANGED:
-		report_detail(r, "runtime `%s` already registered", CAI_SYSBOX_RUNTIME);
 		break;
-	case CAI_DJ_REFUSED:
+	case CAI_DJ_REFUSED: /* only the runtime entry refuses: an admin's setting is kept */
 		return cai_error_prefix(err, "register runtime (rerun with --force to re-point it)");
 	default:
 		return -1;
 	}
-
-	switch (cai_dj_set_default(o->daemon_json, "bridge", jv_string(CAI_ENGINE_BRIDGE), &dj, err)) {
-	case CAI_DJ_CHANGED:
-		*changed = true;
-		report_change(r, "use the engine's own bridge `%s` (%s)", CAI_ENGINE_BRIDGE, CAI_ENGINE_BRIDGE_CIDR);
-		break;
-	case CAI_DJ_UNCHANGED:
-		report_detail(r, "bridge `%s` already set", CAI_ENGINE_BRIDGE);
-		break;
-	case CAI_DJ_REFUSED:
-		/* An admin chose another bridge on purpose: theirs wins. */
-		report_warning(r, "%s; keeping the admin's bridge", err->msg);
-		break;
-	default:
-		return -1;
-	}
-
-	int major = cai_dockerd_major_version();
-	if (major < 0 || major >= 23)
-		return 0;
-	switch (cai_dj_set_default(o->daemon_json, CAI_ENGINE_TRUST_KEY_SETTING, jv_string(CAI_ENGINE_TRUST_KEY), &dj,
-				   err)) {
-	case CAI_DJ_CHANGED:
-		*changed = true;
-		report_change(r, "keep dockerd %d's trust key in %s, out of /etc/docker", major, CAI_ENGINE_TRUST_KEY);
-		break;
-	case CAI_DJ_UNCHANGED:
-		break;
-	case CAI_DJ_REFUSED:
-		report_warning(r, "%s; keeping the admin's choice", err->msg);
-		break;
-	default:
-		return -1;
-	}
+	for (size_t i = 0; i < n; i++)
+		report_config_op(r, &ops[i], major);
 	return 0;
 }
 
@@ -375,7 +365,7 @@ static int step_engine(struct report *r, const struct setup_opts *o, bool config
 	struct cai_engine_status st;
 	cai_engine_get_status(&st);
 	const char *manager = st.manager == CAI_ENGINE_SYSTEMD ? "systemd unit " CAI_ENGINE_UNIT : "standalone";
-	struct cai_engine_opts eo = {.daemon_json = o->daemon_json, .verbose = o->verbose, .start_timeout_s = 60};
+	struct cai_engine_opts eo = {.daemon_json = o->daemon_json, .trace = o->trace, .start_timeout_s = 60};
 
 	if (st.running && st.responding) {
 		report_step(r, "Engine: running (%s, pid %d) on %s", manager, (int)st.pid, CAI_ENGINE_HOST);
@@ -406,7 +396,7 @@ static int step_engine(struct report *r, const struct setup_opts *o, bool config
 	report_change(r, "started the engine (pid %d, log %s)", (int)st.pid,
 		      st.manager == CAI_ENGINE_SYSTEMD ? "journalctl -u " CAI_ENGINE_UNIT : CAI_ENGINE_LOG);
 	if (st.manager == CAI_ENGINE_SYSTEMD) {
-		if (cai_engine_enable(true, o->verbose, err) < 0)
+		if (cai_engine_enable(true, o->trace, err) < 0)
 			return -1;
 		report_change(r, "enable %s at boot", CAI_ENGINE_UNIT);
 	} else {
@@ -442,7 +432,7 @@ static void start_collector(struct report *r, const struct setup_opts *o)
 	}
 	struct cai_error err = {0};
 	bool started;
-	if (cai_collector_start(o->verbose, &started, &err) < 0) {
+	if (cai_collector_start(o->trace, &started, &err) < 0) {
 		report_warning(r, "the audit collector did not start: %s; `cai run` cannot log events until it does "
 				  "(`%s`)", err.msg, cai_collector_fix_command(m));
 		return;
@@ -451,7 +441,7 @@ static void start_collector(struct report *r, const struct setup_opts *o)
 		report_change(r, "started the audit collector on %s (%s)", CAI_COLLECTOR_SOCKET,
 			      m == CAI_ENGINE_SYSTEMD ? CAI_COLLECTOR_SOCKET_UNIT : "pidfile " CAI_COLLECTOR_PIDFILE);
 	if (enable) {
-		if (cai_collector_enable(true, o->verbose, &err) < 0)
+		if (cai_collector_enable(true, o->trace, &err) < 0)
 			report_warning(r, "%s", err.msg);
 		else
 			report_change(r, "enable %s at boot", CAI_COLLECTOR_SOCKET_UNIT);
@@ -500,14 +490,14 @@ static int step_contexts(struct report *r, const struct setup_opts *o, const str
 		const struct cai_docker_user *u = &users[i];
 		enum cai_context_state state;
 		char endpoint[512];
-		if (cai_context_inspect(u, o->verbose, &state, endpoint, sizeof(endpoint), err) < 0)
+		if (cai_context_inspect(u, o->trace, &state, endpoint, sizeof(endpoint), err) < 0)
 			return -1;
 		switch (state) {
 		case CAI_CONTEXT_OURS:
 			report_detail(r, "user %s: already present", u->name);
 			break;
 		case CAI_CONTEXT_ABSENT:
-			if (!o->dry_run && cai_context_create(u, false, o->verbose, err) < 0)
+			if (!o->dry_run && cai_context_create(u, false, o->trace, err) < 0)
 				return -1;
 			report_change(r, "create it for user %s (%s); the current context stays as it is", u->name,
 				      u->docker_config);
@@ -517,7 +507,7 @@ static int step_contexts(struct report *r, const struct setup_opts *o, const str
 				return cai_error_set(err, 0, "user %s already has a context `%s` pointing at `%s`; "
 							     "leaving it alone (rerun with --force to re-point it at %s)",
 						     u->name, CAI_CONTEXT_NAME, endpoint, CAI_ENGINE_HOST);
-			if (!o->dry_run && cai_context_create(u, true, o->verbose, err) < 0)
+			if (!o->dry_run && cai_context_create(u, true, o->trace, err) < 0)
 				return -1;
 			report_change(r, "re-point user %s's context from `%s` (forced)", u->name, endpoint);
 			break;
@@ -537,7 +527,7 @@ static void verify_containers(struct report *r, const struct setup_opts *o, cons
 	if (cai_sysbox_present())
 		vc->checks[vc->n++].runtime = CAI_SYSBOX_RUNTIME;
 	struct cai_error err = {0};
-	if (cai_verify_containers(caller, o->agent_init, vc->checks, vc->n, o->verbose, &err) < 0) {
+	if (cai_verify_containers(caller, o->agent_init, vc->checks, vc->n, o->trace, &err) < 0) {
 		for (size_t i = 0; i < vc->n; i++)
 			snprintf(vc->checks[i].error, sizeof(vc->checks[i].error), "%.500s", err.msg);
 		report_warning(r, "no verification container could be run: %s", err.msg);
@@ -562,7 +552,7 @@ static int step_verify(struct report *r, const struct setup_opts *o, const struc
 		return 0;
 	}
 	struct cai_verify v;
-	if (cai_verify_engine(caller, o->verbose, &v, err) < 0)
+	if (cai_verify_engine(caller, o->trace, &v, err) < 0)
 		return -1;
 	report_detail(r, "%s  engine answers through the context", v.answered ? "ok  " : "FAIL");
 	report_detail(r, "%s  runtime `%s` is registered", v.sysbox_listed ? "ok  " : "FAIL", CAI_SYSBOX_RUNTIME);
@@ -578,49 +568,30 @@ static int step_verify(struct report *r, const struct setup_opts *o, const struc
 	return 0;
 }
 
-/* {"at", "<runtime>": {"ran", "exec_listener"} or {"ran", "error"}} */
-static jv verified_jv(const struct verified *vc)
-{
-	char now[32];
-	cai_utc_now(now);
-	jv out = JV_OBJECT(jv_string("at"), jv_string(now));
-	for (size_t i = 0; i < vc->n; i++) {
-		const struct cai_container_check *c = &vc->checks[i];
-		jv one = JV_OBJECT(jv_string("ran"), jv_bool(c->ran));
-		one = jv_object_set(one, jv_string(c->ran ? "exec_listener" : "error"),
-				    jv_string(c->ran ? c->listener : c->error));
-		out = jv_object_set(out, jv_string(c->runtime), one);
-	}
-	return out;
-}
-
 static void record_success(const struct setup_opts *o, const struct cai_platform *p,
 			   const struct cai_notify_probe *probe, enum cai_force_source force,
 			   const struct cai_docker_user *users, int n, const struct verified *vc)
 {
 	struct cai_error err = {0};
-	jv state;
-	if (cai_state_load(CAI_STATE_FILE, &state, &err) < 0)
-		state = jv_object();
-	char now[32];
-	cai_utc_now(now);
-	jv names = jv_array();
-	for (int i = 0; i < n; i++)
-		names = jv_array_append(names, jv_string(users[i].name));
-	state = jv_object_set(state, jv_string("schema_version"), jv_number(1));
-	state = jv_object_set(state, jv_string("provisioned"), jv_bool(true));
-	state = jv_object_set(state, jv_string("provisioned_at"), jv_string(now));
-	state = jv_object_set(state, jv_string("platform"), jv_string(cai_platform_kind_name(p->kind)));
-	state = jv_object_set(state, jv_string("probe"), jv_string(cai_notify_result_name(probe->result)));
+	static struct cai_state st;
+	memset(&st, 0, sizeof(st));
+	snprintf(st.platform, sizeof(st.platform), "%s", cai_platform_kind_name(p->kind));
+	snprintf(st.probe, sizeof(st.probe), "%s", cai_notify_result_name(probe->result));
 	const char *forced = cai_force_source_name(force);
-	state = jv_object_set(state, jv_string("forced_by"),
-			      probe->result != CAI_NOTIFY_SUPPORTED && forced ? jv_string(forced) : jv_null());
-	state = jv_object_set(state, jv_string("daemon_json"), jv_string(o->daemon_json));
-	state = jv_object_set(state, jv_string("daemon_json_managed"), jv_bool(o->manage_daemon_json));
-	state = jv_object_set(state, jv_string("context_users"), names);
-	state = jv_object_set(state, jv_string("refusal"), jv_null());
-	state = jv_object_set(state, jv_string("containers_verified"), verified_jv(vc));
-	if (cai_state_save(CAI_STATE_FILE, state, &err) < 0)
+	if (probe->result != CAI_NOTIFY_SUPPORTED && forced)
+		snprintf(st.forced_by, sizeof(st.forced_by), "%s", forced);
+	snprintf(st.daemon_json, sizeof(st.daemon_json), "%s", o->daemon_json);
+	st.daemon_json_managed = o->manage_daemon_json;
+	for (int i = 0; i < n && st.ncontext_users < CAI_STATE_MAX_USERS; i++)
+		snprintf(st.context_users[st.ncontext_users++], sizeof(st.context_users[0]), "%.63s", users[i].name);
+	for (size_t i = 0; i < vc->n && i < CAI_STATE_MAX_RUNS; i++) {
+		const struct cai_container_check *c = &vc->checks[i];
+		struct cai_state_run *r = &st.runs[st.nruns++];
+		snprintf(r->runtime, sizeof(r->runtime), "%s", c->runtime);
+		r->ran = c->ran;
+		snprintf(r->detail, sizeof(r->detail), "%s", c->ran ? c->listener : c->error);
+	}
+	if (cai_state_record_success(CAI_STATE_FILE, &st, &err) < 0)
 		cai_warn("could not record the state: %s", err.msg);
 }
 

@@ -1,4 +1,6 @@
 /* cai status: what is provisioned, and is it healthy? Reads only. */
+#include <getopt.h>
+
 #include "cli.h"
 #include "collector.h"
 #include "daemon_json.h"
@@ -38,7 +40,7 @@ struct status {
 	struct cai_docker_user users[CAI_MAX_DOCKER_USERS];
 	enum cai_context_state contexts[CAI_MAX_DOCKER_USERS];
 	char endpoints[CAI_MAX_DOCKER_USERS][256];
-	jv state; /* the recorded state object */
+	struct cai_state state; /* what setup recorded */
 	const char *problems[MAX_PROBLEMS];
 	int nproblems;
 	int code;
@@ -46,7 +48,7 @@ struct status {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: cai status [--json]\n"
+	fprintf(out, "Usage: cai status [--json | --daemon-json-managed]\n"
 		     "\n"
 		     "Show the platform, the seccomp probe's answer, sysbox-runc, the engine's\n"
 		     "configuration, whether the engine runs and answers, the `%s` context of\n"
@@ -56,6 +58,9 @@ static void usage(FILE *out)
 		     "\n"
 		     "Options:\n"
 		     "  --json      print one JSON object (schema in cai(1))\n"
+		     "  --daemon-json-managed\n"
+		     "              print `yes`, or `no` when setup last ran with --no-daemon-json,\n"
+		     "              from the recorded state alone (for maintainer scripts)\n"
 		     "  -h, --help  show this help\n"
 		     "\n"
 		     "Exit codes: 0 healthy, 1 status itself failed, 2 usage, 3 degraded (something\n"
@@ -75,73 +80,39 @@ static void problem(struct status *s, const char *text)
 		s->problems[s->nproblems++] = text;
 }
 
-static bool state_bool(jv state, const char *key)
-{
-	jv v = jv_object_get(jv_copy(state), jv_string(key));
-	bool b = jv_get_kind(v) == JV_KIND_TRUE;
-	jv_free(v);
-	return b;
-}
-
-static bool state_has_refusal(jv state)
-{
-	jv v = jv_object_get(jv_copy(state), jv_string("refusal"));
-	bool b = jv_get_kind(v) == JV_KIND_OBJECT;
-	jv_free(v);
-	return b;
-}
-
 /* What setup's container checks recorded: a runtime whose container did
  * not run is a problem until setup runs again. */
 static void check_verified(struct status *s)
 {
-	jv v = jv_object_get(jv_copy(s->state), jv_string("containers_verified"));
-	if (jv_get_kind(v) == JV_KIND_OBJECT) {
-		jv runc = jv_getpath(jv_copy(v), JV_ARRAY(jv_string("runc"), jv_string("ran")));
-		jv sysbox = jv_getpath(jv_copy(v), JV_ARRAY(jv_string(CAI_SYSBOX_RUNTIME), jv_string("ran")));
-		if (jv_get_kind(runc) == JV_KIND_FALSE)
-			problem(s, "setup could not run a container with runc: see `cai setup`'s warning, then run it again");
-		if (jv_get_kind(sysbox) == JV_KIND_FALSE)
-			problem(s, "setup could not run a container with sysbox-runc: Sysbox does not work here (see `cai "
-				   "setup`'s warning); `cai run --image` needs --runtime runc until it does");
-		else if (s->sysbox_present && jv_get_kind(sysbox) == JV_KIND_INVALID)
-			problem(s, "no container has been run with sysbox-runc yet: run `cai setup` to verify it");
-		jv_free(runc);
-		jv_free(sysbox);
-	}
-	jv_free(v);
+	if (!s->state.verified)
+		return;
+	const struct cai_state_run *runc = cai_state_run_of(&s->state, "runc");
+	const struct cai_state_run *sysbox = cai_state_run_of(&s->state, CAI_SYSBOX_RUNTIME);
+	if (runc && !runc->ran)
+		problem(s, "setup could not run a container with runc: see `cai setup`'s warning, then run it again");
+	if (sysbox && !sysbox->ran)
+		problem(s, "setup could not run a container with sysbox-runc: Sysbox does not work here (see `cai "
+			   "setup`'s warning); `cai run --image` needs --runtime runc until it does");
 }
 
 /* "runc ok (exec listener: supported), sysbox-runc FAILED (...)" */
-static void print_verified(jv state)
+static void print_verified(const struct cai_state *st)
 {
-	jv v = jv_object_get(jv_copy(state), jv_string("containers_verified"));
-	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+	if (!st->verified) {
 		printf("Containers:      not verified yet (run `cai setup`)\n");
-		jv_free(v);
 		return;
 	}
 	const char *runtimes[] = {"runc", CAI_SYSBOX_RUNTIME};
 	printf("Containers:     ");
 	for (size_t i = 0; i < CAI_ARRAY_LEN(runtimes); i++) {
-		jv one = jv_object_get(jv_copy(v), jv_string(runtimes[i]));
-		if (jv_get_kind(one) == JV_KIND_OBJECT) {
-			jv ran = jv_object_get(jv_copy(one), jv_string("ran"));
-			jv why = jv_object_get(jv_copy(one), jv_string(jv_get_kind(ran) == JV_KIND_TRUE ? "exec_listener"
-												  : "error"));
-			printf(" %s %s (%s%s);", runtimes[i], jv_get_kind(ran) == JV_KIND_TRUE ? "runs" : "FAILED",
-			       jv_get_kind(ran) == JV_KIND_TRUE ? "exec listener: " : "",
-			       jv_get_kind(why) == JV_KIND_STRING ? jv_string_value(why) : "?");
-			jv_free(ran);
-			jv_free(why);
-		} else {
+		const struct cai_state_run *r = cai_state_run_of(st, runtimes[i]);
+		if (r)
+			printf(" %s %s (%s%s);", runtimes[i], r->ran ? "runs" : "FAILED", r->ran ? "exec listener: " : "",
+			       r->detail[0] ? r->detail : "?");
+		else
 			printf(" %s not checked;", runtimes[i]);
-		}
-		jv_free(one);
 	}
-	jv at = jv_object_get(v, jv_string("at"));
-	printf(" at %s\n", jv_get_kind(at) == JV_KIND_STRING ? jv_string_value(at) : "?");
-	jv_free(at);
+	printf(" at %s\n", st->verified_at[0] ? st->verified_at : "?");
 }
 
 static void read_config(struct status *s, const char *file)
@@ -187,14 +158,14 @@ static int gather(struct status *s, const struct cai_global *g, struct cai_error
 		return -1;
 	for (int i = 0; i < s->nusers; i++) {
 		struct cai_error cerr = {0};
-		if (cai_context_inspect(&s->users[i], false, &s->contexts[i], s->endpoints[i], sizeof(s->endpoints[i]),
+		if (cai_context_inspect(&s->users[i], NULL, &s->contexts[i], s->endpoints[i], sizeof(s->endpoints[i]),
 					&cerr) < 0) {
 			s->contexts[i] = CAI_CONTEXT_ABSENT;
 			snprintf(s->endpoints[i], sizeof(s->endpoints[i]), "error: %.240s", cerr.msg);
 		}
 	}
 	if (s->engine.responding && s->contexts[0] == CAI_CONTEXT_OURS &&
-	    cai_verify_engine(&s->users[0], false, &s->verify, err) < 0)
+	    cai_verify_engine(&s->users[0], NULL, &s->verify, err) < 0)
 		return -1;
 	return 0;
 }
@@ -222,9 +193,9 @@ static void check_collector(struct status *s)
 
 static void classify(struct status *s)
 {
-	bool provisioned = state_bool(s->state, "provisioned");
+	bool provisioned = s->state.provisioned;
 	bool anything = provisioned || s->runtime_registered || s->engine.running || s->contexts[0] != CAI_CONTEXT_ABSENT;
-	if (state_has_refusal(s->state) && !provisioned) {
+	if (s->state.refusal.present && !provisioned) {
 		s->code = CAI_STATUS_REFUSED;
 		problem(s, "setup refused on this machine: run `cai setup --force` (or dpkg-reconfigure "
 			   "containai-secure-engine) to provision anyway");
@@ -374,7 +345,7 @@ static void print_json(const struct status *s, const char *daemon_json)
 	doc = jv_object_set(doc, jv_string("audit_collector"), collector_jv(&s->collector));
 	doc = jv_object_set(doc, jv_string("egress"), egress_json());
 	doc = jv_object_set(doc, jv_string("contexts"), contexts);
-	doc = jv_object_set(doc, jv_string("recorded"), jv_copy(s->state));
+	doc = jv_object_set(doc, jv_string("recorded"), jv_copy(s->state.doc));
 	doc = jv_object_set(doc, jv_string("problems"), problems);
 	char *text = cai_jv_to_cstring(doc, JV_PRINT_INDENT_FLAGS(2));
 	puts(text);
@@ -435,36 +406,83 @@ static void print_text(const struct status *s, const char *daemon_json)
 		printf("Context:         %s: %s %s%s\n", s->users[i].name, CAI_CONTEXT_NAME,
 		       s->contexts[i] == CAI_CONTEXT_ABSENT ? "absent" : "-> ",
 		       s->contexts[i] == CAI_CONTEXT_ABSENT ? "" : s->endpoints[i]);
-	print_verified(s->state);
-	jv refusal = jv_object_get(jv_copy(s->state), jv_string("refusal"));
-	if (jv_get_kind(refusal) == JV_KIND_OBJECT) {
-		jv at = jv_object_get(jv_copy(refusal), jv_string("at"));
-		jv result = jv_object_get(jv_copy(refusal), jv_string("result"));
-		printf("Refusal:         recorded at %s (%s)\n", jv_get_kind(at) == JV_KIND_STRING ? jv_string_value(at) : "?",
-		       jv_get_kind(result) == JV_KIND_STRING ? jv_string_value(result) : "?");
-		jv_free(at);
-		jv_free(result);
-	} else {
+	print_verified(&s->state);
+	const struct cai_state_refusal *refusal = &s->state.refusal;
+	if (refusal->present)
+		printf("Refusal:         recorded at %s (%s)\n", refusal->at[0] ? refusal->at : "?",
+		       refusal->result[0] ? refusal->result : "?");
+	else
 		printf("Refusal:         none recorded\n");
-	}
-	jv_free(refusal);
 	printf("Status:          %s\n", code_name(s->code));
 	for (int i = 0; i < s->nproblems; i++)
 		printf("  - %s\n", s->problems[i]);
 	print_doctor_hint(s);
 }
 
+/* A one-word answer from the recorded state, probing nothing. */
+static int print_daemon_json_managed(void)
+{
+	struct cai_error err = {0};
+	struct cai_state st;
+	int rc = cai_state_load(CAI_STATE_FILE, &st, &err);
+	bool managed = st.daemon_json_managed;
+	cai_state_free(&st);
+	if (rc < 0) {
+		cai_warn("status: %s", err.msg);
+		return CAI_STATUS_ERROR;
+	}
+	puts(managed ? "yes" : "no");
+	return CAI_EXIT_OK;
+}
+
+static int parse(int argc, char **argv, bool *json, bool *managed)
+{
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"daemon-json-managed", no_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			*json = true;
+			break;
+		case 'm':
+			*managed = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return CAI_EXIT_OK;
+		default:
+			return cai_usage_hint("status");
+		}
+	}
+	if (optind < argc) {
+		cai_warn("status: unexpected argument `%s`", argv[optind]);
+		return cai_usage_hint("status");
+	}
+	if (*json && *managed) {
+		cai_warn("status: --json and --daemon-json-managed cannot be used together");
+		return cai_usage_hint("status");
+	}
+	return -1;
+}
+
 int cmd_status(const struct cai_global *g, int argc, char **argv)
 {
-	bool opt_json;
-	int rc = cai_parse_json_only(argc, argv, "status", usage, &opt_json);
+	bool opt_json = false, opt_managed = false;
+	int rc = parse(argc, argv, &opt_json, &opt_managed);
 	if (rc >= 0)
 		return rc;
+	if (opt_managed)
+		return print_daemon_json_managed();
 	static struct status s;
 	struct cai_error err = {0};
-	s.state = jv_null();
+	s.state.doc = jv_null();
 	if (gather(&s, g, &err) < 0) {
-		jv_free(s.state);
+		cai_state_free(&s.state);
 		cai_warn("status: %s", err.msg);
 		return CAI_STATUS_ERROR;
 	}
@@ -473,6 +491,6 @@ int cmd_status(const struct cai_global *g, int argc, char **argv)
 		print_json(&s, g->daemon_json);
 	else
 		print_text(&s, g->daemon_json);
-	jv_free(s.state);
+	cai_state_free(&s.state);
 	return s.code;
 }

@@ -12,6 +12,7 @@
 #include "egress_proxy.h"
 #include "egress_rules.h"
 #include "engine.h"
+#include "engine_config.h"
 #include "engine_paths.h"
 #include "report.h"
 #include "state.h"
@@ -21,7 +22,7 @@
 struct teardown_opts {
 	bool purge;
 	bool dry_run;
-	bool verbose;
+	FILE *trace; /* --verbose: each command run, on stderr */
 	const char *daemon_json;
 };
 
@@ -64,14 +65,14 @@ static int step_contexts(struct report *r, const struct teardown_opts *o, struct
 	for (int i = 0; i < n; i++) {
 		enum cai_context_state state;
 		char endpoint[512];
-		if (cai_context_inspect(&users[i], o->verbose, &state, endpoint, sizeof(endpoint), err) < 0)
+		if (cai_context_inspect(&users[i], o->trace, &state, endpoint, sizeof(endpoint), err) < 0)
 			return -1;
 		if (state == CAI_CONTEXT_ABSENT) {
 			report_detail(r, "user %s: none", users[i].name);
 		} else if (state == CAI_CONTEXT_OTHER) {
 			report_detail(r, "user %s: points at `%s`, not ours; left alone", users[i].name, endpoint);
 		} else {
-			if (!o->dry_run && cai_context_remove(&users[i], o->verbose, err) < 0)
+			if (!o->dry_run && cai_context_remove(&users[i], o->trace, err) < 0)
 				return -1;
 			report_change(r, "remove user %s's context", users[i].name);
 		}
@@ -173,7 +174,7 @@ static int step_engine(struct report *r, const struct teardown_opts *o, struct c
 		return 0;
 	}
 	report_step(r, "Engine: running (pid %d)", (int)st.pid);
-	struct cai_engine_opts eo = {.daemon_json = o->daemon_json, .verbose = o->verbose};
+	struct cai_engine_opts eo = {.daemon_json = o->daemon_json, .trace = o->trace};
 	bool stopped;
 	if (!o->dry_run) {
 		printf("      stopping dockerd (its containers stop first) ...\n");
@@ -183,7 +184,7 @@ static int step_engine(struct report *r, const struct teardown_opts *o, struct c
 	}
 	report_change(r, "stop dockerd (pid %d)", (int)st.pid);
 	if (st.manager == CAI_ENGINE_SYSTEMD) {
-		if (!o->dry_run && cai_engine_enable(false, o->verbose, err) < 0)
+		if (!o->dry_run && cai_engine_enable(false, o->trace, err) < 0)
 			return -1;
 		report_change(r, "disable %s at boot", CAI_ENGINE_UNIT);
 	}
@@ -199,12 +200,12 @@ static int stop_collector(struct report *r, const struct teardown_opts *o, struc
 	bool running = cs.pid || (cs.manager == CAI_ENGINE_SYSTEMD && cs.accepting);
 	if (running) {
 		bool stopped;
-		if (!o->dry_run && cai_collector_stop(o->verbose, &stopped, err) < 0)
+		if (!o->dry_run && cai_collector_stop(o->trace, &stopped, err) < 0)
 			return -1;
 		report_change(r, "stop the audit collector");
 	}
 	if (cs.manager == CAI_ENGINE_SYSTEMD && cs.enabled) {
-		if (!o->dry_run && cai_collector_enable(false, o->verbose, err) < 0)
+		if (!o->dry_run && cai_collector_enable(false, o->trace, err) < 0)
 			return -1;
 		report_change(r, "disable %s at boot", CAI_COLLECTOR_SOCKET_UNIT);
 	}
@@ -218,32 +219,20 @@ static int step_daemon_json(struct report *r, const struct teardown_opts *o, boo
 		report_detail(r, "not managed by cai (setup ran with --no-daemon-json); left as it is");
 		return 0;
 	}
-	/* Undo in the reverse order of setup, so that when nobody else edited
-	 * the file the merger can restore its exact bytes from before setup. */
+	struct cai_dj_op ops[CAI_ENGINE_CONFIG_MAX_OPS];
+	size_t n = cai_engine_config_teardown_ops(ops);
 	struct cai_dj_options dj = {.dry_run = o->dry_run};
-	static const struct {
-		const char *key, *value;
-	} settings[] = {{CAI_ENGINE_TRUST_KEY_SETTING, CAI_ENGINE_TRUST_KEY}, {"bridge", CAI_ENGINE_BRIDGE}};
-	for (size_t i = 0; i < CAI_ARRAY_LEN(settings); i++) {
-		switch (cai_dj_unset_if_equal(o->daemon_json, settings[i].key, jv_string(settings[i].value), &dj, err)) {
-		case CAI_DJ_CHANGED:
-			report_change(r, "remove the setting `%s`", settings[i].key);
-			break;
-		case CAI_DJ_UNCHANGED:
-			break;
-		default:
-			return -1;
-		}
-	}
-	switch (cai_dj_remove_runtime(o->daemon_json, CAI_SYSBOX_RUNTIME, &dj, err)) {
-	case CAI_DJ_CHANGED:
-		report_change(r, "remove runtime `%s`", CAI_SYSBOX_RUNTIME);
-		break;
-	case CAI_DJ_UNCHANGED:
-		report_detail(r, "runtime `%s` not registered", CAI_SYSBOX_RUNTIME);
-		break;
-	default:
+	enum cai_dj_outcome rc = cai_dj_edit(o->daemon_json, ops, n, &dj, err);
+	if (rc != CAI_DJ_CHANGED && rc != CAI_DJ_UNCHANGED)
 		return -1;
+	for (size_t i = 0; i < n; i++) {
+		bool runtime = ops[i].kind == CAI_DJ_OP_REMOVE_RUNTIME;
+		if (ops[i].outcome == CAI_DJ_CHANGED && runtime)
+			report_change(r, "remove runtime `%s`", CAI_SYSBOX_RUNTIME);
+		else if (ops[i].outcome == CAI_DJ_CHANGED)
+			report_change(r, "remove the setting `%s`", ops[i].name);
+		else if (runtime)
+			report_detail(r, "runtime `%s` not registered", CAI_SYSBOX_RUNTIME);
 	}
 	return 0;
 }
@@ -255,7 +244,7 @@ static int step_network(struct report *r, const struct teardown_opts *o, struct 
 	if (!present)
 		return 0;
 	bool removed;
-	if (!o->dry_run && cai_engine_remove_network(o->verbose, &removed, err) < 0)
+	if (!o->dry_run && cai_engine_remove_network(o->trace, &removed, err) < 0)
 		return -1;
 	report_change(r, "delete bridge `%s`", CAI_ENGINE_BRIDGE);
 	return 0;
@@ -314,27 +303,16 @@ static int step_purge(struct report *r, const struct teardown_opts *o, struct ca
 static bool daemon_json_managed(void)
 {
 	struct cai_error err = {0};
-	jv state;
-	if (cai_state_load(CAI_STATE_FILE, &state, &err) < 0)
-		return true;
-	jv managed = jv_object_get(state, jv_string("daemon_json_managed"));
-	bool b = jv_get_kind(managed) != JV_KIND_FALSE;
-	jv_free(managed);
-	return b;
+	struct cai_state st;
+	cai_state_load(CAI_STATE_FILE, &st, &err); /* unreadable: managed, the default */
+	cai_state_free(&st);
+	return st.daemon_json_managed;
 }
 
 static void record_teardown(void)
 {
 	struct cai_error err = {0};
-	jv state;
-	if (cai_state_load(CAI_STATE_FILE, &state, &err) < 0)
-		return;
-	if (jv_object_length(jv_copy(state)) == 0) {
-		jv_free(state);
-		return;
-	}
-	state = jv_object_set(state, jv_string("provisioned"), jv_bool(false));
-	if (cai_state_save(CAI_STATE_FILE, state, &err) < 0)
+	if (cai_state_record_teardown(CAI_STATE_FILE, &err) < 0)
 		cai_warn("could not record the teardown: %s", err.msg);
 }
 
@@ -358,7 +336,7 @@ int cmd_teardown(const struct cai_global *g, int argc, char **argv)
 			o.dry_run = true;
 			break;
 		case 'v':
-			o.verbose = true;
+			o.trace = stderr;
 			break;
 		case 'h':
 			usage(stdout);

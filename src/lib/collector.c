@@ -15,9 +15,9 @@
 #include "run_cmd.h"
 #include "util.h"
 
-static int systemctl(const char *const *argv, bool verbose, struct cai_error *err)
+static int systemctl(const char *const *argv, FILE *trace, struct cai_error *err)
 {
-	struct cai_cmd cmd = {.argv = argv, .verbose = verbose};
+	struct cai_cmd cmd = {.argv = argv, .trace = trace};
 	if (cai_cmd_run(&cmd, err) < 0)
 		return -1;
 	if (cmd.status != 0) {
@@ -245,14 +245,14 @@ static int write_pidfile(pid_t pid, struct cai_error *err)
 	return cai_write_new_file(CAI_COLLECTOR_PIDFILE, text, strlen(text), 0644, err);
 }
 
-static int start_standalone(bool verbose, struct cai_error *err)
+static int start_standalone(FILE *trace, struct cai_error *err)
 {
 	if (access(CAI_AUDITD_PATH, X_OK) != 0)
 		return cai_error_set(err, errno, "run the audit collector `%s`", CAI_AUDITD_PATH);
 	if (cai_mkdir_parents(CAI_ENGINE_LOG_DIR, 0750, err) < 0 || cai_mkdir_parents("/run/containai", 0755, err) < 0)
 		return -1;
-	if (verbose)
-		fprintf(stderr, "+ %s --socket %s --log %s 2>>%s &\n", CAI_AUDITD_PATH, CAI_COLLECTOR_SOCKET,
+	if (trace)
+		fprintf(trace, "+ %s --socket %s --log %s 2>>%s &\n", CAI_AUDITD_PATH, CAI_COLLECTOR_SOCKET,
 			CAI_COLLECTOR_LOG, CAI_COLLECTOR_STDERR_LOG);
 	pid_t pid = fork();
 	if (pid < 0)
@@ -280,26 +280,26 @@ static int start_standalone(bool verbose, struct cai_error *err)
 			     CAI_COLLECTOR_SOCKET, CAI_COLLECTOR_STDERR_LOG);
 }
 
-int cai_collector_start(bool verbose, bool *started, struct cai_error *err)
+int cai_collector_start(FILE *trace, bool *started, struct cai_error *err)
 {
 	*started = false;
 	if (socket_accepts(CAI_COLLECTOR_SOCKET))
 		return 0;
 	if (cai_engine_manager() == CAI_ENGINE_SYSTEMD) {
 		const char *argv[] = {"systemctl", "start", CAI_COLLECTOR_SOCKET_UNIT, NULL};
-		if (systemctl(argv, verbose, err) < 0)
+		if (systemctl(argv, trace, err) < 0)
 			return -1;
-	} else if (start_standalone(verbose, err) < 0) {
+	} else if (start_standalone(trace, err) < 0) {
 		return -1;
 	}
 	*started = true;
 	return 0;
 }
 
-static int stop_standalone(pid_t pid, bool verbose, struct cai_error *err)
+static int stop_standalone(pid_t pid, FILE *trace, struct cai_error *err)
 {
-	if (verbose)
-		fprintf(stderr, "+ kill -TERM %d\n", (int)pid);
+	if (trace)
+		fprintf(trace, "+ kill -TERM %d\n", (int)pid);
 	if (kill(pid, SIGTERM) != 0 && errno != ESRCH)
 		return cai_error_set(err, errno, "stop the audit collector (pid %d)", (int)pid);
 	/* SIGTERM drains every connection first. */
@@ -315,7 +315,7 @@ static int stop_standalone(pid_t pid, bool verbose, struct cai_error *err)
 	return cai_error_set(err, 0, "the audit collector (pid %d) did not stop within 30 s", (int)pid);
 }
 
-int cai_collector_stop(bool verbose, bool *stopped, struct cai_error *err)
+int cai_collector_stop(FILE *trace, bool *stopped, struct cai_error *err)
 {
 	*stopped = false;
 	if (cai_engine_manager() == CAI_ENGINE_SYSTEMD) {
@@ -325,7 +325,7 @@ int cai_collector_stop(bool verbose, bool *stopped, struct cai_error *err)
 		if (strcmp(sactive, "active") != 0 && strcmp(active, "active") != 0)
 			return 0;
 		const char *argv[] = {"systemctl", "stop", CAI_COLLECTOR_SOCKET_UNIT, CAI_COLLECTOR_SERVICE_UNIT, NULL};
-		if (systemctl(argv, verbose, err) < 0)
+		if (systemctl(argv, trace, err) < 0)
 			return -1;
 		*stopped = true;
 		return 0;
@@ -333,14 +333,14 @@ int cai_collector_stop(bool verbose, bool *stopped, struct cai_error *err)
 	pid_t pid = standalone_pid();
 	if (!pid)
 		return 0;
-	if (stop_standalone(pid, verbose, err) < 0)
+	if (stop_standalone(pid, trace, err) < 0)
 		return -1;
 	*stopped = true;
 	return 0;
 }
 
-int cai_collector_enable(bool enable, bool verbose, struct cai_error *err)
+int cai_collector_enable(bool enable, FILE *trace, struct cai_error *err)
 {
 	const char *argv[] = {"systemctl", enable ? "enable" : "disable", "--quiet", CAI_COLLECTOR_SOCKET_UNIT, NULL};
-	return systemctl(argv, verbose, err);
+	return systemctl(argv, trace, err);
 }

@@ -43,11 +43,11 @@ struct cai_collector_status {
 
 void cai_collector_get_status(struct cai_collector_status *st);
 /* Start unless accepting; waits until the socket accepts. */
-int cai_collector_start(bool verbose, bool *started, struct cai_error *err);
+int cai_collector_start(FILE *trace, bool *started, struct cai_error *err);
 /* Stop the socket and the collector (its queued events are drained first). */
-int cai_collector_stop(bool verbose, bool *stopped, struct cai_error *err);
+int cai_collector_stop(FILE *trace, bool *stopped, struct cai_error *err);
 /* systemd only: the socket unit at boot, or no longer. */
-int cai_collector_enable(bool enable, bool verbose, struct cai_error *err);
+int cai_collector_enable(bool enable, FILE *trace, struct cai_error *err);
 /* The command that brings a down collector back, for messages. */
 const char *cai_collector_fix_command(enum cai_engine_manager m);
 

@@ -7,8 +7,11 @@
  *           silently (jq 1.6 holds numbers as doubles: integers of magnitude
  *           2^53 or more, NaN and infinities are refused, CAI_DJ_INVALID).
  *
- * The file layer (daemon_json.c) reads, locks and writes; the document layer
- * (daemon_json_doc.c) is a pure jv -> jv transformation, fuzzed directly.
+ * One change of the file is one transaction (daemon_json_edit.c): the
+ * operations of one cai_dj_edit share one lock, one read, one write and one
+ * undo snapshot. The file layer (daemon_json.c) reads, locks and writes; the
+ * document layer (daemon_json_doc.c) is a pure jv -> jv transformation,
+ * fuzzed directly.
  */
 #ifndef CAI_DAEMON_JSON_H
 #define CAI_DAEMON_JSON_H
@@ -19,8 +22,6 @@
 #include <jv.h>
 
 #include "error.h"
-
-#define CAI_DJ_DEFAULT_FILE "/etc/containai/docker/daemon.json"
 
 enum cai_dj_outcome {
 	CAI_DJ_CHANGED,	  /* file written (or, with dry_run, would be) */
@@ -40,6 +41,42 @@ struct cai_dj_options {
 
 /* "changed", "unchanged", "refused", "invalid", "I/O error". */
 const char *cai_dj_outcome_name(enum cai_dj_outcome o);
+
+enum cai_dj_op_kind {
+	CAI_DJ_OP_ADD_RUNTIME,	  /* runtimes.NAME = {"path": PATH}, as cai_dj_add_runtime */
+	CAI_DJ_OP_REMOVE_RUNTIME, /* as cai_dj_remove_runtime */
+	CAI_DJ_OP_SET_DEFAULT,	  /* KEY = VALUE if absent, as cai_dj_set_default */
+	CAI_DJ_OP_UNSET_IF_EQUAL, /* as cai_dj_unset_if_equal */
+};
+
+/* One operation of an edit. */
+struct cai_dj_op {
+	enum cai_dj_op_kind kind;
+	const char *name; /* the runtime, or the top-level key */
+	const char *path; /* ADD_RUNTIME: the runtime's path */
+	jv value;	  /* SET_DEFAULT, UNSET_IF_EQUAL: consumed by cai_dj_edit */
+	/* SET_DEFAULT: a key held with another value is the admin's choice:
+	 * leave it (outcome REFUSED, the reason in `note`) and go on with the
+	 * other operations, instead of refusing the whole edit. */
+	bool keep_theirs;
+	/* Filled by cai_dj_edit: this operation's own outcome (CHANGED also
+	 * with dry_run), and why, for a kept conflict. */
+	enum cai_dj_outcome outcome;
+	struct cai_error note;
+};
+
+/* Apply ops[0..n) in order to the file as one transaction: one lock, one
+ * read, and at most one write, under one undo snapshot named after the
+ * runtime an ADD_RUNTIME creates (so that removing that runtime, together
+ * with unsetting what the same edit set, gives back the file's bytes from
+ * before the edit). CHANGED: the file was (with dry_run, would be)
+ * written; UNCHANGED: nothing to do; REFUSED, INVALID, IO_ERROR: the first
+ * operation that failed is in err, and nothing was written. Every op's
+ * value is consumed, whatever the outcome. */
+enum cai_dj_outcome cai_dj_edit(const char *file, struct cai_dj_op *ops, size_t n, const struct cai_dj_options *opt,
+				struct cai_error *err);
+
+/* The single-operation edits: each is cai_dj_edit with one op. */
 
 /* Add runtimes.NAME = {"path": PATH}. Same name with the same path is
  * UNCHANGED whatever its other fields; another path is REFUSED unless

@@ -11,7 +11,7 @@
 #include <limits.h>
 #include <math.h>
 
-#include "probe_json.h"
+#include "jv_util.h"
 
 /* Integers from 2^53 on are not all representable as doubles, and jq 1.6
  * parses every number into a double. */
@@ -112,43 +112,38 @@ static char *inexact_number(jv v, const char *path)
 	}
 }
 
-static enum cai_dj_outcome check_numbers(jv v, const char *what, struct cai_error *err)
+static int check_numbers(jv v, const char *what, struct cai_error *err)
 {
 	cleanup_free char *bad = inexact_number(v, "");
 	if (!bad)
-		return CAI_DJ_CHANGED;
-	cai_error_set(err, 0,
-		      "%sthe number at `%s` cannot be kept exactly (jq holds numbers as doubles: integers must be "
-		      "below 2^53 in magnitude, and NaN and infinities are not JSON)",
-		      what, bad);
-	return CAI_DJ_INVALID;
+		return 0;
+	return cai_error_set(err, 0,
+			     "%sthe number at `%s` cannot be kept exactly (jq holds numbers as doubles: integers must "
+			     "be below 2^53 in magnitude, and NaN and infinities are not JSON)",
+			     what, bad);
 }
 
 /* Structure dockerd itself insists on, checked before any edit. */
-static enum cai_dj_outcome check_structure(jv doc, struct cai_error *err)
+static int check_structure(jv doc, struct cai_error *err)
 {
-	if (jv_get_kind(doc) != JV_KIND_OBJECT) {
-		cai_error_set(err, 0, "the top level is %s, not an object", jv_kind_name(jv_get_kind(doc)));
-		return CAI_DJ_INVALID;
-	}
+	if (jv_get_kind(doc) != JV_KIND_OBJECT)
+		return cai_error_set(err, 0, "the top level is %s, not an object", jv_kind_name(jv_get_kind(doc)));
 	jv runtimes = jv_object_get(jv_copy(doc), jv_string("runtimes"));
 	if (!jv_is_valid(runtimes)) {
 		jv_free(runtimes);
-		return CAI_DJ_CHANGED;
+		return 0;
 	}
 	if (jv_get_kind(runtimes) != JV_KIND_OBJECT) {
 		jv_kind k = jv_get_kind(runtimes);
 		jv_free(runtimes);
-		cai_error_set(err, 0, "`.runtimes` is %s, not an object", jv_kind_name(k));
-		return CAI_DJ_INVALID;
+		return cai_error_set(err, 0, "`.runtimes` is %s, not an object", jv_kind_name(k));
 	}
-	enum cai_dj_outcome rc = CAI_DJ_CHANGED;
+	int rc = 0;
 	jv_object_foreach(runtimes, key, val)
 	{
-		if (rc == CAI_DJ_CHANGED && jv_get_kind(val) != JV_KIND_OBJECT) {
+		if (rc == 0 && jv_get_kind(val) != JV_KIND_OBJECT) {
 			cleanup_free char *p = child_path(".runtimes", key);
-			cai_error_set(err, 0, "`%s` is %s, not an object", p, jv_kind_name(jv_get_kind(val)));
-			rc = CAI_DJ_INVALID;
+			rc = cai_error_set(err, 0, "`%s` is %s, not an object", p, jv_kind_name(jv_get_kind(val)));
 		}
 		jv_free(key);
 		jv_free(val);
@@ -168,13 +163,13 @@ static bool utf8_valid(const char *s)
 
 /* jq keeps the last of a repeated key; dockerd's Go decoder also takes the
  * last, but an admin who wrote two meant something: never guess which. */
-static enum cai_dj_outcome check_duplicates(const char *buf, size_t len, struct cai_error *err)
+static int check_duplicates(const char *buf, size_t len, struct cai_error *err)
 {
 	cleanup_free char *dup = cai_json_first_duplicate_key(buf, len);
 	if (!dup)
-		return CAI_DJ_CHANGED;
-	cai_error_set(err, 0, "the key `%s` appears twice in one object: remove the one you do not mean", dup);
-	return CAI_DJ_INVALID;
+		return 0;
+	return cai_error_set(err, 0, "the key `%s` appears twice in one object: remove the one you do not mean",
+			     dup);
 }
 
 static enum cai_dj_outcome parse_error(jv invalid_value, struct cai_error *err)
@@ -236,14 +231,9 @@ enum cai_dj_outcome cai_dj_parse(const char *buf, size_t len, jv *out, struct ca
 	}
 	jv_parser_free(p);
 
-	enum cai_dj_outcome rc = check_structure(doc, err);
-	if (rc == CAI_DJ_CHANGED)
-		rc = check_numbers(doc, "", err);
-	if (rc == CAI_DJ_CHANGED)
-		rc = check_duplicates(buf, len, err);
-	if (rc != CAI_DJ_CHANGED) {
+	if (check_structure(doc, err) < 0 || check_numbers(doc, "", err) < 0 || check_duplicates(buf, len, err) < 0) {
 		jv_free(doc);
-		return rc;
+		return CAI_DJ_INVALID;
 	}
 	*out = doc;
 	return CAI_DJ_CHANGED;
@@ -300,9 +290,8 @@ enum cai_dj_outcome cai_dj_doc_add_runtime(jv *doc, const char *name, const char
 		return invalid(err, "the runtime name is not valid UTF-8", "");
 	if (!utf8_valid(path))
 		return invalid(err, "the runtime path is not valid UTF-8", "");
-	enum cai_dj_outcome rc = check_structure(*doc, err);
-	if (rc != CAI_DJ_CHANGED)
-		return rc;
+	if (check_structure(*doc, err) < 0)
+		return CAI_DJ_INVALID;
 
 	jv runtimes = jv_object_get(jv_copy(*doc), jv_string("runtimes"));
 	bool created = false;
@@ -350,9 +339,8 @@ enum cai_dj_outcome cai_dj_doc_remove_runtime(jv *doc, const char *name, bool dr
 {
 	if (!name || !*name)
 		return invalid(err, "the runtime name is empty", "");
-	enum cai_dj_outcome rc = check_structure(*doc, err);
-	if (rc != CAI_DJ_CHANGED)
-		return rc;
+	if (check_structure(*doc, err) < 0)
+		return CAI_DJ_INVALID;
 	jv runtimes = jv_object_get(jv_copy(*doc), jv_string("runtimes"));
 	if (!jv_is_valid(runtimes) || !jv_object_has(jv_copy(runtimes), jv_string(name))) {
 		jv_free(runtimes);
@@ -379,29 +367,34 @@ enum cai_dj_outcome cai_dj_doc_remove_runtime(jv *doc, const char *name, bool dr
 }
 
 /* Keys the generic setters never touch: each has its own rule. */
-static enum cai_dj_outcome check_plain_key(const char *key, struct cai_error *err)
+static int check_plain_key(const char *key, struct cai_error *err)
 {
 	if (!key || !*key)
-		return invalid(err, "the key is empty", "");
+		return cai_error_set(err, 0, "the key is empty");
 	if (strcmp(key, "default-runtime") == 0)
-		return invalid(err, "`default-runtime` is never set or changed by this tool", "");
+		return cai_error_set(err, 0, "`default-runtime` is never set or changed by this tool");
 	if (strcmp(key, "runtimes") == 0)
-		return invalid(err, "`runtimes` is edited with add-runtime and remove-runtime only", "");
-	return CAI_DJ_CHANGED;
+		return cai_error_set(err, 0, "`runtimes` is edited with add-runtime and remove-runtime only");
+	return 0;
+}
+
+/* The checks set-default and unset share; value borrowed. */
+static int check_key_edit(jv doc, const char *key, jv value, bool check_value_numbers, struct cai_error *err)
+{
+	if (check_plain_key(key, err) < 0)
+		return -1;
+	if (!jv_is_valid(value))
+		return cai_error_set(err, 0, "the value is not a JSON value");
+	if (check_value_numbers && check_numbers(value, "in the value, ", err) < 0)
+		return -1;
+	return check_structure(doc, err);
 }
 
 enum cai_dj_outcome cai_dj_doc_set_default(jv *doc, const char *key, jv value, struct cai_error *err)
 {
-	enum cai_dj_outcome rc = check_plain_key(key, err);
-	if (rc == CAI_DJ_CHANGED && !jv_is_valid(value))
-		rc = invalid(err, "the value is not a JSON value", "");
-	if (rc == CAI_DJ_CHANGED)
-		rc = check_numbers(value, "in the value, ", err);
-	if (rc == CAI_DJ_CHANGED)
-		rc = check_structure(*doc, err);
-	if (rc != CAI_DJ_CHANGED) {
+	if (check_key_edit(*doc, key, value, true, err) < 0) {
 		jv_free(value);
-		return rc;
+		return CAI_DJ_INVALID;
 	}
 	jv cur = jv_object_get(jv_copy(*doc), jv_string(key));
 	if (!jv_is_valid(cur)) {
@@ -425,14 +418,9 @@ enum cai_dj_outcome cai_dj_doc_set_default(jv *doc, const char *key, jv value, s
 
 enum cai_dj_outcome cai_dj_doc_unset_if_equal(jv *doc, const char *key, jv value, struct cai_error *err)
 {
-	enum cai_dj_outcome rc = check_plain_key(key, err);
-	if (rc == CAI_DJ_CHANGED && !jv_is_valid(value))
-		rc = invalid(err, "the value is not a JSON value", "");
-	if (rc == CAI_DJ_CHANGED)
-		rc = check_structure(*doc, err);
-	if (rc != CAI_DJ_CHANGED) {
+	if (check_key_edit(*doc, key, value, false, err) < 0) {
 		jv_free(value);
-		return rc;
+		return CAI_DJ_INVALID;
 	}
 	jv cur = jv_object_get(jv_copy(*doc), jv_string(key));
 	if (!jv_is_valid(cur)) {

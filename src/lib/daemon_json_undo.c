@@ -3,7 +3,7 @@
 #include <jv.h>
 
 #include "atomic_file.h"
-#include "probe_json.h"
+#include "jv_util.h"
 
 #define UNDO_FORMAT 1
 

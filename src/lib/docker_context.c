@@ -7,12 +7,12 @@
 
 const char *cai_docker_cli(void) { return "docker"; }
 
-int cai_docker_run(const struct cai_docker_user *u, const char *const *argv, bool verbose, struct cai_cmd *cmd,
+int cai_docker_run(const struct cai_docker_user *u, const char *const *argv, FILE *trace, struct cai_cmd *cmd,
 		   struct cai_error *err)
 {
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->argv = argv;
-	cmd->verbose = verbose;
+	cmd->trace = trace;
 	cmd->home = u->home;
 	cmd->docker_config = u->docker_config;
 	if (!u->is_caller) {
@@ -40,13 +40,13 @@ static int cli_failure(const struct cai_docker_user *u, const char *what, struct
 	return -1;
 }
 
-int cai_context_inspect(const struct cai_docker_user *u, bool verbose, enum cai_context_state *state,
+int cai_context_inspect(const struct cai_docker_user *u, FILE *trace, enum cai_context_state *state,
 			char *endpoint, size_t cap, struct cai_error *err)
 {
 	const char *argv[] = {cai_docker_cli(), "--context", "default", "context", "inspect", CAI_CONTEXT_NAME,
 			      "--format", "{{.Endpoints.docker.Host}}", NULL};
 	struct cai_cmd cmd;
-	if (cai_docker_run(u, argv, verbose, &cmd, err) < 0)
+	if (cai_docker_run(u, argv, trace, &cmd, err) < 0)
 		return -1;
 	if (cmd.status != 0) {
 		if (strstr(cmd.errout, "not found") || strstr(cmd.errout, "No such context") ||
@@ -67,13 +67,13 @@ int cai_context_inspect(const struct cai_docker_user *u, bool verbose, enum cai_
 	return 0;
 }
 
-int cai_context_create(const struct cai_docker_user *u, bool update, bool verbose, struct cai_error *err)
+int cai_context_create(const struct cai_docker_user *u, bool update, FILE *trace, struct cai_error *err)
 {
 	const char *argv[] = {cai_docker_cli(), "--context", "default", "context", update ? "update" : "create",
 			      CAI_CONTEXT_NAME, "--description", CAI_CONTEXT_DESCRIPTION, "--docker",
 			      "host=" CAI_ENGINE_HOST, NULL};
 	struct cai_cmd cmd;
-	if (cai_docker_run(u, argv, verbose, &cmd, err) < 0)
+	if (cai_docker_run(u, argv, trace, &cmd, err) < 0)
 		return -1;
 	if (cmd.status != 0)
 		return cli_failure(u, update ? "docker context update" : "docker context create", &cmd, err);
@@ -81,11 +81,11 @@ int cai_context_create(const struct cai_docker_user *u, bool update, bool verbos
 	return 0;
 }
 
-int cai_context_remove(const struct cai_docker_user *u, bool verbose, struct cai_error *err)
+int cai_context_remove(const struct cai_docker_user *u, FILE *trace, struct cai_error *err)
 {
 	const char *argv[] = {cai_docker_cli(), "--context", "default", "context", "rm", CAI_CONTEXT_NAME, NULL};
 	struct cai_cmd cmd;
-	if (cai_docker_run(u, argv, verbose, &cmd, err) < 0)
+	if (cai_docker_run(u, argv, trace, &cmd, err) < 0)
 		return -1;
 	if (cmd.status != 0)
 		return cli_failure(u, "docker context rm " CAI_CONTEXT_NAME, &cmd, err);

@@ -14,11 +14,11 @@ enum cai_context_state {
 };
 
 /* endpoint (may be NULL) receives the context's docker host. */
-int cai_context_inspect(const struct cai_docker_user *u, bool verbose, enum cai_context_state *state,
+int cai_context_inspect(const struct cai_docker_user *u, FILE *trace, enum cai_context_state *state,
 			char *endpoint, size_t cap, struct cai_error *err);
 /* Create it; with update, re-point an existing one at our socket. */
-int cai_context_create(const struct cai_docker_user *u, bool update, bool verbose, struct cai_error *err);
-int cai_context_remove(const struct cai_docker_user *u, bool verbose, struct cai_error *err);
+int cai_context_create(const struct cai_docker_user *u, bool update, FILE *trace, struct cai_error *err);
+int cai_context_remove(const struct cai_docker_user *u, FILE *trace, struct cai_error *err);
 
 const char *cai_docker_cli(void);
 
@@ -27,7 +27,7 @@ const char *cai_docker_cli(void);
  * in cmd, to be freed), -1 with err when it could not (a missing CLI says
  * which package to install). */
 struct cai_cmd;
-int cai_docker_run(const struct cai_docker_user *u, const char *const *argv, bool verbose, struct cai_cmd *cmd,
+int cai_docker_run(const struct cai_docker_user *u, const char *const *argv, FILE *trace, struct cai_cmd *cmd,
 		   struct cai_error *err);
 
 #endif

@@ -76,9 +76,9 @@ bool cai_engine_bridge_exists(void)
 	return exists;
 }
 
-static int run_ip(const char *const *argv, bool verbose, struct cai_error *err)
+static int run_ip(const char *const *argv, FILE *trace, struct cai_error *err)
 {
-	struct cai_cmd cmd = {.argv = argv, .verbose = verbose};
+	struct cai_cmd cmd = {.argv = argv, .trace = trace};
 	if (cai_cmd_run(&cmd, err) < 0)
 		return cai_error_prefix(err, "configure bridge `%s` (is iproute2 installed?)", CAI_ENGINE_BRIDGE);
 	if (cmd.status != 0) {
@@ -93,27 +93,27 @@ static int run_ip(const char *const *argv, bool verbose, struct cai_error *err)
 	return 0;
 }
 
-int cai_engine_prepare_network(bool verbose, bool *created, struct cai_error *err)
+int cai_engine_prepare_network(FILE *trace, bool *created, struct cai_error *err)
 {
 	*created = false;
 	if (!cai_engine_bridge_exists()) {
 		const char *add[] = {"ip", "link", "add", CAI_ENGINE_BRIDGE, "type", "bridge", NULL};
 		const char *addr[] = {"ip", "addr", "add", CAI_ENGINE_BRIDGE_CIDR, "dev", CAI_ENGINE_BRIDGE, NULL};
-		if (run_ip(add, verbose, err) < 0 || run_ip(addr, verbose, err) < 0)
+		if (run_ip(add, trace, err) < 0 || run_ip(addr, trace, err) < 0)
 			return -1;
 		*created = true;
 	}
 	const char *up[] = {"ip", "link", "set", CAI_ENGINE_BRIDGE, "up", NULL};
-	return run_ip(up, verbose, err);
+	return run_ip(up, trace, err);
 }
 
-int cai_engine_remove_network(bool verbose, bool *removed, struct cai_error *err)
+int cai_engine_remove_network(FILE *trace, bool *removed, struct cai_error *err)
 {
 	*removed = false;
 	if (!cai_engine_bridge_exists())
 		return 0;
 	const char *del[] = {"ip", "link", "delete", CAI_ENGINE_BRIDGE, "type", "bridge", NULL};
-	if (run_ip(del, verbose, err) < 0)
+	if (run_ip(del, trace, err) < 0)
 		return -1;
 	*removed = true;
 	return 0;
@@ -194,10 +194,10 @@ int cai_engine_get_status(struct cai_engine_status *st)
 	return 0;
 }
 
-static int systemctl(const char *verb, bool verbose, struct cai_error *err)
+static int systemctl(const char *verb, FILE *trace, struct cai_error *err)
 {
 	const char *argv[] = {"systemctl", verb, CAI_ENGINE_UNIT, NULL};
-	struct cai_cmd cmd = {.argv = argv, .verbose = verbose};
+	struct cai_cmd cmd = {.argv = argv, .trace = trace};
 	if (cai_cmd_run(&cmd, err) < 0)
 		return -1;
 	if (cmd.status != 0) {
@@ -262,7 +262,7 @@ int cai_engine_start(const struct cai_engine_opts *o, bool *started, struct cai_
 		return cai_error_set(err, errno, "read the engine's configuration `%s` (run `cai setup` first)",
 				     o->daemon_json);
 	if (st.manager == CAI_ENGINE_SYSTEMD) {
-		if (systemctl("start", o->verbose, err) < 0)
+		if (systemctl("start", o->trace, err) < 0)
 			return -1;
 		*started = true;
 		return wait_until_up(0, o->start_timeout_s, err);
@@ -272,18 +272,18 @@ int cai_engine_start(const struct cai_engine_opts *o, bool *started, struct cai_
 					     "`cai engine stop` and retry", (int)st.pid, CAI_ENGINE_PIDFILE, CAI_ENGINE_SOCKET);
 	/* Our pidfile naming a process that is not a dockerd is stale (a reboot
 	 * or a crash reused the pid); dockerd would refuse to start over it. */
-	if (unlink(CAI_ENGINE_PIDFILE) == 0 && o->verbose)
-		fprintf(stderr, "+ rm %s (stale)\n", CAI_ENGINE_PIDFILE);
+	if (unlink(CAI_ENGINE_PIDFILE) == 0 && o->trace)
+		fprintf(o->trace, "+ rm %s (stale)\n", CAI_ENGINE_PIDFILE);
 	bool created;
-	if (cai_engine_prepare_network(o->verbose, &created, err) < 0)
+	if (cai_engine_prepare_network(o->trace, &created, err) < 0)
 		return -1;
 	if (cai_mkdir_parents(CAI_ENGINE_LOG_DIR, 0750, err) < 0)
 		return -1;
-	if (o->verbose) {
+	if (o->trace) {
 		const char *argv[16];
 		cai_engine_dockerd_argv(o->daemon_json, argv);
 		cleanup_free char *s = cai_cmd_string(argv);
-		fprintf(stderr, "+ %s >>%s 2>&1 &\n", s, CAI_ENGINE_LOG);
+		fprintf(o->trace, "+ %s >>%s 2>&1 &\n", s, CAI_ENGINE_LOG);
 	}
 	pid_t pid = fork();
 	if (pid < 0)
@@ -309,15 +309,15 @@ int cai_engine_stop(const struct cai_engine_opts *o, bool *stopped, struct cai_e
 	if (st.manager == CAI_ENGINE_SYSTEMD) {
 		if (!st.running)
 			return 0;
-		if (systemctl("stop", o->verbose, err) < 0)
+		if (systemctl("stop", o->trace, err) < 0)
 			return -1;
 		*stopped = true;
 		return 0;
 	}
 	if (!st.running)
 		return 0;
-	if (o->verbose)
-		fprintf(stderr, "+ kill -TERM %d\n", (int)st.pid);
+	if (o->trace)
+		fprintf(o->trace, "+ kill -TERM %d\n", (int)st.pid);
 	if (kill(st.pid, SIGTERM) != 0)
 		return cai_error_set(err, errno, "stop dockerd (pid %d)", (int)st.pid);
 	/* dockerd stops its containers first; give it the time it takes. */
@@ -335,9 +335,9 @@ int cai_engine_stop(const struct cai_engine_opts *o, bool *stopped, struct cai_e
 	return cai_error_set(err, 0, "dockerd (pid %d) did not stop within 60 s; see `%s`", (int)st.pid, CAI_ENGINE_LOG);
 }
 
-int cai_engine_enable(bool enable, bool verbose, struct cai_error *err)
+int cai_engine_enable(bool enable, FILE *trace, struct cai_error *err)
 {
-	return systemctl(enable ? "enable" : "disable", verbose, err);
+	return systemctl(enable ? "enable" : "disable", trace, err);
 }
 
 int cai_engine_reload(const struct cai_engine_opts *o, struct cai_error *err)
@@ -347,9 +347,9 @@ int cai_engine_reload(const struct cai_engine_opts *o, struct cai_error *err)
 	if (!st.running)
 		return cai_error_set(err, 0, "the Secure Engine is not running; start it with `cai engine start`");
 	if (st.manager == CAI_ENGINE_SYSTEMD)
-		return systemctl("reload", o->verbose, err);
-	if (o->verbose)
-		fprintf(stderr, "+ kill -HUP %d\n", (int)st.pid);
+		return systemctl("reload", o->trace, err);
+	if (o->trace)
+		fprintf(o->trace, "+ kill -HUP %d\n", (int)st.pid);
 	if (kill(st.pid, SIGHUP) != 0)
 		return cai_error_set(err, errno, "reload dockerd (pid %d)", (int)st.pid);
 	return 0;
@@ -358,7 +358,7 @@ int cai_engine_reload(const struct cai_engine_opts *o, struct cai_error *err)
 int cai_engine_exec(const struct cai_engine_opts *o, struct cai_error *err)
 {
 	bool created;
-	if (cai_engine_prepare_network(o->verbose, &created, err) < 0)
+	if (cai_engine_prepare_network(o->trace, &created, err) < 0)
 		return -1;
 	const char *argv[16];
 	cai_engine_dockerd_argv(o->daemon_json, argv);

@@ -10,7 +10,7 @@
 
 struct cai_engine_opts {
 	const char *daemon_json; /* CAI_ENGINE_DAEMON_JSON unless the admin chose another */
-	bool verbose;
+	FILE *trace; /* a "+ command" line for each action; NULL: none */
 	int start_timeout_s;
 };
 
@@ -38,16 +38,16 @@ int cai_dockerd_major_version(void);
 
 bool cai_engine_bridge_exists(void);
 /* Create and bring up the engine's bridge when it is missing. */
-int cai_engine_prepare_network(bool verbose, bool *created, struct cai_error *err);
+int cai_engine_prepare_network(FILE *trace, bool *created, struct cai_error *err);
 /* Delete the bridge when present. */
-int cai_engine_remove_network(bool verbose, bool *removed, struct cai_error *err);
+int cai_engine_remove_network(FILE *trace, bool *removed, struct cai_error *err);
 
 int cai_engine_get_status(struct cai_engine_status *st);
 /* Start unless running; waits until the socket answers. */
 int cai_engine_start(const struct cai_engine_opts *o, bool *started, struct cai_error *err);
 int cai_engine_stop(const struct cai_engine_opts *o, bool *stopped, struct cai_error *err);
 /* systemd only: start the unit at boot, or no longer. */
-int cai_engine_enable(bool enable, bool verbose, struct cai_error *err);
+int cai_engine_enable(bool enable, FILE *trace, struct cai_error *err);
 /* SIGHUP: dockerd re-reads runtimes without touching containers. */
 int cai_engine_reload(const struct cai_engine_opts *o, struct cai_error *err);
 /* Replace this process with dockerd (for the systemd unit); returns only on failure. */

@@ -5,6 +5,7 @@
 
 #include <jv.h>
 
+#include "jv_util.h"
 #include "notify_probe.h"
 #include "platform.h"
 
@@ -18,11 +19,5 @@ jv cai_notify_probe_to_jv(const struct cai_notify_probe *probe);
  * from another process (the transient service). Consumes v; returns -1
  * when v is not such an object or its result is not a known name. */
 int cai_notify_probe_from_jv(jv v, struct cai_notify_probe *out);
-
-/* jv_string(s), or null for NULL or "". */
-jv cai_jv_string_or_null(const char *s);
-
-/* jv_dump_string of v, consumed; returns a malloc'd C string. */
-char *cai_jv_to_cstring(jv v, int flags);
 
 #endif

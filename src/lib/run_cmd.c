@@ -141,12 +141,13 @@ static void read_both(int outfd, int errfd, char *out, char *errout)
 
 int cai_cmd_run(struct cai_cmd *cmd, struct cai_error *err)
 {
-	if (cmd->verbose) {
+	FILE *trace = cmd->trace ? cmd->trace : cmd->verbose ? stderr : NULL;
+	if (trace) {
 		cleanup_free char *s = cai_cmd_string(cmd->argv);
 		if (cmd->as_user)
-			fprintf(stderr, "+ [as %s] %s\n", cmd->user_name, s);
+			fprintf(trace, "+ [as %s] %s\n", cmd->user_name, s);
 		else
-			fprintf(stderr, "+ %s\n", s);
+			fprintf(trace, "+ %s\n", s);
 	}
 	int outp[2], errp[2];
 	if (pipe2(outp, O_CLOEXEC) != 0)

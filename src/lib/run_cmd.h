@@ -3,6 +3,7 @@
 #ifndef CAI_RUN_CMD_H
 #define CAI_RUN_CMD_H
 
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -20,7 +21,8 @@ struct cai_cmd {
 	const char *user_name; /* for initgroups */
 	const char *home;          /* HOME for the child; NULL keeps the caller's */
 	const char *docker_config; /* DOCKER_CONFIG for the child; NULL leaves it unset */
-	bool verbose;              /* echo "+ argv..." on stderr first */
+	FILE *trace;               /* echo "+ argv..." there first; NULL: nowhere */
+	bool verbose;              /* trace to stderr: the egress code's older spelling */
 	/* Filled by cai_cmd_run: stdout and stderr, NUL-terminated, each cut at 64 KiB. */
 	char *out;
 	char *errout;

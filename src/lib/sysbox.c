@@ -24,7 +24,7 @@ void cai_sysbox_version(char *buf, size_t cap)
 
 static bool have(const char *path) { return access(path, X_OK) == 0; }
 
-int cai_sysbox_install(const char *package_file, bool verbose, struct cai_error *err)
+int cai_sysbox_install(const char *package_file, FILE *trace, struct cai_error *err)
 {
 	const char *target = package_file ? package_file : CAI_SYSBOX_PACKAGE;
 	const char *argv[8];
@@ -53,7 +53,7 @@ int cai_sysbox_install(const char *package_file, bool verbose, struct cai_error 
 		argv[n++] = CAI_SYSBOX_PACKAGE;
 	}
 	argv[n] = NULL;
-	struct cai_cmd cmd = {.argv = argv, .verbose = verbose};
+	struct cai_cmd cmd = {.argv = argv, .trace = trace};
 	if (cai_cmd_run(&cmd, err) < 0)
 		return -1;
 	int status = cmd.status;

@@ -10,6 +10,6 @@ void cai_sysbox_version(char *buf, size_t cap);
 
 /* Install sysbox-ce with apt-get or dnf, from the repositories or from a
  * local package file (may be NULL). On failure err says where to get it. */
-int cai_sysbox_install(const char *package_file, bool verbose, struct cai_error *err);
+int cai_sysbox_install(const char *package_file, FILE *trace, struct cai_error *err);
 
 #endif

@@ -6,13 +6,13 @@
 #include "engine_paths.h"
 #include "run_cmd.h"
 
-int cai_verify_engine(const struct cai_docker_user *u, bool verbose, struct cai_verify *v, struct cai_error *err)
+int cai_verify_engine(const struct cai_docker_user *u, FILE *trace, struct cai_verify *v, struct cai_error *err)
 {
 	memset(v, 0, sizeof(*v));
 	const char *argv[] = {cai_docker_cli(), "--context", CAI_CONTEXT_NAME, "info", "--format",
 			      "{{json .Runtimes}}\n{{.DefaultRuntime}}", NULL};
 	struct cai_cmd cmd;
-	if (cai_docker_run(u, argv, verbose, &cmd, err) < 0)
+	if (cai_docker_run(u, argv, trace, &cmd, err) < 0)
 		return -1;
 	if (cmd.status != 0) {
 		cai_last_line(cmd.errout, v->error, sizeof(v->error));

@@ -14,6 +14,6 @@ struct cai_verify {
 };
 
 /* Returns -1 only when the docker CLI could not be run at all. */
-int cai_verify_engine(const struct cai_docker_user *u, bool verbose, struct cai_verify *v, struct cai_error *err);
+int cai_verify_engine(const struct cai_docker_user *u, FILE *trace, struct cai_verify *v, struct cai_error *err);
 
 #endif

@@ -45,13 +45,13 @@ static int write_tar(const char *tar_path, const char *file, struct cai_error *e
 	return cai_write_new_file(tar_path, tar, total, 0600, err);
 }
 
-static int ensure_image(const struct cai_docker_user *u, const char *dir, const char *init_path, bool verbose,
+static int ensure_image(const struct cai_docker_user *u, const char *dir, const char *init_path, FILE *trace,
 			struct cai_error *err)
 {
 	const char *inspect[] = {cai_docker_cli(), "--context", CAI_CONTEXT_NAME, "image", "inspect", "--format",
 				 "{{.Id}}", CAI_VERIFY_IMAGE, NULL};
 	struct cai_cmd cmd;
-	if (cai_docker_run(u, inspect, verbose, &cmd, err) < 0)
+	if (cai_docker_run(u, inspect, trace, &cmd, err) < 0)
 		return -1;
 	int status = cmd.status;
 	cai_cmd_free(&cmd);
@@ -61,7 +61,7 @@ static int ensure_image(const struct cai_docker_user *u, const char *dir, const 
 	if (write_tar(tar, init_path, err) < 0)
 		return -1;
 	const char *import[] = {cai_docker_cli(), "--context", CAI_CONTEXT_NAME, "import", tar, CAI_VERIFY_IMAGE, NULL};
-	if (cai_docker_run(u, import, verbose, &cmd, err) < 0)
+	if (cai_docker_run(u, import, trace, &cmd, err) < 0)
 		return -1;
 	char last[400];
 	int rc = cmd.status == 0 ? 0
@@ -72,7 +72,7 @@ static int ensure_image(const struct cai_docker_user *u, const char *dir, const 
 }
 
 static int run_check(const struct cai_docker_user *u, const char *profile, struct cai_container_check *c,
-		     bool verbose, struct cai_error *err)
+		     FILE *trace, struct cai_error *err)
 {
 	cleanup_free char *seccomp = xasprintf("seccomp=%s", profile);
 	const char *argv[] = {cai_docker_cli(), "--context", CAI_CONTEXT_NAME, "run", "--rm", "--network", "none",
@@ -80,7 +80,7 @@ static int run_check(const struct cai_docker_user *u, const char *profile, struc
 			      "--label", "org.containai.verify=true", CAI_VERIFY_IMAGE, "/" INIT_IN_IMAGE, "--self-test",
 			      NULL};
 	struct cai_cmd cmd;
-	if (cai_docker_run(u, argv, verbose, &cmd, err) < 0)
+	if (cai_docker_run(u, argv, trace, &cmd, err) < 0)
 		return -1;
 	const char *mark = strstr(cmd.out, "exec listener: ");
 	c->ran = cmd.status == 0 && mark;
@@ -104,7 +104,7 @@ static int run_check(const struct cai_docker_user *u, const char *profile, struc
 }
 
 int cai_verify_containers(const struct cai_docker_user *u, const char *init_path, struct cai_container_check *checks,
-			  size_t n, bool verbose, struct cai_error *err)
+			  size_t n, FILE *trace, struct cai_error *err)
 {
 	char dir[] = "/tmp/cai-verify.XXXXXX";
 	if (!mkdtemp(dir))
@@ -116,9 +116,9 @@ int cai_verify_containers(const struct cai_docker_user *u, const char *init_path
 	if (rc == 0)
 		rc = cai_backstop_write_profile(profile, err);
 	if (rc == 0)
-		rc = ensure_image(u, dir, init_path, verbose, err);
+		rc = ensure_image(u, dir, init_path, trace, err);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = run_check(u, profile, &checks[i], verbose, err);
+		rc = run_check(u, profile, &checks[i], trace, err);
 	unlink(tar);
 	unlink(profile);
 	rmdir(dir);

@@ -23,6 +23,6 @@ struct cai_container_check {
  * not be made (docker missing, the image not importable); a container that
  * fails is ran == false with the reason. */
 int cai_verify_containers(const struct cai_docker_user *u, const char *init_path, struct cai_container_check *checks,
-			  size_t n, bool verbose, struct cai_error *err);
+			  size_t n, FILE *trace, struct cai_error *err);
 
 #endif

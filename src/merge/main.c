@@ -5,12 +5,13 @@
 #include <getopt.h>
 
 #include "daemon_json.h"
+#include "engine_paths.h"
 #include "exit_codes.h"
-#include "probe_json.h"
+#include "jv_util.h"
 #include "show.h"
 #include "version.h"
 
-static const char *opt_file = CAI_DJ_DEFAULT_FILE;
+static const char *opt_file = CAI_ENGINE_DAEMON_JSON;
 static bool opt_quiet;
 
 struct command {
@@ -217,7 +218,27 @@ static int key_value(int argc, char **argv, struct cai_dj_options *o, jv *value)
 	return -1;
 }
 
-static int cmd_set_default(int argc, char **argv)
+/* What set-default or unset did, in words. */
+static void say_key_edit(enum cai_dj_op_kind kind, enum cai_dj_outcome out, bool dry_run, const char *key,
+			 const char *shown)
+{
+	bool set = kind == CAI_DJ_OP_SET_DEFAULT;
+	if (out == CAI_DJ_CHANGED && dry_run && set)
+		say_dry("would set `%s` to %s in %s", key, shown, opt_file);
+	else if (out == CAI_DJ_CHANGED && dry_run)
+		say_dry("would remove `%s` (%s) from %s", key, shown, opt_file);
+	else if (out == CAI_DJ_CHANGED && set)
+		say("set `%s` to %s in %s", key, shown, opt_file);
+	else if (out == CAI_DJ_CHANGED)
+		say("removed `%s` (%s) from %s", key, shown, opt_file);
+	else if (out == CAI_DJ_UNCHANGED && set)
+		say("unchanged: `%s` is already %s in %s", key, shown, opt_file);
+	else if (out == CAI_DJ_UNCHANGED)
+		say("unchanged: `%s` is not %s in %s", key, shown, opt_file);
+}
+
+/* set-default and unset: one key, one value. */
+static int run_key_edit(int argc, char **argv, enum cai_dj_op_kind kind)
 {
 	struct cai_dj_options o = {.preview = stdout};
 	jv value;
@@ -227,35 +248,15 @@ static int cmd_set_default(int argc, char **argv)
 	const char *key = argv[optind];
 	cleanup_free char *shown = cai_jv_to_cstring(jv_copy(value), 0);
 	struct cai_error err = {0};
-	enum cai_dj_outcome out = cai_dj_set_default(opt_file, key, value, &o, &err); /* value consumed */
-	if (out == CAI_DJ_CHANGED && o.dry_run)
-		say_dry("would set `%s` to %s in %s", key, shown, opt_file);
-	else if (out == CAI_DJ_CHANGED)
-		say("set `%s` to %s in %s", key, shown, opt_file);
-	else if (out == CAI_DJ_UNCHANGED)
-		say("unchanged: `%s` is already %s in %s", key, shown, opt_file);
+	struct cai_dj_op op = {.kind = kind, .name = key, .value = value}; /* value consumed */
+	enum cai_dj_outcome out = cai_dj_edit(opt_file, &op, 1, &o, &err);
+	say_key_edit(kind, out, o.dry_run, key, shown);
 	return finish(out, &err);
 }
 
-static int cmd_unset(int argc, char **argv)
-{
-	struct cai_dj_options o = {.preview = stdout};
-	jv value;
-	int rc = key_value(argc, argv, &o, &value);
-	if (rc >= 0)
-		return rc;
-	const char *key = argv[optind];
-	cleanup_free char *shown = cai_jv_to_cstring(jv_copy(value), 0);
-	struct cai_error err = {0};
-	enum cai_dj_outcome out = cai_dj_unset_if_equal(opt_file, key, value, &o, &err); /* value consumed */
-	if (out == CAI_DJ_CHANGED && o.dry_run)
-		say_dry("would remove `%s` (%s) from %s", key, shown, opt_file);
-	else if (out == CAI_DJ_CHANGED)
-		say("removed `%s` (%s) from %s", key, shown, opt_file);
-	else if (out == CAI_DJ_UNCHANGED)
-		say("unchanged: `%s` is not %s in %s", key, shown, opt_file);
-	return finish(out, &err);
-}
+static int cmd_set_default(int argc, char **argv) { return run_key_edit(argc, argv, CAI_DJ_OP_SET_DEFAULT); }
+
+static int cmd_unset(int argc, char **argv) { return run_key_edit(argc, argv, CAI_DJ_OP_UNSET_IF_EQUAL); }
 
 static int cmd_show(int argc, char **argv)
 {
@@ -346,7 +347,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"\n"
 		"Options:\n"
-		"  -f, --file PATH  the daemon.json to edit (default " CAI_DJ_DEFAULT_FILE ")\n"
+		"  -f, --file PATH  the daemon.json to edit (default " CAI_ENGINE_DAEMON_JSON ")\n"
 		"  -q, --quiet      print no message (errors still go to stderr)\n"
 		"  -h, --help       show this help, or a command's with COMMAND --help\n"
 		"  -V, --version    show the version and exit\n"

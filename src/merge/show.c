@@ -1,6 +1,6 @@
 #include "show.h"
 
-#include "probe_json.h"
+#include "jv_util.h"
 #include "util.h"
 
 void merge_show_text(FILE *out, const char *file, jv doc)

@@ -14,7 +14,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: cai-seccomp-probe [--json | --quiet | --summary] [--here]\n"
+		"Usage: cai-seccomp-probe [--json | --quiet | --summary | --platform] [--here]\n"
 		"\n"
 		"Detect the platform (linux, wsl1, wsl2; Docker Desktop's WSL integration)\n"
 		"and test, in a forked child, whether the kernel gives this process a\n"
@@ -26,6 +26,8 @@ static void usage(FILE *out)
 		"  -j, --json     print one JSON object (schema in cai-seccomp-probe(1))\n"
 		"  -q, --quiet    print nothing; the exit code tells the result\n"
 		"  -s, --summary  print one line: both answers and what WSL says\n"
+		"  -p, --platform print one word, linux, wsl1 or wsl2, and probe nothing\n"
+		"                 (exit 0)\n"
 		"      --here     probe this process only (what the transient service runs)\n"
 		"  -h, --help     show this help and exit\n"
 		"  -V, --version  show the version and exit\n"
@@ -45,15 +47,19 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},    {"quiet", no_argument, NULL, 'q'},
 		{"summary", no_argument, NULL, 's'}, {"here", no_argument, NULL, 'H'},
+		{"platform", no_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},    {"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	bool opt_json = false, opt_quiet = false, opt_summary = false, opt_here = false;
+	bool opt_json = false, opt_quiet = false, opt_summary = false, opt_here = false, opt_platform = false;
 	int c;
 
 	cai_set_progname(argv[0]);
-	while ((c = getopt_long(argc, argv, "jqshV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jqsphV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'p':
+			opt_platform = true;
+			break;
 		case 's':
 			opt_summary = true;
 			break;
@@ -82,13 +88,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Try 'cai-seccomp-probe --help' for more information.\n");
 		return PROBE_EXIT_USAGE;
 	}
-	if (opt_json + opt_quiet + opt_summary > 1) {
-		cai_warn("--json, --quiet and --summary cannot be used together");
+	if (opt_json + opt_quiet + opt_summary + opt_platform > 1) {
+		cai_warn("--json, --quiet, --summary and --platform cannot be used together");
 		return PROBE_EXIT_USAGE;
 	}
 
 	struct cai_error err = {0};
 	struct cai_platform platform;
+	if (opt_platform) {
+		/* The maintainer scripts' one-word question. */
+		if (cai_platform_detect(&platform, &err) < 0)
+			cai_die_error(PROBE_EXIT_FAILED, &err);
+		puts(cai_platform_kind_name(platform.kind));
+		if (fflush(stdout) != 0)
+			cai_die(PROBE_EXIT_FAILED, "write standard output: %s", strerror(errno));
+		return 0;
+	}
 	struct cai_notify_probe probe;
 	struct cai_engine_probe engine;
 	struct cai_wsl_info wsl = {0};
