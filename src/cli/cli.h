@@ -45,7 +45,7 @@ int cmd_audit(const struct cai_global *g, int argc, char **argv);
 /* The egress proxy's options where systemd is not PID 1, as `cai engine
  * start` and `cai setup` start it (cmd-egress.c). */
 struct cai_egress_opts;
-void cai_egress_default_opts(struct cai_egress_opts *o, bool verbose);
+void cai_egress_default_opts(struct cai_egress_opts *o, FILE *trace);
 
 /* [--json] [--help] and nothing else: -1 to go on, or the exit code. */
 int cai_parse_json_only(int argc, char **argv, const char *command, void (*usage)(FILE *out), bool *json);

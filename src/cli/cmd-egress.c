@@ -12,9 +12,9 @@
 #define CAI_EGRESS_ACL_PATH "/usr/lib/containai/cai-egress-acl"
 #endif
 
-void cai_egress_default_opts(struct cai_egress_opts *o, bool verbose)
+void cai_egress_default_opts(struct cai_egress_opts *o, FILE *trace)
 {
-	*o = (struct cai_egress_opts){.acl_helper = CAI_EGRESS_ACL_PATH, .verbose = verbose, .start_timeout_s = 30};
+	*o = (struct cai_egress_opts){.acl_helper = CAI_EGRESS_ACL_PATH, .trace = trace, .start_timeout_s = 30};
 }
 
 static void usage(FILE *out)
@@ -64,10 +64,10 @@ static int egress_status(bool json)
 	return st.answering ? CAI_EXIT_OK : CAI_EXIT_FAILURE;
 }
 
-static int systemctl_egress(const char *verb, bool verbose)
+static int systemctl_egress(const char *verb, FILE *trace)
 {
 	const char *argv[] = {"systemctl", verb, CAI_EGRESS_UNIT, NULL};
-	struct cai_cmd cmd = {.argv = argv, .verbose = verbose};
+	struct cai_cmd cmd = {.argv = argv, .trace = trace};
 	struct cai_error err = {0};
 	if (cai_cmd_run(&cmd, &err) < 0)
 		cai_die_error(CAI_EXIT_FAILURE, &err);
@@ -92,13 +92,13 @@ static int act(const char *action, const struct cai_egress_opts *o)
 		return CAI_EXIT_OK;
 	}
 	if (systemd)
-		return systemctl_egress(action, o->verbose);
+		return systemctl_egress(action, o->trace);
 	if (strcmp(action, "start") == 0) {
 		if (cai_egress_start(o, &did, &err) < 0)
 			cai_die_error(CAI_EXIT_FAILURE, &err);
 		printf(did ? "egress proxy started on %s\n" : "egress proxy already running on %s\n", CAI_EGRESS_URL);
 	} else {
-		if (cai_egress_stop(o->verbose, &did, &err) < 0)
+		if (cai_egress_stop(o->trace, &did, &err) < 0)
 			cai_die_error(CAI_EXIT_FAILURE, &err);
 		printf(did ? "egress proxy stopped\n" : "egress proxy was not running\n");
 	}
@@ -118,13 +118,13 @@ int cmd_egress(const struct cai_global *g, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct cai_egress_opts o;
-	cai_egress_default_opts(&o, false);
+	cai_egress_default_opts(&o, NULL);
 	bool json = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "vjh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
-			o.verbose = true;
+			o.trace = stderr;
 			break;
 		case 'j':
 			json = true;

@@ -13,15 +13,15 @@
  * engine (under systemd its unit is bound to the engine's). The engine is
  * up without it: agents then need --network-policy open or none, and
  * `cai run` says so. */
-static void egress_with_engine(bool start, bool verbose)
+static void egress_with_engine(bool start, FILE *trace)
 {
 	if (cai_engine_manager() == CAI_ENGINE_SYSTEMD)
 		return;
 	struct cai_egress_opts eo;
-	cai_egress_default_opts(&eo, verbose);
+	cai_egress_default_opts(&eo, trace);
 	struct cai_error err = {0};
 	bool did;
-	if (start ? cai_egress_start(&eo, &did, &err) : cai_egress_stop(verbose, &did, &err))
+	if (start ? cai_egress_start(&eo, &did, &err) : cai_egress_stop(trace, &did, &err))
 		cai_warn("engine: egress proxy: %s", err.msg);
 	else if (did)
 		printf(start ? "egress proxy started on %s\n" : "egress proxy stopped\n", CAI_EGRESS_URL);
@@ -143,9 +143,9 @@ int cmd_engine(const struct cai_global *g, int argc, char **argv)
 		printf(did ? "Secure Engine started; it answers on %s\n" : "Secure Engine already running on %s\n",
 		       CAI_ENGINE_HOST);
 		collector_start_stop(true, trace);
-		egress_with_engine(true, verbose);
+		egress_with_engine(true, trace);
 	} else if (strcmp(action, "stop") == 0) {
-		egress_with_engine(false, verbose);
+		egress_with_engine(false, trace);
 		if (cai_engine_stop(&eo, &did, &err) < 0)
 			cai_die_error(CAI_EXIT_FAILURE, &err);
 		printf(did ? "Secure Engine stopped\n" : "Secure Engine was not running\n");

@@ -472,7 +472,7 @@ static void start_egress(struct report *r, const struct setup_opts *o)
 		return;
 	}
 	struct cai_egress_opts eo;
-	cai_egress_default_opts(&eo, o->verbose);
+	cai_egress_default_opts(&eo, o->trace);
 	struct cai_error err = {0};
 	bool started;
 	if (cai_egress_start(&eo, &started, &err) < 0)

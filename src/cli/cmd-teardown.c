@@ -96,7 +96,7 @@ static int stop_egress(struct report *r, const struct teardown_opts *o)
 	}
 	struct cai_error err = {0};
 	bool stopped;
-	if (cai_egress_stop(o->verbose, &stopped, &err) < 0) {
+	if (cai_egress_stop(o->trace, &stopped, &err) < 0) {
 		report_warning(r, "could not stop the egress proxy: %s", err.msg);
 		return -1;
 	}
@@ -123,7 +123,7 @@ static int remove_agent_network(struct report *r, const struct teardown_opts *o)
 				 "stays in its data (--purge deletes that)", CAI_EGRESS_NETWORK);
 		break;
 	case CAI_EGRESS_NET_OURS:
-		if (!o->dry_run && cai_egress_network_remove(o->verbose, &removed, &err) < 0) {
+		if (!o->dry_run && cai_egress_network_remove(o->trace, &removed, &err) < 0) {
 			report_warning(r, "could not remove: %s", err.msg);
 			return -1;
 		}
@@ -132,7 +132,7 @@ static int remove_agent_network(struct report *r, const struct teardown_opts *o)
 	}
 	/* An engine that is not running leaves the bridge behind. */
 	bool gone;
-	if (!o->dry_run && cai_egress_bridge_remove(o->verbose, &gone, &err) < 0) {
+	if (!o->dry_run && cai_egress_bridge_remove(o->trace, &gone, &err) < 0) {
 		report_warning(r, "could not remove: %s", err.msg);
 		return -1;
 	}
@@ -145,7 +145,7 @@ static int remove_egress_rules(struct report *r, const struct teardown_opts *o)
 {
 	struct cai_egress_rules_removed rm;
 	struct cai_error err = {0};
-	int rc = cai_egress_rules_remove(o->dry_run, o->verbose, &rm, &err);
+	int rc = cai_egress_rules_remove(o->dry_run, o->trace, &rm, &err);
 	if (rm.jumps || rm.chains)
 		report_change(r, "remove %d rule(s) jumping to our chains and %d chain(s) (%s, %s, %s; IPv4 and IPv6)",
 			      rm.jumps, rm.chains, CAI_EGRESS_CHAIN_IN, CAI_EGRESS_CHAIN_FWD, CAI_EGRESS_CHAIN_PROXY);

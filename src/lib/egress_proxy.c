@@ -34,7 +34,7 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
-static int docker(const char *const *args, bool verbose, struct cai_cmd *cmd, struct cai_error *err)
+static int docker(const char *const *args, FILE *trace, struct cai_cmd *cmd, struct cai_error *err)
 {
 	static const char *argv[24];
 	size_t n = 0;
@@ -44,17 +44,17 @@ static int docker(const char *const *args, bool verbose, struct cai_cmd *cmd, st
 	for (; *args && n < CAI_ARRAY_LEN(argv) - 1; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
-	*cmd = (struct cai_cmd){.argv = argv, .verbose = verbose};
+	*cmd = (struct cai_cmd){.argv = argv, .trace = trace};
 	if (cai_cmd_run(cmd, err) < 0)
 		return cai_error_prefix(err, "run the docker CLI");
 	return 0;
 }
 
-int cai_egress_network_ensure(bool verbose, struct cai_error *err)
+int cai_egress_network_ensure(FILE *trace, struct cai_error *err)
 {
 	struct cai_cmd cmd;
 	const char *inspect[] = {"network", "inspect", "--format", "{{.Internal}}", CAI_EGRESS_NETWORK, NULL};
-	if (docker(inspect, false, &cmd, err) < 0)
+	if (docker(inspect, NULL, &cmd, err) < 0)
 		return -1;
 	bool exists = cmd.status == 0, internal = exists && strncmp(cmd.out, "true", 4) == 0;
 	cai_cmd_free(&cmd);
@@ -80,7 +80,7 @@ int cai_egress_network_ensure(bool verbose, struct cai_error *err)
 				CAI_EGRESS_LABEL "=true",
 				CAI_EGRESS_NETWORK,
 				NULL};
-	if (docker(create, verbose, &cmd, err) < 0)
+	if (docker(create, trace, &cmd, err) < 0)
 		return -1;
 	int status = cmd.status;
 	char line[512];
@@ -99,7 +99,7 @@ enum cai_egress_net cai_egress_network_state(void)
 	struct cai_error ignored;
 	const char *inspect[] = {
 	    "network", "inspect", "--format", "{{index .Labels \"" CAI_EGRESS_LABEL "\"}}", CAI_EGRESS_NETWORK, NULL};
-	if (docker(inspect, false, &cmd, &ignored) < 0) {
+	if (docker(inspect, NULL, &cmd, &ignored) < 0) {
 		cai_cmd_free(&cmd);
 		return CAI_EGRESS_NET_NO_ENGINE;
 	}
@@ -110,14 +110,14 @@ enum cai_egress_net cai_egress_network_state(void)
 	return state;
 }
 
-int cai_egress_network_remove(bool verbose, bool *removed, struct cai_error *err)
+int cai_egress_network_remove(FILE *trace, bool *removed, struct cai_error *err)
 {
 	*removed = false;
 	if (cai_egress_network_state() != CAI_EGRESS_NET_OURS)
 		return 0;
 	struct cai_cmd cmd;
 	const char *rm[] = {"network", "rm", CAI_EGRESS_NETWORK, NULL};
-	if (docker(rm, verbose, &cmd, err) < 0) {
+	if (docker(rm, trace, &cmd, err) < 0) {
 		cai_cmd_free(&cmd);
 		return -1;
 	}
@@ -140,13 +140,13 @@ static bool bridge_exists(void)
 	return exists;
 }
 
-int cai_egress_bridge_remove(bool verbose, bool *removed, struct cai_error *err)
+int cai_egress_bridge_remove(FILE *trace, bool *removed, struct cai_error *err)
 {
 	*removed = false;
 	if (!bridge_exists())
 		return 0;
 	const char *argv[] = {"ip", "link", "delete", CAI_EGRESS_BRIDGE, "type", "bridge", NULL};
-	struct cai_cmd cmd = {.argv = argv, .verbose = verbose};
+	struct cai_cmd cmd = {.argv = argv, .trace = trace};
 	char line[512];
 	int rc = cai_cmd_run(&cmd, err);
 	if (rc == 0 && cmd.status != 0)
@@ -305,10 +305,10 @@ int cai_egress_run(const struct cai_egress_opts *o, struct cai_error *err)
 	struct cai_egress_admin admin;
 	if (cai_egress_admin_load(CAI_EGRESS_POLICY_CONF, &admin, err) < 0)
 		return -1;
-	int rc = cai_egress_network_ensure(o->verbose, err);
+	int rc = cai_egress_network_ensure(o->trace, err);
 	if (rc == 0) {
 		no_ipv6_on_bridge();
-		rc = cai_egress_rules_apply(&admin, uid, o->verbose, err);
+		rc = cai_egress_rules_apply(&admin, uid, o->trace, err);
 	}
 	if (rc == 0)
 		rc = prepare_files(&admin, o, pw, err);
@@ -358,11 +358,11 @@ static pid_t supervisor_pid(void)
 }
 
 /* systemctl VERB the unit; QUIET: only the exit status matters. */
-static int systemctl_unit(const char *verb, bool quiet, bool verbose, struct cai_error *err)
+static int systemctl_unit(const char *verb, bool quiet, FILE *trace, struct cai_error *err)
 {
 	const char *argv[] = {"systemctl", verb, quiet ? "--quiet" : CAI_EGRESS_UNIT, quiet ? CAI_EGRESS_UNIT : NULL,
 			      NULL};
-	struct cai_cmd cmd = {.argv = argv, .verbose = verbose};
+	struct cai_cmd cmd = {.argv = argv, .trace = trace};
 	int rc = cai_cmd_run(&cmd, err);
 	char line[512];
 	if (rc == 0 && cmd.status != 0)
@@ -374,12 +374,12 @@ static int systemctl_unit(const char *verb, bool quiet, bool verbose, struct cai
 	return rc;
 }
 
-static int stop_unit(bool verbose, bool *stopped, struct cai_error *err)
+static int stop_unit(FILE *trace, bool *stopped, struct cai_error *err)
 {
 	struct cai_error ignored;
-	if (cai_engine_manager() != CAI_ENGINE_SYSTEMD || systemctl_unit("is-active", true, false, &ignored) < 0)
+	if (cai_engine_manager() != CAI_ENGINE_SYSTEMD || systemctl_unit("is-active", true, NULL, &ignored) < 0)
 		return 0;
-	if (systemctl_unit("stop", false, verbose, err) < 0)
+	if (systemctl_unit("stop", false, trace, err) < 0)
 		return -1;
 	*stopped = true;
 	return 0;
@@ -427,7 +427,7 @@ static int start_unit(const struct cai_egress_opts *o, bool *started, struct cai
 {
 	if (cai_egress_answering())
 		return 0;
-	if (systemctl_unit("start", false, o->verbose, err) < 0)
+	if (systemctl_unit("start", false, o->trace, err) < 0)
 		return -1;
 	*started = true;
 	long long deadline = cai_mono_ms() + o->start_timeout_s * 1000L;
@@ -479,16 +479,16 @@ int cai_egress_start(const struct cai_egress_opts *o, bool *started, struct cai_
 	return 0;
 }
 
-int cai_egress_stop(bool verbose, bool *stopped, struct cai_error *err)
+int cai_egress_stop(FILE *trace, bool *stopped, struct cai_error *err)
 {
 	*stopped = false;
-	if (stop_unit(verbose, stopped, err) < 0)
+	if (stop_unit(trace, stopped, err) < 0)
 		return -1;
 	pid_t pid = supervisor_pid();
 	if (pid <= 0)
 		return 0;
-	if (verbose)
-		fprintf(stderr, "+ kill -TERM %d\n", (int)pid);
+	if (trace)
+		fprintf(trace, "+ kill -TERM %d\n", (int)pid);
 	if (kill(pid, SIGTERM) != 0)
 		return cai_error_set(err, errno, "stop the egress proxy (pid %d)", (int)pid);
 	long long deadline = cai_mono_ms() + 30 * 1000L;

@@ -8,12 +8,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <stdio.h>
+
 #include "error.h"
 
 struct cai_egress_opts {
 	const char *acl_helper;	  /* cai-egress-acl */
 	const char *audit_socket; /* NULL: $CAI_AUDIT_SOCKET or the default */
-	bool verbose;
+	FILE *trace; /* each command run, echoed; NULL: nowhere */
 	int start_timeout_s;
 };
 
@@ -25,7 +27,7 @@ struct cai_egress_status {
 };
 
 /* The agent network on the engine (created when missing). */
-int cai_egress_network_ensure(bool verbose, struct cai_error *err);
+int cai_egress_network_ensure(FILE *trace, struct cai_error *err);
 
 enum cai_egress_net {
 	CAI_EGRESS_NET_ABSENT,
@@ -35,10 +37,10 @@ enum cai_egress_net {
 };
 enum cai_egress_net cai_egress_network_state(void);
 /* Remove the agent network from the engine when it is ours. */
-int cai_egress_network_remove(bool verbose, bool *removed, struct cai_error *err);
+int cai_egress_network_remove(FILE *trace, bool *removed, struct cai_error *err);
 /* Delete the agent network's bridge interface when present (the engine
  * deletes it with the network; this is for an engine that is not running). */
-int cai_egress_bridge_remove(bool verbose, bool *removed, struct cai_error *err);
+int cai_egress_bridge_remove(FILE *trace, bool *removed, struct cai_error *err);
 /* Network, rules, directories and squid.conf; then Squid in the
  * foreground, its decisions relayed until SIGTERM. Returns on failure or
  * when Squid is gone (0 after SIGTERM). */
@@ -49,7 +51,7 @@ int cai_egress_run(const struct cai_egress_opts *o, struct cai_error *err);
 int cai_egress_start(const struct cai_egress_opts *o, bool *started, struct cai_error *err);
 /* Stop it: under systemd the unit when active (it is static: nothing to
  * disable), and a supervisor of our pidfile wherever one runs. */
-int cai_egress_stop(bool verbose, bool *stopped, struct cai_error *err);
+int cai_egress_stop(FILE *trace, bool *stopped, struct cai_error *err);
 void cai_egress_get_status(struct cai_egress_status *st);
 /* One line for people: "running (pid N), answering on URL" and the like. */
 const char *cai_egress_status_line(const struct cai_egress_status *st);

@@ -23,7 +23,7 @@
 #include "egress_policy.h"
 #include "error.h"
 
-int cai_egress_rules_apply(const struct cai_egress_admin *a, uid_t proxy_uid, bool verbose, struct cai_error *err);
+int cai_egress_rules_apply(const struct cai_egress_admin *a, uid_t proxy_uid, FILE *trace, struct cai_error *err);
 
 /* What cai_egress_rules_remove found and removed, per family. A family
  * whose tool is not installed has nothing of ours (absent is true). */
@@ -36,6 +36,6 @@ struct cai_egress_rules_removed {
 /* Undo cai_egress_rules_apply whatever proxy user it was given; with
  * dry_run, only count. Returns -1 with err set when a tool failed (what was
  * removed before that is counted). */
-int cai_egress_rules_remove(bool dry_run, bool verbose, struct cai_egress_rules_removed *out, struct cai_error *err);
+int cai_egress_rules_remove(bool dry_run, FILE *trace, struct cai_egress_rules_removed *out, struct cai_error *err);
 
 #endif

@@ -141,7 +141,7 @@ static void read_both(int outfd, int errfd, char *out, char *errout)
 
 int cai_cmd_run(struct cai_cmd *cmd, struct cai_error *err)
 {
-	FILE *trace = cmd->trace ? cmd->trace : cmd->verbose ? stderr : NULL;
+	FILE *trace = cmd->trace;
 	if (trace) {
 		cleanup_free char *s = cai_cmd_string(cmd->argv);
 		if (cmd->as_user)

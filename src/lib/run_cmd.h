@@ -22,7 +22,6 @@ struct cai_cmd {
 	const char *home;          /* HOME for the child; NULL keeps the caller's */
 	const char *docker_config; /* DOCKER_CONFIG for the child; NULL leaves it unset */
 	FILE *trace;               /* echo "+ argv..." there first; NULL: nowhere */
-	bool verbose;              /* trace to stderr: the egress code's older spelling */
 	/* Filled by cai_cmd_run: stdout and stderr, NUL-terminated, each cut at 64 KiB. */
 	char *out;
 	char *errout;
