@@ -317,7 +317,7 @@ ALL_OBJS := $(call musl_pic,$(SHIM_SRCS)) $(call pic,$(SHIM_SRCS)) $(call static
 	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) $(EGRESS_ACL_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
-.PHONY: all check check-all install uninstall clean deps bench fuzz deb rpm repo lintian packages-for-tests
+.PHONY: all check check-all install uninstall clean deps bench fuzz deb rpm repo lintian packages-for-tests format format-check
 # Keep object files of test programs between runs.
 .SECONDARY:
 all: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(PROFILE) $(AGENT_INIT)
@@ -540,6 +540,19 @@ $(DEB_FILE): $(PKG_INPUTS)
 REPODIR := build/repo
 repo: $(DEB_FILE) $(RPM_FILE)
 	sh scripts/make-repo.sh $(REPODIR) $(DEB_FILE) $(RPM_FILE)
+
+# The C sources as .clang-format says (clang-format 14, Debian 12's):
+# `make format` rewrites them, `make format-check` lists what drifts and
+# fails (test/bats/build.bats runs it, so `make check` does too).
+CLANG_FORMAT ?= clang-format
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	$(CLANG_FORMAT) -i $(FORMAT_SRCS)
+format-check:
+	@drift=""; for f in $(FORMAT_SRCS); do \
+		$(CLANG_FORMAT) --dry-run --Werror "$$f" >/dev/null 2>&1 || drift="$$drift $$f"; \
+	done; \
+	if [ -n "$$drift" ]; then echo "format-check: not as .clang-format says (make format):$$drift" >&2; exit 1; fi
 
 # lintian alone, on the built .deb: no error and no warning may remain.
 lintian: $(DEB_FILE)

@@ -14,7 +14,8 @@ set -eu
 # about /etc/ld.so.preload defaults to no and is never answered yes here.
 # squid is the egress proxy of agent containers (Debian starts its own
 # squid.service on install where systemd runs: ours listens elsewhere);
-# openssl makes the egress tests' self-signed certificate.
+# openssl makes the egress tests' self-signed certificate; clang-format
+# checks the sources' layout (make format-check).
 packages="
 build-essential
 pkg-config
@@ -42,6 +43,7 @@ file
 systemd
 snoopy
 clang-14
+clang-format
 libfuzzer-14-dev
 debhelper
 po-debconf

@@ -56,26 +56,42 @@ static int parse(int argc, char **argv, struct init_opts *o)
 {
 	enum { OPT_HANDOFF = 256, OPT_SUPERVISE, OPT_SHIM_GLIBC, OPT_SHIM_MUSL, OPT_SOCKET, OPT_SELF_TEST };
 	static const struct option longopts[] = {
-		{"handoff", required_argument, NULL, OPT_HANDOFF},
-		{"supervise", no_argument, NULL, OPT_SUPERVISE},
-		{"shim-glibc", required_argument, NULL, OPT_SHIM_GLIBC},
-		{"shim-musl", required_argument, NULL, OPT_SHIM_MUSL},
-		{"audit-socket", required_argument, NULL, OPT_SOCKET},
-		{"self-test", no_argument, NULL, OPT_SELF_TEST},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"handoff", required_argument, NULL, OPT_HANDOFF},
+	    {"supervise", no_argument, NULL, OPT_SUPERVISE},
+	    {"shim-glibc", required_argument, NULL, OPT_SHIM_GLIBC},
+	    {"shim-musl", required_argument, NULL, OPT_SHIM_MUSL},
+	    {"audit-socket", required_argument, NULL, OPT_SOCKET},
+	    {"self-test", no_argument, NULL, OPT_SELF_TEST},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_HANDOFF: o->handoff = optarg; break;
-		case OPT_SUPERVISE: o->supervise = 1; break;
-		case OPT_SHIM_GLIBC: o->shim_glibc = optarg; break;
-		case OPT_SHIM_MUSL: o->shim_musl = optarg; break;
-		case OPT_SOCKET: o->audit_socket = optarg; break;
-		case OPT_SELF_TEST: o->self_test = 1; return -1;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case OPT_HANDOFF:
+			o->handoff = optarg;
+			break;
+		case OPT_SUPERVISE:
+			o->supervise = 1;
+			break;
+		case OPT_SHIM_GLIBC:
+			o->shim_glibc = optarg;
+			break;
+		case OPT_SHIM_MUSL:
+			o->shim_musl = optarg;
+			break;
+		case OPT_SOCKET:
+			o->audit_socket = optarg;
+			break;
+		case OPT_SELF_TEST:
+			o->self_test = 1;
+			return -1;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind >= argc || (o->supervise && !o->handoff)) {
@@ -105,8 +121,10 @@ static int self_test(void)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	int e = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
-	printf("cai-agent-init: container ok; exec listener: %s\n",
-	       e == 0 ? "supported" : e == 255 ? "unknown" : strerrorname_np(e) ? strerrorname_np(e) : "error");
+	printf("cai-agent-init: container ok; exec listener: %s\n", e == 0		 ? "supported"
+								    : e == 255		 ? "unknown"
+								    : strerrorname_np(e) ? strerrorname_np(e)
+											 : "error");
 	return 0;
 }
 
@@ -158,9 +176,9 @@ int main(int argc, char **argv)
 	}
 	struct cai_handoff_hello hello = {.magic = CAI_HANDOFF_MAGIC, .listener_errno = CAI_HANDOFF_NOT_ASKED};
 	hello.loader = cai_image_loader();
-	const char *shim = hello.loader == CAI_LOADER_GLIBC ? o.shim_glibc
+	const char *shim = hello.loader == CAI_LOADER_GLIBC  ? o.shim_glibc
 			   : hello.loader == CAI_LOADER_MUSL ? o.shim_musl
-							      : NULL;
+							     : NULL;
 	hello.shim_preloaded = cai_preload_shim(shim, o.audit_socket);
 
 	int listener = -1;

@@ -69,10 +69,10 @@ static bool socket_reachable(const char *path)
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"shim", required_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"socket", required_argument, NULL, 's'},
+	    {"shim", required_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *opt_socket = DEFAULT_SOCKET, *opt_shim = CAI_SHIM_PATH;
 	int c;
@@ -106,7 +106,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!socket_reachable(opt_socket))
 		cai_warn("run: no collector on `%s`; events are counted as lost until one starts "
-			 "(start cai-auditd)", opt_socket);
+			 "(start cai-auditd)",
+			 opt_socket);
 	if (!cai_preload_shim(opt_shim, opt_socket))
 		cai_die(1, "run: set the environment: %s", strerror(errno));
 	execvp(argv[optind], argv + optind);
@@ -118,10 +119,13 @@ static int cmd_run(int argc, char **argv)
 static int cmd_tail(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"log", required_argument, NULL, 'l'}, {"lines", required_argument, NULL, 'n'},
-		{"follow", no_argument, NULL, 'f'},    {"json", no_argument, NULL, 'j'},
-		{"container", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+	    {"log", required_argument, NULL, 'l'},
+	    {"lines", required_argument, NULL, 'n'},
+	    {"follow", no_argument, NULL, 'f'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"container", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct tail_opts o = {.log = DEFAULT_LOG, .last = -1};
 	int c;

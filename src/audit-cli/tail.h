@@ -18,7 +18,7 @@ bool audit_container_matches(const char *line, const char *want);
 
 struct tail_opts {
 	const char *log;
-	long last;   /* print only the last N records; -1 for all */
+	long last;	       /* print only the last N records; -1 for all */
 	const char *container; /* only records from this container (name or id) */
 	bool follow;
 	bool json;

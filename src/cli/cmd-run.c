@@ -116,51 +116,107 @@ static void push(const char ***v, size_t *n, const char *s)
 
 static int parse(int argc, char **argv, struct run_opts *o)
 {
-	enum { OPT_POLICY = 256, OPT_NO_SHIM, OPT_SHIM, OPT_SOCKET, OPT_DEBUG, OPT_IMAGE, OPT_NAME, OPT_RUNTIME,
-	       OPT_WORKSPACE, OPT_KEEP, OPT_NO_AUDIT, OPT_SHIM_MUSL, OPT_AGENT_INIT,
-	       OPT_NETWORK_POLICY, OPT_ALLOW_DOMAIN, OPT_EGRESS_PRESET };
+	enum {
+		OPT_POLICY = 256,
+		OPT_NO_SHIM,
+		OPT_SHIM,
+		OPT_SOCKET,
+		OPT_DEBUG,
+		OPT_IMAGE,
+		OPT_NAME,
+		OPT_RUNTIME,
+		OPT_WORKSPACE,
+		OPT_KEEP,
+		OPT_NO_AUDIT,
+		OPT_SHIM_MUSL,
+		OPT_AGENT_INIT,
+		OPT_NETWORK_POLICY,
+		OPT_ALLOW_DOMAIN,
+		OPT_EGRESS_PRESET
+	};
 	static const struct option longopts[] = {
-		{"policy", required_argument, NULL, OPT_POLICY},
-		{"no-shim", no_argument, NULL, OPT_NO_SHIM},
-		{"shim", required_argument, NULL, OPT_SHIM},
-		{"audit-socket", required_argument, NULL, OPT_SOCKET},
-		{"debug", no_argument, NULL, OPT_DEBUG},
-		{"image", required_argument, NULL, OPT_IMAGE},
-		{"name", required_argument, NULL, OPT_NAME},
-		{"runtime", required_argument, NULL, OPT_RUNTIME},
-		{"workspace", required_argument, NULL, OPT_WORKSPACE},
-		{"env", required_argument, NULL, 'e'},
-		{"keep", no_argument, NULL, OPT_KEEP},
-		{"no-audit", no_argument, NULL, OPT_NO_AUDIT},
-		{"shim-musl", required_argument, NULL, OPT_SHIM_MUSL},
-		{"agent-init", required_argument, NULL, OPT_AGENT_INIT},
-		{"network-policy", required_argument, NULL, OPT_NETWORK_POLICY},
-		{"allow-domain", required_argument, NULL, OPT_ALLOW_DOMAIN},
-		{"egress-preset", required_argument, NULL, OPT_EGRESS_PRESET},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"policy", required_argument, NULL, OPT_POLICY},
+	    {"no-shim", no_argument, NULL, OPT_NO_SHIM},
+	    {"shim", required_argument, NULL, OPT_SHIM},
+	    {"audit-socket", required_argument, NULL, OPT_SOCKET},
+	    {"debug", no_argument, NULL, OPT_DEBUG},
+	    {"image", required_argument, NULL, OPT_IMAGE},
+	    {"name", required_argument, NULL, OPT_NAME},
+	    {"runtime", required_argument, NULL, OPT_RUNTIME},
+	    {"workspace", required_argument, NULL, OPT_WORKSPACE},
+	    {"env", required_argument, NULL, 'e'},
+	    {"keep", no_argument, NULL, OPT_KEEP},
+	    {"no-audit", no_argument, NULL, OPT_NO_AUDIT},
+	    {"shim-musl", required_argument, NULL, OPT_SHIM_MUSL},
+	    {"agent-init", required_argument, NULL, OPT_AGENT_INIT},
+	    {"network-policy", required_argument, NULL, OPT_NETWORK_POLICY},
+	    {"allow-domain", required_argument, NULL, OPT_ALLOW_DOMAIN},
+	    {"egress-preset", required_argument, NULL, OPT_EGRESS_PRESET},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	bool container_only = false;
 	/* '+': options end at the command. */
 	while ((c = getopt_long(argc, argv, "+he:", longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_POLICY: o->policy = optarg; break;
-		case OPT_NO_SHIM: o->use_shim = false; break;
-		case OPT_SHIM: o->shim = optarg; break;
-		case OPT_SOCKET: o->audit_socket = optarg; break;
-		case OPT_DEBUG: o->debug = true; break;
-		case OPT_IMAGE: o->image = optarg; break;
-		case OPT_NAME: o->name = optarg; container_only = true; break;
-		case OPT_RUNTIME: o->runtime = optarg; container_only = true; break;
-		case OPT_WORKSPACE: o->workspace = optarg; container_only = true; break;
-		case OPT_KEEP: o->keep = true; container_only = true; break;
-		case OPT_NO_AUDIT: o->no_audit = true; break;
-		case OPT_SHIM_MUSL: o->shim_musl = optarg; container_only = true; break;
-		case OPT_AGENT_INIT: o->agent_init = optarg; container_only = true; break;
-		case OPT_NETWORK_POLICY: o->network_policy = optarg; container_only = true; break;
-		case OPT_ALLOW_DOMAIN: push(&o->allow, &o->nallow, optarg); container_only = true; break;
-		case OPT_EGRESS_PRESET: push(&o->presets, &o->npresets, optarg); container_only = true; break;
+		case OPT_POLICY:
+			o->policy = optarg;
+			break;
+		case OPT_NO_SHIM:
+			o->use_shim = false;
+			break;
+		case OPT_SHIM:
+			o->shim = optarg;
+			break;
+		case OPT_SOCKET:
+			o->audit_socket = optarg;
+			break;
+		case OPT_DEBUG:
+			o->debug = true;
+			break;
+		case OPT_IMAGE:
+			o->image = optarg;
+			break;
+		case OPT_NAME:
+			o->name = optarg;
+			container_only = true;
+			break;
+		case OPT_RUNTIME:
+			o->runtime = optarg;
+			container_only = true;
+			break;
+		case OPT_WORKSPACE:
+			o->workspace = optarg;
+			container_only = true;
+			break;
+		case OPT_KEEP:
+			o->keep = true;
+			container_only = true;
+			break;
+		case OPT_NO_AUDIT:
+			o->no_audit = true;
+			break;
+		case OPT_SHIM_MUSL:
+			o->shim_musl = optarg;
+			container_only = true;
+			break;
+		case OPT_AGENT_INIT:
+			o->agent_init = optarg;
+			container_only = true;
+			break;
+		case OPT_NETWORK_POLICY:
+			o->network_policy = optarg;
+			container_only = true;
+			break;
+		case OPT_ALLOW_DOMAIN:
+			push(&o->allow, &o->nallow, optarg);
+			container_only = true;
+			break;
+		case OPT_EGRESS_PRESET:
+			push(&o->presets, &o->npresets, optarg);
+			container_only = true;
+			break;
 		case 'e':
 			if (!cai_agent_env_valid(optarg)) {
 				cai_warn("run: -e `%s`: give NAME or NAME=VALUE", optarg);
@@ -179,8 +235,9 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		}
 	}
 	if (container_only && !o->image) {
-		cai_warn("run: --name, --runtime, --workspace, -e, --keep, --shim-musl, --agent-init, --network-policy, "
-			 "--allow-domain and --egress-preset go with --image");
+		cai_warn(
+		    "run: --name, --runtime, --workspace, -e, --keep, --shim-musl, --agent-init, --network-policy, "
+		    "--allow-domain and --egress-preset go with --image");
 		return cai_usage_hint("run");
 	}
 	if (optind >= argc) {
@@ -203,7 +260,6 @@ void run_debug(const struct run_opts *o, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-
 /* The agent's side, in the forked child: lock down, hand over the listener,
  * wait for the supervisor, exec. Reports failures on stderr (no caller is
  * left) and exits 125/126/127. */
@@ -218,8 +274,10 @@ static CAI_NORETURN void agent_child(const struct run_opts *o, int sock)
 	 * calls, which the exec filter lets through): never missing quietly,
 	 * never missing under a policy. */
 	if (cai_backstop_install(&err) < 0) {
-		fprintf(stderr, "cai run: the static backstop could not be installed (%s): ptrace, mount and the like "
-				"are NOT denied to this agent\n", err.msg);
+		fprintf(stderr,
+			"cai run: the static backstop could not be installed (%s): ptrace, mount and the like "
+			"are NOT denied to this agent\n",
+			err.msg);
 		if (o->policy)
 			_exit(RUN_EXIT_FAILED);
 	}
@@ -292,7 +350,9 @@ int run_exit_status(int status)
 int cmd_run(const struct cai_global *g, int argc, char **argv)
 {
 	(void)g;
-	struct run_opts o = {.use_shim = true, .shim = CAI_SHIM_PATH, .shim_musl = CAI_SHIM_MUSL_PATH,
+	struct run_opts o = {.use_shim = true,
+			     .shim = CAI_SHIM_PATH,
+			     .shim_musl = CAI_SHIM_MUSL_PATH,
 			     .agent_init = CAI_AGENT_INIT_PATH};
 	int rc = parse(argc, argv, &o);
 	if (rc < 0 && o.image)
@@ -377,7 +437,10 @@ int run_supervise(const struct run_opts *o, int listener, pid_t waited, const st
 {
 	struct cai_audit_client audit;
 	cai_audit_client_init(&audit, audit_socket);
-	struct cai_supervisor sup = {.listener = listener, .policy = policy, .audit = &audit, .trace = o->debug ? stderr : NULL,
+	struct cai_supervisor sup = {.listener = listener,
+				     .policy = policy,
+				     .audit = &audit,
+				     .trace = o->debug ? stderr : NULL,
 				     .container = container};
 	struct cai_error err = {0};
 	int rc = cai_supervise(&sup, waited, status, &err);

@@ -88,18 +88,25 @@ static void usage(FILE *out)
 
 static int parse(int argc, char **argv, struct setup_opts *o)
 {
-	enum { OPT_SYSBOX_PACKAGE = 256, OPT_NO_INSTALL, OPT_NO_DAEMON_JSON, OPT_PACKAGE_MODE, OPT_FORCE, OPT_AGENT_INIT };
+	enum {
+		OPT_SYSBOX_PACKAGE = 256,
+		OPT_NO_INSTALL,
+		OPT_NO_DAEMON_JSON,
+		OPT_PACKAGE_MODE,
+		OPT_FORCE,
+		OPT_AGENT_INIT
+	};
 	static const struct option longopts[] = {
-		{"force", no_argument, NULL, OPT_FORCE},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"sysbox-package", required_argument, NULL, OPT_SYSBOX_PACKAGE},
-		{"no-install-sysbox", no_argument, NULL, OPT_NO_INSTALL},
-		{"no-daemon-json", no_argument, NULL, OPT_NO_DAEMON_JSON},
-		{"package-mode", no_argument, NULL, OPT_PACKAGE_MODE},
-		{"agent-init", required_argument, NULL, OPT_AGENT_INIT},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"force", no_argument, NULL, OPT_FORCE},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"sysbox-package", required_argument, NULL, OPT_SYSBOX_PACKAGE},
+	    {"no-install-sysbox", no_argument, NULL, OPT_NO_INSTALL},
+	    {"no-daemon-json", no_argument, NULL, OPT_NO_DAEMON_JSON},
+	    {"package-mode", no_argument, NULL, OPT_PACKAGE_MODE},
+	    {"agent-init", required_argument, NULL, OPT_AGENT_INIT},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "nvh", longopts, NULL)) != -1) {
@@ -154,12 +161,12 @@ static bool refuse_or_warn(struct report *r, const struct cai_doctor_facts *f, e
 	char buf[2048];
 	const char *paras[CAI_REFUSAL_MAX_PARAS];
 	struct cai_refusal_facts rf = {
-		.kind = f->platform.kind,
-		.probe = probe,
-		.here = cai_engine_probe_differs(&f->here, &f->engine) ? &f->here : NULL,
-		.where = cai_probe_where_text(f->engine.where),
-		.wsl_version = f->wsl.version[0] ? f->wsl.version : NULL,
-		.networking_mode = f->wsl.networking_mode[0] ? f->wsl.networking_mode : NULL,
+	    .kind = f->platform.kind,
+	    .probe = probe,
+	    .here = cai_engine_probe_differs(&f->here, &f->engine) ? &f->here : NULL,
+	    .where = cai_probe_where_text(f->engine.where),
+	    .wsl_version = f->wsl.version[0] ? f->wsl.version : NULL,
+	    .networking_mode = f->wsl.networking_mode[0] ? f->wsl.networking_mode : NULL,
 	};
 	size_t n = cai_refusal_paragraphs(&rf, paras, buf, sizeof(buf));
 	fflush(stdout);
@@ -184,7 +191,8 @@ static void report_probe(struct report *r, const struct cai_doctor_facts *f)
 		report_warning(r, "could not probe where the engine runs (%s); deciding on this process tree's answer",
 			       f->engine.error);
 	else if (cai_engine_probe_differs(&f->here, &f->engine))
-		report_detail(r, "where the engine runs (%s): %s; in this process tree: %s; the engine's answer decides",
+		report_detail(r,
+			      "where the engine runs (%s): %s; in this process tree: %s; the engine's answer decides",
 			      cai_probe_where_text(f->engine.where), decisive, here);
 	else
 		report_detail(r, "the same in %s", cai_probe_where_text(f->engine.where));
@@ -231,8 +239,9 @@ static int step_sysbox(struct report *r, const struct setup_opts *o, struct cai_
 	}
 	report_step(r, "Sysbox: %s is not installed", CAI_SYSBOX_RUNC);
 	if (!o->install_sysbox) {
-		report_warning(r, "not installing %s here; install it (%s) and run `cai setup` again. The engine "
-				  "starts without it, but containers using the sysbox-runc runtime fail until then.",
+		report_warning(r,
+			       "not installing %s here; install it (%s) and run `cai setup` again. The engine "
+			       "starts without it, but containers using the sysbox-runc runtime fail until then.",
 			       CAI_SYSBOX_PACKAGE, CAI_SYSBOX_DOWNLOAD);
 		return 0;
 	}
@@ -265,11 +274,14 @@ static bool in_safe_path(const char *name)
 static int check_docker_tools(struct cai_error *err)
 {
 	if (access(cai_dockerd_path(), X_OK) != 0)
-		return cai_error_set(err, 0, "dockerd was not found in /usr/sbin or /usr/bin: install docker.io "
-					     "(Debian) or docker-ce (Docker's packages)");
+		return cai_error_set(err, 0,
+				     "dockerd was not found in /usr/sbin or /usr/bin: install docker.io "
+				     "(Debian) or docker-ce (Docker's packages)");
 	if (!in_safe_path(cai_docker_cli()))
-		return cai_error_set(err, 0, "the docker CLI was not found in %s: install docker-cli (Debian 13), "
-					     "docker.io (Debian 12) or docker-ce-cli (Docker's packages)", CAI_SAFE_PATH);
+		return cai_error_set(err, 0,
+				     "the docker CLI was not found in %s: install docker-cli (Debian 13), "
+				     "docker.io (Debian 12) or docker-ce-cli (Docker's packages)",
+				     CAI_SAFE_PATH);
 	return 0;
 }
 
@@ -283,8 +295,9 @@ static int check_flag_keys(const char *file, struct cai_error *err)
 	int rc = 0;
 	for (size_t i = 0; i < CAI_ARRAY_LEN(keys) && rc == 0; i++) {
 		if (jv_object_has(jv_copy(doc), jv_string(keys[i])))
-			rc = cai_error_set(err, 0, "`%s` sets `%s`, which the Secure Engine passes to dockerd as a flag "
-						   "(dockerd refuses a directive given twice); remove that key",
+			rc = cai_error_set(err, 0,
+					   "`%s` sets `%s`, which the Secure Engine passes to dockerd as a flag "
+					   "(dockerd refuses a directive given twice); remove that key",
 					   file, keys[i]);
 	}
 	jv_free(doc);
@@ -298,10 +311,11 @@ static void report_config_op(struct report *r, const struct cai_dj_op *op, int m
 	switch (op->outcome) {
 	case CAI_DJ_CHANGED:
 		if (runtime)
-			report_change(r, "register runtime `%s` (%s); default-runtime left as it is", CAI_SYSBOX_RUNTIME,
-				      CAI_SYSBOX_RUNC);
+			report_change(r, "register runtime `%s` (%s); default-runtime left as it is",
+				      CAI_SYSBOX_RUNTIME, CAI_SYSBOX_RUNC);
 		else if (bridge)
-			report_change(r, "use the engine's own bridge `%s` (%s)", CAI_ENGINE_BRIDGE, CAI_ENGINE_BRIDGE_CIDR);
+			report_change(r, "use the engine's own bridge `%s` (%s)", CAI_ENGINE_BRIDGE,
+				      CAI_ENGINE_BRIDGE_CIDR);
 		else
 			report_change(r, "keep dockerd %d's trust key in %s, out of /etc/docker", major,
 				      CAI_ENGINE_TRUST_KEY);
@@ -331,8 +345,9 @@ static int step_daemon_json(struct report *r, const struct setup_opts *o, bool *
 			return -1;
 		jv entry = jv_getpath(doc, JV_ARRAY(jv_string("runtimes"), jv_string(CAI_SYSBOX_RUNTIME)));
 		if (jv_get_kind(entry) != JV_KIND_OBJECT)
-			report_warning(r, "runtime `%s` is not registered there; add {\"runtimes\": {\"%s\": {\"path\": "
-					  "\"%s\"}}} to it (or run `cai setup` without --no-daemon-json)",
+			report_warning(r,
+				       "runtime `%s` is not registered there; add {\"runtimes\": {\"%s\": {\"path\": "
+				       "\"%s\"}}} to it (or run `cai setup` without --no-daemon-json)",
 				       CAI_SYSBOX_RUNTIME, CAI_SYSBOX_RUNTIME, CAI_SYSBOX_RUNC);
 		else
 			report_detail(r, "runtime `%s` is registered", CAI_SYSBOX_RUNTIME);
@@ -381,8 +396,8 @@ static int step_engine(struct report *r, const struct setup_opts *o, bool config
 		const char *argv[16];
 		cai_engine_dockerd_argv(o->daemon_json, argv);
 		cleanup_free char *cmdline = cai_cmd_string(argv);
-		report_change(r, "start %s", st.manager == CAI_ENGINE_SYSTEMD ? "systemctl start " CAI_ENGINE_UNIT
-										: cmdline);
+		report_change(r, "start %s",
+			      st.manager == CAI_ENGINE_SYSTEMD ? "systemctl start " CAI_ENGINE_UNIT : cmdline);
 		if (st.manager == CAI_ENGINE_SYSTEMD)
 			report_change(r, "enable %s at boot", CAI_ENGINE_UNIT);
 		return 0;
@@ -401,9 +416,11 @@ static int step_engine(struct report *r, const struct setup_opts *o, bool config
 		report_change(r, "enable %s at boot", CAI_ENGINE_UNIT);
 	} else {
 		/* Many WSL2 distributions boot without systemd. */
-		report_detail(r, "systemd is not PID 1: after a restart run `cai engine start`, which starts the "
-				 "engine, the audit collector and the egress proxy (on WSL, add `command = cai engine start` under "
-				 "[boot] in /etc/wsl.conf)");
+		report_detail(
+		    r,
+		    "systemd is not PID 1: after a restart run `cai engine start`, which starts the "
+		    "engine, the audit collector and the egress proxy (on WSL, add `command = cai engine start` under "
+		    "[boot] in /etc/wsl.conf)");
 	}
 	return 0;
 }
@@ -425,7 +442,8 @@ static void start_collector(struct report *r, const struct setup_opts *o)
 	if (o->dry_run) {
 		if (!cs.accepting)
 			report_change(r, "start the audit collector (%s)",
-				      m == CAI_ENGINE_SYSTEMD ? "systemctl start " CAI_COLLECTOR_SOCKET_UNIT : CAI_AUDITD_PATH);
+				      m == CAI_ENGINE_SYSTEMD ? "systemctl start " CAI_COLLECTOR_SOCKET_UNIT
+							      : CAI_AUDITD_PATH);
 		if (enable)
 			report_change(r, "enable %s at boot", CAI_COLLECTOR_SOCKET_UNIT);
 		return;
@@ -433,8 +451,10 @@ static void start_collector(struct report *r, const struct setup_opts *o)
 	struct cai_error err = {0};
 	bool started;
 	if (cai_collector_start(o->trace, &started, &err) < 0) {
-		report_warning(r, "the audit collector did not start: %s; `cai run` cannot log events until it does "
-				  "(`%s`)", err.msg, cai_collector_fix_command(m));
+		report_warning(r,
+			       "the audit collector did not start: %s; `cai run` cannot log events until it does "
+			       "(`%s`)",
+			       err.msg, cai_collector_fix_command(m));
 		return;
 	}
 	if (started)
@@ -476,8 +496,10 @@ static void start_egress(struct report *r, const struct setup_opts *o)
 	struct cai_error err = {0};
 	bool started;
 	if (cai_egress_start(&eo, &started, &err) < 0)
-		report_warning(r, "the egress proxy did not start: %s; agents run only with --network-policy open or "
-				  "none until it does (`cai egress start`)", err.msg);
+		report_warning(r,
+			       "the egress proxy did not start: %s; agents run only with --network-policy open or "
+			       "none until it does (`cai egress start`)",
+			       err.msg);
 	else if (started)
 		report_change(r, "started the egress proxy on %s (%s)", CAI_EGRESS_URL, how);
 }
@@ -504,8 +526,9 @@ static int step_contexts(struct report *r, const struct setup_opts *o, const str
 			break;
 		case CAI_CONTEXT_OTHER:
 			if (!o->force)
-				return cai_error_set(err, 0, "user %s already has a context `%s` pointing at `%s`; "
-							     "leaving it alone (rerun with --force to re-point it at %s)",
+				return cai_error_set(err, 0,
+						     "user %s already has a context `%s` pointing at `%s`; "
+						     "leaving it alone (rerun with --force to re-point it at %s)",
 						     u->name, CAI_CONTEXT_NAME, endpoint, CAI_ENGINE_HOST);
 			if (!o->dry_run && cai_context_create(u, true, o->trace, err) < 0)
 				return -1;
@@ -597,7 +620,9 @@ static void record_success(const struct setup_opts *o, const struct cai_platform
 
 int cmd_setup(const struct cai_global *g, int argc, char **argv)
 {
-	struct setup_opts o = {.install_sysbox = true, .manage_daemon_json = true, .daemon_json = g->daemon_json,
+	struct setup_opts o = {.install_sysbox = true,
+			       .manage_daemon_json = true,
+			       .daemon_json = g->daemon_json,
 			       .agent_init = CAI_AGENT_INIT_PATH};
 	int rc = parse(argc, argv, &o);
 	if (rc >= 0)

@@ -48,24 +48,25 @@ struct status {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: cai status [--json | --daemon-json-managed]\n"
-		     "\n"
-		     "Show the platform, the seccomp probe's answer, sysbox-runc, the engine's\n"
-		     "configuration, whether the engine runs and answers, the `%s` context of\n"
-		     "each user, the audit collector (socket accepting, log writable, events\n"
-		     "lost or rejected since it started), and whether a refusal is recorded.\n"
-		     "Changes nothing.\n"
-		     "\n"
-		     "Options:\n"
-		     "  --json      print one JSON object (schema in cai(1))\n"
-		     "  --daemon-json-managed\n"
-		     "              print `yes`, or `no` when setup last ran with --no-daemon-json,\n"
-		     "              from the recorded state alone (for maintainer scripts)\n"
-		     "  -h, --help  show this help\n"
-		     "\n"
-		     "Exit codes: 0 healthy, 1 status itself failed, 2 usage, 3 degraded (something\n"
-		     "is missing or wrong; listed), 4 refused (setup refused on this machine),\n"
-		     "5 not provisioned.\n",
+	fprintf(out,
+		"Usage: cai status [--json | --daemon-json-managed]\n"
+		"\n"
+		"Show the platform, the seccomp probe's answer, sysbox-runc, the engine's\n"
+		"configuration, whether the engine runs and answers, the `%s` context of\n"
+		"each user, the audit collector (socket accepting, log writable, events\n"
+		"lost or rejected since it started), and whether a refusal is recorded.\n"
+		"Changes nothing.\n"
+		"\n"
+		"Options:\n"
+		"  --json      print one JSON object (schema in cai(1))\n"
+		"  --daemon-json-managed\n"
+		"              print `yes`, or `no` when setup last ran with --no-daemon-json,\n"
+		"              from the recorded state alone (for maintainer scripts)\n"
+		"  -h, --help  show this help\n"
+		"\n"
+		"Exit codes: 0 healthy, 1 status itself failed, 2 usage, 3 degraded (something\n"
+		"is missing or wrong; listed), 4 refused (setup refused on this machine),\n"
+		"5 not provisioned.\n",
 		CAI_CONTEXT_NAME);
 }
 
@@ -107,8 +108,8 @@ static void print_verified(const struct cai_state *st)
 	for (size_t i = 0; i < CAI_ARRAY_LEN(runtimes); i++) {
 		const struct cai_state_run *r = cai_state_run_of(st, runtimes[i]);
 		if (r)
-			printf(" %s %s (%s%s);", runtimes[i], r->ran ? "runs" : "FAILED", r->ran ? "exec listener: " : "",
-			       r->detail[0] ? r->detail : "?");
+			printf(" %s %s (%s%s);", runtimes[i], r->ran ? "runs" : "FAILED",
+			       r->ran ? "exec listener: " : "", r->detail[0] ? r->detail : "?");
 		else
 			printf(" %s not checked;", runtimes[i]);
 	}
@@ -124,8 +125,8 @@ static void read_config(struct status *s, const char *file)
 		return;
 	}
 	s->config_readable = true;
-	jv path = jv_getpath(jv_copy(doc), JV_ARRAY(jv_string("runtimes"), jv_string(CAI_SYSBOX_RUNTIME),
-						     jv_string("path")));
+	jv path =
+	    jv_getpath(jv_copy(doc), JV_ARRAY(jv_string("runtimes"), jv_string(CAI_SYSBOX_RUNTIME), jv_string("path")));
 	if (jv_get_kind(path) == JV_KIND_STRING) {
 		s->runtime_registered = true;
 		snprintf(s->runtime_path, sizeof(s->runtime_path), "%s", jv_string_value(path));
@@ -194,7 +195,8 @@ static void check_collector(struct status *s)
 static void classify(struct status *s)
 {
 	bool provisioned = s->state.provisioned;
-	bool anything = provisioned || s->runtime_registered || s->engine.running || s->contexts[0] != CAI_CONTEXT_ABSENT;
+	bool anything =
+	    provisioned || s->runtime_registered || s->engine.running || s->contexts[0] != CAI_CONTEXT_ABSENT;
 	if (s->state.refusal.present && !provisioned) {
 		s->code = CAI_STATUS_REFUSED;
 		problem(s, "setup refused on this machine: run `cai setup --force` (or dpkg-reconfigure "
@@ -224,8 +226,8 @@ static void classify(struct status *s)
 	for (int i = 0; i < s->nusers; i++)
 		if (s->contexts[i] != CAI_CONTEXT_OURS) {
 			problem(s, s->contexts[i] == CAI_CONTEXT_OTHER
-					   ? "a containai-secure context points elsewhere: `cai setup --force` re-points it"
-					   : "a user has no containai-secure context: run `cai setup`");
+				       ? "a containai-secure context points elsewhere: `cai setup --force` re-points it"
+				       : "a user has no containai-secure context: run `cai setup`");
 			break;
 		}
 	check_verified(s);
@@ -259,7 +261,8 @@ static jv collector_jv(const struct cai_collector_status *c)
 	jv out = JV_OBJECT(jv_string("manager"), jv_string(c->manager == CAI_ENGINE_SYSTEMD ? "systemd" : "standalone"),
 			   jv_string("socket"), jv_string(CAI_COLLECTOR_SOCKET), jv_string("socket_present"),
 			   jv_bool(c->socket_present), jv_string("accepting"), jv_bool(c->accepting));
-	out = jv_object_set(out, jv_string("enabled"), c->manager == CAI_ENGINE_SYSTEMD ? jv_bool(c->enabled) : jv_null());
+	out = jv_object_set(out, jv_string("enabled"),
+			    c->manager == CAI_ENGINE_SYSTEMD ? jv_bool(c->enabled) : jv_null());
 	out = jv_object_set(out, jv_string("pid"), c->pid ? jv_number(c->pid) : jv_null());
 	out = jv_object_set(out, jv_string("since"), cai_jv_string_or_null(c->since));
 	out = jv_object_set(out, jv_string("log"), jv_string(CAI_COLLECTOR_LOG));
@@ -271,8 +274,10 @@ static jv collector_jv(const struct cai_collector_status *c)
 
 static void print_collector(const struct cai_collector_status *c)
 {
-	printf("Audit collector: %s on %s", c->accepting ? "accepting" : c->socket_present ? "NOT accepting"
-											 : "no socket",
+	printf("Audit collector: %s on %s",
+	       c->accepting	   ? "accepting"
+	       : c->socket_present ? "NOT accepting"
+				   : "no socket",
 	       CAI_COLLECTOR_SOCKET);
 	if (c->manager == CAI_ENGINE_SYSTEMD)
 		printf(" (%s %s)", CAI_COLLECTOR_SOCKET_UNIT, c->enabled ? "enabled" : "not enabled");
@@ -292,7 +297,8 @@ static jv egress_json(void)
 	cai_egress_get_status(&st);
 	return JV_OBJECT(jv_string("answering"), jv_bool(st.answering), jv_string("pid"),
 			 st.pid > 0 ? jv_number(st.pid) : jv_null(), jv_string("network"), jv_bool(st.network),
-			 jv_string("squid_installed"), jv_bool(st.squid), jv_string("proxy"), jv_string(CAI_EGRESS_URL));
+			 jv_string("squid_installed"), jv_bool(st.squid), jv_string("proxy"),
+			 jv_string(CAI_EGRESS_URL));
 }
 
 static void print_egress(void)
@@ -304,12 +310,14 @@ static void print_egress(void)
 
 static void print_json(const struct status *s, const char *daemon_json)
 {
-	jv sysbox = JV_OBJECT(jv_string("present"), jv_bool(s->sysbox_present), jv_string("path"),
-			      jv_string(CAI_SYSBOX_RUNC), jv_string("version"), cai_jv_string_or_null(s->sysbox_version));
-	jv config = JV_OBJECT(jv_string("path"), jv_string(daemon_json), jv_string("readable"),
-			      jv_bool(s->config_readable), jv_string("error"), cai_jv_string_or_null(s->config_error),
-			      jv_string("runtime_registered"), jv_bool(s->runtime_registered), jv_string("runtime_path"),
-			      cai_jv_string_or_null(s->runtime_path), jv_string("bridge"), cai_jv_string_or_null(s->bridge));
+	jv sysbox =
+	    JV_OBJECT(jv_string("present"), jv_bool(s->sysbox_present), jv_string("path"), jv_string(CAI_SYSBOX_RUNC),
+		      jv_string("version"), cai_jv_string_or_null(s->sysbox_version));
+	jv config =
+	    JV_OBJECT(jv_string("path"), jv_string(daemon_json), jv_string("readable"), jv_bool(s->config_readable),
+		      jv_string("error"), cai_jv_string_or_null(s->config_error), jv_string("runtime_registered"),
+		      jv_bool(s->runtime_registered), jv_string("runtime_path"), cai_jv_string_or_null(s->runtime_path),
+		      jv_string("bridge"), cai_jv_string_or_null(s->bridge));
 	config = jv_object_set(config, jv_string("default_runtime"), cai_jv_string_or_null(s->default_runtime));
 	jv engine = JV_OBJECT(jv_string("manager"),
 			      jv_string(s->engine.manager == CAI_ENGINE_SYSTEMD ? "systemd" : "standalone"),
@@ -317,24 +325,25 @@ static void print_json(const struct status *s, const char *daemon_json)
 			      s->engine.running ? jv_number(s->engine.pid) : jv_null(), jv_string("responding"),
 			      jv_bool(s->engine.responding), jv_string("host"), jv_string(CAI_ENGINE_HOST));
 	engine = jv_object_set(engine, jv_string("runtimes_checked"),
-			       s->verify.answered ? JV_OBJECT(jv_string("sysbox_listed"), jv_bool(s->verify.sysbox_listed),
-							      jv_string("default_runtime"),
-							      jv_string(s->verify.default_runtime))
-						  : jv_null());
+			       s->verify.answered
+				   ? JV_OBJECT(jv_string("sysbox_listed"), jv_bool(s->verify.sysbox_listed),
+					       jv_string("default_runtime"), jv_string(s->verify.default_runtime))
+				   : jv_null());
 	jv contexts = jv_array();
 	for (int i = 0; i < s->nusers; i++)
-		contexts = jv_array_append(
-			contexts, JV_OBJECT(jv_string("user"), jv_string(s->users[i].name), jv_string("docker_config"),
-					    jv_string(s->users[i].docker_config), jv_string("state"),
-					    jv_string(context_state_name(s->contexts[i])), jv_string("endpoint"),
-					    cai_jv_string_or_null(s->endpoints[i])));
+		contexts = jv_array_append(contexts,
+					   JV_OBJECT(jv_string("user"), jv_string(s->users[i].name),
+						     jv_string("docker_config"), jv_string(s->users[i].docker_config),
+						     jv_string("state"), jv_string(context_state_name(s->contexts[i])),
+						     jv_string("endpoint"), cai_jv_string_or_null(s->endpoints[i])));
 	jv problems = jv_array();
 	for (int i = 0; i < s->nproblems; i++)
 		problems = jv_array_append(problems, jv_string(s->problems[i]));
 
-	jv doc = JV_OBJECT(jv_string("schema_version"), jv_number(1), jv_string("status"), jv_string(code_name(s->code)),
-			   jv_string("exit_code"), jv_number(s->code), jv_string("platform"),
-			   cai_platform_to_jv(&s->platform), jv_string("seccomp_notify"), cai_notify_probe_to_jv(&s->probe));
+	jv doc =
+	    JV_OBJECT(jv_string("schema_version"), jv_number(1), jv_string("status"), jv_string(code_name(s->code)),
+		      jv_string("exit_code"), jv_number(s->code), jv_string("platform"),
+		      cai_platform_to_jv(&s->platform), jv_string("seccomp_notify"), cai_notify_probe_to_jv(&s->probe));
 	doc = jv_object_set(doc, jv_string("engine_context"), cai_engine_probe_to_jv(&s->probe, &s->engine_probe));
 	/* Which path `cai run` takes here: the same probe decides. */
 	doc = jv_object_set(doc, jv_string("agent_audit"),
@@ -385,7 +394,8 @@ static void print_text(const struct status *s, const char *daemon_json)
 	else
 		printf("Agent audit:     LD_PRELOAD shim (execs of static binaries are not seen here)\n");
 	if (s->sysbox_present)
-		printf("Sysbox:          %s%s%s\n", CAI_SYSBOX_RUNC, s->sysbox_version[0] ? ", " : "", s->sysbox_version);
+		printf("Sysbox:          %s%s%s\n", CAI_SYSBOX_RUNC, s->sysbox_version[0] ? ", " : "",
+		       s->sysbox_version);
 	else
 		printf("Sysbox:          %s not installed\n", CAI_SYSBOX_RUNC);
 	if (!s->config_readable)

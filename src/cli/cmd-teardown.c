@@ -51,8 +51,8 @@ static void usage(FILE *out)
 		"\n"
 		"Exit codes: 0 done (or nothing to undo), 1 failure, 2 usage, 3 a step failed (named\n"
 		"on stderr; what step 2 could not remove is named, and the steps after it still run).\n",
-		CAI_CONTEXT_NAME, CAI_ENGINE_HOST, CAI_EGRESS_NETWORK, "CAI-EGRESS-", CAI_SYSBOX_RUNTIME, CAI_ENGINE_BRIDGE, CAI_ENGINE_DATA_ROOT,
-		CAI_ENGINE_EXEC_ROOT, CAI_ENGINE_LOG);
+		CAI_CONTEXT_NAME, CAI_ENGINE_HOST, CAI_EGRESS_NETWORK, "CAI-EGRESS-", CAI_SYSBOX_RUNTIME,
+		CAI_ENGINE_BRIDGE, CAI_ENGINE_DATA_ROOT, CAI_ENGINE_EXEC_ROOT, CAI_ENGINE_LOG);
 }
 
 static int step_contexts(struct report *r, const struct teardown_opts *o, struct cai_error *err)
@@ -119,8 +119,10 @@ static int remove_agent_network(struct report *r, const struct teardown_opts *o)
 		report_detail(r, "network `%s`: not ours (no label of ours); left alone", CAI_EGRESS_NETWORK);
 		break;
 	case CAI_EGRESS_NET_NO_ENGINE:
-		report_detail(r, "network `%s`: the engine is not running, so it cannot be asked; whatever it keeps "
-				 "stays in its data (--purge deletes that)", CAI_EGRESS_NETWORK);
+		report_detail(r,
+			      "network `%s`: the engine is not running, so it cannot be asked; whatever it keeps "
+			      "stays in its data (--purge deletes that)",
+			      CAI_EGRESS_NETWORK);
 		break;
 	case CAI_EGRESS_NET_OURS:
 		if (!o->dry_run && cai_egress_network_remove(o->trace, &removed, &err) < 0) {
@@ -154,7 +156,8 @@ static int remove_egress_rules(struct report *r, const struct teardown_opts *o)
 		return -1;
 	}
 	if (!rm.jumps && !rm.chains)
-		report_detail(r, "iptables: no chains of ours%s", rm.iptables_absent ? " (iptables is not installed)" : "");
+		report_detail(r, "iptables: no chains of ours%s",
+			      rm.iptables_absent ? " (iptables is not installed)" : "");
 	return 0;
 }
 
@@ -270,17 +273,19 @@ static int remove_entry(const char *path, const struct stat *sb, int type, struc
 static int remove_tree(const char *path, struct cai_error *err)
 {
 	if (nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0 && errno != ENOENT)
-		return cai_error_set(err, 0, "remove `%s` (see the errors above; unmount what is still mounted there "
-					     "and rerun)", path);
+		return cai_error_set(err, 0,
+				     "remove `%s` (see the errors above; unmount what is still mounted there "
+				     "and rerun)",
+				     path);
 	return 0;
 }
 
 static int step_purge(struct report *r, const struct teardown_opts *o, struct cai_error *err)
 {
-	static const char *const paths[] = {CAI_ENGINE_DATA_ROOT, CAI_ENGINE_EXEC_ROOT, CAI_ENGINE_LOG,
-					    CAI_ENGINE_PIDFILE, CAI_ENGINE_TRUST_KEY, CAI_STATE_DIR,
-					    CAI_COLLECTOR_LOG, CAI_COLLECTOR_STDERR_LOG, CAI_EGRESS_RUN,
-					    CAI_EGRESS_LOG_DIR, CAI_EGRESS_SUPERVISOR_LOG};
+	static const char *const paths[] = {CAI_ENGINE_DATA_ROOT, CAI_ENGINE_EXEC_ROOT,	    CAI_ENGINE_LOG,
+					    CAI_ENGINE_PIDFILE,	  CAI_ENGINE_TRUST_KEY,	    CAI_STATE_DIR,
+					    CAI_COLLECTOR_LOG,	  CAI_COLLECTOR_STDERR_LOG, CAI_EGRESS_RUN,
+					    CAI_EGRESS_LOG_DIR,	  CAI_EGRESS_SUPERVISOR_LOG};
 	/* Removed only when empty: an admin's files there stay. */
 	static const char *const dirs[] = {CAI_ENGINE_LOG_DIR, CAI_ETC_DIR "/docker", CAI_ETC_DIR};
 	report_step(r, "Engine data: %s", o->purge ? "purge" : "kept (use --purge to delete it)");
@@ -319,11 +324,11 @@ static void record_teardown(void)
 int cmd_teardown(const struct cai_global *g, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"purge", no_argument, NULL, 'p'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"purge", no_argument, NULL, 'p'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct teardown_opts o = {.daemon_json = g->daemon_json};
 	int c;

@@ -7,7 +7,7 @@
 
 struct report {
 	int step, total;
-	int changes;  /* actions taken (or, in a dry run, that would be) */
+	int changes; /* actions taken (or, in a dry run, that would be) */
 	int warnings;
 	bool dry_run;
 };

@@ -167,7 +167,8 @@ static int check_inputs(struct image_run *r, struct cai_error *err)
 				     "`systemctl start %s`), then try again; connect `%s`",
 				     CAI_ENGINE_UNIT, CAI_ENGINE_SOCKET);
 	if (access(o->agent_init, X_OK) != 0)
-		return cai_error_set(err, errno, "the container's init `%s` is missing: reinstall containai-secure-engine",
+		return cai_error_set(err, errno,
+				     "the container's init `%s` is missing: reinstall containai-secure-engine",
 				     o->agent_init);
 	if (o->no_audit)
 		return 0;
@@ -187,8 +188,10 @@ static int check_inputs(struct image_run *r, struct cai_error *err)
 		 slash == r->audit_socket ? "/" : r->audit_socket);
 	r->audit_name = slash + 1;
 	if (o->use_shim && access(o->shim, R_OK) != 0)
-		return cai_error_set(err, errno, "the audit shim `%s` is missing: reinstall containai-secure-engine, "
-						 "or run without it with --no-shim", o->shim);
+		return cai_error_set(err, errno,
+				     "the audit shim `%s` is missing: reinstall containai-secure-engine, "
+				     "or run without it with --no-shim",
+				     o->shim);
 	r->shim_musl = o->use_shim && access(o->shim_musl, R_OK) == 0 ? o->shim_musl : NULL;
 	return 0;
 }
@@ -273,7 +276,7 @@ static bool decide(const struct image_run *r, const struct cai_handoff_hello *h,
 	char nb[16];
 	run_debug(o, "container %.12s: loader %s, shim %s, exec listener %s", r->container_id, loader_name(h->loader),
 		  h->shim_preloaded ? "preloaded" : "not preloaded",
-		  listener >= 0			       ? "handed over"
+		  listener >= 0				       ? "handed over"
 		  : h->listener_errno == CAI_HANDOFF_NOT_ASKED ? "not asked for"
 							       : cai_errno_name(h->listener_errno, nb));
 	if (o->no_audit)
@@ -288,9 +291,10 @@ static bool decide(const struct image_run *r, const struct cai_handoff_hello *h,
 	if (o->use_shim && !h->shim_preloaded)
 		why = h->loader == CAI_LOADER_NONE ? "the image has no dynamic loader (a static or foreign image), so "
 						     "the audit shim cannot load"
-		      : h->loader == CAI_LOADER_MUSL && !r->shim_musl ? "the image uses musl and the musl shim is not "
-									 "installed"
-								       : "the audit shim is not readable in the container";
+		      : h->loader == CAI_LOADER_MUSL && !r->shim_musl
+			  ? "the image uses musl and the musl shim is not "
+			    "installed"
+			  : "the audit shim is not readable in the container";
 	if (!why && listener < 0 && h->listener_errno > 0)
 		run_debug(o, "seccomp user notification unavailable in the container (%s): the shim audits this agent",
 			  cai_errno_name(h->listener_errno, nb));
@@ -446,17 +450,29 @@ int run_image(const struct run_opts *o)
 		run_egress_free(&r.egress);
 		return RUN_EXIT_FAILED;
 	}
-	struct cai_agent_spec spec = {
-		.docker = cai_docker_cli(), .host = CAI_ENGINE_HOST, .image = o->image, .name = r.name,
-		.runtime = r.runtime, .profile = r.profile, .cidfile = r.handoff.cidfile, .init = o->agent_init,
-		.shim_glibc = audit && o->use_shim ? o->shim : NULL, .shim_musl = audit ? r.shim_musl : NULL,
-		.audit_dir = !audit ? NULL : own_socket ? r.handoff.audit_dir : r.audit_dir,
-		.audit_name = own_socket ? CAI_HANDOFF_AUDIT_NAME : r.audit_name, .handoff_dir = r.handoff.mount_dir,
-		.workspace = o->workspace ? r.workspace : NULL, .env = r.egress.env,
-		.network = run_egress_network(&r.egress),
-		/* Reading the agent's memory takes ptrace rights over it: root's. */
-		.supervise = audit && geteuid() == 0, .tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO),
-		.keep = o->keep, .cmd = o->cmd};
+	struct cai_agent_spec spec = {.docker = cai_docker_cli(),
+				      .host = CAI_ENGINE_HOST,
+				      .image = o->image,
+				      .name = r.name,
+				      .runtime = r.runtime,
+				      .profile = r.profile,
+				      .cidfile = r.handoff.cidfile,
+				      .init = o->agent_init,
+				      .shim_glibc = audit && o->use_shim ? o->shim : NULL,
+				      .shim_musl = audit ? r.shim_musl : NULL,
+				      .audit_dir = !audit	? NULL
+						   : own_socket ? r.handoff.audit_dir
+								: r.audit_dir,
+				      .audit_name = own_socket ? CAI_HANDOFF_AUDIT_NAME : r.audit_name,
+				      .handoff_dir = r.handoff.mount_dir,
+				      .workspace = o->workspace ? r.workspace : NULL,
+				      .env = r.egress.env,
+				      .network = run_egress_network(&r.egress),
+				      /* Reading the agent's memory takes ptrace rights over it: root's. */
+				      .supervise = audit && geteuid() == 0,
+				      .tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO),
+				      .keep = o->keep,
+				      .cmd = o->cmd};
 	char **argv = cai_agent_docker_argv(&spec);
 	if (o->debug) {
 		cleanup_free char *line = cai_cmd_string((const char *const *)argv);
@@ -483,7 +499,7 @@ int run_image(const struct run_opts *o)
 		rc = RUN_EXIT_FAILED;
 	} else {
 		rc = follow(&r, listener, o->policy ? &policy : NULL, &status) < 0 ? RUN_EXIT_FAILED
-										      : run_exit_status(status);
+										   : run_exit_status(status);
 	}
 	/* docker removes a container it ran with --rm; one whose client died
 	 * (or that never reached init) is removed here. */

@@ -32,9 +32,9 @@ struct run_opts {
 	bool no_audit;
 	/* the network (run-egress.h) */
 	const char *network_policy; /* NULL: allowlist */
-	const char **allow;         /* --allow-domain */
+	const char **allow;	    /* --allow-domain */
 	size_t nallow;
-	const char **presets;       /* --egress-preset */
+	const char **presets; /* --egress-preset */
 	size_t npresets;
 };
 

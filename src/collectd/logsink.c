@@ -64,7 +64,10 @@ void logsink_commit(struct logsink *s, size_t len)
 	s->lines++;
 }
 
-bool logsink_full(const struct logsink *s) { return s->len >= LOGSINK_BACKLOG_MAX; }
+bool logsink_full(const struct logsink *s)
+{
+	return s->len >= LOGSINK_BACKLOG_MAX;
+}
 
 void logsink_lost(struct logsink *s)
 {
@@ -111,7 +114,8 @@ int logsink_flush(struct logsink *s, struct cai_error *err)
 				s->fail_since_ms = cai_mono_ms();
 			}
 			cai_error_set(err, e, "write log `%s`%s", s->path,
-				      first ? "; events wait in memory (16 MiB at most, then they are counted as lost) until it can be written"
+				      first ? "; events wait in memory (16 MiB at most, then they are counted as lost) "
+					      "until it can be written"
 					    : "");
 			if (!first)
 				err->msg[0] = '\0';

@@ -21,8 +21,8 @@ struct logsink {
 	int fd;
 	char *buf;
 	size_t len, cap;
-	size_t lines;         /* queued in buf */
-	bool dirty;           /* written since the last fdatasync */
+	size_t lines; /* queued in buf */
+	bool dirty;   /* written since the last fdatasync */
 	unsigned long write_errors;
 	unsigned long long written; /* lines the kernel took */
 	/* While writes fail: since when, why, and the lines dropped. */

@@ -12,42 +12,41 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: cai-auditd [--socket PATH] [--log PATH] [LIMITS]\n"
-		"\n"
-		"Receive the events of libcai-auditshim.so on a unix socket, stamp each\n"
-		"with the sender's kernel-verified pid/uid/gid (and, for a program in a\n"
-		"Docker container, the container's id and name), and append them as JSON\n"
-		"lines to the log. SIGHUP reopens the log (logrotate); SIGTERM drains\n"
-		"every connection and exits. Under systemd the socket comes from\n"
-		"cai-auditd.socket (socket activation).\n"
-		"\n"
-		"Options:\n"
-		"  -s, --socket PATH  listen here (default " DEFAULT_SOCKET ")\n"
-		"  -l, --log PATH     append here (default " DEFAULT_LOG ")\n"
-		"\n"
-		"Limits, per user (or per container's own socket); what exceeds one is\n"
-		"refused or dropped, counted, and said in the log at most every 10 s:\n"
-		"  --max-connections-per-user N\n"
-		"                     connections held at once (default 256); all users\n"
-		"                     together stay 64 below the fd limit\n"
-		"  --max-ring-mib-per-user N\n"
-		"                     MiB of shared-memory rings mapped (default 64); past it a\n"
-		"                     process sends its events as messages instead\n"
-		"  --max-ring-mib N   the same for all users together (default 1024)\n"
-		"  --max-events-per-user N\n"
-		"                     events per second (default 100000; 0: no limit); root on\n"
-		"                     the host has no rate limit\n"
-		"  --max-bytes-per-user N\n"
-		"                     bytes of records per second (default 67108864; 0: no limit)\n"
-		"If the log cannot be written (a full disk), up to 16 MiB of lines wait in\n"
-		"memory; later events are counted as lost and the log says how many once it\n"
-		"can be written again.\n"
-		"\n"
-		"  -h, --help         show this help and exit\n"
-		"  -V, --version      show the version and exit\n"
-		"\n"
-		"Exit codes: 0 stopped by SIGTERM/SIGINT, 1 failure, 2 usage.\n");
+	fprintf(out, "Usage: cai-auditd [--socket PATH] [--log PATH] [LIMITS]\n"
+		     "\n"
+		     "Receive the events of libcai-auditshim.so on a unix socket, stamp each\n"
+		     "with the sender's kernel-verified pid/uid/gid (and, for a program in a\n"
+		     "Docker container, the container's id and name), and append them as JSON\n"
+		     "lines to the log. SIGHUP reopens the log (logrotate); SIGTERM drains\n"
+		     "every connection and exits. Under systemd the socket comes from\n"
+		     "cai-auditd.socket (socket activation).\n"
+		     "\n"
+		     "Options:\n"
+		     "  -s, --socket PATH  listen here (default " DEFAULT_SOCKET ")\n"
+		     "  -l, --log PATH     append here (default " DEFAULT_LOG ")\n"
+		     "\n"
+		     "Limits, per user (or per container's own socket); what exceeds one is\n"
+		     "refused or dropped, counted, and said in the log at most every 10 s:\n"
+		     "  --max-connections-per-user N\n"
+		     "                     connections held at once (default 256); all users\n"
+		     "                     together stay 64 below the fd limit\n"
+		     "  --max-ring-mib-per-user N\n"
+		     "                     MiB of shared-memory rings mapped (default 64); past it a\n"
+		     "                     process sends its events as messages instead\n"
+		     "  --max-ring-mib N   the same for all users together (default 1024)\n"
+		     "  --max-events-per-user N\n"
+		     "                     events per second (default 100000; 0: no limit); root on\n"
+		     "                     the host has no rate limit\n"
+		     "  --max-bytes-per-user N\n"
+		     "                     bytes of records per second (default 67108864; 0: no limit)\n"
+		     "If the log cannot be written (a full disk), up to 16 MiB of lines wait in\n"
+		     "memory; later events are counted as lost and the log says how many once it\n"
+		     "can be written again.\n"
+		     "\n"
+		     "  -h, --help         show this help and exit\n"
+		     "  -V, --version      show the version and exit\n"
+		     "\n"
+		     "Exit codes: 0 stopped by SIGTERM/SIGINT, 1 failure, 2 usage.\n");
 }
 
 /* A whole number from lo to hi, or a usage error naming the option. */
@@ -67,18 +66,21 @@ static int number_option(const char *name, const char *arg, long long lo, long l
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"socket", required_argument, NULL, 's'}, {"log", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
-		{"max-connections-per-user", required_argument, NULL, 'm'},
-		{"max-ring-mib-per-user", required_argument, NULL, 'r'},
-		{"max-ring-mib", required_argument, NULL, 'R'},
-		{"max-events-per-user", required_argument, NULL, 'e'},
-		{"max-bytes-per-user", required_argument, NULL, 'b'},
-		{NULL, 0, NULL, 0},
+	    {"socket", required_argument, NULL, 's'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"max-connections-per-user", required_argument, NULL, 'm'},
+	    {"max-ring-mib-per-user", required_argument, NULL, 'r'},
+	    {"max-ring-mib", required_argument, NULL, 'R'},
+	    {"max-events-per-user", required_argument, NULL, 'e'},
+	    {"max-bytes-per-user", required_argument, NULL, 'b'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *opt_socket = DEFAULT_SOCKET, *opt_log = DEFAULT_LOG;
 	long opt_per_user = QUOTA_DEFAULT_PER_USER;
-	long long opt_ring_user = QUOTA_DEFAULT_RING_BYTES_PER_USER >> 20, opt_ring_all = QUOTA_DEFAULT_RING_BYTES >> 20;
+	long long opt_ring_user = QUOTA_DEFAULT_RING_BYTES_PER_USER >> 20,
+		  opt_ring_all = QUOTA_DEFAULT_RING_BYTES >> 20;
 	long long opt_events = QUOTA_DEFAULT_EVENTS_PER_SEC, opt_bytes = QUOTA_DEFAULT_BYTES_PER_SEC;
 	int c;
 	long long v;

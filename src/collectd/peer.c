@@ -35,8 +35,7 @@ static int peer_pidfd(int conn_fd, pid_t pid, const char **why)
 	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pfd >= 0)
 		return pfd;
-	*why = errno == ESRCH ? "peer exited before it could be identified"
-			      : "this kernel gives no pidfd for the peer";
+	*why = errno == ESRCH ? "peer exited before it could be identified" : "this kernel gives no pidfd for the peer";
 	return -1;
 }
 

@@ -10,9 +10,9 @@
 #include "container.h"
 
 enum peer_place {
-	PEER_HOST,      /* identified, in no container */
+	PEER_HOST,	/* identified, in no container */
 	PEER_CONTAINER, /* identified, in container */
-	PEER_UNKNOWN,   /* could not be identified (why says why) */
+	PEER_UNKNOWN,	/* could not be identified (why says why) */
 };
 
 struct peer_identity {

@@ -58,7 +58,10 @@ void quota_give(struct conn_quota *q, long key)
 	}
 }
 
-struct quota_entry *quota_entry_of(struct conn_quota *q, long key) { return slot(q, key, false); }
+struct quota_entry *quota_entry_of(struct conn_quota *q, long key)
+{
+	return slot(q, key, false);
+}
 
 bool quota_ring_take(struct conn_quota *q, long key, long long bytes)
 {

@@ -26,12 +26,12 @@
 
 struct quota_entry {
 	long key; /* a uid, or -1 - fd of a container's listening socket */
-	int n;    /* connections; the entry is free at 0 */
+	int n;	  /* connections; the entry is free at 0 */
 	long long ring_bytes;
 	/* Token buckets, refilled by the time passed. */
 	double events, bytes;
 	long long refilled_ms;
-	unsigned long over;      /* events dropped over the rate, not yet said */
+	unsigned long over;	 /* events dropped over the rate, not yet said */
 	unsigned long over_said; /* and already said */
 	long long over_said_ms;
 };

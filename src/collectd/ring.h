@@ -14,9 +14,9 @@
 struct ring_reader {
 	struct cai_ring_ctl *ctl;
 	const char *data;
-	uint64_t size;     /* checked once at attach; never read back from ctl */
+	uint64_t size; /* checked once at attach; never read back from ctl */
 	size_t map_len;
-	uint64_t rd;       /* next byte to read */
+	uint64_t rd;	   /* next byte to read */
 	uint64_t released; /* what tail says */
 	uint64_t read_events;
 	uint64_t stuck_pos;

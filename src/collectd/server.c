@@ -76,7 +76,8 @@ static int from_systemd(struct cai_error *err)
 	int fd = SD_LISTEN_FDS_START, type = 0;
 	socklen_t tl = sizeof(type);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_SEQPACKET) {
-		cai_error_set(err, 0, "the socket from systemd is not a SOCK_SEQPACKET socket (ListenSequentialPacket=)");
+		cai_error_set(err, 0,
+			      "the socket from systemd is not a SOCK_SEQPACKET socket (ListenSequentialPacket=)");
 		return -2;
 	}
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -166,9 +167,10 @@ static void add_rejection(struct server *srv, const struct client *cl, const cha
 {
 	jv rec = cai_audit_rejected_record(reason, bytes, pid, uid, gid);
 	if (srv->sent_as)
-		rec = jv_setpath(rec, JV_ARRAY(jv_string("peer"), jv_string("sent_as")),
-				 JV_OBJECT(jv_string("pid"), jv_number(srv->sent_as->pid), jv_string("uid"),
-					   jv_number(srv->sent_as->uid), jv_string("gid"), jv_number(srv->sent_as->gid)));
+		rec =
+		    jv_setpath(rec, JV_ARRAY(jv_string("peer"), jv_string("sent_as")),
+			       JV_OBJECT(jv_string("pid"), jv_number(srv->sent_as->pid), jv_string("uid"),
+					 jv_number(srv->sent_as->uid), jv_string("gid"), jv_number(srv->sent_as->gid)));
 	if (cl->peer.place != PEER_HOST)
 		rec = jv_object_set(rec, jv_string("container"), jv_copy(cl->peer.container));
 	add_line(srv, rec);
@@ -183,11 +185,13 @@ static void add_rejection(struct server *srv, const struct client *cl, const cha
 static size_t stamp_of(struct server *srv, struct client *cl, const struct ucred *cred, char *out, size_t cap)
 {
 	if (srv->sent_as)
-		return cai_audit_stamp(out, cap, cred->pid, cred->uid, cred->gid, cl->peer.container_json, srv->sent_as);
+		return cai_audit_stamp(out, cap, cred->pid, cred->uid, cred->gid, cl->peer.container_json,
+				       srv->sent_as);
 	if (!cl->stamp || cl->stamp_for.pid != cred->pid || cl->stamp_for.uid != cred->uid ||
 	    cl->stamp_for.gid != cred->gid) {
 		char tmp[1024];
-		size_t n = cai_audit_stamp(tmp, sizeof(tmp), cred->pid, cred->uid, cred->gid, cl->peer.container_json, NULL);
+		size_t n =
+		    cai_audit_stamp(tmp, sizeof(tmp), cred->pid, cred->uid, cred->gid, cl->peer.container_json, NULL);
 		if (n == 0)
 			return 0;
 		free(cl->stamp);
@@ -282,9 +286,8 @@ static void ring_event(void *ctx, const char *buf, size_t len)
  * caller closes the connection, which tells the shim to start over). */
 static int read_ring(struct server *srv, struct client *cl, int max)
 {
-	struct ring_ctx rc = {.srv = srv,
-			      .cl = cl,
-			      .cred = {.pid = cl->owner.pid, .uid = cl->owner.uid, .gid = cl->owner.gid}};
+	struct ring_ctx rc = {
+	    .srv = srv, .cl = cl, .cred = {.pid = cl->owner.pid, .uid = cl->owner.uid, .gid = cl->owner.gid}};
 	struct cai_error err = {0};
 	int n = ring_read(&cl->ring, max, cai_mono_ms(), RING_STUCK_MS, ring_event, &rc, &err);
 	if (n < 0) {
@@ -304,8 +307,14 @@ static int read_ring(struct server *srv, struct client *cl, int max)
  * never silent. */
 #define QUOTA_SAY_MS 10000
 
-static const char *key_kind(long key) { return key >= 0 ? "uid" : "container socket"; }
-static long key_number(long key) { return key >= 0 ? key : -1 - key; }
+static const char *key_kind(long key)
+{
+	return key >= 0 ? "uid" : "container socket";
+}
+static long key_number(long key)
+{
+	return key >= 0 ? key : -1 - key;
+}
 
 /* One rejection record (and a warning) unless one of its kind was said
  * less than QUOTA_SAY_MS ago (*last_ms); forced at exit. */
@@ -331,8 +340,8 @@ static void say_over_quota(struct server *srv, struct quota_entry *e, bool force
 	snprintf(reason, sizeof(reason),
 		 "over the rate quota (%lld events/s, %lld bytes/s): %lu event(s) dropped since the last report, "
 		 "%lu in all (%s %ld)",
-		 srv->quota.events_per_sec, srv->quota.bytes_per_sec, e->over - e->over_said, e->over,
-		 key_kind(e->key), key_number(e->key));
+		 srv->quota.events_per_sec, srv->quota.bytes_per_sec, e->over - e->over_said, e->over, key_kind(e->key),
+		 key_number(e->key));
 	e->over_said = e->over;
 	e->over_said_ms = srv->now_ms;
 	jv rec = cai_audit_rejected_record(reason, 0, 0, e->key >= 0 ? (uid_t)e->key : (uid_t)-1, (gid_t)-1);
@@ -375,11 +384,12 @@ static bool register_ring(struct server *srv, struct client *cl, const int *fds,
 		if (ring_refuse(fds[0]) == 0) {
 			cl->ring_refused = true;
 			char reason[256];
-			snprintf(reason, sizeof(reason),
-				 "ring budget exhausted (%lld MiB per user, %lld MiB in all): %lu ring(s) refused so far, "
-				 "their writers send messages instead (latest: %s %ld)",
-				 srv->quota.ring_bytes_per_key >> 20, srv->quota.max_ring_bytes >> 20,
-				 srv->quota.rings_refused, key_kind(cl->quota_key), key_number(cl->quota_key));
+			snprintf(
+			    reason, sizeof(reason),
+			    "ring budget exhausted (%lld MiB per user, %lld MiB in all): %lu ring(s) refused so far, "
+			    "their writers send messages instead (latest: %s %ld)",
+			    srv->quota.ring_bytes_per_key >> 20, srv->quota.max_ring_bytes >> 20,
+			    srv->quota.rings_refused, key_kind(cl->quota_key), key_number(cl->quota_key));
 			say_limited(srv, &srv->rings_said_ms, false, cl->quota_key, reason);
 			return true;
 		}
@@ -405,8 +415,8 @@ static bool register_ring(struct server *srv, struct client *cl, const int *fds,
 /* One message: an event, a kick, a ring registration or a container's
  * socket (the only kinds that may carry fds; every fd received is let go
  * here). Returns -1 when the connection must be closed. */
-static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, const struct cai_container *c,
-			      size_t len, const struct ucred *cred);
+static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, const struct cai_container *c, size_t len,
+			      const struct ucred *cred);
 
 static int handle_any(struct server *srv, int fd, const char *buf, size_t len, bool trunc, const struct ucred *cred,
 		      int *fds, int nfds)
@@ -492,8 +502,8 @@ static int drain_client(struct server *srv, int fd, int max)
 	for (int i = 0; max < 0 || i < max; i++) {
 		union control ctl;
 		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.raw,
-				     .msg_controllen = sizeof(ctl.raw)};
+		struct msghdr msg = {
+		    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.raw, .msg_controllen = sizeof(ctl.raw)};
 		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -540,8 +550,8 @@ static void purge_queue(struct server *srv, int fd)
 		union control ctl;
 		char byte;
 		struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.raw,
-				     .msg_controllen = sizeof(ctl.raw)};
+		struct msghdr msg = {
+		    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.raw, .msg_controllen = sizeof(ctl.raw)};
 		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -605,8 +615,9 @@ static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *
 		long key = inside >= 0 ? -1 - (long)inside : (long)cr.uid;
 		if (!quota_take(&srv->quota, key)) {
 			close(c);
-			say_refused(srv, inside >= 0 ? "too many connections from one container"
-						     : "too many connections from one user",
+			say_refused(srv,
+				    inside >= 0 ? "too many connections from one container"
+						: "too many connections from one user",
 				    key);
 			continue;
 		}
@@ -659,8 +670,8 @@ static void close_listener(struct server *srv, int lfd)
  * success the socket is ours (*fd is set to -1) and the sender gets
  * CAI_WIRE_LISTEN_ACK; anything else is a rejection and the connection
  * is closed. */
-static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, const struct cai_container *c,
-			      size_t len, const struct ucred *cred)
+static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, const struct cai_container *c, size_t len,
+			      const struct ucred *cred)
 {
 	struct client *cl = client_of(srv, fd);
 	const char *why = NULL;
@@ -707,7 +718,6 @@ static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, co
 	return true;
 }
 
-
 static void report_log_error(const struct cai_error *e)
 {
 	/* Events stay queued; said once per run of failures, not per loop
@@ -721,9 +731,10 @@ static void say_log_recovered(struct server *srv)
 {
 	struct logsink *log = srv->log;
 	char reason[256];
-	snprintf(reason, sizeof(reason),
-		 "the log could not be written for %lld s (%s): %llu event(s) were lost, %llu since the collector started",
-		 (cai_mono_ms() - log->fail_since_ms) / 1000, strerror(log->fail_errno), log->lost, log->lost_total);
+	snprintf(
+	    reason, sizeof(reason),
+	    "the log could not be written for %lld s (%s): %llu event(s) were lost, %llu since the collector started",
+	    (cai_mono_ms() - log->fail_since_ms) / 1000, strerror(log->fail_errno), log->lost, log->lost_total);
 	cai_warn("`%s` is written again; %s", log->path, reason);
 	logsink_recovered(log);
 	add_line(srv, cai_audit_rejected_record(reason, 0, 0, (uid_t)-1, (gid_t)-1));
@@ -757,9 +768,10 @@ static void close_client(struct server *srv, int fd)
 			uint64_t left = ring_unread(&cl->ring);
 			if (left) {
 				srv->stats.rejected++;
-				add_rejection(srv, cl,
-					      "ring: an event was reserved and never finished (its writer died mid-event)",
-					      (size_t)left, cl->owner.pid, cl->owner.uid, cl->owner.gid);
+				add_rejection(
+				    srv, cl,
+				    "ring: an event was reserved and never finished (its writer died mid-event)",
+				    (size_t)left, cl->owner.pid, cl->owner.uid, cl->owner.gid);
 			}
 		}
 		flush_and_release(srv);

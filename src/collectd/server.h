@@ -35,10 +35,10 @@ struct client {
 	struct ucred_copy {
 		int pid;
 		unsigned uid, gid;
-	} owner; /* who registered the ring (SCM_CREDENTIALS) */
+	} owner;		   /* who registered the ring (SCM_CREDENTIALS) */
 	struct peer_identity peer; /* who connected, and from which container */
-	long quota_key;            /* whose share it takes (quota.h) */
-	char *stamp;               /* the end of its lines (server.c, stamp_of) */
+	long quota_key;		   /* whose share it takes (quota.h) */
+	char *stamp;		   /* the end of its lines (server.c, stamp_of) */
 	size_t stamp_len;
 	struct ucred stamp_for;
 	struct ring_reader ring;
@@ -53,13 +53,13 @@ struct server {
 	struct logsink *log;
 	struct server_stats stats;
 	struct client *clients; /* indexed by fd */
-	int nclients;           /* entries allocated */
+	int nclients;		/* entries allocated */
 	int nrings;
 	int nlisteners;
 	long long ring_active_ms; /* last time a ring had events */
-	bool rings_behind;        /* a ring had more than one batch waiting */
+	bool rings_behind;	  /* a ring had more than one batch waiting */
 	long long rings_said_ms;  /* the last record about refused rings */
-	long long now_ms;         /* CLOCK_MONOTONIC at the loop's last wake */
+	long long now_ms;	  /* CLOCK_MONOTONIC at the loop's last wake */
 	struct peer_name_cache names;
 	struct discard discard; /* fds peers sent, being let go of */
 	/* While one message is handled: its SCM_CREDENTIALS when they differ

@@ -29,31 +29,32 @@ const char *cai_advice_reason(enum cai_platform_kind kind, const struct cai_noti
 	return "The kernel gave an answer this probe does not know how to read.";
 }
 
-static const char *const steps_supported[] = {
-	"Sysbox can run here: provision the Secure Engine with `cai setup`.", NULL};
+static const char *const steps_supported[] = {"Sysbox can run here: provision the Secure Engine with `cai setup`.",
+					      NULL};
 static const char *const steps_busy_wsl2[] = {
-	"Switch WSL to NAT networking: set networkingMode=nat under [wsl2] in %UserProfile%\\.wslconfig, then run `wsl --shutdown`.",
-	"Or downgrade WSL: wsl --update --web-download --version 1.0.3",
-	"Or proceed anyway with `cai setup --force` (Sysbox containers may fail to start).",
-	"Docker Sandbox still works without Sysbox; Sysbox only adds isolation.", NULL};
-static const char *const steps_busy_linux[] = {
-	"Run outside the supervising sandbox, or on the host, to use Sysbox.",
-	"Docker Sandbox still works without Sysbox; Sysbox only adds isolation.", NULL};
+    "Switch WSL to NAT networking: set networkingMode=nat under [wsl2] in %UserProfile%\\.wslconfig, then run `wsl "
+    "--shutdown`.",
+    "Or downgrade WSL: wsl --update --web-download --version 1.0.3",
+    "Or proceed anyway with `cai setup --force` (Sysbox containers may fail to start).",
+    "Docker Sandbox still works without Sysbox; Sysbox only adds isolation.", NULL};
+static const char *const steps_busy_linux[] = {"Run outside the supervising sandbox, or on the host, to use Sysbox.",
+					       "Docker Sandbox still works without Sysbox; Sysbox only adds isolation.",
+					       NULL};
 static const char *const steps_unsupported_wsl1[] = {
-	"Convert the distribution to WSL2: wsl --set-version <distro> 2",
-	"Docker Sandbox still works without Sysbox; Sysbox only adds isolation.", NULL};
+    "Convert the distribution to WSL2: wsl --set-version <distro> 2",
+    "Docker Sandbox still works without Sysbox; Sysbox only adds isolation.", NULL};
 static const char *const steps_unsupported_wsl2[] = {
-	"Update the WSL kernel: wsl --update (then `wsl --shutdown`).",
-	"Docker Sandbox still works without Sysbox; Sysbox only adds isolation.", NULL};
+    "Update the WSL kernel: wsl --update (then `wsl --shutdown`).",
+    "Docker Sandbox still works without Sysbox; Sysbox only adds isolation.", NULL};
 static const char *const steps_unsupported_linux[] = {
-	"Use a kernel with seccomp user notification (Linux 5.0 or later) to run Sysbox.",
-	"Docker Sandbox still works without Sysbox; Sysbox only adds isolation.", NULL};
-static const char *const steps_denied[] = {
-	"Run on the host, or relax the outer seccomp profile, to use Sysbox.",
-	"Docker Sandbox still works without Sysbox; Sysbox only adds isolation.", NULL};
-static const char *const steps_error[] = {
-	"Re-run with --json and report the output to the ContainAI maintainers.",
-	"Docker Sandbox still works without Sysbox; Sysbox only adds isolation.", NULL};
+    "Use a kernel with seccomp user notification (Linux 5.0 or later) to run Sysbox.",
+    "Docker Sandbox still works without Sysbox; Sysbox only adds isolation.", NULL};
+static const char *const steps_denied[] = {"Run on the host, or relax the outer seccomp profile, to use Sysbox.",
+					   "Docker Sandbox still works without Sysbox; Sysbox only adds isolation.",
+					   NULL};
+static const char *const steps_error[] = {"Re-run with --json and report the output to the ContainAI maintainers.",
+					  "Docker Sandbox still works without Sysbox; Sysbox only adds isolation.",
+					  NULL};
 
 const char *const *cai_advice_next_steps(enum cai_platform_kind kind, enum cai_notify_result result)
 {
@@ -103,10 +104,13 @@ void cai_advice_fix(enum cai_platform_kind kind, enum cai_notify_result result, 
 	struct cai_wsl_advice a;
 	cai_advice_wsl(kind, result, networking_mode, wsl_version, &a);
 	if (a.nat && a.downgrade)
-		snprintf(buf, cap, "On Windows, switch WSL to NAT networking: %s; or downgrade WSL: %s. Or provision "
-				   "anyway: cai setup --force.", CAI_ADVICE_NAT, CAI_ADVICE_DOWNGRADE);
+		snprintf(buf, cap,
+			 "On Windows, switch WSL to NAT networking: %s; or downgrade WSL: %s. Or provision "
+			 "anyway: cai setup --force.",
+			 CAI_ADVICE_NAT, CAI_ADVICE_DOWNGRADE);
 	else if (a.nat)
-		snprintf(buf, cap, "On Windows, switch WSL to NAT networking: %s. Or provision anyway: cai setup --force.",
+		snprintf(buf, cap,
+			 "On Windows, switch WSL to NAT networking: %s. Or provision anyway: cai setup --force.",
 			 CAI_ADVICE_NAT);
 	else if (a.downgrade)
 		snprintf(buf, cap, "On Windows, downgrade WSL: %s. Or provision anyway: cai setup --force.",

@@ -9,26 +9,26 @@
 #include <stddef.h>
 
 struct cai_agent_spec {
-	const char *docker;     /* the CLI */
-	const char *host;       /* the engine: "unix:///var/run/docker-containai.sock" */
+	const char *docker; /* the CLI */
+	const char *host;   /* the engine: "unix:///var/run/docker-containai.sock" */
 	const char *image;
 	const char *name;
-	const char *runtime;    /* "sysbox-runc", "runc" */
-	const char *profile;    /* the seccomp backstop profile (JSON) */
-	const char *cidfile;    /* where docker writes the container id */
-	const char *init;       /* cai-agent-init on the host */
+	const char *runtime;	/* "sysbox-runc", "runc" */
+	const char *profile;	/* the seccomp backstop profile (JSON) */
+	const char *cidfile;	/* where docker writes the container id */
+	const char *init;	/* cai-agent-init on the host */
 	const char *shim_glibc; /* NULL: not mounted */
-	const char *shim_musl;  /* NULL: not mounted */
-	const char *audit_dir;  /* the audit socket's directory; NULL: none */
+	const char *shim_musl;	/* NULL: not mounted */
+	const char *audit_dir;	/* the audit socket's directory; NULL: none */
 	const char *audit_name; /* the socket's name in it */
 	const char *handoff_dir;
-	const char *workspace;  /* NULL: none */
+	const char *workspace;	/* NULL: none */
 	const char *const *env; /* NAME or NAME=VALUE, NULL-terminated; may be NULL */
-	const char *network;    /* --network; NULL: the engine's default bridge */
-	bool supervise;         /* ask init for an exec listener */
-	bool tty;               /* -t */
-	bool keep;              /* no --rm */
-	char *const *cmd;       /* NULL-terminated */
+	const char *network;	/* --network; NULL: the engine's default bridge */
+	bool supervise;		/* ask init for an exec listener */
+	bool tty;		/* -t */
+	bool keep;		/* no --rm */
+	char *const *cmd;	/* NULL-terminated */
 };
 
 /* The argv, NULL-terminated; free with cai_agent_argv_free. */

@@ -39,7 +39,7 @@
 
 /* The image's dynamic loader, which decides the shim that can load. */
 enum cai_loader {
-	CAI_LOADER_NONE = 0,  /* none found: static or foreign image */
+	CAI_LOADER_NONE = 0, /* none found: static or foreign image */
 	CAI_LOADER_GLIBC = 1,
 	CAI_LOADER_MUSL = 2,
 };
@@ -50,9 +50,9 @@ enum cai_loader {
 
 struct cai_handoff_hello {
 	uint32_t magic;
-	uint32_t loader;         /* enum cai_loader */
+	uint32_t loader;	 /* enum cai_loader */
 	uint32_t shim_preloaded; /* 1 when init set LD_PRELOAD for that loader */
-	int32_t listener_errno;  /* 0: the listener comes with this message;
+	int32_t listener_errno;	 /* 0: the listener comes with this message;
 				  * > 0: why none (EBUSY under Sysbox or WSL2);
 				  * CAI_HANDOFF_NOT_ASKED */
 };

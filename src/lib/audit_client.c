@@ -83,8 +83,7 @@ void cai_audit_client_close(struct cai_audit_client *c)
 	c->fd = -1;
 }
 
-int cai_audit_hand_over_listener(const char *path, int listen_fd, const struct cai_container *c,
-				 struct cai_error *err)
+int cai_audit_hand_over_listener(const char *path, int listen_fd, const struct cai_container *c, struct cai_error *err)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -119,7 +118,9 @@ int cai_audit_hand_over_listener(const char *path, int listen_fd, const struct c
 	if (n != (ssize_t)strlen(CAI_WIRE_LISTEN_ACK) || memcmp(reply, CAI_WIRE_LISTEN_ACK, (size_t)n) != 0) {
 		close(fd);
 		return cai_error_set(err, 0, "the collector at `%s` did not take the container's socket (%s)", path,
-				     n == 0 ? "it refused: its log says why" : n < 0 ? "no answer" : "unexpected answer");
+				     n == 0  ? "it refused: its log says why"
+				     : n < 0 ? "no answer"
+					     : "unexpected answer");
 	}
 	return fd;
 }

@@ -12,7 +12,6 @@
 #include "container.h"
 #include "error.h"
 
-
 struct cai_audit_client {
 	int fd;
 	char path[108];
@@ -31,7 +30,6 @@ void cai_audit_client_close(struct cai_audit_client *c);
  * that container's, however short-lived its process. Returns the connection
  * it went over, which must stay open while the container may send (the
  * collector closes its copy with it), or -1 with err. */
-int cai_audit_hand_over_listener(const char *path, int listen_fd, const struct cai_container *c,
-				 struct cai_error *err);
+int cai_audit_hand_over_listener(const char *path, int listen_fd, const struct cai_container *c, struct cai_error *err);
 
 #endif

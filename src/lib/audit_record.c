@@ -6,10 +6,10 @@
 #include <string.h>
 
 static const char *const known_calls[] = {
-	"execve", "execv", "execl", "execle", "execlp", "execvp", "execvpe", "fexecve", "execveat",
-	"posix_spawn", "posix_spawnp", "system", "popen", "connect", "open", "open64", "openat",
-	"openat64", "creat", "creat64", "__open_2", "__open64_2", "__openat_2", "__openat64_2",
-	"fopen", "fopen64", "freopen", "freopen64", "opendir", "audit_lost", "egress", NULL,
+    "execve",	"execv",       "execl",	       "execle",    "execlp",	"execvp",     "execvpe",    "fexecve",
+    "execveat", "posix_spawn", "posix_spawnp", "system",    "popen",	"connect",    "open",	    "open64",
+    "openat",	"openat64",    "creat",	       "creat64",   "__open_2", "__open64_2", "__openat_2", "__openat64_2",
+    "fopen",	"fopen64",     "freopen",      "freopen64", "opendir",	"audit_lost", "egress",	    NULL,
 };
 
 bool cai_record_known_call(const char *call, size_t len)
@@ -120,7 +120,7 @@ struct level {
 struct fact {
 	unsigned char type;
 	const unsigned char *v; /* the value's bytes in the record */
-	size_t n;               /* a string's length */
+	size_t n;		/* a string's length */
 };
 
 struct dec {
@@ -272,7 +272,7 @@ static struct {
 	size_t len;
 } key_names[CAI_K_COUNT] = {
 #define KEY_TEXT(id, n) [CAI_K_##id] = {"\"" n "\":", sizeof(n) + 2},
-	CAI_WIRE_KEYS(KEY_TEXT)
+    CAI_WIRE_KEYS(KEY_TEXT)
 #undef KEY_TEXT
 };
 
@@ -325,10 +325,10 @@ static void note(struct dec *d, unsigned k, unsigned type, const unsigned char *
 {
 	if (k == CAI_K_NONE || k >= CAI_K_COUNT)
 		return;
-	struct fact *f = d->depth == 0						 ? &d->top[k]
-			 : d->depth == 1 && d->lv[1].key == CAI_K_RESULT	 ? &d->result[k]
+	struct fact *f = d->depth == 0					    ? &d->top[k]
+			 : d->depth == 1 && d->lv[1].key == CAI_K_RESULT    ? &d->result[k]
 			 : d->depth == 1 && d->lv[1].key == CAI_K_CONTAINER ? &d->container[k]
-									   : NULL;
+									    : NULL;
 	if (!f)
 		return;
 	/* Keys are unique per object (key() saw to it): noted once each. */
@@ -384,7 +384,9 @@ static bool value(struct dec *d, unsigned type, unsigned k)
 	case CAI_T_FALSE:
 	case CAI_T_NULL:
 		note(d, k, type, NULL, 0);
-		return type == CAI_T_TRUE ? put(d, "true", 4) : type == CAI_T_FALSE ? put(d, "false", 5) : put(d, "null", 4);
+		return type == CAI_T_TRUE    ? put(d, "true", 4)
+		       : type == CAI_T_FALSE ? put(d, "false", 5)
+					     : put(d, "null", 4);
 	case CAI_T_UTC:
 	case CAI_T_MONO: {
 		if (!(v = take(d, 12)))
@@ -398,7 +400,8 @@ static bool value(struct dec *d, unsigned type, unsigned k)
 			return fail(d, "a time out of range");
 		note(d, k, type, v, 12);
 		num[0] = '"';
-		size_t n = 1 + (type == CAI_T_UTC ? cai_fmt_utc(num + 1, sec, (long)nsec) : cai_fmt_mono(num + 1, sec, (long)nsec));
+		size_t n = 1 + (type == CAI_T_UTC ? cai_fmt_utc(num + 1, sec, (long)nsec)
+						  : cai_fmt_mono(num + 1, sec, (long)nsec));
 		num[n++] = '"';
 		return put(d, num, n);
 	}
@@ -443,7 +446,10 @@ static bool is_count(const struct fact *f)
 	return f->type == CAI_T_UINT || (int64_t)u >= 0;
 }
 
-static bool is_int(const struct fact *f) { return f->type == CAI_T_UINT || f->type == CAI_T_INT; }
+static bool is_int(const struct fact *f)
+{
+	return f->type == CAI_T_UINT || f->type == CAI_T_INT;
+}
 
 static bool container_ok(struct dec *d, struct cai_record *r)
 {
@@ -479,7 +485,8 @@ static bool event_ok(struct dec *d, bool may_claim, struct cai_record *r)
 	    (t[CAI_K_MONO].type != CAI_T_STR && t[CAI_K_MONO].type != CAI_T_MONO) || t[CAI_K_COMM].type != CAI_T_STR ||
 	    t[CAI_K_CALL].type != CAI_T_STR || t[CAI_K_PHASE].type != CAI_T_STR)
 		return fail(d, "missing or mistyped string field");
-	if (!is_count(&t[CAI_K_PID]) || !is_count(&t[CAI_K_PPID]) || !is_count(&t[CAI_K_TID]) || !is_count(&t[CAI_K_UID]))
+	if (!is_count(&t[CAI_K_PID]) || !is_count(&t[CAI_K_PPID]) || !is_count(&t[CAI_K_TID]) ||
+	    !is_count(&t[CAI_K_UID]))
 		return fail(d, "missing or mistyped id field");
 	if (t[CAI_K_CWD].type != CAI_T_STR && t[CAI_K_CWD].type != CAI_T_NULL)
 		return fail(d, "missing or mistyped cwd");
@@ -492,7 +499,8 @@ static bool event_ok(struct dec *d, bool may_claim, struct cai_record *r)
 		return fail(d, "unknown phase");
 	if (enter ? t[CAI_K_RESULT].type != 0 : t[CAI_K_RESULT].type != CAI_T_OBJ)
 		return fail(d, enter ? "result in an enter event" : "missing result object");
-	if (!enter && (!is_int(&d->result[CAI_K_RETURN]) || (d->result[CAI_K_ERRNO].type && !is_count(&d->result[CAI_K_ERRNO]))))
+	if (!enter &&
+	    (!is_int(&d->result[CAI_K_RETURN]) || (d->result[CAI_K_ERRNO].type && !is_count(&d->result[CAI_K_ERRNO]))))
 		return fail(d, "malformed result");
 	if (t[CAI_K_DROPPED].type && !is_count(&t[CAI_K_DROPPED]))
 		return fail(d, "malformed dropped count");

@@ -25,9 +25,9 @@
 
 struct cai_record {
 	enum cai_wire_kind kind;
-	size_t json_len;       /* CAI_WIRE_EVENT: bytes of out, "{..." without the closing '}' */
-	uint64_t ring_size;    /* CAI_WIRE_RING */
-	bool has_container;    /* an event's claim, or CAI_WIRE_LISTEN's container */
+	size_t json_len;    /* CAI_WIRE_EVENT: bytes of out, "{..." without the closing '}' */
+	uint64_t ring_size; /* CAI_WIRE_RING */
+	bool has_container; /* an event's claim, or CAI_WIRE_LISTEN's container */
 	struct cai_container container;
 };
 

@@ -75,28 +75,37 @@ struct cai_ring_ctl {
 
 	/* Written by the shim. */
 	alignas(64) _Atomic uint64_t head; /* bytes reserved, ever */
-	_Atomic uint64_t committed;        /* events published, ever */
-	_Atomic uint32_t wake;             /* set by the collector: kick me */
+	_Atomic uint64_t committed;	   /* events published, ever */
+	_Atomic uint32_t wake;		   /* set by the collector: kick me */
 
 	/* Written by the collector. */
 	alignas(64) _Atomic uint64_t tail; /* bytes released, ever */
-	_Atomic uint64_t consumed;         /* events released, ever */
-	_Atomic uint32_t tail_seq;         /* futex word, bumped per release */
-	_Atomic uint32_t waiters;          /* writers asleep on tail_seq */
-	_Atomic uint32_t closed;           /* the collector no longer reads */
-	_Atomic uint32_t accepted;         /* the collector reads this ring */
-	_Atomic uint64_t beat_ns;          /* CLOCK_MONOTONIC of its last look */
+	_Atomic uint64_t consumed;	   /* events released, ever */
+	_Atomic uint32_t tail_seq;	   /* futex word, bumped per release */
+	_Atomic uint32_t waiters;	   /* writers asleep on tail_seq */
+	_Atomic uint32_t closed;	   /* the collector no longer reads */
+	_Atomic uint32_t accepted;	   /* the collector reads this ring */
+	_Atomic uint64_t beat_ns;	   /* CLOCK_MONOTONIC of its last look */
 };
 
 _Static_assert(sizeof(struct cai_ring_ctl) <= CAI_RING_CTL_SIZE, "control page");
 
 /* Bytes a record with an n-byte payload takes. */
-static inline uint32_t cai_ring_record_size(uint32_t n) { return (8u + n + 7u) & ~7u; }
+static inline uint32_t cai_ring_record_size(uint32_t n)
+{
+	return (8u + n + 7u) & ~7u;
+}
 
 /* The lap of position pos in a ring of size bytes (a power of two). */
-static inline uint32_t cai_ring_lap(uint64_t pos, uint64_t size) { return (uint32_t)(pos / size); }
+static inline uint32_t cai_ring_lap(uint64_t pos, uint64_t size)
+{
+	return (uint32_t)(pos / size);
+}
 
-static inline uint64_t cai_ring_word(uint32_t lap, uint32_t low) { return (uint64_t)lap << 32 | low; }
+static inline uint64_t cai_ring_word(uint32_t lap, uint32_t low)
+{
+	return (uint64_t)lap << 32 | low;
+}
 
 static inline int cai_ring_size_ok(uint64_t n)
 {

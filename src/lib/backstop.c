@@ -9,23 +9,60 @@
  * agent runs (bubblewrap, browsers) need user namespaces, and inside the
  * Secure Engine Docker's capability checks already decide them. */
 const char *const cai_backstop_syscalls[] = {
-	/* looking into or changing other processes */
-	"ptrace", "process_vm_writev", "kcmp",
-	/* the mount table */
-	"mount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen", "fsmount", "fsconfig", "fspick",
-	"mount_setattr",
-	/* kernel code and kernel state */
-	"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "bpf", "perf_event_open",
-	"lookup_dcookie", "iopl", "ioperm", "reboot", "swapon", "swapoff", "acct", "quotactl", "syslog",
-	/* the host's clocks */
-	"settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
-	/* kernel keyrings */
-	"keyctl", "add_key", "request_key",
-	/* file handles bypass path-based checks */
-	"open_by_handle_at", "name_to_handle_at",
-	/* obsolete or exploit-prone */
-	"userfaultfd", "uselib", "nfsservctl", "vm86", "vm86old", "_sysctl", "ustat", "sysfs",
-	NULL,
+    /* looking into or changing other processes */
+    "ptrace",
+    "process_vm_writev",
+    "kcmp",
+    /* the mount table */
+    "mount",
+    "umount2",
+    "pivot_root",
+    "move_mount",
+    "open_tree",
+    "fsopen",
+    "fsmount",
+    "fsconfig",
+    "fspick",
+    "mount_setattr",
+    /* kernel code and kernel state */
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "bpf",
+    "perf_event_open",
+    "lookup_dcookie",
+    "iopl",
+    "ioperm",
+    "reboot",
+    "swapon",
+    "swapoff",
+    "acct",
+    "quotactl",
+    "syslog",
+    /* the host's clocks */
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    /* kernel keyrings */
+    "keyctl",
+    "add_key",
+    "request_key",
+    /* file handles bypass path-based checks */
+    "open_by_handle_at",
+    "name_to_handle_at",
+    /* obsolete or exploit-prone */
+    "userfaultfd",
+    "uselib",
+    "nfsservctl",
+    "vm86",
+    "vm86old",
+    "_sysctl",
+    "ustat",
+    "sysfs",
+    NULL,
 };
 
 int cai_backstop_install(struct cai_error *err)

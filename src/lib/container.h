@@ -18,7 +18,7 @@
 
 struct cai_container {
 	char id[CAI_CONTAINER_ID_LEN + 1]; /* id[0]==0: not in a container */
-	char name[256];                    /* name[0]==0: unknown */
+	char name[256];			   /* name[0]==0: unknown */
 };
 
 /* true when s is exactly CAI_CONTAINER_ID_LEN lowercase hex digits. */

@@ -168,8 +168,7 @@ static int check_duplicates(const char *buf, size_t len, struct cai_error *err)
 	cleanup_free char *dup = cai_json_first_duplicate_key(buf, len);
 	if (!dup)
 		return 0;
-	return cai_error_set(err, 0, "the key `%s` appears twice in one object: remove the one you do not mean",
-			     dup);
+	return cai_error_set(err, 0, "the key `%s` appears twice in one object: remove the one you do not mean", dup);
 }
 
 static enum cai_dj_outcome parse_error(jv invalid_value, struct cai_error *err)

@@ -5,7 +5,10 @@
 #include "engine_paths.h"
 #include "run_cmd.h"
 
-const char *cai_docker_cli(void) { return "docker"; }
+const char *cai_docker_cli(void)
+{
+	return "docker";
+}
 
 int cai_docker_run(const struct cai_docker_user *u, const char *const *argv, FILE *trace, struct cai_cmd *cmd,
 		   struct cai_error *err)
@@ -24,8 +27,11 @@ int cai_docker_run(const struct cai_docker_user *u, const char *const *argv, FIL
 	if (cai_cmd_run(cmd, err) < 0) {
 		cai_cmd_free(cmd);
 		if (err->errnum == ENOENT)
-			return cai_error_set(err, 0, "the docker CLI was not found in " "/usr/bin or /usr/local/bin "
-						     "(install docker-cli on Debian 13, docker.io on Debian 12, or docker-ce-cli)");
+			return cai_error_set(
+			    err, 0,
+			    "the docker CLI was not found in "
+			    "/usr/bin or /usr/local/bin "
+			    "(install docker-cli on Debian 13, docker.io on Debian 12, or docker-ce-cli)");
 		return -1;
 	}
 	return 0;
@@ -40,11 +46,18 @@ static int cli_failure(const struct cai_docker_user *u, const char *what, struct
 	return -1;
 }
 
-int cai_context_inspect(const struct cai_docker_user *u, FILE *trace, enum cai_context_state *state,
-			char *endpoint, size_t cap, struct cai_error *err)
+int cai_context_inspect(const struct cai_docker_user *u, FILE *trace, enum cai_context_state *state, char *endpoint,
+			size_t cap, struct cai_error *err)
 {
-	const char *argv[] = {cai_docker_cli(), "--context", "default", "context", "inspect", CAI_CONTEXT_NAME,
-			      "--format", "{{.Endpoints.docker.Host}}", NULL};
+	const char *argv[] = {cai_docker_cli(),
+			      "--context",
+			      "default",
+			      "context",
+			      "inspect",
+			      CAI_CONTEXT_NAME,
+			      "--format",
+			      "{{.Endpoints.docker.Host}}",
+			      NULL};
 	struct cai_cmd cmd;
 	if (cai_docker_run(u, argv, trace, &cmd, err) < 0)
 		return -1;
@@ -69,9 +82,17 @@ int cai_context_inspect(const struct cai_docker_user *u, FILE *trace, enum cai_c
 
 int cai_context_create(const struct cai_docker_user *u, bool update, FILE *trace, struct cai_error *err)
 {
-	const char *argv[] = {cai_docker_cli(), "--context", "default", "context", update ? "update" : "create",
-			      CAI_CONTEXT_NAME, "--description", CAI_CONTEXT_DESCRIPTION, "--docker",
-			      "host=" CAI_ENGINE_HOST, NULL};
+	const char *argv[] = {cai_docker_cli(),
+			      "--context",
+			      "default",
+			      "context",
+			      update ? "update" : "create",
+			      CAI_CONTEXT_NAME,
+			      "--description",
+			      CAI_CONTEXT_DESCRIPTION,
+			      "--docker",
+			      "host=" CAI_ENGINE_HOST,
+			      NULL};
 	struct cai_cmd cmd;
 	if (cai_docker_run(u, argv, trace, &cmd, err) < 0)
 		return -1;

@@ -14,8 +14,8 @@ enum cai_context_state {
 };
 
 /* endpoint (may be NULL) receives the context's docker host. */
-int cai_context_inspect(const struct cai_docker_user *u, FILE *trace, enum cai_context_state *state,
-			char *endpoint, size_t cap, struct cai_error *err);
+int cai_context_inspect(const struct cai_docker_user *u, FILE *trace, enum cai_context_state *state, char *endpoint,
+			size_t cap, struct cai_error *err);
 /* Create it; with update, re-point an existing one at our socket. */
 int cai_context_create(const struct cai_docker_user *u, bool update, FILE *trace, struct cai_error *err);
 int cai_context_remove(const struct cai_docker_user *u, FILE *trace, struct cai_error *err);

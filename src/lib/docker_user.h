@@ -12,7 +12,7 @@ struct cai_docker_user {
 	char name[64];
 	uid_t uid;
 	gid_t gid;
-	bool is_caller;           /* the process itself, no privilege change */
+	bool is_caller; /* the process itself, no privilege change */
 	char home[PATH_MAX];
 	char docker_config[PATH_MAX + 16]; /* where the CLI keeps config.json and contexts */
 };

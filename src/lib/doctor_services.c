@@ -14,8 +14,8 @@ static bool engine_running(struct cai_doctor_check *c, const char *what)
 	struct cai_engine_status es;
 	cai_engine_get_status(&es);
 	if (!es.running)
-		cai_doctor_set(c, CAI_DOCTOR_OK, NULL, "does not apply: the engine is not running (the %s goes with it)",
-			       what);
+		cai_doctor_set(c, CAI_DOCTOR_OK, NULL,
+			       "does not apply: the engine is not running (the %s goes with it)", what);
 	return es.running;
 }
 
@@ -31,8 +31,9 @@ void cai_doctor_check_audit_collector(const struct cai_doctor_facts *f, struct c
 			       "no collector accepts on %s: `cai run` and its agents cannot log their events",
 			       CAI_COLLECTOR_SOCKET);
 	else if (!cs.log_writable)
-		cai_doctor_set(c, CAI_DOCTOR_FAILURE, "Make room on the log's filesystem (df " CAI_COLLECTOR_LOG "), then "
-						    "look at the collector's warnings",
+		cai_doctor_set(c, CAI_DOCTOR_FAILURE,
+			       "Make room on the log's filesystem (df " CAI_COLLECTOR_LOG "), then "
+			       "look at the collector's warnings",
 			       "accepting on %s, but its log cannot be written: %s", CAI_COLLECTOR_SOCKET,
 			       cs.log_error[0] ? cs.log_error : "unknown error");
 	else
@@ -49,8 +50,9 @@ void cai_doctor_check_egress_proxy(const struct cai_doctor_facts *f, struct cai_
 	const char *restart = f->systemd_pid1 ? "systemctl restart " CAI_EGRESS_UNIT : "cai egress start";
 	if (!st.squid)
 		cai_doctor_set(c, CAI_DOCTOR_WARNING,
-			       f->systemd_pid1 ? "Install squid (apt install squid), then systemctl restart " CAI_EGRESS_UNIT
-					       : "Install squid (apt install squid), then cai egress start",
+			       f->systemd_pid1
+				   ? "Install squid (apt install squid), then systemctl restart " CAI_EGRESS_UNIT
+				   : "Install squid (apt install squid), then cai egress start",
 			       "squid is not installed: `cai run --image` refuses the default network policy "
 			       "(allowlist) until the egress proxy runs");
 	else if (!st.answering)

@@ -15,7 +15,7 @@
 struct cai_egress_opts {
 	const char *acl_helper;	  /* cai-egress-acl */
 	const char *audit_socket; /* NULL: $CAI_AUDIT_SOCKET or the default */
-	FILE *trace; /* each command run, echoed; NULL: nowhere */
+	FILE *trace;		  /* each command run, echoed; NULL: nowhere */
 	int start_timeout_s;
 };
 

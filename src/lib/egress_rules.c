@@ -89,8 +89,8 @@ static int resolver_rules(const struct table *t, FILE *trace, struct cai_error *
 			continue;
 		const char *protos[] = {"udp", "tcp"};
 		for (size_t i = 0; i < 2; i++)
-			if (IPT(t, trace, err, "-A", CAI_EGRESS_CHAIN_PROXY, "-d", ns, "-p", protos[i], "--dport",
-				"53", "-j", "RETURN") != 0)
+			if (IPT(t, trace, err, "-A", CAI_EGRESS_CHAIN_PROXY, "-d", ns, "-p", protos[i], "--dport", "53",
+				"-j", "RETURN") != 0)
 				return -1;
 	}
 	return 0;
@@ -156,8 +156,7 @@ static int apply_table(const struct table *t, const struct cai_egress_admin *a, 
 		return -1;
 	const char *from_agents[] = {"-i", CAI_EGRESS_BRIDGE, NULL};
 	const char *from_proxy[] = {"-m", "owner", "--uid-owner", uid, NULL};
-	if (jump(t, "INPUT", from_agents, IN, trace, err) < 0 ||
-	    jump(t, "FORWARD", from_agents, FWD, trace, err) < 0 ||
+	if (jump(t, "INPUT", from_agents, IN, trace, err) < 0 || jump(t, "FORWARD", from_agents, FWD, trace, err) < 0 ||
 	    jump(t, "OUTPUT", from_proxy, CAI_EGRESS_CHAIN_PROXY, trace, err) < 0)
 		return -1;
 	return 0;

@@ -19,7 +19,7 @@ enum cai_engine_manager cai_engine_manager(void)
 	struct stat st;
 	/* sd_booted(3): systemd is PID 1 exactly when this directory exists. */
 	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode) ? CAI_ENGINE_SYSTEMD
-									      : CAI_ENGINE_STANDALONE;
+									     : CAI_ENGINE_STANDALONE;
 }
 
 const char *cai_dockerd_path(void)
@@ -57,8 +57,7 @@ int cai_dockerd_major_version(void)
 	struct cai_cmd cmd = {.argv = argv};
 	struct cai_error ignored;
 	int major = -1;
-	if (cai_cmd_run(&cmd, &ignored) == 0 && cmd.status == 0 &&
-	    sscanf(cmd.out, "Docker version %d.", &major) != 1)
+	if (cai_cmd_run(&cmd, &ignored) == 0 && cmd.status == 0 && sscanf(cmd.out, "Docker version %d.", &major) != 1)
 		major = -1;
 	cai_cmd_free(&cmd);
 	return major;
@@ -166,7 +165,10 @@ static bool is_our_dockerd(long pid)
 	return false;
 }
 
-bool cai_engine_is_ours(pid_t pid) { return is_our_dockerd(pid); }
+bool cai_engine_is_ours(pid_t pid)
+{
+	return is_our_dockerd(pid);
+}
 
 /* The pid in our pidfile, if that process is alive and is our dockerd. */
 static pid_t engine_pid(void)
@@ -203,7 +205,8 @@ static int systemctl(const char *verb, FILE *trace, struct cai_error *err)
 	if (cmd.status != 0) {
 		char line[512];
 		cai_error_set(err, 0, "systemctl %s %s failed (exit %d): %s; see `journalctl -u %s`", verb,
-			      CAI_ENGINE_UNIT, cmd.status, cai_last_line(cmd.errout, line, sizeof(line)), CAI_ENGINE_UNIT);
+			      CAI_ENGINE_UNIT, cmd.status, cai_last_line(cmd.errout, line, sizeof(line)),
+			      CAI_ENGINE_UNIT);
 		cai_cmd_free(&cmd);
 		return -1;
 	}
@@ -240,9 +243,10 @@ static int wait_until_up(pid_t child, int timeout_s, struct cai_error *err)
 			char tail[4096] = "", line[512];
 			struct cai_error ignored;
 			cai_read_small_file(CAI_ENGINE_LOG, tail, sizeof(tail), &ignored);
-			return cai_error_set(err, 0, "dockerd exited (status %d) before its socket answered: %s; full log in `%s`",
-					     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-					     cai_last_line(tail, line, sizeof(line)), CAI_ENGINE_LOG);
+			return cai_error_set(
+			    err, 0, "dockerd exited (status %d) before its socket answered: %s; full log in `%s`",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+			    cai_last_line(tail, line, sizeof(line)), CAI_ENGINE_LOG);
 		}
 		struct timespec ts = {.tv_nsec = 100 * 1000000L};
 		nanosleep(&ts, NULL);
@@ -268,8 +272,10 @@ int cai_engine_start(const struct cai_engine_opts *o, bool *started, struct cai_
 		return wait_until_up(0, o->start_timeout_s, err);
 	}
 	if (st.running)
-		return cai_error_set(err, 0, "dockerd (pid %d) owns `%s` but does not answer on `%s`; stop it with "
-					     "`cai engine stop` and retry", (int)st.pid, CAI_ENGINE_PIDFILE, CAI_ENGINE_SOCKET);
+		return cai_error_set(err, 0,
+				     "dockerd (pid %d) owns `%s` but does not answer on `%s`; stop it with "
+				     "`cai engine stop` and retry",
+				     (int)st.pid, CAI_ENGINE_PIDFILE, CAI_ENGINE_SOCKET);
 	/* Our pidfile naming a process that is not a dockerd is stale (a reboot
 	 * or a crash reused the pid); dockerd would refuse to start over it. */
 	if (unlink(CAI_ENGINE_PIDFILE) == 0 && o->trace)
@@ -332,7 +338,8 @@ int cai_engine_stop(const struct cai_engine_opts *o, bool *stopped, struct cai_e
 		struct timespec ts = {.tv_nsec = 50 * 1000000L};
 		nanosleep(&ts, NULL);
 	}
-	return cai_error_set(err, 0, "dockerd (pid %d) did not stop within 60 s; see `%s`", (int)st.pid, CAI_ENGINE_LOG);
+	return cai_error_set(err, 0, "dockerd (pid %d) did not stop within 60 s; see `%s`", (int)st.pid,
+			     CAI_ENGINE_LOG);
 }
 
 int cai_engine_enable(bool enable, FILE *trace, struct cai_error *err)

@@ -10,7 +10,7 @@
 
 struct cai_engine_opts {
 	const char *daemon_json; /* CAI_ENGINE_DAEMON_JSON unless the admin chose another */
-	FILE *trace; /* a "+ command" line for each action; NULL: none */
+	FILE *trace;		 /* a "+ command" line for each action; NULL: none */
 	int start_timeout_s;
 };
 
@@ -20,9 +20,9 @@ enum cai_engine_manager {
 };
 
 struct cai_engine_status {
-	bool running;     /* a dockerd process owns our pidfile */
+	bool running; /* a dockerd process owns our pidfile */
 	pid_t pid;
-	bool responding;  /* our socket answers /_ping */
+	bool responding; /* our socket answers /_ping */
 	enum cai_engine_manager manager;
 };
 

@@ -39,6 +39,9 @@
 #define CAI_STATE_FILE CAI_STATE_DIR "/state.json"
 
 /* daemon.json keys that we pass as dockerd flags; an admin must not set them. */
-#define CAI_ENGINE_FLAG_KEYS {"hosts", "data-root", "exec-root", "pidfile", "host", "graph"}
+#define CAI_ENGINE_FLAG_KEYS                                                                                           \
+	{                                                                                                              \
+		"hosts", "data-root", "exec-root", "pidfile", "host", "graph"                                          \
+	}
 
 #endif

@@ -13,7 +13,10 @@ void cai_set_progname(const char *name)
 	progname = slash ? slash + 1 : name;
 }
 
-const char *cai_progname(void) { return progname; }
+const char *cai_progname(void)
+{
+	return progname;
+}
 
 int cai_error_set(struct cai_error *err, int errnum, const char *fmt, ...)
 {

@@ -6,8 +6,8 @@
 #include "util.h"
 
 struct cai_error {
-	int errnum;      /* errno of the root cause, 0 if none */
-	char msg[1024];  /* "operation `object`: strerror" */
+	int errnum;	/* errno of the root cause, 0 if none */
+	char msg[1024]; /* "operation `object`: strerror" */
 };
 
 /* Fill err with a message; errnum != 0 appends ": strerror(errnum)".

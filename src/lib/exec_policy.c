@@ -4,7 +4,6 @@
 #include <fnmatch.h>
 #include <jv.h>
 
-
 #define POLICY_MAX_BYTES (1024 * 1024)
 
 int cai_exec_policy_load(const char *file, struct cai_exec_policy *p, struct cai_error *err)
@@ -37,7 +36,8 @@ int cai_exec_policy_load(const char *file, struct cai_exec_policy *p, struct cai
 		jv k = jv_array_get(jv_copy(keys), i);
 		bool known = strcmp(jv_string_value(k), "deny_exec") == 0;
 		if (!known)
-			cai_error_set(err, 0, "policy `%s`: unknown key `%s` (known: deny_exec)", file, jv_string_value(k));
+			cai_error_set(err, 0, "policy `%s`: unknown key `%s` (known: deny_exec)", file,
+				      jv_string_value(k));
 		jv_free(k);
 		if (!known) {
 			jv_free(keys);
@@ -63,7 +63,8 @@ int cai_exec_policy_load(const char *file, struct cai_exec_policy *p, struct cai
 			jv_free(item);
 			jv_free(deny);
 			cai_exec_policy_free(p);
-			return cai_error_set(err, 0, "policy `%s`: `deny_exec[%d]` must be a non-empty string", file, i);
+			return cai_error_set(err, 0, "policy `%s`: `deny_exec[%d]` must be a non-empty string", file,
+					     i);
 		}
 		p->deny[p->ndeny++] = xstrdup(jv_string_value(item));
 		jv_free(item);

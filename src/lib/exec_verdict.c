@@ -107,8 +107,9 @@ static bool is_loader(const char *name)
  * option (those that take a value skip it too). */
 static bool loader_target(jv argv, const char *cwd, char *out, size_t cap)
 {
-	static const char *const with_value[] = {"--library-path", "--preload", "--audit", "--argv0",
-						 "--inhibit-rpath", "--glibc-hwcaps-mask", "--glibc-hwcaps-prepend"};
+	static const char *const with_value[] = {
+	    "--library-path",	     "--preload", "--audit", "--argv0", "--inhibit-rpath", "--glibc-hwcaps-mask",
+	    "--glibc-hwcaps-prepend"};
 	int n = jv_get_kind(argv) == JV_KIND_ARRAY ? jv_array_length(jv_copy(argv)) : 0;
 	for (int i = 1; i < n; i++) {
 		jv a = jv_array_get(jv_copy(argv), i);

@@ -13,9 +13,9 @@
 #include "error.h"
 
 struct cai_handoff {
-	char dir[PATH_MAX];         /* private (0700): the cidfile */
-	char mount_dir[PATH_MAX + 16];  /* dir/handoff (0711): mounted into the container */
-	char sock_path[PATH_MAX + 32];  /* mount_dir/init.sock (0666) */
+	char dir[PATH_MAX];	       /* private (0700): the cidfile */
+	char mount_dir[PATH_MAX + 16]; /* dir/handoff (0711): mounted into the container */
+	char sock_path[PATH_MAX + 32]; /* mount_dir/init.sock (0666) */
 	char cidfile[PATH_MAX + 16];
 	int listen_fd;
 	/* The container's own audit socket (cai_handoff_open_audit): dir/audit

@@ -34,7 +34,8 @@ static char *path_string(jv path, int upto)
 			out = jv_string_append_str(jv_string_append_str(out, "."), jv_string_value(k));
 		} else {
 			char index[32];
-			snprintf(index, sizeof(index), "[%d]", jv_get_kind(k) == JV_KIND_NUMBER ? (int)jv_number_value(k) : -1);
+			snprintf(index, sizeof(index), "[%d]",
+				 jv_get_kind(k) == JV_KIND_NUMBER ? (int)jv_number_value(k) : -1);
 			out = jv_string_append_str(out, index);
 		}
 		jv_free(k);

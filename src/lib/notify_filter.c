@@ -40,8 +40,8 @@ void cai_notify_filter_init(struct cai_notify_filter *f, const int *syscall_nrs,
 	f->insns[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, (__u8)(n + 1));
 	f->insns[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	for (size_t k = 0; k < n; k++)
-		f->insns[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)syscall_nrs[k],
-							      (__u8)(n - k), 0);
+		f->insns[i++] =
+		    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)syscall_nrs[k], (__u8)(n - k), 0);
 	f->insns[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	f->insns[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
 	f->prog.len = (unsigned short)i;

@@ -41,9 +41,11 @@ enum cai_notify_result cai_notify_classify_errno(int errnum)
 const char *cai_notify_result_name(enum cai_notify_result r)
 {
 	static const char *const names[] = {
-		[CAI_NOTIFY_SUPPORTED] = "supported", [CAI_NOTIFY_BUSY] = "busy",
-		[CAI_NOTIFY_UNSUPPORTED] = "unsupported", [CAI_NOTIFY_DENIED] = "denied",
-		[CAI_NOTIFY_ERROR] = "error",
+	    [CAI_NOTIFY_SUPPORTED] = "supported",
+	    [CAI_NOTIFY_BUSY] = "busy",
+	    [CAI_NOTIFY_UNSUPPORTED] = "unsupported",
+	    [CAI_NOTIFY_DENIED] = "denied",
+	    [CAI_NOTIFY_ERROR] = "error",
 	};
 	return (unsigned)r < CAI_ARRAY_LEN(names) ? names[r] : "error";
 }
@@ -51,9 +53,9 @@ const char *cai_notify_result_name(enum cai_notify_result r)
 const char *cai_notify_stage_name(enum cai_notify_stage s)
 {
 	static const char *const names[] = {
-		[CAI_STAGE_NONE] = "none", [CAI_STAGE_NO_NEW_PRIVS] = "no_new_privs",
-		[CAI_STAGE_SECCOMP] = "seccomp", [CAI_STAGE_LISTENER] = "listener",
-		[CAI_STAGE_SIGNAL] = "signal", [CAI_STAGE_TIMEOUT] = "timeout",
+	    [CAI_STAGE_NONE] = "none",	     [CAI_STAGE_NO_NEW_PRIVS] = "no_new_privs",
+	    [CAI_STAGE_SECCOMP] = "seccomp", [CAI_STAGE_LISTENER] = "listener",
+	    [CAI_STAGE_SIGNAL] = "signal",   [CAI_STAGE_TIMEOUT] = "timeout",
 	};
 	return (unsigned)s < CAI_ARRAY_LEN(names) ? names[s] : "none";
 }
@@ -131,8 +133,9 @@ int cai_notify_probe_run(struct cai_notify_probe *out, struct cai_error *err)
 	read_seccomp_state("/proc/1/status", &out->pid1);
 	struct cai_error ignored;
 	out->actions_avail_readable =
-		cai_read_small_file_trim(PATH_ACTIONS_AVAIL, out->actions_avail, sizeof(out->actions_avail), &ignored) >= 0;
-	out->user_notif_listed = out->actions_avail_readable && cai_word_list_contains(out->actions_avail, "user_notif");
+	    cai_read_small_file_trim(PATH_ACTIONS_AVAIL, out->actions_avail, sizeof(out->actions_avail), &ignored) >= 0;
+	out->user_notif_listed =
+	    out->actions_avail_readable && cai_word_list_contains(out->actions_avail, "user_notif");
 
 	/* acct(2): a syscall the child never makes between installing the filter
 	 * and exiting, so nothing ever waits on the listener. */

@@ -6,21 +6,21 @@
 #include "error.h"
 
 enum cai_notify_result {
-	CAI_NOTIFY_SUPPORTED,   /* listener installed and answering */
-	CAI_NOTIFY_BUSY,        /* EBUSY: a listener already exists in the filter chain */
+	CAI_NOTIFY_SUPPORTED,	/* listener installed and answering */
+	CAI_NOTIFY_BUSY,	/* EBUSY: a listener already exists in the filter chain */
 	CAI_NOTIFY_UNSUPPORTED, /* EINVAL, ENOSYS: the kernel has no user notification */
-	CAI_NOTIFY_DENIED,      /* EPERM, EACCES, SIGSYS: an outer sandbox forbids filters */
-	CAI_NOTIFY_ERROR,       /* any other answer */
+	CAI_NOTIFY_DENIED,	/* EPERM, EACCES, SIGSYS: an outer sandbox forbids filters */
+	CAI_NOTIFY_ERROR,	/* any other answer */
 };
 
 /* Which step of the child gave the answer. */
 enum cai_notify_stage {
 	CAI_STAGE_NONE,
 	CAI_STAGE_NO_NEW_PRIVS, /* prctl(PR_SET_NO_NEW_PRIVS) */
-	CAI_STAGE_SECCOMP,      /* seccomp(SET_MODE_FILTER, NEW_LISTENER) */
-	CAI_STAGE_LISTENER,     /* the returned fd did not behave as a listener */
-	CAI_STAGE_SIGNAL,       /* the child was killed (SIGSYS: a KILL/TRAP filter) */
-	CAI_STAGE_TIMEOUT,      /* the child did not answer in time */
+	CAI_STAGE_SECCOMP,	/* seccomp(SET_MODE_FILTER, NEW_LISTENER) */
+	CAI_STAGE_LISTENER,	/* the returned fd did not behave as a listener */
+	CAI_STAGE_SIGNAL,	/* the child was killed (SIGSYS: a KILL/TRAP filter) */
+	CAI_STAGE_TIMEOUT,	/* the child did not answer in time */
 };
 
 struct cai_seccomp_state {
@@ -32,8 +32,8 @@ struct cai_seccomp_state {
 struct cai_notify_probe {
 	enum cai_notify_result result;
 	enum cai_notify_stage stage;
-	int errnum;     /* the kernel's errno at that stage, 0 if none */
-	int signal;     /* for CAI_STAGE_SIGNAL */
+	int errnum; /* the kernel's errno at that stage, 0 if none */
+	int signal; /* for CAI_STAGE_SIGNAL */
 	bool actions_avail_readable;
 	bool user_notif_listed; /* /proc/sys/kernel/seccomp/actions_avail lists user_notif */
 	char actions_avail[256];

@@ -90,8 +90,8 @@ static void detect_docker_desktop(struct cai_platform *p)
 			continue;
 		p->docker_desktop = true;
 		if (p->docker_desktop_npaths < CAI_DD_MAX_PATHS) {
-			snprintf(p->docker_desktop_paths[p->docker_desktop_npaths],
-				 sizeof(p->docker_desktop_paths[0]), "%s/%s", CAI_PATH_MNT_WSL, de->d_name);
+			snprintf(p->docker_desktop_paths[p->docker_desktop_npaths], sizeof(p->docker_desktop_paths[0]),
+				 "%s/%s", CAI_PATH_MNT_WSL, de->d_name);
 			p->docker_desktop_npaths++;
 		}
 	}

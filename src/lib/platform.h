@@ -14,12 +14,12 @@ enum cai_platform_kind {
 /* What made us decide; reported so an admin can check our reasoning. */
 enum cai_wsl_evidence {
 	CAI_WSL_OSRELEASE_WSL2 = 1u << 0, /* osrelease says microsoft-standard or WSL2 */
-	CAI_WSL_VERSION_WSL2 = 1u << 1,   /* /proc/version says so */
+	CAI_WSL_VERSION_WSL2 = 1u << 1,	  /* /proc/version says so */
 	CAI_WSL_OSRELEASE_WSL1 = 1u << 2, /* "Microsoft" with a capital M: WSL1's fake kernel */
 	CAI_WSL_VERSION_WSL1 = 1u << 3,
-	CAI_WSL_INTEROP = 1u << 4,        /* /proc/sys/fs/binfmt_misc/WSLInterop */
-	CAI_WSL_INTEROP_LATE = 1u << 5,   /* /proc/sys/fs/binfmt_misc/WSLInterop-late */
-	CAI_WSL_RUN_WSL = 1u << 6,        /* /run/WSL */
+	CAI_WSL_INTEROP = 1u << 4,	/* /proc/sys/fs/binfmt_misc/WSLInterop */
+	CAI_WSL_INTEROP_LATE = 1u << 5, /* /proc/sys/fs/binfmt_misc/WSLInterop-late */
+	CAI_WSL_RUN_WSL = 1u << 6,	/* /run/WSL */
 };
 #define CAI_WSL_EVIDENCE_COUNT 7
 

@@ -51,8 +51,8 @@ const char *cai_last_line(const char *s, char *buf, size_t cap)
 /* The child's whole environment: a fixed PATH, HOME, DOCKER_CONFIG, and
  * nothing inherited, so DOCKER_HOST, DOCKER_CONTEXT or a hostile PATH in the
  * caller's environment cannot redirect what we run or where it connects. */
-static void child_environment(const struct cai_cmd *cmd, char **envp, char *home_buf, size_t home_cap,
-			      char *dc_buf, size_t dc_cap)
+static void child_environment(const struct cai_cmd *cmd, char **envp, char *home_buf, size_t home_cap, char *dc_buf,
+			      size_t dc_cap)
 {
 	size_t n = 0;
 	envp[n++] = (char *)"PATH=" CAI_SAFE_PATH;

@@ -18,10 +18,10 @@ struct cai_cmd {
 	bool as_user;
 	uid_t uid;
 	gid_t gid;
-	const char *user_name; /* for initgroups */
-	const char *home;          /* HOME for the child; NULL keeps the caller's */
+	const char *user_name;	   /* for initgroups */
+	const char *home;	   /* HOME for the child; NULL keeps the caller's */
 	const char *docker_config; /* DOCKER_CONFIG for the child; NULL leaves it unset */
-	FILE *trace;               /* echo "+ argv..." there first; NULL: nowhere */
+	FILE *trace;		   /* echo "+ argv..." there first; NULL: nowhere */
 	/* Filled by cai_cmd_run: stdout and stderr, NUL-terminated, each cut at 64 KiB. */
 	char *out;
 	char *errout;

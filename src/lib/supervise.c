@@ -206,7 +206,8 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	if (s->policy && unreadable)
 		rule = CAI_POLICY_UNREADABLE;
 	else if (s->policy)
-		rule = cai_exec_policy_denies(s->policy, resolved[0] ? resolved : path, have_canonical ? canonical : NULL);
+		rule =
+		    cai_exec_policy_denies(s->policy, resolved[0] ? resolved : path, have_canonical ? canonical : NULL);
 	if (s->policy && !rule)
 		rule = cai_exec_verdict(s->policy, tid, resolved[0] ? resolved : path, argv, t.cwd);
 	s->execs++;

@@ -5,7 +5,10 @@
 #include "engine_paths.h"
 #include "run_cmd.h"
 
-bool cai_sysbox_present(void) { return access(CAI_SYSBOX_RUNC, X_OK) == 0; }
+bool cai_sysbox_present(void)
+{
+	return access(CAI_SYSBOX_RUNC, X_OK) == 0;
+}
 
 void cai_sysbox_version(char *buf, size_t cap)
 {
@@ -22,7 +25,10 @@ void cai_sysbox_version(char *buf, size_t cap)
 	cai_cmd_free(&cmd);
 }
 
-static bool have(const char *path) { return access(path, X_OK) == 0; }
+static bool have(const char *path)
+{
+	return access(path, X_OK) == 0;
+}
 
 int cai_sysbox_install(const char *package_file, FILE *trace, struct cai_error *err)
 {
@@ -38,8 +44,9 @@ int cai_sysbox_install(const char *package_file, FILE *trace, struct cai_error *
 		argv[n++] = "install";
 		argv[n++] = "-y";
 	} else {
-		return cai_error_set(err, 0, "no apt-get or dnf to install `%s`; download sysbox-ce from %s, install it, "
-					     "and run `cai setup` again",
+		return cai_error_set(err, 0,
+				     "no apt-get or dnf to install `%s`; download sysbox-ce from %s, install it, "
+				     "and run `cai setup` again",
 				     target, CAI_SYSBOX_DOWNLOAD);
 	}
 	char local[4096];
@@ -61,8 +68,9 @@ int cai_sysbox_install(const char *package_file, FILE *trace, struct cai_error *
 	cai_last_line(cmd.errout, line, sizeof(line));
 	cai_cmd_free(&cmd);
 	if (status != 0)
-		return cai_error_set(err, 0, "%s could not install `%s` (exit %d: %s); download sysbox-ce from %s "
-					     "and run `cai setup --sysbox-package FILE`",
+		return cai_error_set(err, 0,
+				     "%s could not install `%s` (exit %d: %s); download sysbox-ce from %s "
+				     "and run `cai setup --sysbox-package FILE`",
 				     argv[0], target, status, line, CAI_SYSBOX_DOWNLOAD);
 	if (!cai_sysbox_present())
 		return cai_error_set(err, 0, "`%s` was installed but `%s` is still missing", target, CAI_SYSBOX_RUNC);

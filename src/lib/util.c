@@ -91,8 +91,8 @@ void cai_close_fds_from(int from)
 	/* Before Linux 5.9: close what the limit allows. */
 	struct rlimit rl;
 	int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 65536
-			  ? (int)rl.rlim_cur
-			  : 65536;
+		      ? (int)rl.rlim_cur
+		      : 65536;
 	for (int fd = from; fd < max; fd++)
 		close(fd);
 }

@@ -14,7 +14,10 @@
 #define CAI_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #define CAI_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static inline void cai_free_ptr(void *p) { free(*(void **)p); }
+static inline void cai_free_ptr(void *p)
+{
+	free(*(void **)p);
+}
 static inline void cai_close_ptr(int *fd)
 {
 	if (*fd >= 0)

@@ -9,8 +9,13 @@
 int cai_verify_engine(const struct cai_docker_user *u, FILE *trace, struct cai_verify *v, struct cai_error *err)
 {
 	memset(v, 0, sizeof(*v));
-	const char *argv[] = {cai_docker_cli(), "--context", CAI_CONTEXT_NAME, "info", "--format",
-			      "{{json .Runtimes}}\n{{.DefaultRuntime}}", NULL};
+	const char *argv[] = {cai_docker_cli(),
+			      "--context",
+			      CAI_CONTEXT_NAME,
+			      "info",
+			      "--format",
+			      "{{json .Runtimes}}\n{{.DefaultRuntime}}",
+			      NULL};
 	struct cai_cmd cmd;
 	if (cai_docker_run(u, argv, trace, &cmd, err) < 0)
 		return -1;

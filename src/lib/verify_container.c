@@ -12,7 +12,6 @@
 
 #define INIT_IN_IMAGE "cai-agent-init"
 
-
 /* A one-file ustar archive, the image's only content. */
 static int write_tar(const char *tar_path, const char *file, struct cai_error *err)
 {
@@ -32,7 +31,7 @@ static int write_tar(const char *tar_path, const char *file, struct cai_error *e
 	snprintf((char *)h + 116, 8, "%07o", 0);      /* gid */
 	snprintf((char *)h + 124, 12, "%011zo", len); /* size */
 	snprintf((char *)h + 136, 12, "%011o", 0);    /* mtime */
-	h[156] = '0';                                 /* a regular file */
+	h[156] = '0';				      /* a regular file */
 	memcpy(h + 257, "ustar", 6);
 	memcpy(h + 263, "00", 2);
 	/* The checksum is summed with its own field as eight spaces. */
@@ -48,8 +47,8 @@ static int write_tar(const char *tar_path, const char *file, struct cai_error *e
 static int ensure_image(const struct cai_docker_user *u, const char *dir, const char *init_path, FILE *trace,
 			struct cai_error *err)
 {
-	const char *inspect[] = {cai_docker_cli(), "--context", CAI_CONTEXT_NAME, "image", "inspect", "--format",
-				 "{{.Id}}", CAI_VERIFY_IMAGE, NULL};
+	const char *inspect[] = {cai_docker_cli(), "--context", CAI_CONTEXT_NAME, "image", "inspect",
+				 "--format",	   "{{.Id}}",	CAI_VERIFY_IMAGE, NULL};
 	struct cai_cmd cmd;
 	if (cai_docker_run(u, inspect, trace, &cmd, err) < 0)
 		return -1;
@@ -71,13 +70,28 @@ static int ensure_image(const struct cai_docker_user *u, const char *dir, const 
 	return rc;
 }
 
-static int run_check(const struct cai_docker_user *u, const char *profile, struct cai_container_check *c,
-		     FILE *trace, struct cai_error *err)
+static int run_check(const struct cai_docker_user *u, const char *profile, struct cai_container_check *c, FILE *trace,
+		     struct cai_error *err)
 {
 	cleanup_free char *seccomp = xasprintf("seccomp=%s", profile);
-	const char *argv[] = {cai_docker_cli(), "--context", CAI_CONTEXT_NAME, "run", "--rm", "--network", "none",
-			      "--runtime", c->runtime, "--security-opt", seccomp, "--security-opt", "no-new-privileges",
-			      "--label", "org.containai.verify=true", CAI_VERIFY_IMAGE, "/" INIT_IN_IMAGE, "--self-test",
+	const char *argv[] = {cai_docker_cli(),
+			      "--context",
+			      CAI_CONTEXT_NAME,
+			      "run",
+			      "--rm",
+			      "--network",
+			      "none",
+			      "--runtime",
+			      c->runtime,
+			      "--security-opt",
+			      seccomp,
+			      "--security-opt",
+			      "no-new-privileges",
+			      "--label",
+			      "org.containai.verify=true",
+			      CAI_VERIFY_IMAGE,
+			      "/" INIT_IN_IMAGE,
+			      "--self-test",
 			      NULL};
 	struct cai_cmd cmd;
 	if (cai_docker_run(u, argv, trace, &cmd, err) < 0)

@@ -13,7 +13,7 @@
 
 struct cai_container_check {
 	const char *runtime; /* set by the caller */
-	bool ran;            /* the container started and its init answered */
+	bool ran;	     /* the container started and its init answered */
 	char listener[32];   /* "supported", "EBUSY"... what init found */
 	char error[512];     /* why it did not run: docker's last line */
 };

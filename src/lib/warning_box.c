@@ -45,7 +45,10 @@ static const char *cause(const struct cai_refusal_facts *f, bool wsl, char **buf
 					"exists; WSL's mirrored networking installs it)."
 				      : "A seccomp filter with a listener already exists in the filter chain %s and "
 					"conflicts with Sysbox's seccomp-notify mechanism (the kernel answered %s).",
-				  wsl ? ename : f->here ? "where the engine runs" : "of this process", ename);
+				  wsl	    ? ename
+				  : f->here ? "where the engine runs"
+					    : "of this process",
+				  ename);
 	case CAI_NOTIFY_UNSUPPORTED:
 		return next_chunk(buf, cap,
 				  "This %s kernel has no seccomp user notification, which Sysbox's seccomp-notify "
@@ -57,7 +60,8 @@ static const char *cause(const struct cai_refusal_facts *f, bool wsl, char **buf
 				  "mechanism needs (the kernel answered %s).",
 				  probe->signal ? "SIGSYS" : ename);
 	default:
-		return next_chunk(buf, cap, "The seccomp user-notification probe gave an unexpected answer (%s).", ename);
+		return next_chunk(buf, cap, "The seccomp user-notification probe gave an unexpected answer (%s).",
+				  ename);
 	}
 }
 
@@ -96,8 +100,9 @@ size_t cai_refusal_paragraphs(const struct cai_refusal_facts *f, const char *par
 		char a[64], b[64];
 		cai_probe_describe(f->probe, a, sizeof(a));
 		cai_probe_describe(f->here, b, sizeof(b));
-		paras[n++] = next_chunk(&buf, &cap, "Where the engine runs (%s) the probe answered %s; in this process "
-						    "tree it answered %s. The engine's answer decides.",
+		paras[n++] = next_chunk(&buf, &cap,
+					"Where the engine runs (%s) the probe answered %s; in this process "
+					"tree it answered %s. The engine's answer decides.",
 					f->where, a, b);
 	}
 	if (wsl && (f->wsl_version || f->networking_mode))

@@ -16,9 +16,9 @@ struct cai_refusal_facts {
 	enum cai_platform_kind kind;
 	const struct cai_notify_probe *probe; /* the deciding answer: where the engine runs */
 	const struct cai_notify_probe *here;  /* this process's answer when it differs, else NULL */
-	const char *where;                    /* where the deciding probe ran, for a sentence */
-	const char *wsl_version;              /* from wslinfo, NULL when unknown */
-	const char *networking_mode;          /* from wslinfo, NULL when unknown */
+	const char *where;		      /* where the deciding probe ran, for a sentence */
+	const char *wsl_version;	      /* from wslinfo, NULL when unknown */
+	const char *networking_mode;	      /* from wslinfo, NULL when unknown */
 };
 
 /* The paragraphs of the refusal warning for what the probe found; each is

@@ -81,10 +81,13 @@ static int finish(enum cai_dj_outcome rc, const struct cai_error *err)
 static int parse_sub(int argc, char **argv, const char *extra, bool *replace, bool *dry_run, bool *json)
 {
 	static const struct option longopts[] = {
-		{"file", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},       {"replace", no_argument, NULL, 'r'},
-		{"dry-run", no_argument, NULL, 'n'},    {"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
+	    {"file", required_argument, NULL, 'f'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"replace", no_argument, NULL, 'r'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	optind = 0; /* reinitialise getopt for the subcommand's argv */
@@ -174,7 +177,8 @@ static int cmd_add(int argc, char **argv)
 	void (*msg)(const char *, ...) = o.dry_run ? say_dry : say;
 	const char *would = o.dry_run ? "would " : "";
 	if (out == CAI_DJ_CHANGED && existed)
-		msg("%sset the path of runtime `%s` to %s in %s, keeping its other fields", would, name, path, opt_file);
+		msg("%sset the path of runtime `%s` to %s in %s, keeping its other fields", would, name, path,
+		    opt_file);
 	else if (out == CAI_DJ_CHANGED)
 		msg("%s%s runtime `%s` (%s) to %s", would, o.dry_run ? "add" : "added", name, path, opt_file);
 	else if (out == CAI_DJ_UNCHANGED)
@@ -254,9 +258,15 @@ static int run_key_edit(int argc, char **argv, enum cai_dj_op_kind kind)
 	return finish(out, &err);
 }
 
-static int cmd_set_default(int argc, char **argv) { return run_key_edit(argc, argv, CAI_DJ_OP_SET_DEFAULT); }
+static int cmd_set_default(int argc, char **argv)
+{
+	return run_key_edit(argc, argv, CAI_DJ_OP_SET_DEFAULT);
+}
 
-static int cmd_unset(int argc, char **argv) { return run_key_edit(argc, argv, CAI_DJ_OP_UNSET_IF_EQUAL); }
+static int cmd_unset(int argc, char **argv)
+{
+	return run_key_edit(argc, argv, CAI_DJ_OP_UNSET_IF_EQUAL);
+}
 
 static int cmd_show(int argc, char **argv)
 {
@@ -286,43 +296,43 @@ static int cmd_show(int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{"add-runtime", "add-runtime NAME PATH [--replace] [--dry-run]",
-	 "Add runtimes.NAME = {\"path\": PATH}. The same NAME with the same PATH is\n"
-	 "left as it is (exit 3), whatever its other fields. The same NAME with\n"
-	 "another path is refused (exit 4) unless --replace, which sets the path and\n"
-	 "keeps the entry's other fields (runtimeArgs...). A missing file is created\n"
-	 "(mode 0644, parent directories 0755).\n"
-	 "\n"
-	 "  --replace  change the path of an existing entry of that name\n"
-	 "  --dry-run  print the resulting file on stdout; write nothing\n",
-	 cmd_add},
-	{"remove-runtime", "remove-runtime NAME [--dry-run]",
-	 "Remove runtimes.NAME. If the file is exactly as our add-runtime left it,\n"
-	 "its bytes from before that add come back (no file if the add created it);\n"
-	 "otherwise only the entry goes, with `runtimes` if our add created it and\n"
-	 "it is now empty. Refused (exit 4) if NAME is the default-runtime.\n"
-	 "\n"
-	 "  --dry-run  print the resulting file on stdout; write nothing\n",
-	 cmd_remove},
-	{"set-default", "set-default KEY JSON [--dry-run]",
-	 "Set the top-level KEY to the JSON value only if KEY is absent. Present with\n"
-	 "an equal value: unchanged (exit 3); with another value: refused (exit 4).\n"
-	 "`default-runtime` and `runtimes` cannot be set this way.\n"
-	 "\n"
-	 "  --dry-run  print the resulting file on stdout; write nothing\n",
-	 cmd_set_default},
-	{"unset", "unset KEY JSON [--dry-run]",
-	 "Remove the top-level KEY only if its value equals the JSON value;\n"
-	 "otherwise leave the file as it is (exit 3).\n"
-	 "\n"
-	 "  --dry-run  print the resulting file on stdout; write nothing\n",
-	 cmd_unset},
-	{"show", "show [--json]",
-	 "Print the default runtime and the runtimes, or with --json the whole\n"
-	 "document as this tool would write it. A missing file reads as {}.\n"
-	 "\n"
-	 "  --json  print the document as JSON\n",
-	 cmd_show},
+    {"add-runtime", "add-runtime NAME PATH [--replace] [--dry-run]",
+     "Add runtimes.NAME = {\"path\": PATH}. The same NAME with the same PATH is\n"
+     "left as it is (exit 3), whatever its other fields. The same NAME with\n"
+     "another path is refused (exit 4) unless --replace, which sets the path and\n"
+     "keeps the entry's other fields (runtimeArgs...). A missing file is created\n"
+     "(mode 0644, parent directories 0755).\n"
+     "\n"
+     "  --replace  change the path of an existing entry of that name\n"
+     "  --dry-run  print the resulting file on stdout; write nothing\n",
+     cmd_add},
+    {"remove-runtime", "remove-runtime NAME [--dry-run]",
+     "Remove runtimes.NAME. If the file is exactly as our add-runtime left it,\n"
+     "its bytes from before that add come back (no file if the add created it);\n"
+     "otherwise only the entry goes, with `runtimes` if our add created it and\n"
+     "it is now empty. Refused (exit 4) if NAME is the default-runtime.\n"
+     "\n"
+     "  --dry-run  print the resulting file on stdout; write nothing\n",
+     cmd_remove},
+    {"set-default", "set-default KEY JSON [--dry-run]",
+     "Set the top-level KEY to the JSON value only if KEY is absent. Present with\n"
+     "an equal value: unchanged (exit 3); with another value: refused (exit 4).\n"
+     "`default-runtime` and `runtimes` cannot be set this way.\n"
+     "\n"
+     "  --dry-run  print the resulting file on stdout; write nothing\n",
+     cmd_set_default},
+    {"unset", "unset KEY JSON [--dry-run]",
+     "Remove the top-level KEY only if its value equals the JSON value;\n"
+     "otherwise leave the file as it is (exit 3).\n"
+     "\n"
+     "  --dry-run  print the resulting file on stdout; write nothing\n",
+     cmd_unset},
+    {"show", "show [--json]",
+     "Print the default runtime and the runtimes, or with --json the whole\n"
+     "document as this tool would write it. A missing file reads as {}.\n"
+     "\n"
+     "  --json  print the document as JSON\n",
+     cmd_show},
 };
 
 static const struct command *find_command(const char *name)
@@ -359,9 +369,11 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"file", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"file", required_argument, NULL, 'f'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 

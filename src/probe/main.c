@@ -13,43 +13,41 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: cai-seccomp-probe [--json | --quiet | --summary | --platform] [--here]\n"
-		"\n"
-		"Detect the platform (linux, wsl1, wsl2; Docker Desktop's WSL integration)\n"
-		"and test, in a forked child, whether the kernel gives this process a\n"
-		"seccomp user-notification listener, as Sysbox needs. Where systemd is\n"
-		"PID 1 it probes again in a transient systemd service, where the engine\n"
-		"runs; that answer decides the exit code.\n"
-		"\n"
-		"Options:\n"
-		"  -j, --json     print one JSON object (schema in cai-seccomp-probe(1))\n"
-		"  -q, --quiet    print nothing; the exit code tells the result\n"
-		"  -s, --summary  print one line: both answers and what WSL says\n"
-		"  -p, --platform print one word, linux, wsl1 or wsl2, and probe nothing\n"
-		"                 (exit 0)\n"
-		"      --here     probe this process only (what the transient service runs)\n"
-		"  -h, --help     show this help and exit\n"
-		"  -V, --version  show the version and exit\n"
-		"\n"
-		"Exit codes:\n"
-		"  0  supported    seccomp user notification works\n"
-		"  1  failed       the probe itself could not run\n"
-		"  2  usage        bad command line\n"
-		"  3  busy         EBUSY: another listener holds the filter chain (WSL 1.1.0+)\n"
-		"  4  unsupported  EINVAL/ENOSYS: the kernel has no user notification\n"
-		"  5  denied       EPERM/EACCES/SIGSYS: an outer sandbox forbids filters\n"
-		"  6  error        the kernel gave another answer\n");
+	fprintf(out, "Usage: cai-seccomp-probe [--json | --quiet | --summary | --platform] [--here]\n"
+		     "\n"
+		     "Detect the platform (linux, wsl1, wsl2; Docker Desktop's WSL integration)\n"
+		     "and test, in a forked child, whether the kernel gives this process a\n"
+		     "seccomp user-notification listener, as Sysbox needs. Where systemd is\n"
+		     "PID 1 it probes again in a transient systemd service, where the engine\n"
+		     "runs; that answer decides the exit code.\n"
+		     "\n"
+		     "Options:\n"
+		     "  -j, --json     print one JSON object (schema in cai-seccomp-probe(1))\n"
+		     "  -q, --quiet    print nothing; the exit code tells the result\n"
+		     "  -s, --summary  print one line: both answers and what WSL says\n"
+		     "  -p, --platform print one word, linux, wsl1 or wsl2, and probe nothing\n"
+		     "                 (exit 0)\n"
+		     "      --here     probe this process only (what the transient service runs)\n"
+		     "  -h, --help     show this help and exit\n"
+		     "  -V, --version  show the version and exit\n"
+		     "\n"
+		     "Exit codes:\n"
+		     "  0  supported    seccomp user notification works\n"
+		     "  1  failed       the probe itself could not run\n"
+		     "  2  usage        bad command line\n"
+		     "  3  busy         EBUSY: another listener holds the filter chain (WSL 1.1.0+)\n"
+		     "  4  unsupported  EINVAL/ENOSYS: the kernel has no user notification\n"
+		     "  5  denied       EPERM/EACCES/SIGSYS: an outer sandbox forbids filters\n"
+		     "  6  error        the kernel gave another answer\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},    {"quiet", no_argument, NULL, 'q'},
-		{"summary", no_argument, NULL, 's'}, {"here", no_argument, NULL, 'H'},
-		{"platform", no_argument, NULL, 'p'},
-		{"help", no_argument, NULL, 'h'},    {"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},	  {"quiet", no_argument, NULL, 'q'},
+	    {"summary", no_argument, NULL, 's'},  {"here", no_argument, NULL, 'H'},
+	    {"platform", no_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},  {NULL, 0, NULL, 0},
 	};
 	bool opt_json = false, opt_quiet = false, opt_summary = false, opt_here = false, opt_platform = false;
 	int c;
@@ -135,9 +133,8 @@ int main(int argc, char **argv)
 		doc = jv_object_set(doc, jv_string("seccomp_notify"), cai_notify_probe_to_jv(&probe));
 		if (!opt_here) {
 			doc = jv_object_set(doc, jv_string("engine_context"), cai_engine_probe_to_jv(&probe, &engine));
-			doc = jv_object_set(doc, jv_string("wsl"), platform.kind == CAI_PLATFORM_WSL2
-									   ? cai_wsl_info_to_jv(&wsl)
-									   : jv_null());
+			doc = jv_object_set(doc, jv_string("wsl"),
+					    platform.kind == CAI_PLATFORM_WSL2 ? cai_wsl_info_to_jv(&wsl) : jv_null());
 		}
 		doc = jv_object_set(doc, jv_string("reason"), jv_string(cai_advice_reason(platform.kind, decisive)));
 		jv steps = jv_array();

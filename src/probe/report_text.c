@@ -54,7 +54,8 @@ void probe_report_text(FILE *out, const struct cai_platform *p, const struct cai
 		fprintf(out, " (killed by SIG%s)", sigabbrev_np(here->signal) ? sigabbrev_np(here->signal) : "?");
 	fputc('\n', out);
 	if (here->actions_avail_readable)
-		fprintf(out, "  %-14s %s\n", "user_notif:", here->user_notif_listed ? "listed in actions_avail" : "NOT listed in actions_avail");
+		fprintf(out, "  %-14s %s\n", "user_notif:",
+			here->user_notif_listed ? "listed in actions_avail" : "NOT listed in actions_avail");
 	print_seccomp_state(out, "this process:", &here->self);
 	print_seccomp_state(out, "PID 1:", &here->pid1);
 	if (engine)

@@ -30,7 +30,10 @@ void cai_hook_atfork_child(void)
 	cai_slots_atfork_child();
 }
 
-void *cai_resolve(const char *name) { return dlsym(RTLD_NEXT, name); }
+void *cai_resolve(const char *name)
+{
+	return dlsym(RTLD_NEXT, name);
+}
 
 static void copy_bounded(char *dst, size_t cap, const char *a, const char *b)
 {
@@ -174,7 +177,10 @@ static void shim_init_once(void)
 	errno = saved;
 }
 
-__attribute__((constructor)) static void cai_shim_init(void) { shim_init_once(); }
+__attribute__((constructor)) static void cai_shim_init(void)
+{
+	shim_init_once();
+}
 
 /* A process that exits with losses not yet reported says so one last
  * time (with the usual bounded wait), so that the gap is in the log even

@@ -11,7 +11,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static bool has_prefix(const char *s, const char *p, size_t pl) { return strncmp(s, p, pl) == 0; }
+static bool has_prefix(const char *s, const char *p, size_t pl)
+{
+	return strncmp(s, p, pl) == 0;
+}
 
 /* Whether the loader will load path from this LD_PRELOAD value: one of
  * its elements (ld.so splits on spaces and colons) is exactly path. A

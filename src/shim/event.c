@@ -28,7 +28,10 @@ static size_t avail(const struct cai_ev *e)
 	return e->len < limit ? limit - e->len : 0;
 }
 
-bool cai_ev_room(const struct cai_ev *e, size_t need) { return avail(e) > need; }
+bool cai_ev_room(const struct cai_ev *e, size_t need)
+{
+	return avail(e) > need;
+}
 
 /* An item's type and key, when n more bytes of value fit too; false (and
  * the event marked cut) when they do not. Levels opened while skipping are
@@ -38,8 +41,8 @@ bool cai_ev_room(const struct cai_ev *e, size_t need) { return avail(e) > need; 
 static bool item(struct cai_ev *e, unsigned type, unsigned key, size_t n)
 {
 	size_t limit = type == CAI_T_STR || type == CAI_T_OBJ || type == CAI_T_ARR ? avail(e)
-		       : e->len + CAI_EV_TAIL < e->cap                          ? e->cap - CAI_EV_TAIL - e->len
-											  : 0;
+		       : e->len + CAI_EV_TAIL < e->cap				   ? e->cap - CAI_EV_TAIL - e->len
+										   : 0;
 	if (e->skip || 2 + n > limit) {
 		e->truncated = true;
 		return false;
@@ -65,8 +68,14 @@ static void open_level(struct cai_ev *e, unsigned type, unsigned key)
 	e->depth++;
 }
 
-void cai_ev_obj_begin(struct cai_ev *e, unsigned key) { open_level(e, CAI_T_OBJ, key); }
-void cai_ev_arr_begin(struct cai_ev *e, unsigned key) { open_level(e, CAI_T_ARR, key); }
+void cai_ev_obj_begin(struct cai_ev *e, unsigned key)
+{
+	open_level(e, CAI_T_OBJ, key);
+}
+void cai_ev_arr_begin(struct cai_ev *e, unsigned key)
+{
+	open_level(e, CAI_T_ARR, key);
+}
 
 /* Closing items always fit: the reserve holds one per level. */
 static void close_level(struct cai_ev *e)
@@ -82,8 +91,14 @@ static void close_level(struct cai_ev *e)
 	e->depth--;
 }
 
-void cai_ev_obj_end(struct cai_ev *e) { close_level(e); }
-void cai_ev_arr_end(struct cai_ev *e) { close_level(e); }
+void cai_ev_obj_end(struct cai_ev *e)
+{
+	close_level(e);
+}
+void cai_ev_arr_end(struct cai_ev *e)
+{
+	close_level(e);
+}
 
 /* n, or less so that a cut string does not end inside a UTF-8
  * character: an incomplete sequence at the end is left out. */
@@ -168,7 +183,10 @@ void cai_ev_str_end(struct cai_ev *e, size_t n, bool cut)
 	e->len += n;
 }
 
-void cai_ev_str_cancel(struct cai_ev *e) { e->len = e->open_str - 2; }
+void cai_ev_str_cancel(struct cai_ev *e)
+{
+	e->len = e->open_str - 2;
+}
 
 void cai_ev_int(struct cai_ev *e, unsigned key, long long v)
 {
@@ -184,9 +202,15 @@ void cai_ev_uint(struct cai_ev *e, unsigned key, unsigned long long v)
 		put(e, &x, 8);
 }
 
-void cai_ev_bool(struct cai_ev *e, unsigned key, bool v) { (void)item(e, v ? CAI_T_TRUE : CAI_T_FALSE, key, 0); }
+void cai_ev_bool(struct cai_ev *e, unsigned key, bool v)
+{
+	(void)item(e, v ? CAI_T_TRUE : CAI_T_FALSE, key, 0);
+}
 
-void cai_ev_null(struct cai_ev *e, unsigned key) { (void)item(e, CAI_T_NULL, key, 0); }
+void cai_ev_null(struct cai_ev *e, unsigned key)
+{
+	(void)item(e, CAI_T_NULL, key, 0);
+}
 
 void cai_ev_time(struct cai_ev *e, unsigned key, enum cai_wire_type type, long long sec, long nsec)
 {
@@ -238,15 +262,20 @@ void cai_ev_open_flags(struct cai_ev *e, unsigned key, int flags)
 		int bit;
 		const char *name;
 	} names[] = {
-		{O_CREAT, "O_CREAT"},	  {O_EXCL, "O_EXCL"},	      {O_NOCTTY, "O_NOCTTY"},
-		{O_TRUNC, "O_TRUNC"},	  {O_APPEND, "O_APPEND"},     {O_NONBLOCK, "O_NONBLOCK"},
-		{O_DSYNC, "O_DSYNC"},	  {O_ASYNC, "O_ASYNC"},	      {O_DIRECT, "O_DIRECT"},
-		{O_LARGEFILE, "O_LARGEFILE"}, {O_NOFOLLOW, "O_NOFOLLOW"}, {O_NOATIME, "O_NOATIME"},
-		{O_CLOEXEC, "O_CLOEXEC"}, {O_PATH, "O_PATH"},
+	    {O_CREAT, "O_CREAT"},	  {O_EXCL, "O_EXCL"},	      {O_NOCTTY, "O_NOCTTY"},
+	    {O_TRUNC, "O_TRUNC"},	  {O_APPEND, "O_APPEND"},     {O_NONBLOCK, "O_NONBLOCK"},
+	    {O_DSYNC, "O_DSYNC"},	  {O_ASYNC, "O_ASYNC"},	      {O_DIRECT, "O_DIRECT"},
+	    {O_LARGEFILE, "O_LARGEFILE"}, {O_NOFOLLOW, "O_NOFOLLOW"}, {O_NOATIME, "O_NOATIME"},
+	    {O_CLOEXEC, "O_CLOEXEC"},	  {O_PATH, "O_PATH"},
 	};
 	cai_ev_arr_begin(e, key);
 	int acc = flags & O_ACCMODE;
-	cai_ev_str(e, CAI_K_NONE, acc == O_RDONLY ? "O_RDONLY" : acc == O_WRONLY ? "O_WRONLY" : acc == O_RDWR ? "O_RDWR" : "O_ACCMODE", 16);
+	cai_ev_str(e, CAI_K_NONE,
+		   acc == O_RDONLY   ? "O_RDONLY"
+		   : acc == O_WRONLY ? "O_WRONLY"
+		   : acc == O_RDWR   ? "O_RDWR"
+				     : "O_ACCMODE",
+		   16);
 	int rest = flags & ~O_ACCMODE;
 	/* O_TMPFILE includes O_DIRECTORY, O_SYNC includes O_DSYNC. */
 	if ((rest & CAI_O_TMPFILE_BIT) == CAI_O_TMPFILE_BIT) {

@@ -39,9 +39,9 @@ struct cai_ev {
 	unsigned char *buf;
 	size_t len, cap;
 	int depth;
-	int skip;       /* levels opened while out of room */
+	int skip;	 /* levels opened while out of room */
 	size_t open_str; /* where the string being written in place begins */
-	bool truncated; /* a string or list was cut to fit */
+	bool truncated;	 /* a string or list was cut to fit */
 };
 
 /* key: a CAI_K_* index; CAI_K_NONE inside arrays. */

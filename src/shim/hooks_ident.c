@@ -148,15 +148,15 @@ CAI_EXPORT int setns(int fd, int nstype)
  * the program's comparison function meanwhile: the working directory is
  * read on every event during those calls, and again after them. The
  * options are read before fts_close frees them. */
-#define FTS_WRAPPER(ret_t, name, params, args)                                                 \
-	CAI_EXPORT ret_t name params                                                           \
-	{                                                                                      \
-		if (!fts || (fts->fts_options & FTS_NOCHDIR))                                  \
-			return REAL(name) args;                                                \
-		cai_ident_live_begin(CAI_ID_CWD);                                              \
-		ret_t r = REAL(name) args;                                                     \
-		cai_ident_live_end(CAI_ID_CWD);                                                \
-		return r;                                                                      \
+#define FTS_WRAPPER(ret_t, name, params, args)                                                                         \
+	CAI_EXPORT ret_t name params                                                                                   \
+	{                                                                                                              \
+		if (!fts || (fts->fts_options & FTS_NOCHDIR))                                                          \
+			return REAL(name) args;                                                                        \
+		cai_ident_live_begin(CAI_ID_CWD);                                                                      \
+		ret_t r = REAL(name) args;                                                                             \
+		cai_ident_live_end(CAI_ID_CWD);                                                                        \
+		return r;                                                                                              \
 	}
 
 FTS_WRAPPER(FTSENT *, fts_read, (FTS * fts), (fts))

@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool needs_mode(int flags) { return (flags & O_CREAT) || (flags & CAI_O_TMPFILE_BIT) == CAI_O_TMPFILE_BIT; }
+static bool needs_mode(int flags)
+{
+	return (flags & O_CREAT) || (flags & CAI_O_TMPFILE_BIT) == CAI_O_TMPFILE_BIT;
+}
 
-static void report_open(const char *call, int dirfd, const char *path, int flags, bool has_mode, mode_t mode,
-			int ret, int err)
+static void report_open(const char *call, int dirfd, const char *path, int flags, bool has_mode, mode_t mode, int ret,
+			int err)
 {
 	if (ret >= 0)
 		cai_ident_opened(path, (flags & O_ACCMODE) != O_RDONLY);
@@ -31,38 +34,38 @@ static void report_open(const char *call, int dirfd, const char *path, int flags
 	cai_hook_end(&h);
 }
 
-#define OPEN_WRAPPER(name, field)                                                              \
-	CAI_EXPORT int name(const char *path, int flags, ...)                                  \
-	{                                                                                      \
-		mode_t mode = 0;                                                               \
-		if (needs_mode(flags)) {                                                       \
-			va_list ap;                                                            \
-			va_start(ap, flags);                                                   \
-			mode = va_arg(ap, mode_t);                                             \
-			va_end(ap);                                                            \
-		}                                                                              \
-		int ret = REAL(field)(path, flags, mode);                                      \
-		int err = errno;                                                               \
-		report_open(#name, AT_FDCWD, path, flags, needs_mode(flags), mode, ret, err);  \
-		errno = err;                                                                   \
-		return ret;                                                                    \
+#define OPEN_WRAPPER(name, field)                                                                                      \
+	CAI_EXPORT int name(const char *path, int flags, ...)                                                          \
+	{                                                                                                              \
+		mode_t mode = 0;                                                                                       \
+		if (needs_mode(flags)) {                                                                               \
+			va_list ap;                                                                                    \
+			va_start(ap, flags);                                                                           \
+			mode = va_arg(ap, mode_t);                                                                     \
+			va_end(ap);                                                                                    \
+		}                                                                                                      \
+		int ret = REAL(field)(path, flags, mode);                                                              \
+		int err = errno;                                                                                       \
+		report_open(#name, AT_FDCWD, path, flags, needs_mode(flags), mode, ret, err);                          \
+		errno = err;                                                                                           \
+		return ret;                                                                                            \
 	}
 
-#define OPENAT_WRAPPER(name, field)                                                            \
-	CAI_EXPORT int name(int dirfd, const char *path, int flags, ...)                       \
-	{                                                                                      \
-		mode_t mode = 0;                                                               \
-		if (needs_mode(flags)) {                                                       \
-			va_list ap;                                                            \
-			va_start(ap, flags);                                                   \
-			mode = va_arg(ap, mode_t);                                             \
-			va_end(ap);                                                            \
-		}                                                                              \
-		int ret = REAL(field)(dirfd, path, flags, mode);                               \
-		int err = errno;                                                               \
-		report_open(#name, dirfd, path, flags, needs_mode(flags), mode, ret, err);     \
-		errno = err;                                                                   \
-		return ret;                                                                    \
+#define OPENAT_WRAPPER(name, field)                                                                                    \
+	CAI_EXPORT int name(int dirfd, const char *path, int flags, ...)                                               \
+	{                                                                                                              \
+		mode_t mode = 0;                                                                                       \
+		if (needs_mode(flags)) {                                                                               \
+			va_list ap;                                                                                    \
+			va_start(ap, flags);                                                                           \
+			mode = va_arg(ap, mode_t);                                                                     \
+			va_end(ap);                                                                                    \
+		}                                                                                                      \
+		int ret = REAL(field)(dirfd, path, flags, mode);                                                       \
+		int err = errno;                                                                                       \
+		report_open(#name, dirfd, path, flags, needs_mode(flags), mode, ret, err);                             \
+		errno = err;                                                                                           \
+		return ret;                                                                                            \
 	}
 
 OPEN_WRAPPER(open, open)
@@ -72,14 +75,14 @@ OPEN_WRAPPER(open64, open64)
 OPENAT_WRAPPER(openat64, openat64)
 #endif
 
-#define CREAT_WRAPPER(name, field)                                                             \
-	CAI_EXPORT int name(const char *path, mode_t mode)                                     \
-	{                                                                                      \
-		int ret = REAL(field)(path, mode);                                             \
-		int err = errno;                                                               \
-		report_open(#name, AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, true, mode, ret, err); \
-		errno = err;                                                                   \
-		return ret;                                                                    \
+#define CREAT_WRAPPER(name, field)                                                                                     \
+	CAI_EXPORT int name(const char *path, mode_t mode)                                                             \
+	{                                                                                                              \
+		int ret = REAL(field)(path, mode);                                                                     \
+		int err = errno;                                                                                       \
+		report_open(#name, AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, true, mode, ret, err);                \
+		errno = err;                                                                                           \
+		return ret;                                                                                            \
 	}
 
 CREAT_WRAPPER(creat, creat)
@@ -95,23 +98,23 @@ int __openat64_2(int dirfd, const char *path, int flags);
 
 /* _FORTIFY_SOURCE builds call these when the flags are known at compile
  * time not to need a mode. */
-#define OPEN2_WRAPPER(name, field)                                                             \
-	CAI_EXPORT int name(const char *path, int flags)                                       \
-	{                                                                                      \
-		int ret = REAL_SYM(field, #name)(path, flags);                                 \
-		int err = errno;                                                               \
-		report_open(#name, AT_FDCWD, path, flags, false, 0, ret, err);                 \
-		errno = err;                                                                   \
-		return ret;                                                                    \
+#define OPEN2_WRAPPER(name, field)                                                                                     \
+	CAI_EXPORT int name(const char *path, int flags)                                                               \
+	{                                                                                                              \
+		int ret = REAL_SYM(field, #name)(path, flags);                                                         \
+		int err = errno;                                                                                       \
+		report_open(#name, AT_FDCWD, path, flags, false, 0, ret, err);                                         \
+		errno = err;                                                                                           \
+		return ret;                                                                                            \
 	}
-#define OPENAT2_WRAPPER(name, field)                                                           \
-	CAI_EXPORT int name(int dirfd, const char *path, int flags)                            \
-	{                                                                                      \
-		int ret = REAL_SYM(field, #name)(dirfd, path, flags);                          \
-		int err = errno;                                                               \
-		report_open(#name, dirfd, path, flags, false, 0, ret, err);                    \
-		errno = err;                                                                   \
-		return ret;                                                                    \
+#define OPENAT2_WRAPPER(name, field)                                                                                   \
+	CAI_EXPORT int name(int dirfd, const char *path, int flags)                                                    \
+	{                                                                                                              \
+		int ret = REAL_SYM(field, #name)(dirfd, path, flags);                                                  \
+		int err = errno;                                                                                       \
+		report_open(#name, dirfd, path, flags, false, 0, ret, err);                                            \
+		errno = err;                                                                                           \
+		return ret;                                                                                            \
 	}
 
 OPEN2_WRAPPER(__open_2, open_2)
@@ -155,23 +158,23 @@ CAI_EXPORT DIR *opendir(const char *path)
 	return ret;
 }
 
-#define FOPEN_WRAPPER(name, field)                                                             \
-	CAI_EXPORT FILE *name(const char *path, const char *mode)                              \
-	{                                                                                      \
-		FILE *ret = REAL(field)(path, mode);                                           \
-		int err = errno;                                                               \
-		report_fopen(#name, path, mode, ret, err);                                     \
-		errno = err;                                                                   \
-		return ret;                                                                    \
+#define FOPEN_WRAPPER(name, field)                                                                                     \
+	CAI_EXPORT FILE *name(const char *path, const char *mode)                                                      \
+	{                                                                                                              \
+		FILE *ret = REAL(field)(path, mode);                                                                   \
+		int err = errno;                                                                                       \
+		report_fopen(#name, path, mode, ret, err);                                                             \
+		errno = err;                                                                                           \
+		return ret;                                                                                            \
 	}
-#define FREOPEN_WRAPPER(name, field)                                                           \
-	CAI_EXPORT FILE *name(const char *path, const char *mode, FILE *stream)                \
-	{                                                                                      \
-		FILE *ret = REAL(field)(path, mode, stream);                                   \
-		int err = errno;                                                               \
-		report_fopen(#name, path, mode, ret, err);                                     \
-		errno = err;                                                                   \
-		return ret;                                                                    \
+#define FREOPEN_WRAPPER(name, field)                                                                                   \
+	CAI_EXPORT FILE *name(const char *path, const char *mode, FILE *stream)                                        \
+	{                                                                                                              \
+		FILE *ret = REAL(field)(path, mode, stream);                                                           \
+		int err = errno;                                                                                       \
+		report_fopen(#name, path, mode, ret, err);                                                             \
+		errno = err;                                                                                           \
+		return ret;                                                                                            \
 	}
 
 FOPEN_WRAPPER(fopen, fopen)

@@ -74,7 +74,10 @@ static struct {
 /* Orders the cache's stores against a signal handler on this thread. */
 #define HANDLER_FENCE() atomic_signal_fence(memory_order_seq_cst)
 
-void cai_ident_init(void) { atomic_store(&cached_ppid, (int)syscall(SYS_getppid)); }
+void cai_ident_init(void)
+{
+	atomic_store(&cached_ppid, (int)syscall(SYS_getppid));
+}
 
 void cai_ident_atfork_child(void)
 {
@@ -85,7 +88,10 @@ void cai_ident_atfork_child(void)
 	cai_maybe_child = 0;
 }
 
-void cai_ident_maybe_child(void) { cai_maybe_child = 1; }
+void cai_ident_maybe_child(void)
+{
+	cai_maybe_child = 1;
+}
 
 void cai_ident_before_fork(void)
 {
@@ -157,7 +163,10 @@ static void read_comm(char *buf)
 	syscall(SYS_prctl, PR_GET_NAME, buf, 0, 0, 0);
 }
 
-static bool read_cwd(char *buf) { return syscall(SYS_getcwd, buf, CAI_LIM_PATH + 1) > 0; }
+static bool read_cwd(char *buf)
+{
+	return syscall(SYS_getcwd, buf, CAI_LIM_PATH + 1) > 0;
+}
 
 static long get_uid(bool nested, bool fresh)
 {

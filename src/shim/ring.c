@@ -51,7 +51,10 @@ static long long now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static char *data_of(struct cai_ring_ctl *c) { return (char *)c + CAI_RING_CTL_SIZE; }
+static char *data_of(struct cai_ring_ctl *c)
+{
+	return (char *)c + CAI_RING_CTL_SIZE;
+}
 
 static _Atomic uint64_t *word_at(struct cai_ring_ctl *c, uint64_t pos)
 {
@@ -117,7 +120,8 @@ static struct cai_ring_ctl *create_ring(void)
 	} ctl;
 	memset(&ctl, 0, sizeof(ctl));
 	struct iovec iov = {.iov_base = msg, .iov_len = n};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.raw, .msg_controllen = sizeof(ctl.raw)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.raw, .msg_controllen = sizeof(ctl.raw)};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
@@ -329,7 +333,8 @@ int cai_ring_send(const char *buf, size_t len, bool may_create)
 	atomic_store(&degraded, 0);
 	uint64_t size = cai_cfg.ring_size;
 	if (pad)
-		atomic_store_explicit(word_at(c, pos), cai_ring_word(cai_ring_lap(pos, size), CAI_RING_COMMIT | CAI_RING_PAD | pad),
+		atomic_store_explicit(word_at(c, pos),
+				      cai_ring_word(cai_ring_lap(pos, size), CAI_RING_COMMIT | CAI_RING_PAD | pad),
 				      memory_order_release);
 	_Atomic uint64_t *w = word_at(c, pos + pad);
 	memcpy((char *)w + 8, buf, len);
@@ -364,7 +369,10 @@ void cai_ring_detach(void)
 		syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
 }
 
-void cai_ring_wait_again(void) { atomic_store(&degraded, 0); }
+void cai_ring_wait_again(void)
+{
+	atomic_store(&degraded, 0);
+}
 
 void cai_ring_atfork_child(void)
 {

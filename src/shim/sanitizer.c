@@ -13,9 +13,15 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 CAI_EXPORT const char *__asan_default_options(void);
-CAI_EXPORT const char *__asan_default_options(void) { return "verify_asan_link_order=0:detect_leaks=0"; }
+CAI_EXPORT const char *__asan_default_options(void)
+{
+	return "verify_asan_link_order=0:detect_leaks=0";
+}
 CAI_EXPORT int __lsan_is_turned_off(void);
-CAI_EXPORT int __lsan_is_turned_off(void) { return 1; }
+CAI_EXPORT int __lsan_is_turned_off(void)
+{
+	return 1;
+}
 #else
 /* ISO C wants something in a translation unit. */
 typedef int cai_shim_not_sanitized;

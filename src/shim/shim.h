@@ -47,10 +47,10 @@ typedef int (*cai_nftw_fn)(const char *, const struct stat *, int, struct FTW *)
  * every page of the child (and of the parent) is copy-on-write: a store
  * of the value already there would copy a page for nothing, and each such
  * page fault costs more than the rest of the work around an exec. */
-#define CAI_SET(var, v)                                                        \
-	do {                                                                   \
-		if (atomic_load_explicit(&(var), memory_order_relaxed) != (v)) \
-			atomic_store(&(var), (v));                             \
+#define CAI_SET(var, v)                                                                                                \
+	do {                                                                                                           \
+		if (atomic_load_explicit(&(var), memory_order_relaxed) != (v))                                         \
+			atomic_store(&(var), (v));                                                                     \
 	} while (0)
 
 /* Architectures with the vfork stub of hooks_fork.c (for musl, x86_64 only). */
@@ -91,10 +91,10 @@ struct cai_reals {
 	int (*execvpe)(const char *, char *const[], char *const[]);
 	int (*execvp)(const char *, char *const[]);
 	int (*fexecve)(int, char *const[], char *const[]);
-	int (*posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
-			   const posix_spawnattr_t *, char *const[], char *const[]);
-	int (*posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *,
-			    const posix_spawnattr_t *, char *const[], char *const[]);
+	int (*posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+			   char *const[], char *const[]);
+	int (*posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+			    char *const[], char *const[]);
 	int (*system)(const char *);
 	FILE *(*popen)(const char *, const char *);
 	DIR *(*opendir)(const char *);
@@ -135,21 +135,21 @@ extern struct cai_reals cai_real;
 void *cai_resolve(const char *name);
 /* Resolved at load time; lazily only when a wrapper runs before our
  * constructor (another library's constructor opening a file). */
-#define REAL_SYM(field, sym)                                                                   \
-	({                                                                                     \
-		if (!cai_real.field)                                                           \
-			cai_real.field = cai_resolve(sym);                                     \
-		cai_real.field;                                                                \
+#define REAL_SYM(field, sym)                                                                                           \
+	({                                                                                                             \
+		if (!cai_real.field)                                                                                   \
+			cai_real.field = cai_resolve(sym);                                                             \
+		cai_real.field;                                                                                        \
 	})
 #define REAL(fn) REAL_SYM(fn, #fn)
 
 /* Settings captured once, at load time, from the environment. */
 struct cai_config {
 	char socket_path[108];
-	char self_path[1024];   /* this library, for re-injection */
+	char self_path[1024];	/* this library, for re-injection */
 	char preload_env[2048]; /* "LD_PRELOAD=..." to inject */
-	char socket_env[160];   /* "CAI_AUDIT_SOCKET=..." to inject */
-	char env_names[256];    /* "PATH,HOME": variables an exec event shows */
+	char socket_env[160];	/* "CAI_AUDIT_SOCKET=..." to inject */
+	char env_names[256];	/* "PATH,HOME": variables an exec event shows */
 	int timeout_ms;
 	size_t ring_size; /* data bytes of the ring; 0: one message per event */
 };
@@ -243,7 +243,7 @@ struct cai_ident {
 	long pid, ppid, tid, uid;
 	const char *comm; /* 15 bytes at most */
 	const char *cwd;  /* NULL when unknown */
-	bool foreign;     /* a child that does not own the connection */
+	bool foreign;	  /* a child that does not own the connection */
 };
 enum { CAI_ID_UID = 1, CAI_ID_COMM = 2, CAI_ID_CWD = 4 };
 /* comm and cwd are read into (or point into) slot, valid until the event

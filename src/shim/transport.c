@@ -31,7 +31,7 @@ atomic_ulong cai_dropped;
 _Atomic int cai_sock_fd = -1;
 _Atomic int cai_owner_pid;
 static atomic_int fd_users;
-static atomic_uint conn_gen;      /* bumped for each new connection */
+static atomic_uint conn_gen;	  /* bumped for each new connection */
 static atomic_int conn_inherited; /* the connection came over fork */
 static atomic_int degraded;
 static atomic_int detached; /* the program closed our fd: hold none from now on */
@@ -58,7 +58,10 @@ static int high_fd_hint(void)
 	return hint > 16 ? (int)hint : 16;
 }
 
-static int raw_close(int fd) { return (int)syscall(SYS_close, fd); }
+static int raw_close(int fd)
+{
+	return (int)syscall(SYS_close, fd);
+}
 
 /* A fresh connection, moved high and close-on-exec; -1 if none. */
 static int open_connection(void)
@@ -119,7 +122,10 @@ static int get_fd(void)
 	return s;
 }
 
-static void put_fd(void) { atomic_fetch_sub(&fd_users, 1); }
+static void put_fd(void)
+{
+	atomic_fetch_sub(&fd_users, 1);
+}
 
 int cai_transport_peek_fd(unsigned *gen)
 {
@@ -131,7 +137,10 @@ int cai_transport_peek_fd(unsigned *gen)
 	return fd;
 }
 
-void cai_transport_put_fd(void) { put_fd(); }
+void cai_transport_put_fd(void)
+{
+	put_fd();
+}
 
 /* Wait (bounded) until no sender is between loading the fd and using it,
  * so that its number can be closed without an event landing in a file
@@ -207,7 +216,10 @@ void cai_transport_reconnect(unsigned gen)
 	atomic_store(&next_retry_ns, 0);
 }
 
-bool cai_in_foreign_child(void) { return syscall(SYS_getpid) != atomic_load(&cai_owner_pid); }
+bool cai_in_foreign_child(void)
+{
+	return syscall(SYS_getpid) != atomic_load(&cai_owner_pid);
+}
 
 int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_words)
 {

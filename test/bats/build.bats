@@ -107,3 +107,16 @@ ExecStart=/usr/bin/cai egress run"
 		assert_output ""
 	done
 }
+
+@test "the C sources are laid out as .clang-format says (make format-check)" {
+	command -v clang-format >/dev/null || skip "clang-format is missing (apt-get install clang-format)"
+	git -C "$CAI_TOP" rev-parse --git-dir >/dev/null 2>&1 || skip "not a git checkout: no list of sources"
+	run make -C "$CAI_TOP" --no-print-directory format-check
+	assert_success
+	# It would say so: a file laid out otherwise is named and fails.
+	cp "$CAI_TOP/.clang-format" "$BATS_TEST_TMPDIR/"
+	printf 'int  zz_probe( void ){return 0;}\n' >"$BATS_TEST_TMPDIR/probe.c"
+	run make -C "$CAI_TOP" --no-print-directory format-check FORMAT_SRCS="$BATS_TEST_TMPDIR/probe.c"
+	assert_failure
+	assert_output --partial "probe.c"
+}

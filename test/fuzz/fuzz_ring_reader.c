@@ -48,8 +48,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char before[SIZE];
 	memcpy(before, map + CAI_RING_CTL_SIZE, SIZE);
 
-	struct ring_reader r = {.ctl = c, .data = map + CAI_RING_CTL_SIZE, .size = SIZE,
-				.map_len = CAI_RING_CTL_SIZE + SIZE, .rd = tail, .released = tail,
+	struct ring_reader r = {.ctl = c,
+				.data = map + CAI_RING_CTL_SIZE,
+				.size = SIZE,
+				.map_len = CAI_RING_CTL_SIZE + SIZE,
+				.rd = tail,
+				.released = tail,
 				.stuck_pos = UINT64_MAX};
 	unsigned long events = 0;
 	struct cai_error err = {0};

@@ -101,7 +101,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(fn, "open64") && n >= 2) {
 		r = n > 2 ? open64(a[0], flags_of(a[1]), (mode_t)strtol(a[2], NULL, 8)) : open64(a[0], flags_of(a[1]));
 	} else if ((!strcmp(fn, "openat") || !strcmp(fn, "openat64") || !strcmp(fn, "__openat_2") ||
-		    !strcmp(fn, "__openat64_2")) && n >= 3) {
+		    !strcmp(fn, "__openat64_2")) &&
+		   n >= 3) {
 		int dfd = strcmp(a[0], "CWD") == 0 ? AT_FDCWD : open(a[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		errno = EDOM;
 		if (!strcmp(fn, "openat"))

@@ -65,14 +65,14 @@ static void report_rc(const char *call, int rc)
 	fflush(stdout);
 }
 
-#define CALL(name, expr)                                                                       \
-	do {                                                                                   \
-		errno = EDOM;                                                                  \
-		long r_ = (long)(expr);                                                        \
-		int e_ = errno;                                                                \
-		report(name, r_, e_);                                                          \
-		if (r_ >= 0 && e_ != EDOM)                                                     \
-			printf("%s: errno changed on success\n", name);                        \
+#define CALL(name, expr)                                                                                               \
+	do {                                                                                                           \
+		errno = EDOM;                                                                                          \
+		long r_ = (long)(expr);                                                                                \
+		int e_ = errno;                                                                                        \
+		report(name, r_, e_);                                                                                  \
+		if (r_ >= 0 && e_ != EDOM)                                                                             \
+			printf("%s: errno changed on success\n", name);                                                \
 	} while (0)
 
 /* A second thread that probes, lets main change something, probes again. */

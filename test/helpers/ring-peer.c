@@ -130,19 +130,21 @@ static void reg(int fd, size_t claimed)
 static size_t event_record(unsigned char *out, size_t cap, int i)
 {
 	char text[1024];
-	snprintf(text, sizeof(text),
-		 "{\"v\":1,\"ts\":\"2026-11-22T00:00:00.000000000Z\",\"mono\":\"1.000000000\",\"pid\":%d,"
-		 "\"ppid\":1,\"tid\":%d,\"uid\":%u,\"comm\":\"ring-peer\",\"cwd\":\"/\",\"call\":\"open\","
-		 "\"phase\":\"exit\",\"source\":\"shim\",\"args\":{\"path\":\"/ring-peer/%d\",\"flags\":[\"O_RDONLY\"]},"
-		 "\"result\":{\"return\":-1,\"errno\":2,\"error\":\"ENOENT\"}}",
-		 getpid(), getpid(), getuid(), i);
+	snprintf(
+	    text, sizeof(text),
+	    "{\"v\":1,\"ts\":\"2026-11-22T00:00:00.000000000Z\",\"mono\":\"1.000000000\",\"pid\":%d,"
+	    "\"ppid\":1,\"tid\":%d,\"uid\":%u,\"comm\":\"ring-peer\",\"cwd\":\"/\",\"call\":\"open\","
+	    "\"phase\":\"exit\",\"source\":\"shim\",\"args\":{\"path\":\"/ring-peer/%d\",\"flags\":[\"O_RDONLY\"]},"
+	    "\"result\":{\"return\":-1,\"errno\":2,\"error\":\"ENOENT\"}}",
+	    getpid(), getpid(), getuid(), i);
 	return record_of(text, CAI_WIRE_EVENT, out, cap);
 }
 
 /* Write one record the way the shim does (single writer here). */
 static void put_word(char *data, uint64_t pos, uint32_t low)
 {
-	atomic_store((_Atomic uint64_t *)(void *)(data + (pos & (SIZE - 1))), cai_ring_word(cai_ring_lap(pos, SIZE), low));
+	atomic_store((_Atomic uint64_t *)(void *)(data + (pos & (SIZE - 1))),
+		     cai_ring_word(cai_ring_lap(pos, SIZE), low));
 }
 
 /* Write one record the way the shim does (single writer here). */
@@ -248,7 +250,8 @@ int main(int argc, char **argv)
 			unsigned char ev[1024];
 			put_record(c, ev, event_record(ev, sizeof(ev), i), 1);
 			uint64_t h = atomic_load(&c->head);
-			put_word((char *)c + CAI_RING_CTL_SIZE, h, CAI_RING_COMMIT | CAI_RING_PAD | (uint32_t)(SIZE - h));
+			put_word((char *)c + CAI_RING_CTL_SIZE, h,
+				 CAI_RING_COMMIT | CAI_RING_PAD | (uint32_t)(SIZE - h));
 			atomic_store(&c->head, SIZE);
 			kick();
 			usleep(20000);

@@ -38,8 +38,8 @@ static int errno_by_name(const char *name)
 	static const struct {
 		const char *name;
 		int value;
-	} names[] = {{"EINVAL", EINVAL}, {"ENOSYS", ENOSYS}, {"EPERM", EPERM},
-		     {"EACCES", EACCES}, {"EBUSY", EBUSY},   {"E2BIG", E2BIG}, {"EFAULT", EFAULT}};
+	} names[] = {{"EINVAL", EINVAL}, {"ENOSYS", ENOSYS}, {"EPERM", EPERM},	{"EACCES", EACCES},
+		     {"EBUSY", EBUSY},	 {"E2BIG", E2BIG},   {"EFAULT", EFAULT}};
 	for (size_t i = 0; i < CAI_ARRAY_LEN(names); i++)
 		if (strcmp(names[i].name, name) == 0)
 			return names[i].value;

@@ -64,10 +64,10 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && strcmp(argv[1], "hold-listener") == 0) {
 		struct sock_filter insns[] = {
-			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_lookup_dcookie, 0, 1),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_lookup_dcookie, 0, 1),
+		    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		};
 		struct sock_fprog prog = {.len = sizeof(insns) / sizeof(insns[0]), .filter = insns};
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);

@@ -7,8 +7,8 @@
 #include "audit_record.h"
 #include "tap.h"
 
-#define GOOD_HEAD                                                                              \
-	"{\"v\":1,\"ts\":\"2026-11-22T07:19:56.000000001Z\",\"mono\":\"1.5\",\"pid\":10,\"ppid\":1," \
+#define GOOD_HEAD                                                                                                      \
+	"{\"v\":1,\"ts\":\"2026-11-22T07:19:56.000000001Z\",\"mono\":\"1.5\",\"pid\":10,\"ppid\":1,"                   \
 	"\"tid\":10,\"uid\":1000,\"comm\":\"cat\",\"cwd\":\"/tmp\","
 #define GOOD GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{\"path\":\"/x\"},\"result\":{\"return\":3}}"
 
@@ -49,45 +49,53 @@ int main(void)
 	long n = encode(GOOD, CAI_WIRE_EVENT);
 	ok(n > 0 && decode(n, false, &r) == NULL, "a well-formed event is accepted");
 	out[r.json_len] = '\0';
-	is_str(out, "{\"v\":1,\"ts\":\"2026-11-22T07:19:56.000000001Z\",\"mono\":\"1.5\",\"pid\":10,\"ppid\":1,\"tid\":10,"
-		    "\"uid\":1000,\"comm\":\"cat\",\"cwd\":\"/tmp\",\"call\":\"open\",\"phase\":\"exit\",\"args\":{\"path\":\"/x\"},"
-		    "\"result\":{\"return\":3}",
+	is_str(out,
+	       "{\"v\":1,\"ts\":\"2026-11-22T07:19:56.000000001Z\",\"mono\":\"1.5\",\"pid\":10,\"ppid\":1,\"tid\":10,"
+	       "\"uid\":1000,\"comm\":\"cat\",\"cwd\":\"/"
+	       "tmp\",\"call\":\"open\",\"phase\":\"exit\",\"args\":{\"path\":\"/x\"},"
+	       "\"result\":{\"return\":3}",
 	       "written as the JSON it carries, without the closing brace (the stamp follows)");
 	is_int(r.kind, CAI_WIRE_EVENT, "of kind event");
 
 	static const struct {
 		const char *json, *reason;
 	} bad[] = {
-		{"{\"v\":2}", "unknown schema version"},
-		{"{\"v\":1}", "missing or mistyped string field"},
-		{GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":3},\"peer\":{\"pid\":1}}",
-		 "a key of the sender's own outside \"env\""},
-		{GOOD_HEAD "\"call\":\"unlink\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":0}}", "unknown call"},
-		{GOOD_HEAD "\"call\":\"open\",\"phase\":\"later\",\"args\":{},\"result\":{\"return\":0}}", "unknown phase"},
-		{GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{}}", "missing result object"},
-		{GOOD_HEAD "\"call\":\"open\",\"phase\":\"enter\",\"args\":{},\"result\":{\"return\":0}}",
-		 "result in an enter event"},
-		{GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":\"3\"}}", "malformed result"},
-		{GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":3,\"errno\":-2}}",
-		 "malformed result"},
-		{GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":[],\"result\":{\"return\":3}}", "missing args object"},
-		{GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":3},\"dropped\":-1}",
-		 "malformed dropped count"},
-		{GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":3},\"truncated\":false}",
-		 "malformed truncated marker"},
-		{GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":3},\"source\":\"me\"}",
-		 "unknown source"},
-		{"{\"v\":1,\"ts\":1,\"mono\":\"1\",\"pid\":1,\"ppid\":1,\"tid\":1,\"uid\":0,\"comm\":\"x\",\"cwd\":null,"
-		 "\"call\":\"open\",\"phase\":\"enter\",\"args\":{}}",
-		 "missing or mistyped string field"},
-		{"{\"v\":1,\"ts\":\"t\",\"mono\":\"1\",\"pid\":-1,\"ppid\":1,\"tid\":1,\"uid\":0,\"comm\":\"x\",\"cwd\":null,"
-		 "\"call\":\"open\",\"phase\":\"enter\",\"args\":{}}",
-		 "missing or mistyped id field"},
-		{"{\"v\":1,\"ts\":\"t\",\"mono\":\"1\",\"pid\":1,\"ppid\":1,\"tid\":1,\"uid\":0,\"comm\":\"x\",\"cwd\":7,"
-		 "\"call\":\"open\",\"phase\":\"enter\",\"args\":{}}",
-		 "missing or mistyped cwd"},
-		{GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{\"env\":{\"A-B\":\"x\"}},\"result\":{\"return\":3}}",
-		 "an environment variable's name that is not [A-Za-z0-9_]"},
+	    {"{\"v\":2}", "unknown schema version"},
+	    {"{\"v\":1}", "missing or mistyped string field"},
+	    {GOOD_HEAD
+	     "\"call\":\"open\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":3},\"peer\":{\"pid\":1}}",
+	     "a key of the sender's own outside \"env\""},
+	    {GOOD_HEAD "\"call\":\"unlink\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":0}}", "unknown call"},
+	    {GOOD_HEAD "\"call\":\"open\",\"phase\":\"later\",\"args\":{},\"result\":{\"return\":0}}", "unknown phase"},
+	    {GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{}}", "missing result object"},
+	    {GOOD_HEAD "\"call\":\"open\",\"phase\":\"enter\",\"args\":{},\"result\":{\"return\":0}}",
+	     "result in an enter event"},
+	    {GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":\"3\"}}",
+	     "malformed result"},
+	    {GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":3,\"errno\":-2}}",
+	     "malformed result"},
+	    {GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":[],\"result\":{\"return\":3}}",
+	     "missing args object"},
+	    {GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":3},\"dropped\":-1}",
+	     "malformed dropped count"},
+	    {GOOD_HEAD
+	     "\"call\":\"open\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":3},\"truncated\":false}",
+	     "malformed truncated marker"},
+	    {GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{},\"result\":{\"return\":3},\"source\":\"me\"}",
+	     "unknown source"},
+	    {"{\"v\":1,\"ts\":1,\"mono\":\"1\",\"pid\":1,\"ppid\":1,\"tid\":1,\"uid\":0,\"comm\":\"x\",\"cwd\":null,"
+	     "\"call\":\"open\",\"phase\":\"enter\",\"args\":{}}",
+	     "missing or mistyped string field"},
+	    {"{\"v\":1,\"ts\":\"t\",\"mono\":\"1\",\"pid\":-1,\"ppid\":1,\"tid\":1,\"uid\":0,\"comm\":\"x\",\"cwd\":"
+	     "null,"
+	     "\"call\":\"open\",\"phase\":\"enter\",\"args\":{}}",
+	     "missing or mistyped id field"},
+	    {"{\"v\":1,\"ts\":\"t\",\"mono\":\"1\",\"pid\":1,\"ppid\":1,\"tid\":1,\"uid\":0,\"comm\":\"x\",\"cwd\":7,"
+	     "\"call\":\"open\",\"phase\":\"enter\",\"args\":{}}",
+	     "missing or mistyped cwd"},
+	    {GOOD_HEAD
+	     "\"call\":\"open\",\"phase\":\"exit\",\"args\":{\"env\":{\"A-B\":\"x\"}},\"result\":{\"return\":3}}",
+	     "an environment variable's name that is not [A-Za-z0-9_]"},
 	};
 	for (size_t i = 0; i < CAI_ARRAY_LEN(bad); i++) {
 		const char *why = refusal(bad[i].json);
@@ -114,18 +122,22 @@ int main(void)
 	}
 	ok(1, "a record cut anywhere is refused, never read past its end");
 	unsigned char hostile[][6] = {
-		{CAI_T_END, 0},                          /* an end at the top */
-		{CAI_T_STR, CAI_K_PATH, 0xff, 0xff},     /* a length past the end */
-		{0x7f, CAI_K_PATH},                      /* an unknown type */
-		{CAI_T_NULL, 200},                       /* an unknown key */
-		{CAI_T_NULL, CAI_K_NONE},                /* no key in an object */
-		{CAI_T_OBJ, CAI_K_ENV},                  /* never closed */
-		{CAI_T_STR, CAI_K_INLINE, 0},            /* an empty name of its own */
+	    {CAI_T_END, 0},			 /* an end at the top */
+	    {CAI_T_STR, CAI_K_PATH, 0xff, 0xff}, /* a length past the end */
+	    {0x7f, CAI_K_PATH},			 /* an unknown type */
+	    {CAI_T_NULL, 200},			 /* an unknown key */
+	    {CAI_T_NULL, CAI_K_NONE},		 /* no key in an object */
+	    {CAI_T_OBJ, CAI_K_ENV},		 /* never closed */
+	    {CAI_T_STR, CAI_K_INLINE, 0},	 /* an empty name of its own */
 	};
 	static const char *const hostile_why[] = {
-		"an end without a beginning", "record ends inside an item", "unknown item type", "unknown key",
-		"an item without a key inside an object", "record ends inside an object or array",
-		"a key of the sender's own outside \"env\"",
+	    "an end without a beginning",
+	    "record ends inside an item",
+	    "unknown item type",
+	    "unknown key",
+	    "an item without a key inside an object",
+	    "record ends inside an object or array",
+	    "a key of the sender's own outside \"env\"",
 	};
 	for (size_t i = 0; i < CAI_ARRAY_LEN(hostile); i++) {
 		n = encode(GOOD, CAI_WIRE_EVENT);
@@ -147,7 +159,9 @@ int main(void)
 	rec[n++] = CAI_K_CWD;
 	is_str(decode(n, false, &r), "duplicate key", "a duplicate key is refused");
 	is_str(refusal(GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{\"env\":{\"A\":\"1\",\"B\":\"2\"}},"
-			       "\"result\":{\"return\":3}}") ? "refused" : "accepted",
+				 "\"result\":{\"return\":3}}")
+		   ? "refused"
+		   : "accepted",
 	       "accepted", "distinct environment names are accepted");
 	/* A time out of range. */
 	n = encode(GOOD, CAI_WIRE_EVENT);
@@ -158,8 +172,10 @@ int main(void)
 	is_str(decode(n, false, &r), "a time out of range", "a time out of range is refused");
 
 	/* Strings: every byte a JSON reader cares about, escaped or replaced. */
-	n = encode(GOOD_HEAD "\"call\":\"open\",\"phase\":\"exit\",\"args\":{\"path\":\"PLACEHOLDER\"},\"result\":{\"return\":3}}",
-		   CAI_WIRE_EVENT);
+	n = encode(
+	    GOOD_HEAD
+	    "\"call\":\"open\",\"phase\":\"exit\",\"args\":{\"path\":\"PLACEHOLDER\"},\"result\":{\"return\":3}}",
+	    CAI_WIRE_EVENT);
 	unsigned char *ph = memmem(rec, (size_t)n, "PLACEHOLDER", 11);
 	static const unsigned char nasty[11] = {0x00, '\n', '"', '\\', 0x7f, 0x1b, 0xff, 0xed, 0xa0, 0x80, 'z'};
 	memcpy(ph, nasty, sizeof(nasty));
@@ -181,16 +197,16 @@ int main(void)
 	 * in its exact shape. */
 #define CID "3f4e1a2b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8"
 	static const char *const claims[] = {
-		"{\"id\":\"" CID "\",\"name\":\"web\"}",
-		"{\"id\":\"" CID "\",\"name\":null}",
+	    "{\"id\":\"" CID "\",\"name\":\"web\"}",
+	    "{\"id\":\"" CID "\",\"name\":null}",
 	};
 	static const char *const bad_claims[] = {
-		"\"" CID "\"",
-		"{\"id\":\"" CID "\"}",
-		"{\"id\":\"" CID "0\",\"name\":null}",
-		"{\"id\":null,\"name\":null}",
-		"{\"id\":\"" CID "\",\"name\":7}",
-		"{\"id\":\"" CID "\",\"name\":null,\"path\":\"x\"}",
+	    "\"" CID "\"",
+	    "{\"id\":\"" CID "\"}",
+	    "{\"id\":\"" CID "0\",\"name\":null}",
+	    "{\"id\":null,\"name\":null}",
+	    "{\"id\":\"" CID "\",\"name\":7}",
+	    "{\"id\":\"" CID "\",\"name\":null,\"path\":\"x\"}",
 	};
 	for (size_t i = 0; i < CAI_ARRAY_LEN(claims) + CAI_ARRAY_LEN(bad_claims); i++) {
 		bool good_claim = i < CAI_ARRAY_LEN(claims);
@@ -214,7 +230,8 @@ int main(void)
 	n = encode("{}", CAI_WIRE_KICK);
 	ok(!decode(n, false, &r) && r.kind == CAI_WIRE_KICK, "a kick");
 	n = encode("{\"size\":65536}", CAI_WIRE_RING);
-	ok(!decode(n, false, &r) && r.kind == CAI_WIRE_RING && r.ring_size == 65536, "a ring registration with its size");
+	ok(!decode(n, false, &r) && r.kind == CAI_WIRE_RING && r.ring_size == 65536,
+	   "a ring registration with its size");
 	n = encode("{\"size\":65536,\"path\":\"x\"}", CAI_WIRE_RING);
 	is_str(decode(n, false, &r), "a ring registration carries its size only", "a ring registration with more");
 	n = encode("{\"container\":{\"id\":\"" CID "\",\"name\":\"web\"}}", CAI_WIRE_LISTEN);
@@ -231,9 +248,11 @@ int main(void)
 	is_int((long long)ln, (long long)strlen(line), "and says its length");
 	cai_audit_stamp(line, sizeof(line), 42, 1000, 100, "{\"id\":\"x\",\"name\":null}", &sent);
 	is_str(line,
-	       ",\"peer\":{\"pid\":42,\"uid\":1000,\"gid\":100,\"sent_as\":{\"pid\":1,\"uid\":2,\"gid\":3}},\"container\":{\"id\":\"x\",\"name\":null}}",
+	       ",\"peer\":{\"pid\":42,\"uid\":1000,\"gid\":100,\"sent_as\":{\"pid\":1,\"uid\":2,\"gid\":3}},"
+	       "\"container\":{\"id\":\"x\",\"name\":null}}",
 	       "with what the sender claimed, and the container");
-	is_int((long long)cai_audit_stamp(line, 20, 42, 1000, 100, NULL, NULL), 0, "a stamp that does not fit is refused, not cut");
+	is_int((long long)cai_audit_stamp(line, 20, 42, 1000, 100, NULL, NULL), 0,
+	       "a stamp that does not fit is refused, not cut");
 
 	ok(cai_record_known_call("__openat64_2", 12), "fortify variants are known calls");
 	ok(!cai_record_known_call("read", 4), "read is not a reported call");

@@ -11,7 +11,10 @@
 #define ID "3f4e1a2b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8"
 #define ID2 "0000000000000000000000000000000000000000000000000000000000000001"
 
-static int found(const char *text, char id[CAI_CONTAINER_ID_LEN + 1]) { return cai_container_id_from_cgroup(text, id); }
+static int found(const char *text, char id[CAI_CONTAINER_ID_LEN + 1])
+{
+	return cai_container_id_from_cgroup(text, id);
+}
 
 static void parser(void)
 {
@@ -21,7 +24,7 @@ static void parser(void)
 	ok(found("12:pids:/docker/" ID "\n11:memory:/docker/" ID "\n0::/\n", id) == 1 && strcmp(id, ID) == 0,
 	   "v1 hybrid, cgroupfs driver");
 	ok(found("1:name=systemd:/system.slice/docker-" ID ".scope\n0::/system.slice/docker-" ID ".scope\n", id) == 1 &&
-		   strcmp(id, ID) == 0,
+	       strcmp(id, ID) == 0,
 	   "v1, systemd driver, named hierarchy");
 	ok(found("4:cpu,cpuacct:/docker/" ID "\n", id) == 1, "a controller list with a comma");
 	ok(found("0::/docker/" ID "/docker/" ID2 "\n", id) == 1 && strcmp(id, ID) == 0,
@@ -44,13 +47,22 @@ static void parser(void)
 	       "forged systemd scope below a user slice");
 	is_int(found("0::/system.slice/foo.service/docker/" ID "\n", id), 0, "/docker/<id> below another prefix");
 	is_int(found("0::/x/system.slice/docker-" ID ".scope\n", id), 0, "a systemd scope below another prefix");
-	is_int(found("0::/docker/" "3f4e1a2b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f" "\n", id), 0,
-	       "63 hex digits");
+	is_int(found("0::/docker/"
+		     "3f4e1a2b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f"
+		     "\n",
+		     id),
+	       0, "63 hex digits");
 	is_int(found("0::/docker/" ID "0\n", id), 0, "65 hex digits");
-	is_int(found("0::/docker/" "3F4E1A2B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F9012A3B4C5D6E7F8" "\n", id), 0,
-	       "uppercase hex");
-	is_int(found("0::/docker/" "3g4e1a2b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8" "\n", id), 0,
-	       "a letter past f");
+	is_int(found("0::/docker/"
+		     "3F4E1A2B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F9012A3B4C5D6E7F8"
+		     "\n",
+		     id),
+	       0, "uppercase hex");
+	is_int(found("0::/docker/"
+		     "3g4e1a2b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8"
+		     "\n",
+		     id),
+	       0, "a letter past f");
 	is_int(found("0::/docker/" ID ".scope\n", id), 0, "a suffix glued to the id");
 	is_int(found("0::/system.slice/docker-" ID ".scopex\n", id), 0, "a suffix glued to the scope");
 	is_int(found("0::/system.slice/docker-" ID "\n", id), 0, "systemd form without .scope");
@@ -65,9 +77,11 @@ static void parser(void)
 	is_int(found("0::/\n/docker/" ID "\n", id), 0, "a bare path on a second line");
 	is_int(found("0::/user.slice\n0::/docker/" ID "x\n", id), 0, "junk after the id on the line");
 
-	char with_nul[] = "0::/user.slice\n\0" "0::/docker/" ID "\n";
+	char with_nul[] = "0::/user.slice\n\0"
+			  "0::/docker/" ID "\n";
 	is_int(found(with_nul, id), 0, "text after an embedded NUL is not read");
-	char nul_in_path[] = "0::/docker/3f4e1a2b5c6d7e8f\0" "90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8\n";
+	char nul_in_path[] = "0::/docker/3f4e1a2b5c6d7e8f\0"
+			     "90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8\n";
 	is_int(found(nul_in_path, id), 0, "an id cut by a NUL");
 
 	size_t big = 4 * 1024 * 1024;
@@ -125,8 +139,8 @@ static void names(void)
 	is_int(err.errnum, ENOENT, "with ENOENT");
 	ok(strstr(err.msg, "config.v2.json") != NULL, "the message names the file: %s", err.msg);
 	is_int(name_of("../../etc/passwd", name, sizeof(name), &err), -1, "a path is not an id");
-	is_int(name_of("3F4E1A2B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F9012A3B4C5D6E7F8", name, sizeof(name), &err), -1,
-	       "an uppercase id is not used in a path");
+	is_int(name_of("3F4E1A2B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F9012A3B4C5D6E7F8", name, sizeof(name), &err),
+	       -1, "an uppercase id is not used in a path");
 	is_int(name_of(NULL, name, sizeof(name), &err), -1, "no id");
 
 	write_config(ID, "{\"Name\":", 0600);

@@ -11,7 +11,10 @@
 
 static char tmpdir[] = "/tmp/cai-test-dj-XXXXXX";
 
-static char *path_of(const char *name) { return xasprintf("%s/%s", tmpdir, name); }
+static char *path_of(const char *name)
+{
+	return xasprintf("%s/%s", tmpdir, name);
+}
 
 static void put(const char *path, const char *bytes)
 {
@@ -82,124 +85,126 @@ struct tcase {
 #define SYSBOX RT("sysbox-runc", "/usr/bin/sysbox-runc")
 
 static const struct tcase cases[] = {
-	{"add to {}", "{}\n", ADD, "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_CHANGED, "{\n  " SYSBOX "\n}\n", NULL},
-	{"add to a missing file", NULL, ADD, "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_CHANGED,
-	 "{\n  " SYSBOX "\n}\n", NULL},
-	{"an empty file is {}", "", ADD, "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_CHANGED, "{\n  " SYSBOX "\n}\n",
-	 NULL},
-	{"a whitespace-only file is {}", " \n\t\r\n ", ADD, "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_CHANGED,
-	 "{\n  " SYSBOX "\n}\n", NULL},
-	{"siblings and their order kept, runtime appended after existing ones",
-	 "{\"z-last\": 1, \"runtimes\": {\"nvidia\": {\"path\": \"nvidia-container-runtime\", \"runtimeArgs\": []}}, "
-	 "\"a-first\": [true, null, \"s\"], \"features\": {\"buildkit\": true}}",
-	 ADD, "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_CHANGED,
-	 "{\n  \"z-last\": 1,\n  \"runtimes\": {\n    \"nvidia\": {\n      \"path\": \"nvidia-container-runtime\",\n"
-	 "      \"runtimeArgs\": []\n    },\n    \"sysbox-runc\": {\n      \"path\": \"/usr/bin/sysbox-runc\"\n    }\n"
-	 "  },\n  \"a-first\": [\n    true,\n    null,\n    \"s\"\n  ],\n  \"features\": {\n    \"buildkit\": true\n  }\n}\n",
-	 NULL},
-	{"default-runtime is kept as it is", "{\"default-runtime\": \"runc\"}", ADD, "sysbox-runc",
-	 "/usr/bin/sysbox-runc", CAI_DJ_CHANGED, "{\n  \"default-runtime\": \"runc\",\n  " SYSBOX "\n}\n", NULL},
-	{"same name, same path: unchanged", "{\"runtimes\":{\"sysbox-runc\":{\"path\":\"/usr/bin/sysbox-runc\"}}}", ADD,
-	 "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_UNCHANGED, NULL, NULL},
-	{"same name and path with runtimeArgs: unchanged",
-	 "{\"runtimes\":{\"sysbox-runc\":{\"path\":\"/usr/bin/sysbox-runc\",\"runtimeArgs\":[\"--x\"]}}}", ADD,
-	 "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_UNCHANGED, NULL, NULL},
-	{"same name, another path: refused", "{\"runtimes\":{\"sysbox-runc\":{\"path\":\"/opt/x\"}}}", ADD,
-	 "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_REFUSED, NULL,
-	 "`@F@`: runtime `sysbox-runc` already exists with path `/opt/x` (pass --replace to change its path, "
-	 "keeping its other fields)"},
-	{"--replace sets the path and keeps runtimeArgs and order",
-	 "{\"runtimes\":{\"sysbox-runc\":{\"runtimeArgs\":[\"--debug\"],\"path\":\"/opt/x\",\"extra\":{\"k\":1}}}}",
-	 REPLACE, "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_CHANGED,
-	 "{\n  \"runtimes\": {\n    \"sysbox-runc\": {\n      \"runtimeArgs\": [\n        \"--debug\"\n      ],\n"
-	 "      \"path\": \"/usr/bin/sysbox-runc\",\n      \"extra\": {\n        \"k\": 1\n      }\n    }\n  }\n}\n",
-	 NULL},
-	{"--replace on an entry without a path adds it", "{\"runtimes\":{\"s\":{\"runtimeType\":\"io.x.v1\"}}}", REPLACE,
-	 "s", "/p", CAI_DJ_CHANGED,
-	 "{\n  \"runtimes\": {\n    \"s\": {\n      \"runtimeType\": \"io.x.v1\",\n      \"path\": \"/p\"\n    }\n  }\n}\n",
-	 NULL},
-	{"an entry without a path is refused without --replace", "{\"runtimes\":{\"s\":{\"runtimeType\":\"io.x.v1\"}}}",
-	 ADD, "s", "/p", CAI_DJ_REFUSED, NULL,
-	 "`@F@`: runtime `s` already exists with path `(absent)` (pass --replace to change its path, keeping its "
-	 "other fields)"},
-	{"the reserved name runc is invalid", "{}", ADD, "runc", "/x", CAI_DJ_INVALID, NULL,
-	 "the runtime name `runc` is reserved by dockerd (it would refuse to start)"},
-	{"an empty runtime name is invalid", "{}", ADD, "", "/x", CAI_DJ_INVALID, NULL, "the runtime name is empty"},
-	{"an empty runtime path is invalid", "{}", ADD, "x", "", CAI_DJ_INVALID, NULL, "the runtime path is empty"},
-	{"invalid JSON: line and column, file untouched", "{\"a\": 1,\n \"b\" 2}", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
-	 "`@F@`: invalid JSON: Expected separator between values at line 2, column 7; fix the file by hand; it "
-	 "was left unchanged"},
-	{"unfinished JSON", "{\"a\": [1,\n", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
-	 "`@F@`: invalid JSON: Unfinished JSON term at EOF at line 2, column 0; fix the file by hand; it was left "
-	 "unchanged"},
-	{"a second top-level value", "{} {}", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
-	 "`@F@`: invalid JSON: a second value follows the top-level object; fix the file by hand; it was left "
-	 "unchanged"},
-	{"jq's nan literal is refused", "{\"a\": nan}", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
-	 "`@F@`: the number at `.a` cannot be kept exactly (jq holds numbers as doubles: integers must be below 2^53 "
-	 "in magnitude, and NaN and infinities are not JSON); fix the file by hand; it was left unchanged"},
-	{"invalid UTF-8: line and column", "{\"a\": \"ok\",\n \"b\": \"\xff\"}", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
-	 "`@F@`: invalid UTF-8 at line 2, column 8; fix the file by hand; it was left unchanged"},
-	{"top level an array", "[1, 2]", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
-	 "`@F@`: the top level is array, not an object; fix the file by hand; it was left unchanged"},
-	{"top level a string", "\"x\"", REMOVE, "x", NULL, CAI_DJ_INVALID, NULL,
-	 "`@F@`: the top level is string, not an object; fix the file by hand; it was left unchanged"},
-	{"runtimes not an object", "{\"runtimes\": [\"sysbox-runc\"]}", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
-	 "`@F@`: `.runtimes` is array, not an object; fix the file by hand; it was left unchanged"},
-	{"a runtime entry not an object", "{\"runtimes\": {\"sysbox-runc\": \"/usr/bin/sysbox-runc\"}}", ADD,
-	 "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_INVALID, NULL,
-	 "`@F@`: `.runtimes.sysbox-runc` is string, not an object; fix the file by hand; it was left unchanged"},
-	{"integer 2^53 refused, naming its path",
-	 "{\"default-ulimits\": {\"nofile\": {\"Name\": \"nofile\", \"Hard\": 9007199254740992, \"Soft\": 1024}}}", ADD,
-	 "x", "/x", CAI_DJ_INVALID, NULL,
-	 "`@F@`: the number at `.default-ulimits.nofile.Hard` cannot be kept exactly (jq holds numbers as doubles: "
-	 "integers must be below 2^53 in magnitude, and NaN and infinities are not JSON); fix the file by hand; it "
-	 "was left unchanged"},
-	{"a big negative integer in an array refused", "{\"a b\": [1, -18446744073709551616]}", ADD, "x", "/x",
-	 CAI_DJ_INVALID, NULL,
-	 "`@F@`: the number at `[\"a b\"][1]` cannot be kept exactly (jq holds numbers as doubles: integers must be "
-	 "below 2^53 in magnitude, and NaN and infinities are not JSON); fix the file by hand; it was left unchanged"},
-	{"an overflowing number refused", "{\"x\": 1e400}", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
-	 "`@F@`: the number at `.x` cannot be kept exactly (jq holds numbers as doubles: integers must be below 2^53 "
-	 "in magnitude, and NaN and infinities are not JSON); fix the file by hand; it was left unchanged"},
-	{"integers below 2^53 and fractions kept exactly",
-	 "{\"max\": 9007199254740991, \"min\": -9007199254740991, \"f\": 0.1, \"g\": -2.5, \"z\": 0}", ADD, "x", "/x",
-	 CAI_DJ_CHANGED,
-	 "{\n  \"max\": 9007199254740991,\n  \"min\": -9007199254740991,\n  \"f\": 0.1,\n  \"g\": -2.5,\n  \"z\": 0,\n  "
-	 "\"runtimes\": {\n    \"x\": {\n      \"path\": \"/x\"\n    }\n  }\n}\n",
-	 NULL},
-	{"remove: only our entry goes, runtimes stays",
-	 "{\"a\":1,\"runtimes\":{\"nvidia\":{\"path\":\"/n\"},\"sysbox-runc\":{\"path\":\"/s\"}},\"b\":2}", REMOVE,
-	 "sysbox-runc", NULL, CAI_DJ_CHANGED,
-	 "{\n  \"a\": 1,\n  \"runtimes\": {\n    \"nvidia\": {\n      \"path\": \"/n\"\n    }\n  },\n  \"b\": 2\n}\n", NULL},
-	{"remove without our snapshot keeps an empty runtimes", "{\"runtimes\":{\"sysbox-runc\":{\"path\":\"/s\"}}}",
-	 REMOVE, "sysbox-runc", NULL, CAI_DJ_CHANGED, "{\n  \"runtimes\": {}\n}\n", NULL},
-	{"remove an absent runtime: unchanged", "{\"runtimes\":{\"nvidia\":{\"path\":\"/n\"}}}", REMOVE, "sysbox-runc",
-	 NULL, CAI_DJ_UNCHANGED, NULL, NULL},
-	{"remove from a missing file: unchanged", NULL, REMOVE, "sysbox-runc", NULL, CAI_DJ_UNCHANGED, NULL, NULL},
-	{"remove the default-runtime: refused",
-	 "{\"default-runtime\":\"sysbox-runc\",\"runtimes\":{\"sysbox-runc\":{\"path\":\"/s\"}}}", REMOVE, "sysbox-runc",
-	 NULL, CAI_DJ_REFUSED, NULL,
-	 "`@F@`: runtime `sysbox-runc` is the `default-runtime`; without it dockerd would not start (set "
-	 "`default-runtime` to another runtime first)"},
-	{"set-default on an absent key appends it", "{\"a\":1}", SET, "bridge", "\"cai0\"", CAI_DJ_CHANGED,
-	 "{\n  \"a\": 1,\n  \"bridge\": \"cai0\"\n}\n", NULL},
-	{"set-default with an equal value: unchanged", "{\"bridge\":\"cai0\"}", SET, "bridge", "\"cai0\"",
-	 CAI_DJ_UNCHANGED, NULL, NULL},
-	{"set-default with another value: refused naming both", "{\"bridge\":\"docker0\"}", SET, "bridge", "\"cai0\"",
-	 CAI_DJ_REFUSED, NULL,
-	 "`@F@`: `bridge` is already set to \"docker0\"; refusing to change it to \"cai0\" (change or remove it by "
-	 "hand)"},
-	{"set-default never sets default-runtime", "{}", SET, "default-runtime", "\"sysbox-runc\"", CAI_DJ_INVALID, NULL,
-	 "`default-runtime` is never set or changed by this tool"},
-	{"set-default refuses an inexact number", "{}", SET, "n", "9007199254740993", CAI_DJ_INVALID, NULL,
-	 "in the value, the number at `.` cannot be kept exactly (jq holds numbers as doubles: integers must be below "
-	 "2^53 in magnitude, and NaN and infinities are not JSON)"},
-	{"unset an equal value", "{\"bridge\":\"cai0\",\"a\":1}", UNSET, "bridge", "\"cai0\"", CAI_DJ_CHANGED,
-	 "{\n  \"a\": 1\n}\n", NULL},
-	{"unset another value: unchanged", "{\"bridge\":\"docker0\"}", UNSET, "bridge", "\"cai0\"", CAI_DJ_UNCHANGED, NULL,
-	 NULL},
-	{"unset an absent key: unchanged", "{}", UNSET, "bridge", "\"cai0\"", CAI_DJ_UNCHANGED, NULL, NULL},
+    {"add to {}", "{}\n", ADD, "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_CHANGED, "{\n  " SYSBOX "\n}\n", NULL},
+    {"add to a missing file", NULL, ADD, "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_CHANGED, "{\n  " SYSBOX "\n}\n",
+     NULL},
+    {"an empty file is {}", "", ADD, "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_CHANGED, "{\n  " SYSBOX "\n}\n",
+     NULL},
+    {"a whitespace-only file is {}", " \n\t\r\n ", ADD, "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_CHANGED,
+     "{\n  " SYSBOX "\n}\n", NULL},
+    {"siblings and their order kept, runtime appended after existing ones",
+     "{\"z-last\": 1, \"runtimes\": {\"nvidia\": {\"path\": \"nvidia-container-runtime\", \"runtimeArgs\": []}}, "
+     "\"a-first\": [true, null, \"s\"], \"features\": {\"buildkit\": true}}",
+     ADD, "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_CHANGED,
+     "{\n  \"z-last\": 1,\n  \"runtimes\": {\n    \"nvidia\": {\n      \"path\": \"nvidia-container-runtime\",\n"
+     "      \"runtimeArgs\": []\n    },\n    \"sysbox-runc\": {\n      \"path\": \"/usr/bin/sysbox-runc\"\n    }\n"
+     "  },\n  \"a-first\": [\n    true,\n    null,\n    \"s\"\n  ],\n  \"features\": {\n    \"buildkit\": true\n  "
+     "}\n}\n",
+     NULL},
+    {"default-runtime is kept as it is", "{\"default-runtime\": \"runc\"}", ADD, "sysbox-runc", "/usr/bin/sysbox-runc",
+     CAI_DJ_CHANGED, "{\n  \"default-runtime\": \"runc\",\n  " SYSBOX "\n}\n", NULL},
+    {"same name, same path: unchanged", "{\"runtimes\":{\"sysbox-runc\":{\"path\":\"/usr/bin/sysbox-runc\"}}}", ADD,
+     "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_UNCHANGED, NULL, NULL},
+    {"same name and path with runtimeArgs: unchanged",
+     "{\"runtimes\":{\"sysbox-runc\":{\"path\":\"/usr/bin/sysbox-runc\",\"runtimeArgs\":[\"--x\"]}}}", ADD,
+     "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_UNCHANGED, NULL, NULL},
+    {"same name, another path: refused", "{\"runtimes\":{\"sysbox-runc\":{\"path\":\"/opt/x\"}}}", ADD, "sysbox-runc",
+     "/usr/bin/sysbox-runc", CAI_DJ_REFUSED, NULL,
+     "`@F@`: runtime `sysbox-runc` already exists with path `/opt/x` (pass --replace to change its path, "
+     "keeping its other fields)"},
+    {"--replace sets the path and keeps runtimeArgs and order",
+     "{\"runtimes\":{\"sysbox-runc\":{\"runtimeArgs\":[\"--debug\"],\"path\":\"/opt/x\",\"extra\":{\"k\":1}}}}",
+     REPLACE, "sysbox-runc", "/usr/bin/sysbox-runc", CAI_DJ_CHANGED,
+     "{\n  \"runtimes\": {\n    \"sysbox-runc\": {\n      \"runtimeArgs\": [\n        \"--debug\"\n      ],\n"
+     "      \"path\": \"/usr/bin/sysbox-runc\",\n      \"extra\": {\n        \"k\": 1\n      }\n    }\n  }\n}\n",
+     NULL},
+    {"--replace on an entry without a path adds it", "{\"runtimes\":{\"s\":{\"runtimeType\":\"io.x.v1\"}}}", REPLACE,
+     "s", "/p", CAI_DJ_CHANGED,
+     "{\n  \"runtimes\": {\n    \"s\": {\n      \"runtimeType\": \"io.x.v1\",\n      \"path\": \"/p\"\n    }\n  }\n}\n",
+     NULL},
+    {"an entry without a path is refused without --replace", "{\"runtimes\":{\"s\":{\"runtimeType\":\"io.x.v1\"}}}",
+     ADD, "s", "/p", CAI_DJ_REFUSED, NULL,
+     "`@F@`: runtime `s` already exists with path `(absent)` (pass --replace to change its path, keeping its "
+     "other fields)"},
+    {"the reserved name runc is invalid", "{}", ADD, "runc", "/x", CAI_DJ_INVALID, NULL,
+     "the runtime name `runc` is reserved by dockerd (it would refuse to start)"},
+    {"an empty runtime name is invalid", "{}", ADD, "", "/x", CAI_DJ_INVALID, NULL, "the runtime name is empty"},
+    {"an empty runtime path is invalid", "{}", ADD, "x", "", CAI_DJ_INVALID, NULL, "the runtime path is empty"},
+    {"invalid JSON: line and column, file untouched", "{\"a\": 1,\n \"b\" 2}", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
+     "`@F@`: invalid JSON: Expected separator between values at line 2, column 7; fix the file by hand; it "
+     "was left unchanged"},
+    {"unfinished JSON", "{\"a\": [1,\n", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
+     "`@F@`: invalid JSON: Unfinished JSON term at EOF at line 2, column 0; fix the file by hand; it was left "
+     "unchanged"},
+    {"a second top-level value", "{} {}", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
+     "`@F@`: invalid JSON: a second value follows the top-level object; fix the file by hand; it was left "
+     "unchanged"},
+    {"jq's nan literal is refused", "{\"a\": nan}", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
+     "`@F@`: the number at `.a` cannot be kept exactly (jq holds numbers as doubles: integers must be below 2^53 "
+     "in magnitude, and NaN and infinities are not JSON); fix the file by hand; it was left unchanged"},
+    {"invalid UTF-8: line and column", "{\"a\": \"ok\",\n \"b\": \"\xff\"}", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
+     "`@F@`: invalid UTF-8 at line 2, column 8; fix the file by hand; it was left unchanged"},
+    {"top level an array", "[1, 2]", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
+     "`@F@`: the top level is array, not an object; fix the file by hand; it was left unchanged"},
+    {"top level a string", "\"x\"", REMOVE, "x", NULL, CAI_DJ_INVALID, NULL,
+     "`@F@`: the top level is string, not an object; fix the file by hand; it was left unchanged"},
+    {"runtimes not an object", "{\"runtimes\": [\"sysbox-runc\"]}", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
+     "`@F@`: `.runtimes` is array, not an object; fix the file by hand; it was left unchanged"},
+    {"a runtime entry not an object", "{\"runtimes\": {\"sysbox-runc\": \"/usr/bin/sysbox-runc\"}}", ADD, "sysbox-runc",
+     "/usr/bin/sysbox-runc", CAI_DJ_INVALID, NULL,
+     "`@F@`: `.runtimes.sysbox-runc` is string, not an object; fix the file by hand; it was left unchanged"},
+    {"integer 2^53 refused, naming its path",
+     "{\"default-ulimits\": {\"nofile\": {\"Name\": \"nofile\", \"Hard\": 9007199254740992, \"Soft\": 1024}}}", ADD,
+     "x", "/x", CAI_DJ_INVALID, NULL,
+     "`@F@`: the number at `.default-ulimits.nofile.Hard` cannot be kept exactly (jq holds numbers as doubles: "
+     "integers must be below 2^53 in magnitude, and NaN and infinities are not JSON); fix the file by hand; it "
+     "was left unchanged"},
+    {"a big negative integer in an array refused", "{\"a b\": [1, -18446744073709551616]}", ADD, "x", "/x",
+     CAI_DJ_INVALID, NULL,
+     "`@F@`: the number at `[\"a b\"][1]` cannot be kept exactly (jq holds numbers as doubles: integers must be "
+     "below 2^53 in magnitude, and NaN and infinities are not JSON); fix the file by hand; it was left unchanged"},
+    {"an overflowing number refused", "{\"x\": 1e400}", ADD, "x", "/x", CAI_DJ_INVALID, NULL,
+     "`@F@`: the number at `.x` cannot be kept exactly (jq holds numbers as doubles: integers must be below 2^53 "
+     "in magnitude, and NaN and infinities are not JSON); fix the file by hand; it was left unchanged"},
+    {"integers below 2^53 and fractions kept exactly",
+     "{\"max\": 9007199254740991, \"min\": -9007199254740991, \"f\": 0.1, \"g\": -2.5, \"z\": 0}", ADD, "x", "/x",
+     CAI_DJ_CHANGED,
+     "{\n  \"max\": 9007199254740991,\n  \"min\": -9007199254740991,\n  \"f\": 0.1,\n  \"g\": -2.5,\n  \"z\": 0,\n  "
+     "\"runtimes\": {\n    \"x\": {\n      \"path\": \"/x\"\n    }\n  }\n}\n",
+     NULL},
+    {"remove: only our entry goes, runtimes stays",
+     "{\"a\":1,\"runtimes\":{\"nvidia\":{\"path\":\"/n\"},\"sysbox-runc\":{\"path\":\"/s\"}},\"b\":2}", REMOVE,
+     "sysbox-runc", NULL, CAI_DJ_CHANGED,
+     "{\n  \"a\": 1,\n  \"runtimes\": {\n    \"nvidia\": {\n      \"path\": \"/n\"\n    }\n  },\n  \"b\": 2\n}\n",
+     NULL},
+    {"remove without our snapshot keeps an empty runtimes", "{\"runtimes\":{\"sysbox-runc\":{\"path\":\"/s\"}}}",
+     REMOVE, "sysbox-runc", NULL, CAI_DJ_CHANGED, "{\n  \"runtimes\": {}\n}\n", NULL},
+    {"remove an absent runtime: unchanged", "{\"runtimes\":{\"nvidia\":{\"path\":\"/n\"}}}", REMOVE, "sysbox-runc",
+     NULL, CAI_DJ_UNCHANGED, NULL, NULL},
+    {"remove from a missing file: unchanged", NULL, REMOVE, "sysbox-runc", NULL, CAI_DJ_UNCHANGED, NULL, NULL},
+    {"remove the default-runtime: refused",
+     "{\"default-runtime\":\"sysbox-runc\",\"runtimes\":{\"sysbox-runc\":{\"path\":\"/s\"}}}", REMOVE, "sysbox-runc",
+     NULL, CAI_DJ_REFUSED, NULL,
+     "`@F@`: runtime `sysbox-runc` is the `default-runtime`; without it dockerd would not start (set "
+     "`default-runtime` to another runtime first)"},
+    {"set-default on an absent key appends it", "{\"a\":1}", SET, "bridge", "\"cai0\"", CAI_DJ_CHANGED,
+     "{\n  \"a\": 1,\n  \"bridge\": \"cai0\"\n}\n", NULL},
+    {"set-default with an equal value: unchanged", "{\"bridge\":\"cai0\"}", SET, "bridge", "\"cai0\"", CAI_DJ_UNCHANGED,
+     NULL, NULL},
+    {"set-default with another value: refused naming both", "{\"bridge\":\"docker0\"}", SET, "bridge", "\"cai0\"",
+     CAI_DJ_REFUSED, NULL,
+     "`@F@`: `bridge` is already set to \"docker0\"; refusing to change it to \"cai0\" (change or remove it by "
+     "hand)"},
+    {"set-default never sets default-runtime", "{}", SET, "default-runtime", "\"sysbox-runc\"", CAI_DJ_INVALID, NULL,
+     "`default-runtime` is never set or changed by this tool"},
+    {"set-default refuses an inexact number", "{}", SET, "n", "9007199254740993", CAI_DJ_INVALID, NULL,
+     "in the value, the number at `.` cannot be kept exactly (jq holds numbers as doubles: integers must be below "
+     "2^53 in magnitude, and NaN and infinities are not JSON)"},
+    {"unset an equal value", "{\"bridge\":\"cai0\",\"a\":1}", UNSET, "bridge", "\"cai0\"", CAI_DJ_CHANGED,
+     "{\n  \"a\": 1\n}\n", NULL},
+    {"unset another value: unchanged", "{\"bridge\":\"docker0\"}", UNSET, "bridge", "\"cai0\"", CAI_DJ_UNCHANGED, NULL,
+     NULL},
+    {"unset an absent key: unchanged", "{}", UNSET, "bridge", "\"cai0\"", CAI_DJ_UNCHANGED, NULL, NULL},
 };
 
 static enum cai_dj_outcome run_op(const char *file, const struct tcase *c, const struct cai_dj_options *o,
@@ -334,8 +339,10 @@ static void file_properties(void)
 	stat_of(link, &a);
 	ok(S_ISLNK(a.st_mode), "the symlink is still a symlink");
 	cleanup_free char *rb = slurp(real);
-	is_str(rb, "{\n  \"log-level\": \"warn\",\n  \"runtimes\": {\n    \"x\": {\n      \"path\": \"/x\"\n    }\n  }\n}\n",
-	       "its target holds the result");
+	is_str(
+	    rb,
+	    "{\n  \"log-level\": \"warn\",\n  \"runtimes\": {\n    \"x\": {\n      \"path\": \"/x\"\n    }\n  }\n}\n",
+	    "its target holds the result");
 	is_int(cai_dj_remove_runtime(link, "x", NULL, &err), CAI_DJ_CHANGED, "remove through the symlink");
 	free(rb);
 	rb = slurp(real);
@@ -388,10 +395,10 @@ static void undo(void)
 	struct cai_error err = {0};
 	cleanup_free char *f = path_of("daemon.json");
 	static const char *const originals[] = {
-		"{\"log-level\":\"warn\",   \"debug\" : false}",
-		"\t{\n\t\"runtimes\": {\"nvidia\": {\"path\": \"/n\"}}\n}\n\n",
-		"",
-		"  {\"s\": \"\\u00e9\\u0000\", \"n\": 1.50}  ",
+	    "{\"log-level\":\"warn\",   \"debug\" : false}",
+	    "\t{\n\t\"runtimes\": {\"nvidia\": {\"path\": \"/n\"}}\n}\n\n",
+	    "",
+	    "  {\"s\": \"\\u00e9\\u0000\", \"n\": 1.50}  ",
 	};
 	for (size_t i = 0; i < CAI_ARRAY_LEN(originals); i++) {
 		clear_dir();
@@ -404,7 +411,8 @@ static void undo(void)
 
 	clear_dir();
 	cai_dj_add_runtime(f, "sysbox-runc", "/usr/bin/sysbox-runc", NULL, &err);
-	is_int(cai_dj_remove_runtime(f, "sysbox-runc", NULL, &err), CAI_DJ_CHANGED, "remove after an add created the file");
+	is_int(cai_dj_remove_runtime(f, "sysbox-runc", NULL, &err), CAI_DJ_CHANGED,
+	       "remove after an add created the file");
 	ok(access(f, F_OK) < 0, "the file the add created is gone again");
 	cleanup_free char *snap = path_of(".daemon.json.cai-undo-sysbox-runc");
 	ok(access(snap, F_OK) < 0, "the undo snapshot is removed once used");
@@ -485,7 +493,8 @@ static void undo(void)
 	put(f, "{}");
 	cai_dj_add_runtime(f, "sysbox-runc", "/usr/bin/sysbox-runc", NULL, &err);
 	cai_dj_add_runtime(f, "nvidia", "/n", NULL, &err);
-	is_int(cai_dj_remove_runtime(f, "sysbox-runc", NULL, &err), CAI_DJ_CHANGED, "remove ours beside another runtime");
+	is_int(cai_dj_remove_runtime(f, "sysbox-runc", NULL, &err), CAI_DJ_CHANGED,
+	       "remove ours beside another runtime");
 	free(got);
 	got = slurp(f);
 	is_str(got, "{\n  \"runtimes\": {\n    \"nvidia\": {\n      \"path\": \"/n\"\n    }\n  }\n}\n",

@@ -30,7 +30,8 @@ int main(void)
 	for (int e = -1; e < 4096; e++) {
 		const char *ours = cai_errno_symbol(e), *libc = e > 0 ? strerrorname_np(e) : NULL;
 		if (ours != libc && (!ours || !libc || strcmp(ours, libc) != 0)) {
-			printf("# errno %d: ours %s, C library %s\n", e, ours ? ours : "(none)", libc ? libc : "(none)");
+			printf("# errno %d: ours %s, C library %s\n", e, ours ? ours : "(none)",
+			       libc ? libc : "(none)");
 			differ++;
 		}
 	}

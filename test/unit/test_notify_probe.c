@@ -23,9 +23,9 @@ int main(void)
 		int errnum;
 		enum cai_notify_result want;
 	} table[] = {
-		{0, CAI_NOTIFY_SUPPORTED},      {EBUSY, CAI_NOTIFY_BUSY},     {EINVAL, CAI_NOTIFY_UNSUPPORTED},
-		{ENOSYS, CAI_NOTIFY_UNSUPPORTED}, {EPERM, CAI_NOTIFY_DENIED}, {EACCES, CAI_NOTIFY_DENIED},
-		{EFAULT, CAI_NOTIFY_ERROR},     {ENOMEM, CAI_NOTIFY_ERROR},   {E2BIG, CAI_NOTIFY_ERROR},
+	    {0, CAI_NOTIFY_SUPPORTED},	      {EBUSY, CAI_NOTIFY_BUSY},	  {EINVAL, CAI_NOTIFY_UNSUPPORTED},
+	    {ENOSYS, CAI_NOTIFY_UNSUPPORTED}, {EPERM, CAI_NOTIFY_DENIED}, {EACCES, CAI_NOTIFY_DENIED},
+	    {EFAULT, CAI_NOTIFY_ERROR},	      {ENOMEM, CAI_NOTIFY_ERROR}, {E2BIG, CAI_NOTIFY_ERROR},
 	};
 	for (size_t i = 0; i < CAI_ARRAY_LEN(table); i++) {
 		char buf[16];
@@ -46,7 +46,8 @@ int main(void)
 	ok(probe.elapsed_us > 0, "elapsed time measured (%ld us)", probe.elapsed_us);
 
 	if (probe.actions_avail_readable && probe.user_notif_listed && before == 0) {
-		is_str(cai_notify_result_name(probe.result), "supported", "this unfiltered kernel supports notification");
+		is_str(cai_notify_result_name(probe.result), "supported",
+		       "this unfiltered kernel supports notification");
 		is_int(probe.errnum, 0, "no errno when supported");
 		is_str(cai_notify_stage_name(probe.stage), "none", "no failing stage when supported");
 	} else {

@@ -5,17 +5,23 @@
 #include "probe_json.h"
 #include "tap.h"
 
-static jv get(jv obj, const char *key) { return jv_object_get(jv_copy(obj), jv_string(key)); }
+static jv get(jv obj, const char *key)
+{
+	return jv_object_get(jv_copy(obj), jv_string(key));
+}
 
 int main(void)
 {
 	struct cai_notify_probe busy = {
-		.result = CAI_NOTIFY_BUSY, .stage = CAI_STAGE_SECCOMP, .errnum = EBUSY,
-		.actions_avail_readable = true, .user_notif_listed = true,
-		.actions_avail = "kill_process errno user_notif allow",
-		.self = {.readable = true, .mode = 2, .filters = 1},
-		.pid1 = {.readable = false},
-		.elapsed_us = 1234,
+	    .result = CAI_NOTIFY_BUSY,
+	    .stage = CAI_STAGE_SECCOMP,
+	    .errnum = EBUSY,
+	    .actions_avail_readable = true,
+	    .user_notif_listed = true,
+	    .actions_avail = "kill_process errno user_notif allow",
+	    .self = {.readable = true, .mode = 2, .filters = 1},
+	    .pid1 = {.readable = false},
+	    .elapsed_us = 1234,
 	};
 	jv o = cai_notify_probe_to_jv(&busy);
 	char *text = cai_jv_to_cstring(jv_copy(o), 0);
@@ -28,8 +34,10 @@ int main(void)
 	jv_free(o);
 
 	struct cai_notify_probe killed = {
-		.result = CAI_NOTIFY_DENIED, .stage = CAI_STAGE_SIGNAL, .signal = SIGSYS,
-		.self = {.readable = true, .mode = 0, .filters = -1},
+	    .result = CAI_NOTIFY_DENIED,
+	    .stage = CAI_STAGE_SIGNAL,
+	    .signal = SIGSYS,
+	    .self = {.readable = true, .mode = 0, .filters = -1},
 	};
 	o = cai_notify_probe_to_jv(&killed);
 	jv v = get(o, "signal");
@@ -49,11 +57,14 @@ int main(void)
 	jv_free(o);
 
 	struct cai_platform p = {
-		.kind = CAI_PLATFORM_WSL2, .osrelease = "5.15.167.4-microsoft-standard-WSL2",
-		.version = "Linux version 5.15.167.4-microsoft-standard-WSL2 (root@x)",
-		.evidence = CAI_WSL_OSRELEASE_WSL2 | CAI_WSL_INTEROP,
-		.docker_desktop = true, .docker_desktop_proxy_socket = true, .docker_desktop_npaths = 1,
-		.docker_desktop_paths = {"/mnt/wsl/docker-desktop"},
+	    .kind = CAI_PLATFORM_WSL2,
+	    .osrelease = "5.15.167.4-microsoft-standard-WSL2",
+	    .version = "Linux version 5.15.167.4-microsoft-standard-WSL2 (root@x)",
+	    .evidence = CAI_WSL_OSRELEASE_WSL2 | CAI_WSL_INTEROP,
+	    .docker_desktop = true,
+	    .docker_desktop_proxy_socket = true,
+	    .docker_desktop_npaths = 1,
+	    .docker_desktop_paths = {"/mnt/wsl/docker-desktop"},
 	};
 	text = cai_jv_to_cstring(cai_platform_to_jv(&p), 0);
 	is_str(text,

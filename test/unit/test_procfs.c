@@ -4,14 +4,13 @@
 #include "procfs.h"
 #include "tap.h"
 
-static const char status_text[] =
-	"Name:\tcat\n"
-	"Umask:\t0022\n"
-	"NoNewPrivs:\t0\n"
-	"Uid:\t1000\t1001\t1002\t1003\n"
-	"Seccomp:\t2\n"
-	"Seccomp_filters:\t1\n"
-	"Speculation_Store_Bypass:\tthread vulnerable\n";
+static const char status_text[] = "Name:\tcat\n"
+				  "Umask:\t0022\n"
+				  "NoNewPrivs:\t0\n"
+				  "Uid:\t1000\t1001\t1002\t1003\n"
+				  "Seccomp:\t2\n"
+				  "Seccomp_filters:\t1\n"
+				  "Speculation_Store_Bypass:\tthread vulnerable\n";
 
 int main(void)
 {

@@ -23,7 +23,10 @@ static char *json_of(const struct cai_ev *e)
 	return out;
 }
 
-static jv parse(const struct cai_ev *e) { return jv_parse(json_of(e)); }
+static jv parse(const struct cai_ev *e)
+{
+	return jv_parse(json_of(e));
+}
 
 static char *field_str(jv doc, const char *key)
 {
@@ -115,7 +118,8 @@ int main(void)
 	cai_ev_bool(&e, CAI_K_TRUNCATED, true);
 	cai_ev_null(&e, CAI_K_CWD);
 	cai_ev_finish(&e);
-	is_str(json_of(&e), "{\"pid\":-9223372036854775808,\"ppid\":18446744073709551615,\"truncated\":true,\"cwd\":null}",
+	is_str(json_of(&e),
+	       "{\"pid\":-9223372036854775808,\"ppid\":18446744073709551615,\"truncated\":true,\"cwd\":null}",
 	       "integer extremes, booleans and null");
 
 	cai_ev_init(&e, buf, sizeof(buf));
@@ -176,7 +180,8 @@ int main(void)
 	cai_ev_init(&e, buf, sizeof(buf));
 	cai_ev_open_flags(&e, CAI_K_FLAGS, O_RDWR | O_TMPFILE | 0x40000000);
 	cai_ev_finish(&e);
-	is_str(json_of(&e), "{\"flags\":[\"O_RDWR\",\"O_TMPFILE\",\"0x40000000\"]}", "O_TMPFILE and unknown bits in hex");
+	is_str(json_of(&e), "{\"flags\":[\"O_RDWR\",\"O_TMPFILE\",\"0x40000000\"]}",
+	       "O_TMPFILE and unknown bits in hex");
 
 	struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(8080)};
 	inet_pton(AF_INET, "127.0.0.1", &in.sin_addr);

@@ -13,7 +13,10 @@
 
 #define MAX 8
 
-static uint64_t addr_of(const void *p) { return (uint64_t)(uintptr_t)p; }
+static uint64_t addr_of(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
 
 /* n pointers (each to "x") then NULL, ending exactly at end. */
 static uint64_t *array_ending_at(char *end, size_t n, bool terminated)
@@ -62,7 +65,8 @@ int main(void)
 	for (int i = 0; i < 7; i++)
 		across[i] = (uint64_t)i + 100;
 	across[7] = 0;
-	is_int(cai_tracee_read_ptrs(self, addr_of(across), ptrs, MAX, &truncated), 7, "an array across a page boundary");
+	is_int(cai_tracee_read_ptrs(self, addr_of(across), ptrs, MAX, &truncated), 7,
+	       "an array across a page boundary");
 	ok(ptrs[4] == 104 && ptrs[5] == 105 && ptrs[6] == 106, "  both pages' pointers read");
 
 	/* The second page gone: an array with no NULL before it fails, one
