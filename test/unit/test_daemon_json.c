@@ -7,52 +7,8 @@
 #include <sys/stat.h>
 
 #include "daemon_json.h"
+#include "scratch.h"
 #include "tap.h"
-
-static char tmpdir[] = "/tmp/cai-test-dj-XXXXXX";
-
-static char *path_of(const char *name)
-{
-	return xasprintf("%s/%s", tmpdir, name);
-}
-
-static void put(const char *path, const char *bytes)
-{
-	FILE *f = fopen(path, "w");
-	if (!f || fputs(bytes, f) < 0 || fclose(f) != 0) {
-		perror(path);
-		exit(2);
-	}
-}
-
-/* The whole file, or NULL if it does not exist. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t cap = 0;
-	FILE *m = open_memstream(&buf, &cap);
-	int c;
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(f);
-	fclose(m);
-	return buf;
-}
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(p);
-}
-
-static void clear_dir(void)
-{
-	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	mkdir(tmpdir, 0700);
-}
 
 /* Replace every "@F@" in tmpl with file. */
 static char *subst(const char *tmpl, const char *file)
