@@ -56,7 +56,13 @@ OPT_CFLAGS := -O2 -g -D_FORTIFY_SOURCE=2
 OPT_LDFLAGS :=
 endif
 
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DCAI_VERSION='"$(VERSION)"' -Isrc/lib \
+# src/lib: the ground (error, util, procfs, run_cmd, jv_util, versions) and
+# one folder per concern (see src/lib/README.md); headers are included by
+# name.
+LIB_WINGS := probe seccomp config engine doctor audit supervise egress
+LIB_INCLUDES := -Isrc/lib $(addprefix -Isrc/lib/,$(LIB_WINGS))
+
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DCAI_VERSION='"$(VERSION)"' $(LIB_INCLUDES) \
 	$(WARNINGS) $(HARDEN_CFLAGS) $(OPT_CFLAGS) $(SECCOMP_CFLAGS) $(JQ_CFLAGS) \
 	-MMD -MP $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(HARDEN_LDFLAGS) $(OPT_LDFLAGS) $(LDFLAGS)
@@ -67,62 +73,62 @@ LIB_SRCS := \
 	src/lib/error.c \
 	src/lib/errno_names.c \
 	src/lib/procfs.c \
-	src/lib/platform.c \
-	src/lib/notify_filter.c \
-	src/lib/notify_probe.c \
-	src/lib/advice.c \
-	src/lib/probe_json.c \
+	src/lib/probe/platform.c \
+	src/lib/seccomp/notify_filter.c \
+	src/lib/probe/notify_probe.c \
+	src/lib/probe/advice.c \
+	src/lib/probe/probe_json.c \
 	src/lib/jv_util.c \
 	src/lib/atomic_file.c \
-	src/lib/json_dupkeys.c \
-	src/lib/daemon_json_doc.c \
-	src/lib/daemon_json_undo.c \
-	src/lib/daemon_json.c \
-	src/lib/daemon_json_edit.c \
-	src/lib/engine_config.c \
+	src/lib/config/json_dupkeys.c \
+	src/lib/config/daemon_json_doc.c \
+	src/lib/config/daemon_json_undo.c \
+	src/lib/config/daemon_json.c \
+	src/lib/config/daemon_json_edit.c \
+	src/lib/config/engine_config.c \
 	src/lib/run_cmd.c \
-	src/lib/docker_user.c \
-	src/lib/docker_context.c \
-	src/lib/engine.c \
-	src/lib/collector.c \
-	src/lib/sysbox.c \
-	src/lib/state.c \
-	src/lib/force.c \
-	src/lib/verify.c \
-	src/lib/warning_box.c \
-	src/lib/backstop.c \
-	src/lib/tracee_mem.c \
-	src/lib/exec_policy.c \
-	src/lib/exec_verdict.c \
-	src/lib/audit_client.c \
-	src/lib/fd_pass.c \
-	src/lib/exec_filter.c \
-	src/lib/preload.c \
-	src/lib/supervise.c \
-	src/lib/audit_event.c \
-	src/lib/audit_record.c \
-	src/lib/container.c \
-	src/lib/agent_container.c \
-	src/lib/handoff.c \
-	src/lib/verify_container.c \
+	src/lib/engine/docker_user.c \
+	src/lib/engine/docker_context.c \
+	src/lib/engine/engine.c \
+	src/lib/engine/collector.c \
+	src/lib/engine/sysbox.c \
+	src/lib/config/state.c \
+	src/lib/config/force.c \
+	src/lib/engine/verify.c \
+	src/lib/engine/warning_box.c \
+	src/lib/seccomp/backstop.c \
+	src/lib/supervise/tracee_mem.c \
+	src/lib/supervise/exec_policy.c \
+	src/lib/supervise/exec_verdict.c \
+	src/lib/audit/audit_client.c \
+	src/lib/audit/fd_pass.c \
+	src/lib/seccomp/exec_filter.c \
+	src/lib/audit/preload.c \
+	src/lib/supervise/supervise.c \
+	src/lib/audit/audit_event.c \
+	src/lib/audit/audit_record.c \
+	src/lib/audit/container.c \
+	src/lib/supervise/agent_container.c \
+	src/lib/supervise/handoff.c \
+	src/lib/engine/verify_container.c \
 	src/lib/version_parse.c \
-	src/lib/wsl_info.c \
-	src/lib/engine_probe.c \
-	src/lib/probe_summary.c \
-	src/lib/doctor.c \
-	src/lib/doctor_seccomp.c \
-	src/lib/doctor_runtime.c \
-	src/lib/doctor_docker.c \
-	src/lib/doctor_wsl.c \
-	src/lib/doctor_services.c \
-	src/lib/engine_api.c \
-	src/lib/egress_pattern.c \
-	src/lib/egress_policy.c \
-	src/lib/egress_client.c \
-	src/lib/egress_squid.c \
-	src/lib/egress_rules.c \
-	src/lib/egress_event.c \
-	src/lib/egress_proxy.c
+	src/lib/probe/wsl_info.c \
+	src/lib/engine/engine_probe.c \
+	src/lib/engine/probe_summary.c \
+	src/lib/doctor/doctor.c \
+	src/lib/doctor/doctor_seccomp.c \
+	src/lib/doctor/doctor_runtime.c \
+	src/lib/doctor/doctor_docker.c \
+	src/lib/doctor/doctor_wsl.c \
+	src/lib/doctor/doctor_services.c \
+	src/lib/engine/engine_api.c \
+	src/lib/egress/egress_pattern.c \
+	src/lib/egress/egress_policy.c \
+	src/lib/egress/egress_client.c \
+	src/lib/egress/egress_squid.c \
+	src/lib/egress/egress_rules.c \
+	src/lib/egress/egress_event.c \
+	src/lib/egress/egress_proxy.c
 
 PROBE_SRCS := \
 	src/probe/main.c \
@@ -195,10 +201,10 @@ AGENT_INIT_SRCS := \
 	src/agent-init/main.c \
 	src/agent-init/pid1.c \
 	src/agent-init/loader.c \
-	src/lib/preload.c \
-	src/lib/exec_filter.c \
-	src/lib/notify_filter.c \
-	src/lib/fd_pass.c
+	src/lib/audit/preload.c \
+	src/lib/seccomp/exec_filter.c \
+	src/lib/seccomp/notify_filter.c \
+	src/lib/audit/fd_pass.c
 
 UNIT_TESTS := \
 	test_error \
@@ -251,7 +257,7 @@ FUZZ_CC ?= $(shell command -v clang-14 2>/dev/null || command -v clang 2>/dev/nu
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -g -O1 -fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DCAI_VERSION='"$(VERSION)"' -Isrc/lib $(WARNINGS) \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DCAI_VERSION='"$(VERSION)"' $(LIB_INCLUDES) $(WARNINGS) \
 	$(SECCOMP_CFLAGS) $(JQ_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP
 FUZZERS := fuzz_daemon_json fuzz_ring_reader fuzz_record
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/,$(FUZZERS))
@@ -266,7 +272,7 @@ HELPER_BINS := $(addprefix $(BUILDDIR)/test/,$(TEST_HELPERS))
 obj = $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(1))
 pic = $(patsubst %.c,$(BUILDDIR)/obj-pic/%.o,$(1))
 static = $(patsubst %.c,$(BUILDDIR)/obj-static/%.o,$(1))
-STATIC_CFLAGS := -std=c11 -D_GNU_SOURCE -Isrc/lib $(WARNINGS) -O2 -g -D_FORTIFY_SOURCE=2 \
+STATIC_CFLAGS := -std=c11 -D_GNU_SOURCE $(LIB_INCLUDES) $(WARNINGS) -O2 -g -D_FORTIFY_SOURCE=2 \
 	-fstack-protector-strong -fPIE $(SECCOMP_CFLAGS) -MMD -MP $(CPPFLAGS) $(CFLAGS)
 SHIM_CFLAGS := -std=c11 -D_GNU_SOURCE -U_FORTIFY_SOURCE -Isrc/shim $(WARNINGS) -fPIC \
 	-fvisibility=hidden -fstack-protector-strong -O2 -g -MMD -MP $(CPPFLAGS) $(CFLAGS)
@@ -352,7 +358,7 @@ $(SHIM_MUSL): $(call musl_pic,$(SHIM_SRCS))
 
 $(BUILDDIR)/test/audit-call-musl: test/helpers/audit-call.c src/lib/errno_names.c
 	@mkdir -p $(@D)
-	$(MUSL_CC) -std=c11 -D_GNU_SOURCE -Isrc/lib $(WARNINGS) -O2 -g -o $@ $^
+	$(MUSL_CC) -std=c11 -D_GNU_SOURCE $(LIB_INCLUDES) $(WARNINGS) -O2 -g -o $@ $^
 
 $(DL_STUB): src/shim/libdl-stub.c
 	@mkdir -p $(@D)
@@ -586,7 +592,7 @@ clean:
 -include $(ALL_OBJS:.o=.d)
 
 # Where the installed collector lives, for `cai engine start` without systemd.
-$(call obj,src/lib/collector.c): ALL_CFLAGS += -DCAI_AUDITD_PATH='"$(SBINDIR)/cai-auditd"'
+$(call obj,src/lib/engine/collector.c): ALL_CFLAGS += -DCAI_AUDITD_PATH='"$(SBINDIR)/cai-auditd"'
 
 # Where the installed shim lives, for the launchers that inject it.
 $(call obj,src/cli/cmd-egress.c): ALL_CFLAGS += -DCAI_EGRESS_ACL_PATH='"$(EGRESS_ACL_PATH)"'

@@ -15,7 +15,7 @@
  * alone audits, quietly), hands the result to `cai run` on the host, waits
  * for its go, and runs CMD as PID 1 should (signals passed on, orphans
  * reaped, CMD's exit status returned). Every option is set by `cai run`;
- * the wire contract is src/lib/agent_handoff.h. */
+ * the wire contract is src/lib/supervise/agent_handoff.h. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>

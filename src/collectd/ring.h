@@ -1,5 +1,5 @@
 /* cai-auditd's side of a process's shared-memory ring (protocol:
- * src/lib/audit_ring.h). The memory is shared with the audited process,
+ * src/lib/audit/audit_ring.h). The memory is shared with the audited process,
  * so everything in it is hostile input: see ring.c. */
 #ifndef CAI_AUDITD_RING_H
 #define CAI_AUDITD_RING_H

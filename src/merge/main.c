@@ -1,5 +1,5 @@
 /* cai-daemon-json: add and remove a runtime in a Docker daemon.json, losing
- * nothing else. The logic lives in src/lib/daemon_json.c; this file parses
+ * nothing else. The logic lives in src/lib/config/daemon_json.c; this file parses
  * the command line, prints what happened and picks the exit code. */
 #include <errno.h>
 #include <getopt.h>

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/audit_ring.h"
+#include "../lib/audit/audit_ring.h"
 
 struct cai_reals cai_real;
 struct cai_config cai_cfg = {.timeout_ms = 1000};

@@ -1,4 +1,4 @@
-/* A bounded, allocation-free writer of audit records (src/lib/audit_wire.h)
+/* A bounded, allocation-free writer of audit records (src/lib/audit/audit_wire.h)
  * for the shim's events.
  *
  * MUST NOT allocate, lock, or call anything that is not async-signal-safe:
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../lib/audit_wire.h"
+#include "../lib/audit/audit_wire.h"
 
 /* O_TMPFILE without the O_DIRECTORY it includes: glibc's __O_TMPFILE, the
  * bit for which its open() reads a mode argument (musl tests the whole

@@ -26,7 +26,7 @@
 #define FUTEX_WAIT 0
 #endif
 
-#include "../lib/audit_ring.h"
+#include "../lib/audit/audit_ring.h"
 
 static _Atomic(struct cai_ring_ctl *) ring;
 static atomic_int setting_up;

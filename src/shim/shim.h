@@ -209,7 +209,7 @@ int cai_transport_peek_fd(unsigned *gen);
 void cai_transport_put_fd(void);
 void cai_transport_reconnect(unsigned gen);
 
-/* ring.c: the shared-memory ring (src/lib/audit_ring.h). */
+/* ring.c: the shared-memory ring (src/lib/audit/audit_ring.h). */
 enum { CAI_RING_SENT, CAI_RING_LOST, CAI_RING_NONE };
 /* CAI_RING_NONE: no ring (none yet and may_create is false, or none can
  * be set up): send another way. CAI_RING_LOST: count it as dropped. */

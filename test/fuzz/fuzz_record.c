@@ -1,5 +1,5 @@
 /* libFuzzer harness for the collector's reader of audit records
- * (src/lib/audit_record.c): a record is whatever bytes any local user or
+ * (src/lib/audit/audit_record.c): a record is whatever bytes any local user or
  * agent sends, so any bytes at all. Invariants (abort on violation),
  * besides ASan/UBSan finding no access outside the input or the output:
  *   - what is accepted is written as strict JSON: no raw control byte,

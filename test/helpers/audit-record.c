@@ -1,5 +1,5 @@
 /* audit-record [--kind event|kick|ring|listen] [JSON]: the audit record
- * (src/lib/audit_wire.h) that carries the JSON object, printed in hex for
+ * (src/lib/audit/audit_wire.h) that carries the JSON object, printed in hex for
  * the tests' senders (python's bytes.fromhex, audit-send). Keys outside
  * the wire's table become keys of the sender's own, so that a test can
  * send what the collector must refuse. Exit 1 when the object cannot be

@@ -11,7 +11,7 @@ export AUDIT_RECORD="$CAI_TEST_BIN/audit-record"
 # Debian's interpreter, not whatever wrapper PATH may hold.
 PY=/usr/bin/python3
 
-# record JSON [KIND]: the audit record (src/lib/audit_wire.h) that carries
+# record JSON [KIND]: the audit record (src/lib/audit/audit_wire.h) that carries
 # the JSON object, in hex, as audit-send and the python senders take it.
 record() {
 	"$AUDIT_RECORD" ${2:+--kind "$2"} "$1"

@@ -1,4 +1,4 @@
-/* ring-peer SOCKET MODE [N]: speak the ring protocol (src/lib/audit_ring.h)
+/* ring-peer SOCKET MODE [N]: speak the ring protocol (src/lib/audit/audit_ring.h)
  * to cai-auditd, correctly or in one of the ways a buggy or hostile
  * process could get it wrong, so the tests can check that the collector
  * logs what is right, reports what is wrong, and survives both.

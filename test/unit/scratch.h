@@ -14,7 +14,10 @@
 
 static char tmpdir[] = "/tmp/cai-test-XXXXXX";
 
-static char *path_of(const char *name) { return xasprintf("%s/%s", tmpdir, name); }
+static char *path_of(const char *name)
+{
+	return xasprintf("%s/%s", tmpdir, name);
+}
 
 static void put(const char *path, const char *bytes)
 {

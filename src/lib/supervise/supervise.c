@@ -12,7 +12,7 @@
 #include "audit_record.h"
 #include "exec_verdict.h"
 #include "notify_filter.h"
-#include "probe_json.h"
+#include "jv_util.h"
 #include "procfs.h"
 #include "tracee_mem.h"
 

@@ -1,4 +1,4 @@
-/* Audit records (src/lib/audit_wire.h) as the collector reads them and as
+/* Audit records (src/lib/audit/audit_wire.h) as the collector reads them and as
  * host programs write them.
  *
  * cai_record_decode is the collector's only reader of what a sender wrote:

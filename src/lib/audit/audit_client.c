@@ -7,7 +7,7 @@
 
 #include "audit_record.h"
 #include "fd_pass.h"
-#include "probe_json.h"
+#include "jv_util.h"
 
 /* How long one event may wait for a slow collector before it is counted. */
 #define SEND_WAIT_MS 50
