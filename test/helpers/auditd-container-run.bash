@@ -44,8 +44,12 @@ D create --name cai-test-x --network none -v /run/aud:/aud cai-test:audit \
 D inspect -f '{{.Id}}' cai-test-x >"$OUT/id"
 D start -a cai-test-x
 
+# The collector reads the container when it accepts the connection: the
+# program stays 500 ms so that a loaded machine cannot make it "unknown"
+# (a flood of peers that exit at once is tested on its own).
 D run --name cai-test-shim --network none -v /run/aud:/aud -e LD_PRELOAD=/shim.so \
 	-e CAI_AUDIT_SOCKET=/aud/audit.sock -e ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 \
+	-e AUDIT_CALL_LINGER_MS=500 \
 	cai-test:audit audit-call open /etc/hostname r
 D inspect -f '{{.Id}}' cai-test-shim >"$OUT/shim-id"
 
