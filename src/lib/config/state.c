@@ -169,11 +169,19 @@ const struct cai_state_run *cai_state_run_of(const struct cai_state *st, const c
 	return NULL;
 }
 
-int cai_state_record_refusal(const char *path, const struct cai_state_refusal *r, struct cai_error *err)
+/* The state to update, at this schema: an unreadable one is replaced
+ * (it is {} then), unknown keys are kept. */
+static jv load_for_update(const char *path)
 {
 	jv doc;
 	struct cai_error ignored = {0};
-	load_doc(path, &doc, &ignored); /* an unreadable state is replaced: doc is {} then */
+	load_doc(path, &doc, &ignored);
+	return jv_object_set(doc, jv_string("schema_version"), jv_number(SCHEMA_VERSION));
+}
+
+int cai_state_record_refusal(const char *path, const struct cai_state_refusal *r, struct cai_error *err)
+{
+	jv doc = load_for_update(path);
 	char now[32];
 	cai_utc_now(now);
 	jv refusal = jv_object();
@@ -181,7 +189,6 @@ int cai_state_record_refusal(const char *path, const struct cai_state_refusal *r
 	refusal = jv_object_set(refusal, jv_string("platform"), jv_string(r->platform));
 	refusal = jv_object_set(refusal, jv_string("result"), jv_string(r->result));
 	refusal = jv_object_set(refusal, jv_string("errno_name"), cai_jv_string_or_null(r->errno_name));
-	doc = jv_object_set(doc, jv_string("schema_version"), jv_number(SCHEMA_VERSION));
 	doc = jv_object_set(doc, jv_string("refusal"), refusal);
 	return save_doc(path, doc, err);
 }
@@ -202,15 +209,12 @@ static jv runs_jv(const struct cai_state *st)
 
 int cai_state_record_success(const char *path, const struct cai_state *st, struct cai_error *err)
 {
-	jv doc;
-	struct cai_error ignored = {0};
-	load_doc(path, &doc, &ignored); /* an unreadable state is replaced: doc is {} then */
+	jv doc = load_for_update(path);
 	char now[32];
 	cai_utc_now(now);
 	jv names = jv_array();
 	for (size_t i = 0; i < st->ncontext_users; i++)
 		names = jv_array_append(names, jv_string(st->context_users[i]));
-	doc = jv_object_set(doc, jv_string("schema_version"), jv_number(SCHEMA_VERSION));
 	doc = jv_object_set(doc, jv_string("provisioned"), jv_bool(true));
 	doc = jv_object_set(doc, jv_string("provisioned_at"), jv_string(now));
 	doc = jv_object_set(doc, jv_string("platform"), jv_string(st->platform));

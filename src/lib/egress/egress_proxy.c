@@ -130,31 +130,9 @@ int cai_egress_network_remove(FILE *trace, bool *removed, struct cai_error *err)
 	return *removed ? 0 : -1;
 }
 
-static bool bridge_exists(void)
-{
-	const char *argv[] = {"ip", "-o", "link", "show", "dev", CAI_EGRESS_BRIDGE, NULL};
-	struct cai_cmd cmd = {.argv = argv};
-	struct cai_error ignored;
-	bool exists = cai_cmd_run(&cmd, &ignored) == 0 && cmd.status == 0;
-	cai_cmd_free(&cmd);
-	return exists;
-}
-
 int cai_egress_bridge_remove(FILE *trace, bool *removed, struct cai_error *err)
 {
-	*removed = false;
-	if (!bridge_exists())
-		return 0;
-	const char *argv[] = {"ip", "link", "delete", CAI_EGRESS_BRIDGE, "type", "bridge", NULL};
-	struct cai_cmd cmd = {.argv = argv, .trace = trace};
-	char line[512];
-	int rc = cai_cmd_run(&cmd, err);
-	if (rc == 0 && cmd.status != 0)
-		rc = cai_error_set(err, 0, "delete the bridge `%s`: %s", CAI_EGRESS_BRIDGE,
-				   cai_last_line(cmd.errout, line, sizeof(line)));
-	cai_cmd_free(&cmd);
-	*removed = rc == 0;
-	return rc;
+	return cai_bridge_remove(CAI_EGRESS_BRIDGE, trace, removed, err);
 }
 
 static const struct passwd *squid_user(struct cai_error *err)

@@ -65,9 +65,9 @@ int cai_dockerd_major_version(void)
 
 /* Asks iproute2 rather than /sys/class/net, which shows the network
  * namespace of whoever mounted sysfs, not necessarily ours. */
-bool cai_engine_bridge_exists(void)
+bool cai_bridge_exists(const char *name)
 {
-	const char *argv[] = {"ip", "-o", "link", "show", "dev", CAI_ENGINE_BRIDGE, NULL};
+	const char *argv[] = {"ip", "-o", "link", "show", "dev", name, NULL};
 	struct cai_cmd cmd = {.argv = argv};
 	struct cai_error ignored;
 	bool exists = cai_cmd_run(&cmd, &ignored) == 0 && cmd.status == 0;
@@ -75,11 +75,16 @@ bool cai_engine_bridge_exists(void)
 	return exists;
 }
 
-static int run_ip(const char *const *argv, FILE *trace, struct cai_error *err)
+bool cai_engine_bridge_exists(void)
+{
+	return cai_bridge_exists(CAI_ENGINE_BRIDGE);
+}
+
+static int run_ip(const char *bridge, const char *const *argv, FILE *trace, struct cai_error *err)
 {
 	struct cai_cmd cmd = {.argv = argv, .trace = trace};
 	if (cai_cmd_run(&cmd, err) < 0)
-		return cai_error_prefix(err, "configure bridge `%s` (is iproute2 installed?)", CAI_ENGINE_BRIDGE);
+		return cai_error_prefix(err, "configure bridge `%s` (is iproute2 installed?)", bridge);
 	if (cmd.status != 0) {
 		char line[512];
 		cleanup_free char *s = cai_cmd_string(argv);
@@ -98,24 +103,29 @@ int cai_engine_prepare_network(FILE *trace, bool *created, struct cai_error *err
 	if (!cai_engine_bridge_exists()) {
 		const char *add[] = {"ip", "link", "add", CAI_ENGINE_BRIDGE, "type", "bridge", NULL};
 		const char *addr[] = {"ip", "addr", "add", CAI_ENGINE_BRIDGE_CIDR, "dev", CAI_ENGINE_BRIDGE, NULL};
-		if (run_ip(add, trace, err) < 0 || run_ip(addr, trace, err) < 0)
+		if (run_ip(CAI_ENGINE_BRIDGE, add, trace, err) < 0 || run_ip(CAI_ENGINE_BRIDGE, addr, trace, err) < 0)
 			return -1;
 		*created = true;
 	}
 	const char *up[] = {"ip", "link", "set", CAI_ENGINE_BRIDGE, "up", NULL};
-	return run_ip(up, trace, err);
+	return run_ip(CAI_ENGINE_BRIDGE, up, trace, err);
+}
+
+int cai_bridge_remove(const char *name, FILE *trace, bool *removed, struct cai_error *err)
+{
+	*removed = false;
+	if (!cai_bridge_exists(name))
+		return 0;
+	const char *del[] = {"ip", "link", "delete", name, "type", "bridge", NULL};
+	if (run_ip(name, del, trace, err) < 0)
+		return -1;
+	*removed = true;
+	return 0;
 }
 
 int cai_engine_remove_network(FILE *trace, bool *removed, struct cai_error *err)
 {
-	*removed = false;
-	if (!cai_engine_bridge_exists())
-		return 0;
-	const char *del[] = {"ip", "link", "delete", CAI_ENGINE_BRIDGE, "type", "bridge", NULL};
-	if (run_ip(del, trace, err) < 0)
-		return -1;
-	*removed = true;
-	return 0;
+	return cai_bridge_remove(CAI_ENGINE_BRIDGE, trace, removed, err);
 }
 
 bool cai_engine_ping(const char *socket_path)

@@ -36,6 +36,10 @@ const char *cai_dockerd_path(void);
  * or -1 when it cannot be told. */
 int cai_dockerd_major_version(void);
 
+/* A bridge of this network namespace: present? removed when present (the
+ * engine's, or another of ours such as the agent network's). */
+bool cai_bridge_exists(const char *name);
+int cai_bridge_remove(const char *name, FILE *trace, bool *removed, struct cai_error *err);
 bool cai_engine_bridge_exists(void);
 /* Create and bring up the engine's bridge when it is missing. */
 int cai_engine_prepare_network(FILE *trace, bool *created, struct cai_error *err);
