@@ -111,6 +111,45 @@ os.execv("/bin/true", ["/bin/true", "big-args"] + ["x" * 200] * 100)'
 	[ "$(jq -s '[.[] | select(.rejected)] | length' "$LOG")" = 0 ]
 }
 
+@test "an agent (nobody) cannot hide the loader's program by laying argv across a page boundary: still denied" {
+	require_root
+	require_user_notif
+	start_collector
+	echo '{"deny_exec": ["/usr/bin/id"]}' >"$AUD/policy.json"
+	chmod 0644 "$AUD/policy.json"
+	# argv for ld.so starts 13 bytes before a page boundary: its second
+	# pointer (to "/usr/bin/id") straddles it. The kernel takes such an
+	# array; a supervisor that reads pointers whole within one page did
+	# not, and let ld.so run the denied program.
+	run as_nobody "$CAI_BIN" run --no-shim --policy "$AUD/policy.json" --audit-socket "$SOCK" -- "$PY" -c '
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.execve.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p]
+page = os.sysconf("SC_PAGE_SIZE")
+base = libc.mmap(None, 2 * page, 3, 0x22, -1, 0)
+loader = ctypes.create_string_buffer(b"/lib64/ld-linux-x86-64.so.2")
+target = ctypes.create_string_buffer(b"/usr/bin/id")
+argv = base + page - 13
+for i, p in enumerate([ctypes.addressof(loader), ctypes.addressof(target), 0]):
+    ctypes.c_uint64.from_address(argv + 8 * i).value = p
+pid = os.fork()
+if pid == 0:
+    libc.execve(loader, argv, None)
+    print("straddled refused:", os.strerror(ctypes.get_errno()), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+print("done")'
+	assert_success
+	assert_line "straddled refused: Operation not permitted"
+	refute_line --partial "uid="
+	assert_line done
+	stop_collector
+	check_event "$(the_event '.source == "seccomp" and .decision == "deny"')" \
+		'.rule == "/usr/bin/id" and .args.argv == ["/lib64/ld-linux-x86-64.so.2", "/usr/bin/id"]'
+}
+
 # other_names_run SCRIPT: python3 SCRIPT under cai run with /usr/bin/id
 # denied; prints what happened to each attempt.
 other_names_run() {

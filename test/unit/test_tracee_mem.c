@@ -69,6 +69,15 @@ int main(void)
 	       "an array across a page boundary");
 	ok(ptrs[4] == 104 && ptrs[5] == 105 && ptrs[6] == 106, "  both pages' pointers read");
 
+	/* Misaligned, with one pointer straddling the page boundary (the
+	 * kernel takes it, so the supervisor must read it too). */
+	char *odd = two + page - 13;
+	uint64_t straddle[] = {201, 202, 0};
+	memcpy(odd, straddle, sizeof(straddle));
+	is_int(cai_tracee_read_ptrs(self, addr_of(odd), ptrs, MAX, &truncated), 2,
+	       "a misaligned array with a pointer across the page boundary");
+	ok(ptrs[0] == 201 && ptrs[1] == 202, "  both pointers read whole");
+
 	/* The second page gone: an array with no NULL before it fails, one
 	 * whose NULL is the page's last word does not. */
 	munmap(two + page, (size_t)page);

@@ -82,20 +82,24 @@ static void resolve(pid_t tid, const struct target *t, long dirfd, const char *p
 		snprintf(out, cap, "%s%s%s", base, strcmp(base, "/") ? "/" : "", path);
 }
 
-static jv read_argv(pid_t tid, uint64_t addr, bool *truncated, size_t *argc)
+/* *unreadable: the array or one of its strings could not be read. */
+static jv read_argv(pid_t tid, uint64_t addr, bool *truncated, bool *unreadable, size_t *argc)
 {
 	static uint64_t ptrs[MAX_ARGS];
 	static char arg[MAX_ARG_BYTES];
 	bool more = false;
 	*argc = 0;
 	ssize_t n = cai_tracee_read_ptrs(tid, addr, ptrs, MAX_ARGS, &more);
-	if (n < 0)
+	if (n < 0) {
+		*unreadable = true;
 		return jv_null();
+	}
 	*truncated |= more;
 	jv argv = jv_array();
 	for (ssize_t i = 0; i < n; i++) {
 		bool cut = false;
 		if (cai_tracee_read_string(tid, ptrs[i], arg, sizeof(arg), &cut) < 0) {
+			*unreadable = true;
 			argv = jv_array_append(argv, jv_null());
 			continue;
 		}
@@ -189,7 +193,8 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	}
 	truncated |= cut;
 	size_t argc = 0;
-	jv argv = read_argv(tid, argv_addr, &truncated, &argc);
+	/* The arguments decide too (the program ld.so is asked to run). */
+	jv argv = read_argv(tid, argv_addr, &truncated, &unreadable, &argc);
 	resolve(tid, &t, at ? (long)req->data.args[0] : AT_FDCWD, path, resolved, sizeof(resolved));
 	bool have_canonical = resolved[0] && cai_realpath_in_root(tid, resolved, canonical, sizeof(canonical));
 

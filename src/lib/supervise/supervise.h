@@ -30,7 +30,7 @@
 
 /* The rule logged for an exec denied because the target's memory could not
  * be read while a policy is in force (fail closed). */
-#define CAI_POLICY_UNREADABLE "<the exec's path could not be read from the process>"
+#define CAI_POLICY_UNREADABLE "<the exec's path or arguments could not be read from the process>"
 
 struct cai_supervisor {
 	int listener;

@@ -1,6 +1,7 @@
 #include "tracee_mem.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/uio.h>
 
 #define PAGE 4096u
@@ -48,28 +49,36 @@ ssize_t cai_tracee_read_ptrs(pid_t pid, uint64_t addr, uint64_t *ptrs, size_t ma
 	if (addr == 0)
 		return 0; /* execve(path, NULL, ...) is legal on Linux: no arguments */
 	/* The native pointer size: 64-bit agents only on the 64-bit kernels we
-	 * support. As many pointers as the page holds in one read (one system
-	 * call for most argument lists), then the next page. */
-	size_t have = 0;
+	 * support. The array's bytes are read a page at a time (one system call
+	 * for most argument lists); the kernel takes a pointer that straddles a
+	 * page boundary, so the bytes of one carry over to the next read. */
+	unsigned char bytes[PAGE + sizeof(uint64_t)];
+	size_t carried = 0, have = 0;
+	uint64_t at = addr;
 	for (;;) {
-		uint64_t chunk[PAGE / sizeof(uint64_t)];
-		size_t want = max + 1 - have; /* one more: the NULL, or proof of more */
-		if (want > CAI_ARRAY_LEN(chunk))
-			want = CAI_ARRAY_LEN(chunk);
-		ssize_t n = read_within_page(pid, addr + have * sizeof(uint64_t), chunk, want * sizeof(uint64_t));
-		if (n < (ssize_t)sizeof(uint64_t)) {
-			if (n >= 0)
+		size_t want = (max + 1 - have) * sizeof(uint64_t) - carried; /* one more: the NULL, or proof of more */
+		if (want > PAGE)
+			want = PAGE;
+		ssize_t n = read_within_page(pid, at, bytes + carried, want);
+		if (n <= 0) {
+			if (n == 0)
 				errno = EFAULT;
 			return -1;
 		}
-		for (size_t i = 0; i < (size_t)n / sizeof(uint64_t); i++) {
-			if (chunk[i] == 0)
+		at += (uint64_t)n;
+		size_t avail = carried + (size_t)n, used = 0;
+		for (; used + sizeof(uint64_t) <= avail; used += sizeof(uint64_t)) {
+			uint64_t p;
+			memcpy(&p, bytes + used, sizeof(p));
+			if (p == 0)
 				return (ssize_t)have;
 			if (have == max) {
 				*truncated = true;
 				return (ssize_t)max;
 			}
-			ptrs[have++] = chunk[i];
+			ptrs[have++] = p;
 		}
+		carried = avail - used;
+		memmove(bytes, bytes + used, carried);
 	}
 }
