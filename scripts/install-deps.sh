@@ -15,7 +15,9 @@ set -eu
 # squid is the egress proxy of agent containers (Debian starts its own
 # squid.service on install where systemd runs: ours listens elsewhere);
 # openssl makes the egress tests' self-signed certificate; clang-format
-# checks the sources' layout (make format-check).
+# checks the sources' layout (make format-check). CPython's own test suite
+# (libpython3.X-testsuite, for the system's python3) is a real program's
+# tests run under the shim (test/bats/shim-robust.bats).
 packages="
 build-essential
 pkg-config
@@ -66,22 +68,32 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
-missing=""
-for p in $packages; do
-	status=$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null || true)
-	case "$status" in
-	"install ok installed") ;;
-	*) missing="$missing $p" ;;
-	esac
-done
+# missing_of PACKAGES: those not installed.
+missing_of() {
+	for p in "$@"; do
+		status=$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null || true)
+		[ "$status" = "install ok installed" ] || printf ' %s' "$p"
+	done
+}
 
-if [ -z "$missing" ]; then
-	echo "install-deps: all build and test dependencies are installed"
-	exit 0
-fi
+# install_missing PACKAGES: the ones missing, with one `apt-get update` first.
+updated=no
+install_missing() {
+	missing=$(missing_of "$@")
+	[ -n "$missing" ] || return 0
+	echo "install-deps: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	if [ "$updated" = no ]; then
+		apt-get update -qq
+		updated=yes
+	fi
+	# shellcheck disable=SC2086 # word splitting of the package list is wanted
+	apt-get install -y -qq --no-install-recommends $missing
+}
 
-echo "install-deps: installing:$missing"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
 # shellcheck disable=SC2086 # word splitting of the package list is wanted
-apt-get install -y -qq --no-install-recommends $missing
+install_missing $packages
+# python3 is in the list: its version names its test suite.
+py=$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+install_missing "libpython$py-testsuite"
+echo "install-deps: all build and test dependencies are installed"

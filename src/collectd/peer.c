@@ -18,11 +18,7 @@
 #define SO_PEERPIDFD 77 /* Linux 6.5; asm-generic value */
 #endif
 
-/* A pidfd for the process that connected: SO_PEERPIDFD names exactly it;
- * before Linux 6.5, pidfd_open of its pid, which a pid reused between
- * connect() and now would fool (the window is the accept latency).
- * Returns the fd, or -1 with *why set. */
-static int peer_pidfd(int conn_fd, pid_t pid, const char **why)
+int peer_pidfd(int conn_fd, pid_t pid, const char **why)
 {
 	int pfd = -1;
 	socklen_t len = sizeof(pfd);
@@ -39,7 +35,7 @@ static int peer_pidfd(int conn_fd, pid_t pid, const char **why)
 	return -1;
 }
 
-static bool exited(int pidfd)
+bool peer_exited(int pidfd)
 {
 	struct pollfd p = {.fd = pidfd, .events = POLLIN};
 	return poll(&p, 1, 0) != 0;
@@ -107,7 +103,7 @@ void peer_identify(int conn_fd, struct peer_name_cache *cache, long long now_ms,
 		int rc = pidfd < 0 ? -1 : cai_container_id_of_pid(cred.pid, c.id, &err);
 		if (pidfd < 0)
 			set_unknown(out, why);
-		else if (exited(pidfd))
+		else if (peer_exited(pidfd))
 			set_unknown(out, "peer exited before it could be identified");
 		else if (rc < 0)
 			set_unknown(out, err.msg);

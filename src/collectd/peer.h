@@ -49,6 +49,15 @@ void peer_identify(int conn_fd, struct peer_name_cache *cache, long long now_ms,
  * socket, not the process, says where it came from. */
 void peer_identify_in(int conn_fd, jv container, const char *container_json, struct peer_identity *out);
 
+/* A pidfd (close-on-exec) for the process that connected: SO_PEERPIDFD
+ * names exactly it; before Linux 6.5, pidfd_open of its pid, which a pid
+ * reused between connect() and now would fool (the window is the accept
+ * latency). Returns the fd, or -1 with *why set. */
+int peer_pidfd(int conn_fd, pid_t pid, const char **why);
+
+/* Has the process of pidfd exited? (A pidfd polls readable then.) */
+bool peer_exited(int pidfd);
+
 /* May this peer write "container" itself? Only root on the host. */
 bool peer_may_claim_container(const struct peer_identity *p, uid_t msg_uid);
 

@@ -54,8 +54,12 @@ int ring_attach(struct ring_reader *r, int memfd, uint64_t size, struct cai_erro
 	r->map_len = len;
 	r->rd = r->released = atomic_load(&c->tail);
 	r->stuck_pos = UINT64_MAX;
-	atomic_store_explicit(&c->accepted, 1, memory_order_release);
 	return 0;
+}
+
+void ring_accept(struct ring_reader *r, uint32_t how)
+{
+	atomic_store_explicit(&r->ctl->accepted, how, memory_order_release);
 }
 
 int ring_refuse(int memfd)

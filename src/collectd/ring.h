@@ -24,8 +24,13 @@ struct ring_reader {
 };
 
 /* Check that memfd is a sealed memfd of size `CAI_RING_CTL_SIZE + size`
- * whose header agrees, and map it. Does not take over memfd. */
+ * whose header agrees, and map it (ring_accept then tells the writer).
+ * Does not take over memfd. */
 int ring_attach(struct ring_reader *r, int memfd, uint64_t size, struct cai_error *err);
+
+/* Tell the writer we read the ring from now on, and for how long
+ * (CAI_RING_ACCEPTED_BOUND or _DETACHED). */
+void ring_accept(struct ring_reader *r, uint32_t how);
 
 /* Tell the writer of a ring we will not read (over the budget) to send
  * messages instead: its control page says CAI_RING_REFUSED. */

@@ -363,8 +363,50 @@ static void say_refused(struct server *srv, const char *why, long key)
 	say_limited(srv, &srv->quota.last_said_ms, false, key, reason);
 }
 
-static bool register_ring(struct server *srv, struct client *cl, const int *fds, int nfds, unsigned long long size,
-			  size_t len, const struct ucred *cred)
+/* The shim waits for this before it reads `accepted` and `closed`; one
+ * small message on a fresh connection, never waited for. */
+static void send_ring_ack(int fd)
+{
+	(void)!send(fd, CAI_WIRE_RING_ACK, strlen(CAI_WIRE_RING_ACK), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+static void retire_process(struct server *srv, int pidfd);
+
+/* A kick on a connection of its own (from a process whose ring outlives
+ * its registration): say whether a ring of that process is read here. A
+ * collector started since does not know it; the shim then starts over. */
+static void answer_kick(struct server *srv, int fd, const struct client *cl)
+{
+	bool known = false;
+	for (int i = 0; i < srv->nclients && !known && cl->peer.pid > 0; i++)
+		known = srv->clients[i].has_ring && srv->clients[i].peer.pid == cl->peer.pid;
+	const char *answer = known ? CAI_WIRE_RING_ACK : CAI_WIRE_RING_UNKNOWN;
+	(void)!send(fd, answer, strlen(answer), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* A ring just registered on connection fd: read for as long as the
+ * registering process lives when the kernel gives a pidfd for it (the
+ * shim then closes the connection and holds no fd between events), else
+ * for as long as the connection. A process has one ring: an older one of
+ * the same process (before an exec) is read to its end and let go. */
+static void accept_ring(struct server *srv, int fd, struct client *cl)
+{
+	const char *why = NULL;
+	cl->ring_pidfd = cl->peer.pid > 0 ? peer_pidfd(fd, cl->peer.pid, &why) : -1;
+	if (cl->ring_pidfd >= 0 && peer_exited(cl->ring_pidfd)) {
+		close(cl->ring_pidfd);
+		cl->ring_pidfd = -1;
+	}
+	pid_t pid = cl->peer.pid;
+	ring_accept(&cl->ring, cl->ring_pidfd >= 0 ? CAI_RING_ACCEPTED_DETACHED : CAI_RING_ACCEPTED_BOUND);
+	send_ring_ack(fd);
+	for (int i = 0; i < srv->nclients; i++)
+		if (srv->clients[i].is_process && srv->clients[i].peer.pid == pid)
+			retire_process(srv, i);
+}
+
+static bool register_ring(struct server *srv, int fd, struct client *cl, const int *fds, int nfds,
+			  unsigned long long size, size_t len, const struct ucred *cred)
 {
 	struct cai_error err = {0};
 	if (nfds != 1)
@@ -391,6 +433,7 @@ static bool register_ring(struct server *srv, struct client *cl, const int *fds,
 			    srv->quota.ring_bytes_per_key >> 20, srv->quota.max_ring_bytes >> 20,
 			    srv->quota.rings_refused, key_kind(cl->quota_key), key_number(cl->quota_key));
 			say_limited(srv, &srv->rings_said_ms, false, cl->quota_key, reason);
+			send_ring_ack(fd);
 			return true;
 		}
 		cai_error_set(&err, 0, "the ring is not a memfd");
@@ -401,9 +444,11 @@ static bool register_ring(struct server *srv, struct client *cl, const int *fds,
 		cl->owner.pid = cred->pid;
 		cl->owner.uid = cred->uid;
 		cl->owner.gid = cred->gid;
+		cl->ring_seq = ++srv->ring_seq;
 		srv->nrings++;
 		srv->stats.rings++;
 		srv->ring_active_ms = cai_mono_ms();
+		accept_ring(srv, fd, cl);
 		return true;
 	}
 	srv->stats.received++;
@@ -450,11 +495,13 @@ static int handle_any(struct server *srv, int fd, const char *buf, size_t len, b
 	} else if (kind == CAI_WIRE_RING) {
 		/* A refused ring is dropped with its connection, which tells
 		 * the shim (its next kick fails) to count and fall back. */
-		if (!register_ring(srv, cl, fds, nfds, r.ring_size, len, cred))
+		if (!register_ring(srv, fd, cl, fds, nfds, r.ring_size, len, cred))
 			rc = -1;
 	} else if (nfds == 0) { /* a kick */
 		if (cl->has_ring && read_ring(srv, cl, -1) < 0)
 			rc = -1;
+		else if (!cl->has_ring)
+			answer_kick(srv, fd, cl);
 	} else {
 		srv->stats.received++;
 		srv->stats.rejected++;
@@ -633,6 +680,7 @@ static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *
 		struct client *cl = client_of(srv, c);
 		memset(cl, 0, sizeof(*cl));
 		cl->open = true;
+		cl->ring_pidfd = -1;
 		cl->quota_key = key;
 		/* Once per connection: the kernel's answer cannot change for
 		 * the process that connected, and /proc is not read per event. */
@@ -706,6 +754,7 @@ static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, co
 	jv text = jv_dump_string(jv_copy(container), 0);
 	struct client *entry = client_of(srv, l);
 	memset(entry, 0, sizeof(*entry));
+	entry->ring_pidfd = -1;
 	entry->is_listener = true;
 	entry->listener_owner = fd;
 	peer_identify_in(l, container, jv_string_value(text), &entry->peer);
@@ -757,12 +806,11 @@ static int flush_and_release(struct server *srv)
 	return 0;
 }
 
-/* A ring's last events are read before its connection goes: the process
- * has exited (or exec'd), and what it wrote must not be lost. Bytes that
- * were reserved and never finished are reported. */
-static void close_client(struct server *srv, int fd)
+/* A ring's last events are read before it is let go: its writer has
+ * exited (or exec'd). Bytes that were reserved and never finished are
+ * reported. */
+static void finish_ring(struct server *srv, struct client *cl)
 {
-	struct client *cl = client_of(srv, fd);
 	if (cl->has_ring) {
 		if (read_ring(srv, cl, -1) >= 0) {
 			uint64_t left = ring_unread(&cl->ring);
@@ -778,7 +826,17 @@ static void close_client(struct server *srv, int fd)
 		if (cl->has_ring)
 			drop_ring(srv, cl);
 	}
-	cl->open = false;
+	if (cl->ring_pidfd >= 0) {
+		if (cl->is_process)
+			epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, cl->ring_pidfd, NULL);
+		close(cl->ring_pidfd);
+		cl->ring_pidfd = -1;
+	}
+}
+
+/* What an entry holds of its sender: its quota share, identity and stamp. */
+static void let_go_of_sender(struct server *srv, struct client *cl)
+{
 	struct quota_entry *qe = quota_entry_of(&srv->quota, cl->quota_key);
 	if (qe && qe->n == 1)
 		say_over_quota(srv, qe, true);
@@ -786,6 +844,73 @@ static void close_client(struct server *srv, int fd)
 	peer_identity_free(&cl->peer);
 	free(cl->stamp);
 	cl->stamp = NULL;
+}
+
+/* The process of pidfd exited (or a newer ring of it came): its ring is
+ * read to the end and let go with the entry. */
+static void retire_process(struct server *srv, int pidfd)
+{
+	struct client *cl = client_of(srv, pidfd);
+	if (!cl->is_process)
+		return;
+	finish_ring(srv, cl); /* closes pidfd */
+	let_go_of_sender(srv, cl);
+	cl->is_process = false;
+}
+
+/* Is there a ring registered after cl's by the same process? */
+static bool newer_ring_of(const struct server *srv, const struct client *cl)
+{
+	for (int i = 0; i < srv->nclients; i++) {
+		const struct client *o = &srv->clients[i];
+		if (o != cl && o->has_ring && o->peer.pid == cl->peer.pid && o->ring_seq > cl->ring_seq)
+			return true;
+	}
+	return false;
+}
+
+/* The connection at fd closes while its ring is read for as long as the
+ * process lives: the entry (ring, identity, quota share) moves to the
+ * pidfd's index. false when the ring is to be let go now. */
+static bool ring_outlives_connection(struct server *srv, int fd)
+{
+	struct client *cl = client_of(srv, fd);
+	if (!cl->has_ring || cl->ring_pidfd < 0 || peer_exited(cl->ring_pidfd) || newer_ring_of(srv, cl))
+		return false;
+	int pidfd = cl->ring_pidfd;
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = pidfd};
+	if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, pidfd, &ev) < 0)
+		return false;
+	struct client *pe = client_of(srv, pidfd);
+	cl = client_of(srv, fd); /* client_of may have moved the table */
+	*pe = *cl;
+	pe->open = false;
+	pe->is_process = true;
+	pe->owns_listener = false;
+	/* The connection's entry keeps nothing that is now the process's. */
+	cl->has_ring = false;
+	cl->ring_pidfd = -1;
+	cl->peer.container = jv_null();
+	cl->peer.container_json = NULL;
+	cl->stamp = NULL;
+	return true;
+}
+
+/* A connection goes: its ring moves to its process, or is read to the
+ * end and let go (the process has exited, or exec'd, or the kernel gave
+ * no pidfd). */
+static void close_client(struct server *srv, int fd)
+{
+	bool moved = ring_outlives_connection(srv, fd);
+	struct client *cl = client_of(srv, fd);
+	finish_ring(srv, cl);
+	cl->open = false;
+	if (moved) {
+		/* The share stays taken by the process's entry. */
+		peer_identity_free(&cl->peer);
+	} else {
+		let_go_of_sender(srv, cl);
+	}
 	bool owned = cl->owns_listener;
 	int lfd = cl->listener;
 	cl->owns_listener = false;
@@ -806,7 +931,9 @@ static int poll_rings(struct server *srv)
 		if (!cl->has_ring)
 			continue;
 		int n = read_ring(srv, cl, BATCH);
-		if (n < 0)
+		if (n < 0 && cl->is_process)
+			retire_process(srv, fd);
+		else if (n < 0)
 			close_client(srv, fd);
 		else
 			total += n;
@@ -865,6 +992,9 @@ static void drain_all(struct server *srv)
 		drain_client(srv, fd, -1);
 		close_client(srv, fd);
 	}
+	/* Rings whose connections have gone (some just now, above). */
+	for (int fd = 0; fd < srv->nclients; fd++)
+		retire_process(srv, fd);
 	say_all_over_quota(srv, true);
 	int rc = logsink_flush(srv->log, &err);
 	if (rc == 1) {
@@ -919,6 +1049,8 @@ int server_run(struct server *srv, struct cai_error *err)
 					else
 						stop = true;
 				}
+			} else if (client_of(srv, fd)->is_process) {
+				retire_process(srv, fd);
 			} else if (client_of(srv, fd)->is_listener) {
 				if (accept_on(srv, fd, fd, err) < 0)
 					return -1;
@@ -968,6 +1100,10 @@ void server_close(struct server *srv)
 	for (int fd = 0; fd < srv->nclients; fd++) {
 		if (srv->clients[fd].has_ring)
 			ring_detach(&srv->clients[fd].ring);
+		if (srv->clients[fd].has_ring && srv->clients[fd].ring_pidfd >= 0)
+			close(srv->clients[fd].ring_pidfd);
+		if (srv->clients[fd].is_process)
+			peer_identity_free(&srv->clients[fd].peer);
 		if (srv->clients[fd].is_listener) {
 			peer_identity_free(&srv->clients[fd].peer);
 			close(fd);

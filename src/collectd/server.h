@@ -18,12 +18,19 @@ struct server_stats {
 	unsigned long long over_quota; /* events over their sender's rate */
 };
 
-/* One accepted connection, or a container's own listening socket, indexed
- * by its fd. */
+/* One accepted connection, a container's own listening socket, or a
+ * process whose ring outlived the connection that registered it (indexed
+ * by its pidfd), indexed by its fd. */
 struct client {
 	bool open;
 	bool has_ring;
-	bool ring_refused; /* over the ring budget once: messages only */
+	/* The ring is read for as long as its writer lives: ring_pidfd (>= 0)
+	 * says when it has exited. When the connection closes first, the
+	 * entry moves to the pidfd's index and is_process is set. */
+	bool is_process;
+	int ring_pidfd;
+	unsigned long long ring_seq; /* registrations are numbered: the newest of a process wins */
+	bool ring_refused;	     /* over the ring budget once: messages only */
 	/* A listening socket that `cai run --image` (root on the host) handed
 	 * over for one container: peer.container says which. listener_owner is the
 	 * connection it came on; the socket is closed when that one is. */
@@ -55,6 +62,7 @@ struct server {
 	struct client *clients; /* indexed by fd */
 	int nclients;		/* entries allocated */
 	int nrings;
+	unsigned long long ring_seq;
 	int nlisteners;
 	long long ring_active_ms; /* last time a ring had events */
 	bool rings_behind;	  /* a ring had more than one batch waiting */

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -34,9 +35,12 @@ static atomic_int ring_users; /* writers between loading ring and committing */
 static atomic_int ring_off;   /* memfd or sealing unsupported here: never retry */
 static atomic_int degraded;   /* gave up waiting once; try once until room returns */
 static atomic_int abandoned;
-static atomic_uint ring_conn; /* the connection the ring was registered on */
+/* The held connection the collector reads the ring for as long as, 0 for a
+ * ring read for as long as the process lives (no connection held). */
+static atomic_uint ring_conn;
 static _Atomic uint64_t seen_beat;
 static _Atomic long long seen_beat_at;
+static _Atomic long long checked_at; /* the last kick for a stale beat */
 static _Atomic long long next_try_ns;
 
 #define RETRY_NS (100LL * 1000 * 1000)
@@ -61,19 +65,59 @@ static _Atomic uint64_t *word_at(struct cai_ring_ctl *c, uint64_t pos)
 	return (_Atomic uint64_t *)(void *)(data_of(c) + (pos & (cai_cfg.ring_size - 1)));
 }
 
-/* Ask the collector to read the ring now. false when the connection the
- * ring was registered on is gone (the collector died or dropped us): the
- * ring will never be read again. */
-static bool kick(void)
+/* The collector's answer on connection s, waited for a little. */
+enum answer { ANSWER_YES, ANSWER_NO, ANSWER_NONE, ANSWER_HUNG_UP };
+
+static enum answer await_answer(int s)
 {
+	int ms = cai_cfg.timeout_ms < CAI_RING_ACK_WAIT_MS ? cai_cfg.timeout_ms : CAI_RING_ACK_WAIT_MS;
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	struct pollfd p = {.fd = s, .events = POLLIN};
+	if (syscall(SYS_ppoll, &p, 1, &ts, NULL, 0) <= 0)
+		return ANSWER_NONE;
+	char got[64];
+	long n = syscall(SYS_recvfrom, s, got, sizeof(got), MSG_DONTWAIT, NULL, NULL);
+	if (n <= 0)
+		return (p.revents & (POLLHUP | POLLERR)) ? ANSWER_HUNG_UP : ANSWER_NONE;
+	size_t no = sizeof(CAI_WIRE_RING_UNKNOWN) - 1;
+	return (size_t)n == no && memcmp(got, CAI_WIRE_RING_UNKNOWN, no) == 0 ? ANSWER_NO : ANSWER_YES;
+}
+
+/* A kick on a connection of its own, closed at once (ask: after waiting
+ * for the answer). false only when the collector says it reads no ring of
+ * ours, or nobody listens on the socket: nobody will read this ring.
+ * Anything else (the socket out of reach after a chroot, no answer in
+ * time) is no verdict: the beat decides (collector_looks_alive). */
+static bool kick_apart(bool ask)
+{
+	unsigned char rec[CAI_WIRE_HEADER];
+	cai_wire_header(rec, CAI_WIRE_KICK);
+	int s = cai_transport_open();
+	if (s < 0)
+		return !(ask && errno == ECONNREFUSED);
+	long n = syscall(SYS_sendto, s, rec, sizeof(rec), MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+	bool known = !ask || n != (long)sizeof(rec) || await_answer(s) != ANSWER_NO;
+	syscall(SYS_close, s);
+	return known;
+}
+
+/* Ask the collector to read the ring now. false when nobody will: the
+ * connection a bound ring was registered on is gone (the collector died
+ * or dropped us), or (ask) the collector says it does not know a
+ * detached one. */
+static bool kick(bool ask)
+{
+	unsigned bound = atomic_load(&ring_conn);
+	if (!bound)
+		return kick_apart(ask);
+	unsigned char rec[CAI_WIRE_HEADER];
+	cai_wire_header(rec, CAI_WIRE_KICK);
 	unsigned gen;
 	int fd = cai_transport_peek_fd(&gen);
 	if (fd < 0)
 		return false;
-	bool alive = gen == atomic_load(&ring_conn);
+	bool alive = gen == bound;
 	if (alive) {
-		unsigned char rec[CAI_WIRE_HEADER];
-		cai_wire_header(rec, CAI_WIRE_KICK);
 		long n = syscall(SYS_sendto, fd, rec, sizeof(rec), MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
 		alive = n >= 0 || errno == EAGAIN || errno == EINTR || errno == ENOBUFS;
 	}
@@ -81,7 +125,7 @@ static bool kick(void)
 	return alive;
 }
 
-/* A new sealed memfd, mapped and registered on our connection. */
+/* A new sealed memfd, mapped and registered on a connection of its own. */
 static struct cai_ring_ctl *create_ring(void)
 {
 	size_t data = cai_cfg.ring_size, total = CAI_RING_CTL_SIZE + data;
@@ -128,21 +172,51 @@ static struct cai_ring_ctl *create_ring(void)
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &mfd, sizeof(int));
 
-	unsigned conn;
-	int fd = cai_transport_get_own_fd(&conn);
-	if (fd < 0)
+	/* A connection of its own: the collector attributes the ring to the
+	 * process that made it, not to a parent it was inherited from. */
+	int s = cai_transport_open();
+	if (s < 0)
 		goto fail;
-	long sent = syscall(SYS_sendmsg, fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-	cai_transport_put_fd();
-	if (sent != (long)n)
+	long sent = syscall(SYS_sendmsg, s, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (sent != (long)n) {
+		syscall(SYS_close, s);
 		goto fail;
+	}
 	syscall(SYS_close, mfd);
-	atomic_store(&ring_conn, conn);
+	mfd = -1;
+	if (await_answer(s) == ANSWER_HUNG_UP && !atomic_load(&c->accepted)) {
+		syscall(SYS_close, s);
+		goto fail;
+	}
+	atomic_store(&seen_beat, atomic_load(&c->beat_ns));
+	atomic_store(&seen_beat_at, now_ns());
+	atomic_store(&checked_at, 0);
+	if (atomic_load(&c->closed) == CAI_RING_REFUSED) {
+		syscall(SYS_close, s); /* messages from now on (cai_ring_send) */
+		return c;
+	}
+	if (atomic_load_explicit(&c->accepted, memory_order_acquire) == CAI_RING_ACCEPTED_DETACHED) {
+		syscall(SYS_close, s);
+		atomic_store(&ring_conn, 0);
+		cai_transport_drop_idle(); /* messages go in the ring from now on */
+		return c;
+	}
+	/* Read only while s lasts, or not answered yet: s is held. */
+	unsigned gen;
+	if (!cai_transport_adopt(s, &gen)) {
+		/* This process may hold no fd (the program closed ours) and
+		 * the collector reads the ring only while s lasts. */
+		atomic_store(&ring_off, 1);
+		syscall(SYS_munmap, c, total);
+		return NULL;
+	}
+	atomic_store(&ring_conn, gen);
 	return c;
 fail:
 	if (c != MAP_FAILED)
 		syscall(SYS_munmap, c, total);
-	syscall(SYS_close, mfd);
+	if (mfd >= 0)
+		syscall(SYS_close, mfd);
 	return NULL;
 }
 
@@ -183,9 +257,11 @@ static void abandon(struct cai_ring_ctl *c)
 		atomic_fetch_add(&cai_dropped, (unsigned long)lost);
 	if (atomic_load(&ring_users) <= 1)
 		syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
-	/* The collector closed the connection too; take a new one now
-	 * (unless that happened already). */
-	cai_transport_reconnect(ring_conn);
+	/* The collector closed a bound ring's connection too; take a new
+	 * one now (unless that happened already). */
+	unsigned bound = atomic_exchange(&ring_conn, 0);
+	if (bound)
+		cai_transport_reconnect(bound);
 }
 
 /* A ring the collector would not take: nothing was written to it, and the
@@ -215,9 +291,16 @@ static bool collector_looks_alive(struct cai_ring_ctl *c)
 		return true;
 	}
 	long long at = atomic_load_explicit(&seen_beat_at, memory_order_relaxed);
-	if (now - at < CAI_RING_BEAT_STALE_NS || !atomic_compare_exchange_strong(&seen_beat_at, &at, now))
+	if (now - at < CAI_RING_BEAT_STALE_NS)
 		return true;
-	return kick();
+	/* An idle collector still looks once a second: a detached ring that
+	 * nobody has looked at for this long is read by nobody. */
+	if (!atomic_load(&ring_conn) && now - at >= CAI_RING_BEAT_DEAD_NS)
+		return false;
+	long long k = atomic_load_explicit(&checked_at, memory_order_relaxed);
+	if (now - k < CAI_RING_BEAT_STALE_NS || !atomic_compare_exchange_strong(&checked_at, &k, now))
+		return true;
+	return kick(true);
 }
 
 enum reserve_rc { RESERVED, FULL };
@@ -239,7 +322,7 @@ static enum reserve_rc reserve(struct cai_ring_ctl *c, uint32_t rec, uint64_t *p
 			/* Crossing half the ring: the collector may be asleep or
 			 * behind; ask for a drain now, once per crossing. */
 			if (h - t < size / 2 && h + gap + rec - t >= size / 2)
-				(void)kick();
+				(void)kick(false);
 			return RESERVED;
 		}
 	}
@@ -254,7 +337,7 @@ static bool wait_for_room(struct cai_ring_ctl *c, uint32_t rec)
 	long long budget = (long long)cai_cfg.timeout_ms * 1000000LL;
 	long long deadline = now_ns() + budget;
 	uint64_t last_tail = atomic_load(&c->tail);
-	if (!kick()) {
+	if (!kick(false)) {
 		atomic_store(&c->closed, 1); /* as good as: nobody will read it */
 		return false;
 	}
@@ -282,11 +365,22 @@ static bool wait_for_room(struct cai_ring_ctl *c, uint32_t rec)
 			left = 20000000LL; /* look again now and then: a kick may have been lost */
 		struct timespec ts = {0, (long)left};
 		syscall(SYS_futex, &c->tail_seq, FUTEX_WAIT, seq, &ts, NULL, 0);
-		if (atomic_load(&c->tail) == last_tail && !kick()) {
+		if (atomic_load(&c->tail) == last_tail && !kick(false)) {
 			atomic_store(&c->closed, 1);
 			return false;
 		}
 	}
+}
+
+/* A ring accepted after its registration stopped waiting for the answer:
+ * once the collector says it reads the ring for as long as the process
+ * lives, the connection held for it goes. */
+static void let_go_of_connection(struct cai_ring_ctl *c)
+{
+	unsigned bound = atomic_load_explicit(&ring_conn, memory_order_relaxed);
+	if (bound && atomic_load_explicit(&c->accepted, memory_order_relaxed) == CAI_RING_ACCEPTED_DETACHED &&
+	    atomic_compare_exchange_strong(&ring_conn, &bound, 0))
+		cai_transport_reconnect(bound);
 }
 
 int cai_ring_send(const char *buf, size_t len, bool may_create)
@@ -346,20 +440,25 @@ int cai_ring_send(const char *buf, size_t len, bool may_create)
 	atomic_thread_fence(memory_order_seq_cst);
 	bool alive = true;
 	if (atomic_load_explicit(&c->wake, memory_order_relaxed) && atomic_exchange(&c->wake, 0))
-		alive = kick();
+		alive = kick(false);
 	else
 		alive = collector_looks_alive(c);
 	if (!alive)
 		abandon(c); /* this event too is counted, if it was never read */
+	else
+		let_go_of_connection(c);
 	atomic_fetch_sub(&ring_users, 1);
 	return CAI_RING_SENT;
 }
 
-void cai_ring_detach(void)
+void cai_ring_connection_closing(unsigned gen)
 {
 	/* Writers already inside finish before the connection closes (the
 	 * collector then reads what they committed); bounded, as a writer
 	 * interrupted by the signal handler that calls us never finishes. */
+	unsigned bound = atomic_load(&ring_conn);
+	if (!bound || bound != gen || !atomic_compare_exchange_strong(&ring_conn, &bound, 0))
+		return;
 	struct cai_ring_ctl *c = atomic_exchange(&ring, NULL);
 	if (!c)
 		return;
@@ -367,6 +466,14 @@ void cai_ring_detach(void)
 		syscall(SYS_sched_yield);
 	if (atomic_load(&ring_users) == 0)
 		syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
+}
+
+bool cai_ring_prepare(void)
+{
+	atomic_fetch_add(&ring_users, 1);
+	bool have = current_ring(true) != NULL;
+	atomic_fetch_sub(&ring_users, 1);
+	return have;
 }
 
 void cai_ring_wait_again(void)
@@ -386,4 +493,6 @@ void cai_ring_atfork_child(void)
 	CAI_SET(degraded, 0);
 	CAI_SET(next_try_ns, 0);
 	CAI_SET(seen_beat_at, 0);
+	CAI_SET(checked_at, 0);
+	CAI_SET(ring_conn, 0);
 }

@@ -201,13 +201,18 @@ void cai_hook_env(struct cai_hook *h, char *const envp[]);
  * vfork or _Fork child); see cai_in_foreign_child(). last_words: the
  * process is about to exec, so a ring is not worth setting up for it. */
 int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_words);
-/* The connection, for ring.c: get connects if needed, peek never does;
- * each fd >= 0 they return is held until put. get_own replaces a connection inherited over
- * fork and says which connection it is; reconnect drops that one. */
-int cai_transport_get_own_fd(unsigned *gen);
+/* The connections, for ring.c. open makes a fresh one (-1 if none),
+ * which adopt makes the process's held connection (replacing one
+ * inherited over fork; false, and s closed, where the process may hold
+ * none) and says which it is. peek gives the held one without connecting;
+ * each fd >= 0 it returns is held until put. reconnect drops connection
+ * gen; drop_idle drops the held one (a detached ring needs none). */
+int cai_transport_open(void);
+bool cai_transport_adopt(int s, unsigned *gen);
 int cai_transport_peek_fd(unsigned *gen);
 void cai_transport_put_fd(void);
 void cai_transport_reconnect(unsigned gen);
+void cai_transport_drop_idle(void);
 
 /* ring.c: the shared-memory ring (src/lib/audit/audit_ring.h). */
 enum { CAI_RING_SENT, CAI_RING_LOST, CAI_RING_NONE };
@@ -215,12 +220,16 @@ enum { CAI_RING_SENT, CAI_RING_LOST, CAI_RING_NONE };
  * be set up): send another way. CAI_RING_LOST: count it as dropped. */
 int cai_ring_send(const char *buf, size_t len, bool may_create);
 void cai_ring_atfork_child(void);
-/* Stop writing to the ring: its connection is about to close. */
-void cai_ring_detach(void);
+/* Connection gen is about to close: stop writing to a ring the collector
+ * reads only while that connection lasts. */
+void cai_ring_connection_closing(unsigned gen);
+/* Set up the ring now if there is none (true when there is one): the
+ * program is about to leave the socket's reach. */
+bool cai_ring_prepare(void);
 void cai_ring_wait_again(void);
 void cai_transport_init(void);
-/* Connect now if not yet: the program is about to leave the socket's
- * reach (chroot, another mount or user namespace). */
+/* Set up a ring, or connect, now: the program is about to leave the
+ * socket's reach (chroot, another mount or user namespace). */
 void cai_transport_connect_now(void);
 /* The next send waits (bounded) again even after a timeout. */
 void cai_transport_wait_again(void);

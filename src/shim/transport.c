@@ -1,8 +1,18 @@
 /* Delivery of events to cai-auditd. An event goes into the process's
  * shared-memory ring (ring.c) when it has one; otherwise, or when no ring
  * can be set up, as one SOCK_SEQPACKET message. This file owns the
- * connection: the socket that registers the ring, carries kicks, and
- * carries the messages.
+ * connections.
+ *
+ * MUST NOT hold an fd between the program's calls where the transport
+ * allows (issue 14, item 18: a program that lists its own fds must find
+ * only its own). A ring the collector reads for as long as the process
+ * lives (CAI_RING_ACCEPTED_DETACHED) needs none: it is registered on a
+ * connection that closes at once, and kicks go on connections of their
+ * own. A connection is held only while one is needed: for messages when
+ * the process has no ring (none yet, none possible, refused, or
+ * CAI_AUDIT_RING_KB=0), and for a ring the collector reads only while its
+ * connection lasts (a kernel without pidfds). It is close-on-exec and sits
+ * at a high number; a program that closes it gets it closed (fdguard.c).
  *
  * MUST NOT lose an event silently: every event that cannot be sent is
  * added to cai_dropped, and the next delivered event carries the count.
@@ -38,7 +48,6 @@ static atomic_int detached; /* the program closed our fd: hold none from now on 
 static _Atomic long long next_retry_ns;
 
 #define RETRY_NS (100LL * 1000 * 1000)
-#define RETRY_BUSY (-1LL) /* a thread is connecting now */
 
 static long long now_ns(void)
 {
@@ -63,8 +72,9 @@ static int raw_close(int fd)
 	return (int)syscall(SYS_close, fd);
 }
 
-/* A fresh connection, moved high and close-on-exec; -1 if none. */
-static int open_connection(void)
+/* A fresh connection, moved high and close-on-exec; -1 (errno from
+ * socket or connect) if none. */
+int cai_transport_open(void)
 {
 	int s = (int)syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
@@ -73,7 +83,9 @@ static int open_connection(void)
 	size_t n = strlen(cai_cfg.socket_path);
 	memcpy(sun.sun_path, cai_cfg.socket_path, n);
 	if (syscall(SYS_connect, s, &sun, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1)) < 0) {
+		int err = errno;
 		raw_close(s);
+		errno = err;
 		return -1;
 	}
 	int high = (int)syscall(SYS_fcntl, s, F_DUPFD_CLOEXEC, high_fd_hint());
@@ -96,15 +108,15 @@ static int get_fd(void)
 		atomic_fetch_sub(&fd_users, 1);
 		return -1;
 	}
-	/* The clock is read only once an attempt has failed: the first one,
-	 * at load, costs a fresh process no vDSO pages (see CAI_SET). */
+	/* The clock is read only once an attempt has failed: the first one
+	 * costs a fresh process no vDSO pages (see CAI_SET). Threads that find
+	 * no connection at once each make one; the first installed wins. */
 	long long next = atomic_load(&next_retry_ns);
-	if (next == RETRY_BUSY || (next != 0 && now_ns() < next) ||
-	    !atomic_compare_exchange_strong(&next_retry_ns, &next, RETRY_BUSY)) {
+	if (next != 0 && now_ns() < next) {
 		atomic_fetch_sub(&fd_users, 1);
 		return -1;
 	}
-	int s = open_connection();
+	int s = cai_transport_open();
 	if (s < 0) {
 		atomic_store(&next_retry_ns, now_ns() + RETRY_NS);
 		atomic_fetch_sub(&fd_users, 1);
@@ -168,7 +180,7 @@ static void drop_connection(int fd, bool close_it)
  * such a child uses a connection of its own for each event. */
 static int send_foreign(const char *buf, size_t len)
 {
-	int s = open_connection();
+	int s = cai_transport_open();
 	if (s < 0)
 		return -1;
 	long n = syscall(SYS_sendto, s, buf, len, MSG_NOSIGNAL, NULL, 0);
@@ -182,30 +194,31 @@ static int send_foreign(const char *buf, size_t len)
 	return n == (long)len ? 0 : -1;
 }
 
-int cai_transport_get_own_fd(unsigned *gen)
+bool cai_transport_adopt(int s, unsigned *gen)
 {
-	/* A ring is attributed to the process that registers it, so it needs
-	 * a connection of this process's own, not one shared over fork. The
-	 * inherited one stays in use until a new one is made: the child may
-	 * no longer reach the socket path (chroot, mount namespace). */
-	int fd = atomic_load(&cai_sock_fd);
-	if (fd >= 0 && atomic_load(&conn_inherited) && !atomic_load(&detached)) {
-		int s = open_connection();
-		if (s < 0)
-			return -1;
-		int expected = fd;
-		if (atomic_compare_exchange_strong(&cai_sock_fd, &expected, s)) {
-			wait_no_users();
-			raw_close(fd);
-			atomic_fetch_add(&conn_gen, 1);
-			atomic_store(&conn_inherited, 0);
-		} else {
-			raw_close(s);
-		}
+	/* A ring is attributed to the process that registers it, so its
+	 * connection (s, made for it) replaces one inherited over fork. */
+	if (atomic_load(&detached)) {
+		raw_close(s);
+		return false;
 	}
-	fd = get_fd();
-	*gen = atomic_load(&conn_gen);
-	return fd;
+	int old = atomic_exchange(&cai_sock_fd, s);
+	if (old >= 0) {
+		wait_no_users();
+		raw_close(old);
+	}
+	*gen = atomic_fetch_add(&conn_gen, 1) + 1;
+	atomic_store(&conn_inherited, 0);
+	atomic_store(&degraded, 0);
+	atomic_store(&next_retry_ns, 0);
+	return true;
+}
+
+void cai_transport_drop_idle(void)
+{
+	int fd = atomic_load(&cai_sock_fd);
+	if (fd >= 0)
+		drop_connection(fd, true);
 }
 
 void cai_transport_reconnect(unsigned gen)
@@ -223,7 +236,7 @@ bool cai_in_foreign_child(void)
 
 int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_words)
 {
-	if (foreign || atomic_load(&detached))
+	if (foreign)
 		return send_foreign(buf, len);
 	switch (cai_ring_send(buf, len, !last_words)) {
 	case CAI_RING_SENT:
@@ -233,6 +246,8 @@ int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_word
 	default:
 		break;
 	}
+	if (atomic_load(&detached))
+		return send_foreign(buf, len);
 	int rc = -1;
 	long long deadline = 0;
 	bool reconnected = false;
@@ -289,21 +304,19 @@ void cai_transport_wait_again(void)
 
 void cai_transport_init(void)
 {
-	/* Connect now: the collector identifies a peer (its container) when
-	 * it accepts the connection, and a process that connected only at
-	 * its last event may be gone by then (logged as unknown). And the
-	 * socket may be out of reach later (chroot, another mount namespace;
-	 * a connection lost since is made again before those by
-	 * cai_transport_connect_now). The ring waits for the first event that
-	 * is not an exec. */
+	/* No connection at load: a process connects when it first has an
+	 * event to send (the collector then identifies it, alive, as the
+	 * registration of a ring waits for the answer). */
 	atomic_store(&cai_owner_pid, (int)syscall(SYS_getpid));
-	(void)get_fd();
-	put_fd();
 }
 
 void cai_transport_connect_now(void)
 {
-	if (cai_in_foreign_child() || atomic_load(&detached))
+	/* Events after this go into a ring registered now, or on a
+	 * connection made now. */
+	if (cai_in_foreign_child() || cai_ring_prepare())
+		return;
+	if (atomic_load(&detached))
 		return;
 	atomic_store(&next_retry_ns, 0);
 	(void)get_fd();
@@ -319,8 +332,6 @@ void cai_transport_atfork_child(void)
 	CAI_SET(cai_dropped, 0);
 	CAI_SET(fd_users, 0);
 	CAI_SET(conn_inherited, 1);
-	if (atomic_load(&next_retry_ns) == RETRY_BUSY) /* another thread was connecting */
-		atomic_store(&next_retry_ns, 0);
 	cai_ring_atfork_child();
 }
 
@@ -331,14 +342,14 @@ void cai_transport_atfork_child(void)
  * From then on this process (and its forks, which copy its fd table)
  * sends each event on a connection opened and closed within the wrapper,
  * as a vfork child does: between the program's calls the shim holds no fd.
- * The collector reads what the ring holds when the connection closes, so
- * the ring is retired first. */
+ * A ring read only while this connection lasts is retired first: the
+ * collector reads what it holds when the connection closes. */
 bool cai_fd_detach(int fd)
 {
 	if (fd < 0 || fd != atomic_load(&cai_sock_fd) || cai_in_foreign_child())
 		return false;
 	atomic_store(&detached, 1);
-	cai_ring_detach();
+	cai_ring_connection_closing(atomic_load(&conn_gen));
 	int expected = fd;
 	if (!atomic_compare_exchange_strong(&cai_sock_fd, &expected, -1))
 		return false;

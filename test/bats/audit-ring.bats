@@ -173,6 +173,86 @@ os.waitpid(pid, 0)
 	grep -q ', 2 rings$' "$AUD/auditd.err"
 }
 
+pidfd_count() { find "/proc/$AUDITD_PID/fd" -mindepth 1 -maxdepth 1 -lname '*pidfd*' | wc -l; }
+
+# wait_pidfds N: the collector holds N pidfds within 5 s.
+wait_pidfds() {
+	local i
+	for i in $(seq 100); do
+		[ "$(pidfd_count)" = "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "collector holds $(pidfd_count) pidfds, expected $1" >&2
+	return 1
+}
+
+@test "a ring outlives its registration: read while its process lives, let go when it exits" {
+	start_collector
+	mkfifo "$AUD/go"
+	audited "$PY" -c '
+import os, sys
+os.close(os.open("/etc/hostname", os.O_RDONLY))
+open(sys.argv[1]).read()          # wait for the test
+os.close(os.open("/etc/hosts", os.O_RDONLY))
+' "$AUD/go" 3>&- &
+	local prog=$!
+	# The process holds no connection; the collector holds its pidfd.
+	wait_pidfds 1
+	[ -z "$(find /proc/$prog/fd -lname 'socket:*' 2>/dev/null)" ]
+	echo >"$AUD/go"
+	wait "$prog"
+	wait_pidfds 0
+	# Both events, read after the connection that registered the ring
+	# was long closed.
+	[ "$(count_events '.args.path == "/etc/hostname" or .args.path == "/etc/hosts"')" = 2 ]
+	stop_collector
+	grep -q ' 1 rings' "$AUD/auditd.err"
+}
+
+@test "a process that execs into another audited program: the new image's ring replaces the old" {
+	start_collector
+	mkfifo "$AUD/go"
+	audited "$PY" -c '
+import os, sys
+os.close(os.open("/etc/hostname", os.O_RDONLY))
+os.execv(sys.executable, [sys.executable, "-c", "import os, sys\nos.close(os.open(\"/etc/hosts\", os.O_RDONLY))\nopen(sys.argv[1]).read()", sys.argv[1]])
+' "$AUD/go" 3>&- &
+	local prog=$!
+	local i
+	for i in $(seq 100); do
+		[ "$(count_events '.args.path == "/etc/hosts"')" = 1 ] && break
+		sleep 0.05
+	done
+	# One ring per living process: the first image's is gone.
+	wait_pidfds 1
+	echo >"$AUD/go"
+	wait "$prog"
+	wait_pidfds 0
+	stop_collector
+	[ "$(count_events '.args.path == "/etc/hostname" and .call != "execve"')" = 1 ]
+	[ "$(count_events '.args.path == "/etc/hosts"')" = 1 ]
+}
+
+@test "a collector that gets no pidfd (a kernel before 5.3): the ring lives as long as its connection, which the shim keeps" {
+	"$CAI_TEST_BIN/seccomp-harness" no-pidfd -- "$CAI_AUDITD" --socket "$SOCK" --log "$LOG" 2>>"$AUD/auditd.err" &
+	AUDITD_PID=$!
+	local i
+	for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+	run audited "$PY" -c '
+import os, stat
+for i in range(50):
+    os.close(os.open("/etc/hostname", os.O_RDONLY))
+fds = sorted(int(f) for f in os.listdir("/proc/self/fd"))
+print("socket" if stat.S_ISSOCK(os.fstat(fds[-1]).st_mode) else "no socket", fds[-1])' 3>&- 4>&-
+	assert_success
+	assert_output --regexp '^socket [0-9]+$'
+	[ "$(pidfd_count)" = 0 ]
+	stop_collector
+	[ "$(count_events '(.call | startswith("open")) and .args.path == "/etc/hostname"')" = 50 ]
+	[ "$(jq -s '[.[] | select(has("call")) | .dropped // 0] | add // 0' "$LOG")" = 0 ]
+	grep -q ' 1 rings' "$AUD/auditd.err"
+}
+
 @test "CAI_AUDIT_RING_KB sets the ring's size; 0 turns it off; a bad value keeps the default" {
 	start_collector
 	ring_map() { # the size of this process's ring mapping, or "none"

@@ -299,3 +299,37 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$AUDITD_PID/status"; }
 	grep -q ", $logged written," "$AUD/auditd.err"
 	[ "$((logged + lost))" -le 80001 ]
 }
+
+@test "rings that outlive their connections still take the user's share: nobody's processes cannot hold more, others are served" {
+	"$CAI_AUDITD" --socket "$SOCK" --log "$LOG" --max-connections-per-user 8 2>>"$AUD/auditd.err" &
+	AUDITD_PID=$!
+	local i
+	for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+	mkfifo "$AUD/hold"
+	# 20 processes of nobody, each a ring read for as long as it lives and
+	# no connection: each ring is a pidfd in the collector.
+	as_nobody "$RING_PEER" "$SOCK" detached 20 <"$AUD/hold" >"$AUD/peer.out" 2>"$AUD/peer.err" 3>&- &
+	PEER_PID=$!
+	exec 9>"$AUD/hold"
+	for i in $(seq 400); do grep -q detached= "$AUD/peer.out" && break; sleep 0.05; done
+	run cat "$AUD/peer.out"
+	assert_output "detached=8 other=12"
+	pidfds=$(find "/proc/$AUDITD_PID/fd" -mindepth 1 -maxdepth 1 -lname '*pidfd*' | wc -l)
+	[ "$pidfds" = 8 ]
+	send_as root root from-root
+	wait_logged from-root 2
+	exec 9>&-
+	wait "$PEER_PID" || true
+	PEER_PID=
+	# Their processes gone, so are the rings (and the share).
+	for i in $(seq 100); do
+		[ "$(find "/proc/$AUDITD_PID/fd" -mindepth 1 -maxdepth 1 -lname '*pidfd*' | wc -l)" = 0 ] && break
+		sleep 0.05
+	done
+	[ "$(find "/proc/$AUDITD_PID/fd" -mindepth 1 -maxdepth 1 -lname '*pidfd*' | wc -l)" = 0 ]
+	send_event after-them
+	wait_logged after-them 2
+	stop_collector
+	[ "$(count_events '.comm == "ring-peer"')" = 8 ]
+	grep -q "too many connections from one user" "$LOG"
+}

@@ -19,6 +19,12 @@
  *                 record over the rest, never touched; print how many the
  *                 collector took and refused (over its budget), then stay
  *                 alive until stdin closes (it must not pay for the pages)
+ *   detached N    N processes, one after another, each registering a ring
+ *                 on a connection of its own, closing that connection once
+ *                 the collector answers, and writing one event; print how
+ *                 many the collector reads for as long as they live
+ *                 (detached=), and how many it would not take (other=);
+ *                 they stay alive until stdin closes
  * Prints "closed=1" when the collector marked the ring closed or dropped
  * the connection, "closed=0" otherwise. Not installed. */
 #include <errno.h>
@@ -28,6 +34,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -195,6 +203,28 @@ static void report(struct cai_ring_ctl *c)
 	printf("closed=%d\n", (c && atomic_load(&c->closed)) || peer_gone());
 }
 
+/* One process of mode detached: 'd' when the collector reads its ring
+ * after the registering connection is closed, 'o' otherwise. */
+static char detached_child(const char *path, int i)
+{
+	connect_to(path);
+	size_t total = CAI_RING_CTL_SIZE + SIZE;
+	int fd = make_memfd(total, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	struct cai_ring_ctl *c = map_ring(fd);
+	reg(fd, SIZE);
+	close(fd);
+	char answer[64];
+	struct timeval tv = {2, 0};
+	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ssize_t got = recv(sock, answer, sizeof(answer), 0);
+	close(sock);
+	if (got <= 0 || atomic_load(&c->accepted) != CAI_RING_ACCEPTED_DETACHED || atomic_load(&c->closed))
+		return 'o';
+	unsigned char ev[1024];
+	put_record(c, ev, event_record(ev, sizeof(ev), i), 1);
+	return 'd';
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -264,6 +294,45 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		char buf[1];
 		while (read(0, buf, 1) > 0)
+			;
+		return 0;
+	}
+
+	if (!strcmp(mode, "detached")) {
+		close(sock);
+		int detached = 0, other = 0;
+		for (int i = 0; i < n; i++) {
+			int p[2];
+			if (pipe(p) < 0)
+				die("pipe");
+			pid_t pid = fork();
+			if (pid < 0)
+				die("fork");
+			if (pid == 0) {
+				close(p[0]);
+				char verdict = detached_child(argv[1], i);
+				(void)!write(p[1], &verdict, 1);
+				close(p[1]);
+				char buf[1];
+				while (read(0, buf, 1) > 0)
+					;
+				_exit(0);
+			}
+			close(p[1]);
+			char verdict = 0;
+			(void)!read(p[0], &verdict, 1);
+			close(p[0]);
+			if (verdict == 'd')
+				detached++;
+			else
+				other++;
+		}
+		printf("detached=%d other=%d\n", detached, other);
+		fflush(stdout);
+		char buf[1];
+		while (read(0, buf, 1) > 0)
+			;
+		while (wait(NULL) > 0)
 			;
 		return 0;
 	}

@@ -14,12 +14,17 @@
  *                                       notification does (4.19: EINVAL);
  *                                       ordinary filters still load
  *   seccomp-harness kill -- CMD...      kill the process that calls seccomp(2)
+ *   seccomp-harness no-pidfd -- CMD...  no pidfds, as before Linux 5.3:
+ *                                       pidfd_open fails with ENOSYS and
+ *                                       getsockopt(SO_PEERPIDFD) with
+ *                                       ENOPROTOOPT
  *
  * Test-only: never installed. Exits with CMD's status (128+signal if killed). */
 #include <errno.h>
 #include <signal.h>
 #include <seccomp.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -29,7 +34,7 @@
 
 static CAI_NORETURN void usage(void)
 {
-	fprintf(stderr, "usage: seccomp-harness listener|kill|errno NAME|listener-errno NAME -- CMD...\n");
+	fprintf(stderr, "usage: seccomp-harness listener|kill|no-pidfd|errno NAME|listener-errno NAME -- CMD...\n");
 	exit(2);
 }
 
@@ -99,6 +104,27 @@ static CAI_NORETURN void exec_with_action(uint32_t action, bool listener_only, c
 	exec_command(argv);
 }
 
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+static CAI_NORETURN void exec_without_pidfds(char **argv)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		cai_die(1, "seccomp_init failed");
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(pidfd_open), 0);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOPROTOOPT), SCMP_SYS(getsockopt), 2,
+				      SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET), SCMP_A2(SCMP_CMP_EQ, SO_PEERPIDFD));
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	if (rc < 0)
+		cai_die(1, "load filter: %s", strerror(-rc));
+	seccomp_release(ctx);
+	exec_command(argv);
+}
+
 int main(int argc, char **argv)
 {
 	cai_set_progname("seccomp-harness");
@@ -112,6 +138,10 @@ int main(int argc, char **argv)
 			usage();
 		action = SCMP_ACT_ERRNO((uint32_t)errno_by_name(argv[2]));
 		first = 3;
+	} else if (strcmp(argv[1], "no-pidfd") == 0) {
+		if (argc < 4 || strcmp(argv[2], "--") != 0)
+			usage();
+		exec_without_pidfds(argv + 3);
 	} else if (strcmp(argv[1], "kill") == 0) {
 		action = SCMP_ACT_KILL_PROCESS;
 	} else if (strcmp(argv[1], "listener") != 0) {

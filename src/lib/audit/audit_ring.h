@@ -2,18 +2,25 @@
  * libcai-auditshim.so to cai-auditd without a system call per event.
  *
  * Protocol (docs/audit-events.md, "Transport"):
- * 1. The shim connects to the collector's SOCK_SEQPACKET socket, creates a
- *    sealed memfd (control page + data area), maps it, and sends one
- *    registration record (CAI_WIRE_RING, "size": N) with the memfd
- *    (SCM_RIGHTS). The collector checks the memfd (a memfd, F_SEAL_SHRINK
- *    set, the expected size) and maps it too. Every event in that ring is
- *    attributed to the connection that registered it (SO_PEERCRED).
- *    It then sets `accepted`; until the shim sees that, it sends its
- *    events as messages (so nothing is written into a ring that will not
- *    be read, and the order of events holds). A collector over its ring
- *    budget sets `closed` to CAI_RING_REFUSED instead, through the control
- *    page alone, and keeps the connection: the shim sends messages from
- *    then on.
+ * 1. The shim creates a sealed memfd (control page + data area), maps it,
+ *    connects to the collector's SOCK_SEQPACKET socket (a connection for
+ *    this alone) and sends one registration record (CAI_WIRE_RING,
+ *    "size": N) with the memfd (SCM_RIGHTS). The collector checks the
+ *    memfd (a memfd, F_SEAL_SHRINK set, the expected size), maps it too,
+ *    and takes a pidfd of the registering process (SO_PEERPIDFD, else
+ *    pidfd_open of SO_PEERCRED's pid). Every event in that ring is
+ *    attributed to that connection's peer. It then sets `accepted`:
+ *    CAI_RING_ACCEPTED_DETACHED when it holds the pidfd (it reads the ring
+ *    until that process exits or registers another ring, as after an
+ *    exec), CAI_RING_ACCEPTED_BOUND otherwise (until the connection
+ *    closes), and answers CAI_WIRE_RING_ACK. The shim waits for the
+ *    answer (CAI_RING_ACK_WAIT_MS) and closes a detached ring's connection:
+ *    it holds no fd between events. Until the shim sees `accepted`, it
+ *    sends its events as messages on the connection, which it keeps (so
+ *    nothing is written into a ring that will not be read, and the order
+ *    of events holds). A collector over its ring budget sets `closed` to
+ *    CAI_RING_REFUSED instead, through the control page alone, and
+ *    answers: the shim sends messages from then on.
  * 2. Writers (any thread, signal handlers) reserve space by a
  *    compare-and-swap on `head`, copy the event in, and publish it by
  *    storing its record word with CAI_RING_COMMIT (release order).
@@ -25,15 +32,20 @@
  *    left behind is never mistaken for a new record, and the pages of a
  *    ring stay charged to the process that touched them.
  * 4. An idle collector sets `wake`; the first writer to commit after that
- *    sends a kick record (CAI_WIRE_KICK) on its socket. A writer that finds the
- *    ring half full also kicks. Otherwise no system call is made.
+ *    sends a kick record (CAI_WIRE_KICK): on a bound ring's connection, or
+ *    on a connection of its own for a detached ring. A writer that finds
+ *    the ring half full also kicks. Otherwise no system call is made. An
+ *    idle collector still looks at every ring once a second.
  * 5. The collector sets `closed` when it stops reading a ring; the shim
  *    then counts what was never consumed (`committed` - `consumed`) as
- *    dropped and starts over with a new connection and ring. A collector
- *    that was killed cannot say so: while it is awake it stamps `beat_ns`
- *    each time it looks at the ring, and a writer that finds the stamp
- *    stale (CAI_RING_BEAT_STALE_NS) kicks; a kick that fails because the
- *    peer is gone counts as `closed`.
+ *    dropped and starts over with a new ring. A collector that was killed
+ *    cannot say so: it stamps `beat_ns` each time it looks at the ring,
+ *    and a writer that finds the stamp stale (CAI_RING_BEAT_STALE_NS)
+ *    kicks. For a bound ring, a kick that fails because the peer is gone
+ *    counts as `closed`; for a detached one the kick asks, and the
+ *    collector answers CAI_WIRE_RING_UNKNOWN when it reads no ring of that
+ *    process (it was restarted): that, nobody listening on the socket, or
+ *    a stamp stale for CAI_RING_BEAT_DEAD_NS counts as `closed`.
  *
  * Records are 8-byte aligned: a 64-bit word, then the payload (one record
  * of audit_wire.h). The word's high half is the lap it belongs to (the
@@ -115,6 +127,29 @@ static inline int cai_ring_size_ok(uint64_t n)
 /* `closed` of a ring the collector would not take (over its budget). */
 #define CAI_RING_REFUSED 2u
 
+/* `accepted`: read while the registering connection is open (the shim
+ * keeps it: a kernel without pidfds, or an older collector), or read for
+ * as long as the registering process lives (the shim closes the
+ * connection and holds no fd between events). */
+#define CAI_RING_ACCEPTED_BOUND 1u
+#define CAI_RING_ACCEPTED_DETACHED 2u
+
+/* What the collector answers on the connection once it has taken or
+ * refused a registration: the shim waits for it (at most
+ * CAI_RING_ACK_WAIT_MS) before it reads `accepted` and `closed`. */
+#define CAI_WIRE_RING_ACK "{\"ring\":1}"
+#define CAI_RING_ACK_WAIT_MS 100
+/* The answer to a kick on a connection without a ring: the collector
+ * reads a ring of the kicking process (CAI_WIRE_RING_ACK), or none
+ * (this one: it was restarted since, and the ring is read by nobody). */
+#define CAI_WIRE_RING_UNKNOWN "{\"ring\":0}"
+
+/* A writer kicks a collector whose stamp has not moved for STALE; a stamp
+ * that has not moved for DEAD while events wait means nobody reads the
+ * ring (the collector died or was restarted and does not know it): the
+ * writer counts what is unread as lost and registers a new ring. An idle
+ * collector still looks at every ring once a second. */
 #define CAI_RING_BEAT_STALE_NS (250LL * 1000 * 1000)
+#define CAI_RING_BEAT_DEAD_NS (5000LL * 1000 * 1000)
 
 #endif
