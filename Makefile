@@ -72,6 +72,7 @@ LIB_SRCS := \
 	src/lib/util.c \
 	src/lib/error.c \
 	src/lib/errno_names.c \
+	src/lib/cli_opts.c \
 	src/lib/procfs.c \
 	src/lib/probe/platform.c \
 	src/lib/seccomp/notify_filter.c \

@@ -119,9 +119,10 @@ int cmd_egress(const struct cai_global *g, int argc, char **argv)
 	};
 	struct cai_egress_opts o;
 	cai_egress_default_opts(&o, NULL);
+	struct cai_cli cli = {.prog = "cai", .command = "egress", .usage = usage};
 	bool json = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "vjh", longopts, NULL)) != -1) {
+	while ((c = cai_cli_getopt(&cli, argc, argv, "vjh", longopts)) > 0) {
 		switch (c) {
 		case 'v':
 			o.trace = stderr;
@@ -135,28 +136,25 @@ int cmd_egress(const struct cai_global *g, int argc, char **argv)
 		case OPT_SOCKET:
 			o.audit_socket = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return CAI_EXIT_OK;
-		default:
-			return cai_usage_hint("egress");
 		}
 	}
+	if (c == CAI_CLI_EXIT)
+		return cli.exit_code;
 	if (optind + 1 != argc) {
 		cai_warn(optind >= argc ? "egress: missing action (start, stop, status or run)"
 					: "egress: expected exactly one action");
-		return cai_usage_hint("egress");
+		return cai_cli_usage_error(&cli);
 	}
 	const char *action = argv[optind];
 	if (json && strcmp(action, "status") != 0) {
 		cai_warn("egress: --json goes with `status` only");
-		return cai_usage_hint("egress");
+		return cai_cli_usage_error(&cli);
 	}
 	if (strcmp(action, "status") == 0)
 		return egress_status(json);
 	if (strcmp(action, "start") && strcmp(action, "stop") && strcmp(action, "run")) {
 		cai_warn("egress: unknown action `%s`", action);
-		return cai_usage_hint("egress");
+		return cai_cli_usage_error(&cli);
 	}
 	if (geteuid() != 0) {
 		cai_warn("egress %s must run as root", action);

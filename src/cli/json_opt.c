@@ -10,23 +10,13 @@ int cai_parse_json_only(int argc, char **argv, const char *command, void (*usage
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct cai_cli cli = {.prog = "cai", .command = command, .usage = usage};
 	int c;
 	*json = false;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
+	while ((c = cai_cli_getopt(&cli, argc, argv, "jh", longopts)) > 0)
+		if (c == 'j')
 			*json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CAI_EXIT_OK;
-		default:
-			return cai_usage_hint(command);
-		}
-	}
-	if (optind < argc) {
-		cai_warn("%s: unexpected argument `%s`", command, argv[optind]);
-		return cai_usage_hint(command);
-	}
-	return -1;
+	if (c == CAI_CLI_EXIT)
+		return cli.exit_code;
+	return cai_cli_no_operands(&cli, argc, argv);
 }
