@@ -50,4 +50,9 @@ void cai_egress_default_opts(struct cai_egress_opts *o, FILE *trace);
 /* [--json] [--help] and nothing else: -1 to go on, or the exit code. */
 int cai_parse_json_only(int argc, char **argv, const char *command, void (*usage)(FILE *out), bool *json);
 
+/* The one ACTION operand of engine and egress: one of actions (NULL-ended),
+ * with --json only for `status`. Returns it, or NULL once the usage error
+ * is said (exit CAI_EXIT_USAGE). */
+const char *cai_parse_action(const struct cai_cli *cli, int argc, char **argv, const char *const *actions, bool json);
+
 #endif

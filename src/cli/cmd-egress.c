@@ -140,22 +140,12 @@ int cmd_egress(const struct cai_global *g, int argc, char **argv)
 	}
 	if (c == CAI_CLI_EXIT)
 		return cli.exit_code;
-	if (optind + 1 != argc) {
-		cai_warn(optind >= argc ? "egress: missing action (start, stop, status or run)"
-					: "egress: expected exactly one action");
-		return cai_cli_usage_error(&cli);
-	}
-	const char *action = argv[optind];
-	if (json && strcmp(action, "status") != 0) {
-		cai_warn("egress: --json goes with `status` only");
-		return cai_cli_usage_error(&cli);
-	}
+	static const char *const actions[] = {"start", "stop", "status", "run", NULL};
+	const char *action = cai_parse_action(&cli, argc, argv, actions, json);
+	if (!action)
+		return CAI_EXIT_USAGE;
 	if (strcmp(action, "status") == 0)
 		return egress_status(json);
-	if (strcmp(action, "start") && strcmp(action, "stop") && strcmp(action, "run")) {
-		cai_warn("egress: unknown action `%s`", action);
-		return cai_cli_usage_error(&cli);
-	}
 	if (geteuid() != 0) {
 		cai_warn("egress %s must run as root", action);
 		return CAI_EXIT_FAILURE;

@@ -110,22 +110,12 @@ int cmd_engine(const struct cai_global *g, int argc, char **argv)
 	}
 	if (c == CAI_CLI_EXIT)
 		return cli.exit_code;
-	if (optind + 1 != argc) {
-		cai_warn(optind >= argc ? "engine: missing action (start, stop, reload, status or run)"
-					: "engine: expected exactly one action");
-		return cai_cli_usage_error(&cli);
-	}
-	const char *action = argv[optind];
-	if (json && strcmp(action, "status") != 0) {
-		cai_warn("engine: --json goes with `status` only");
-		return cai_cli_usage_error(&cli);
-	}
+	static const char *const actions[] = {"start", "stop", "reload", "status", "run", NULL};
+	const char *action = cai_parse_action(&cli, argc, argv, actions, json);
+	if (!action)
+		return CAI_EXIT_USAGE;
 	if (strcmp(action, "status") == 0)
 		return engine_status(json);
-	if (strcmp(action, "start") && strcmp(action, "stop") && strcmp(action, "reload") && strcmp(action, "run")) {
-		cai_warn("engine: unknown action `%s`", action);
-		return cai_cli_usage_error(&cli);
-	}
 	if (geteuid() != 0) {
 		cai_warn("engine %s must run as root", action);
 		return CAI_EXIT_FAILURE;
