@@ -91,7 +91,7 @@ static int parse(int argc, char **argv, struct init_opts *o)
 			return -1;
 		}
 	}
-	if (c == CAI_CLI_EXIT)
+	if (cli.done)
 		return cli.exit_code;
 	if (optind >= argc || (o->supervise && !o->handoff))
 		return cai_cli_usage_error(&cli);

@@ -84,7 +84,7 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 	}
-	if (c == CAI_CLI_EXIT)
+	if (cli.done)
 		return cli.exit_code;
 	if (optind >= argc) {
 		cai_warn("run: no command given");
@@ -154,7 +154,7 @@ static int cmd_tail(int argc, char **argv)
 			break;
 		}
 	}
-	if (c == CAI_CLI_EXIT)
+	if (cli.done)
 		return cli.exit_code;
 	if (optind < argc) {
 		cai_warn("tail: unexpected argument `%s`", argv[optind]);

@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	while ((c = cai_cli_getopt(&cli, argc, argv, "+hV", longopts)) > 0)
 		if (c == 'd')
 			g.daemon_json = optarg;
-	if (c == CAI_CLI_EXIT)
+	if (cli.done)
 		return cli.exit_code;
 	if (optind >= argc) {
 		usage(stderr);

@@ -138,7 +138,7 @@ int cmd_egress(const struct cai_global *g, int argc, char **argv)
 			break;
 		}
 	}
-	if (c == CAI_CLI_EXIT)
+	if (cli.done)
 		return cli.exit_code;
 	static const char *const actions[] = {"start", "stop", "status", "run", NULL};
 	const char *action = cai_parse_action(&cli, argc, argv, actions, json);

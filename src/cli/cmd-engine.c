@@ -108,7 +108,7 @@ int cmd_engine(const struct cai_global *g, int argc, char **argv)
 			break;
 		}
 	}
-	if (c == CAI_CLI_EXIT)
+	if (cli.done)
 		return cli.exit_code;
 	static const char *const actions[] = {"start", "stop", "reload", "status", "run", NULL};
 	const char *action = cai_parse_action(&cli, argc, argv, actions, json);

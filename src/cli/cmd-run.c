@@ -230,7 +230,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			break;
 		}
 	}
-	if (c == CAI_CLI_EXIT)
+	if (cli.done)
 		return cli.exit_code;
 	if (container_only && !o->image) {
 		cai_warn(

@@ -136,11 +136,8 @@ static int parse(int argc, char **argv, struct setup_opts *o)
 			break;
 		}
 	}
-	if (c == CAI_CLI_EXIT)
+	if (cai_cli_no_operands(&cli, argc, argv))
 		return cli.exit_code;
-	int rc = cai_cli_no_operands(&cli, argc, argv);
-	if (rc >= 0)
-		return rc;
 	if (o->sysbox_package && !o->install_sysbox) {
 		cai_warn("setup: --sysbox-package cannot be combined with --no-install-sysbox or --package-mode");
 		return cai_cli_usage_error(&cli);

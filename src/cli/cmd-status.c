@@ -465,11 +465,8 @@ static int parse(int argc, char **argv, bool *json, bool *managed)
 			break;
 		}
 	}
-	if (c == CAI_CLI_EXIT)
+	if (cai_cli_no_operands(&cli, argc, argv))
 		return cli.exit_code;
-	int rc = cai_cli_no_operands(&cli, argc, argv);
-	if (rc >= 0)
-		return rc;
 	if (*json && *managed) {
 		cai_warn("status: --json and --daemon-json-managed cannot be used together");
 		return cai_cli_usage_error(&cli);

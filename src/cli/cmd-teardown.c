@@ -346,11 +346,8 @@ int cmd_teardown(const struct cai_global *g, int argc, char **argv)
 			break;
 		}
 	}
-	if (c == CAI_CLI_EXIT)
+	if (cai_cli_no_operands(&cli, argc, argv))
 		return cli.exit_code;
-	int rc = cai_cli_no_operands(&cli, argc, argv);
-	if (rc >= 0)
-		return rc;
 	if (geteuid() != 0) {
 		cai_warn("teardown must run as root (try: sudo cai teardown)");
 		return CAI_EXIT_FAILURE;

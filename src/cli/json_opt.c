@@ -17,9 +17,7 @@ int cai_parse_json_only(int argc, char **argv, const char *command, void (*usage
 	while ((c = cai_cli_getopt(&cli, argc, argv, "jh", longopts)) > 0)
 		if (c == 'j')
 			*json = true;
-	if (c == CAI_CLI_EXIT)
-		return cli.exit_code;
-	return cai_cli_no_operands(&cli, argc, argv);
+	return cai_cli_no_operands(&cli, argc, argv) ? cli.exit_code : -1;
 }
 
 /* "start, stop, status or run" */

@@ -35,30 +35,34 @@ int cai_cli_getopt(struct cai_cli *cli, int argc, char **argv, const char *optst
 	int c = getopt_long(argc, argv, optstring, longopts, NULL);
 	switch (c) {
 	case -1:
-		return CAI_CLI_END;
+		return 0;
 	case 'h':
 		cli->usage(stdout);
 		cli->exit_code = CAI_EXIT_OK;
-		return CAI_CLI_EXIT;
+		break;
 	case 'V':
 		cli->exit_code = cai_cli_version(cli);
-		return CAI_CLI_EXIT;
+		break;
 	case '?':
 	case ':':
 		cli->exit_code = cai_cli_usage_error(cli);
-		return CAI_CLI_EXIT;
+		break;
 	default:
 		return c;
 	}
+	cli->done = true;
+	return 0;
 }
 
-int cai_cli_no_operands(const struct cai_cli *cli, int argc, char **argv)
+bool cai_cli_no_operands(struct cai_cli *cli, int argc, char **argv)
 {
-	if (optind >= argc)
-		return -1;
+	if (cli->done || optind >= argc)
+		return cli->done;
 	if (cli->command)
 		cai_warn("%s: unexpected argument `%s`", cli->command, argv[optind]);
 	else
 		cai_warn("unexpected argument `%s`", argv[optind]);
-	return cai_cli_usage_error(cli);
+	cli->exit_code = cai_cli_usage_error(cli);
+	cli->done = true;
+	return true;
 }

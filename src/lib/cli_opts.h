@@ -22,17 +22,14 @@ struct cai_cli {
 	const char *command;	  /* its subcommand ("setup"), or NULL */
 	void (*usage)(FILE *out); /* the --help text */
 	bool usage_on_error;	  /* a usage error prints the usage, not "Try '... --help'" */
-	int exit_code;		  /* set when cai_cli_getopt returns CAI_CLI_EXIT */
-};
-
-enum {
-	CAI_CLI_END = 0,   /* the options are over; operands start at optind */
-	CAI_CLI_EXIT = -1, /* --help, --version or a usage error: exit with cli->exit_code */
+	bool done;		  /* --help, --version or a usage error answered: exit now */
+	int exit_code;		  /* with done: the exit code */
 };
 
 /* getopt_long() that answers 'h' (--help), 'V' (--version) and the errors
  * itself; the caller lists those among its options only where it takes
- * them. Returns the caller's next option, CAI_CLI_END or CAI_CLI_EXIT. */
+ * them. Returns the caller's next option, or 0 when the options are over
+ * (operands start at optind) or cli->done. */
 int cai_cli_getopt(struct cai_cli *cli, int argc, char **argv, const char *optstring, const struct option *longopts);
 
 /* "NAME VERSION" on stdout; returns CAI_EXIT_OK. */
@@ -42,8 +39,9 @@ int cai_cli_version(const struct cai_cli *cli);
  * returns CAI_EXIT_USAGE. */
 int cai_cli_usage_error(const struct cai_cli *cli);
 
-/* For a command that takes no operands: if there is one at optind, says
- * "COMMAND: unexpected argument `X`" and returns CAI_EXIT_USAGE; else -1. */
-int cai_cli_no_operands(const struct cai_cli *cli, int argc, char **argv);
+/* After the options of a command that takes no operands: true if it is
+ * done, already or because there is one at optind ("COMMAND: unexpected
+ * argument `X`", a usage error); then exit with cli->exit_code. */
+bool cai_cli_no_operands(struct cai_cli *cli, int argc, char **argv);
 
 #endif

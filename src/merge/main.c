@@ -117,7 +117,7 @@ static int front(int argc, char **argv, int want, const char *extra, bool *repla
 			break;
 		}
 	}
-	if (c == CAI_CLI_EXIT)
+	if (cli.done)
 		return cli.exit_code;
 	if (!*opt_file) {
 		cai_warn("--file: the file name is empty");
@@ -369,7 +369,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (c == CAI_CLI_EXIT)
+	if (cli.done)
 		return cli.exit_code;
 	if (optind >= argc) {
 		cai_warn("missing command");

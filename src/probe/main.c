@@ -74,11 +74,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (c == CAI_CLI_EXIT)
+	if (cai_cli_no_operands(&cli, argc, argv))
 		return cli.exit_code;
-	int rc = cai_cli_no_operands(&cli, argc, argv);
-	if (rc >= 0)
-		return rc;
 	if (opt_json + opt_quiet + opt_summary + opt_platform > 1) {
 		cai_warn("--json, --quiet, --summary and --platform cannot be used together");
 		return PROBE_EXIT_USAGE;
