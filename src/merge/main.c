@@ -70,6 +70,15 @@ static int finish(enum cai_dj_outcome rc, const struct cai_error *err)
 	return merge_exit_code(rc);
 }
 
+/* --file and --quiet, which go before the command or after it. */
+static void global_option(int c)
+{
+	if (c == 'f')
+		opt_file = optarg;
+	else if (c == 'q')
+		opt_quiet = true;
+}
+
 static void sub_usage(FILE *out)
 {
 	fprintf(out, "Usage: cai-daemon-json [--file PATH] [--quiet] %s\n\n%s\n%s", opt_command->synopsis,
@@ -100,12 +109,6 @@ static int front(int argc, char **argv, int want, const char *extra, bool *repla
 			return cai_cli_usage_error(&cli);
 		}
 		switch (c) {
-		case 'f':
-			opt_file = optarg;
-			break;
-		case 'q':
-			opt_quiet = true;
-			break;
 		case 'r':
 			*replace = true;
 			break;
@@ -115,6 +118,8 @@ static int front(int argc, char **argv, int want, const char *extra, bool *repla
 		case 'j':
 			*json = true;
 			break;
+		default:
+			global_option(c);
 		}
 	}
 	if (cli.done)
@@ -359,16 +364,8 @@ int main(int argc, char **argv)
 
 	cai_set_progname(argv[0]);
 	/* '+': stop at the command; its own options follow it. */
-	while ((c = cai_cli_getopt(&cli, argc, argv, "+f:qhV", longopts)) > 0) {
-		switch (c) {
-		case 'f':
-			opt_file = optarg;
-			break;
-		case 'q':
-			opt_quiet = true;
-			break;
-		}
-	}
+	while ((c = cai_cli_getopt(&cli, argc, argv, "+f:qhV", longopts)) > 0)
+		global_option(c);
 	if (cli.done)
 		return cli.exit_code;
 	if (optind >= argc) {
