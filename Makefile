@@ -72,6 +72,7 @@ LIB_SRCS := \
 	src/lib/util.c \
 	src/lib/error.c \
 	src/lib/errno_names.c \
+	src/lib/cli_opts.c \
 	src/lib/procfs.c \
 	src/lib/probe/platform.c \
 	src/lib/seccomp/notify_filter.c \
@@ -201,6 +202,9 @@ AGENT_INIT_SRCS := \
 	src/agent-init/main.c \
 	src/agent-init/pid1.c \
 	src/agent-init/loader.c \
+	src/lib/cli_opts.c \
+	src/lib/error.c \
+	src/lib/errno_names.c \
 	src/lib/audit/preload.c \
 	src/lib/seccomp/exec_filter.c \
 	src/lib/seccomp/notify_filter.c \
@@ -272,7 +276,7 @@ HELPER_BINS := $(addprefix $(BUILDDIR)/test/,$(TEST_HELPERS))
 obj = $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(1))
 pic = $(patsubst %.c,$(BUILDDIR)/obj-pic/%.o,$(1))
 static = $(patsubst %.c,$(BUILDDIR)/obj-static/%.o,$(1))
-STATIC_CFLAGS := -std=c11 -D_GNU_SOURCE $(LIB_INCLUDES) $(WARNINGS) -O2 -g -D_FORTIFY_SOURCE=2 \
+STATIC_CFLAGS := -std=c11 -D_GNU_SOURCE -DCAI_VERSION='"$(VERSION)"' $(LIB_INCLUDES) $(WARNINGS) -O2 -g -D_FORTIFY_SOURCE=2 \
 	-fstack-protector-strong -fPIE $(SECCOMP_CFLAGS) -MMD -MP $(CPPFLAGS) $(CFLAGS)
 SHIM_CFLAGS := -std=c11 -D_GNU_SOURCE -U_FORTIFY_SOURCE -Isrc/shim $(WARNINGS) -fPIC \
 	-fvisibility=hidden -fstack-protector-strong -O2 -g -MMD -MP $(CPPFLAGS) $(CFLAGS)

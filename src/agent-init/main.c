@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "agent_handoff.h"
+#include "cli_opts.h"
 #include "exec_filter.h"
 #include "fd_pass.h"
 #include "loader.h"
@@ -65,8 +66,10 @@ static int parse(int argc, char **argv, struct init_opts *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	/* Nobody types it: a usage error shows the whole (short) usage. */
+	struct cai_cli cli = {.prog = "cai-agent-init", .usage = usage, .usage_on_error = true};
 	int c;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = cai_cli_getopt(&cli, argc, argv, "+h", longopts)) > 0) {
 		switch (c) {
 		case OPT_HANDOFF:
 			o->handoff = optarg;
@@ -86,18 +89,12 @@ static int parse(int argc, char **argv, struct init_opts *o)
 		case OPT_SELF_TEST:
 			o->self_test = 1;
 			return -1;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
 		}
 	}
-	if (optind >= argc || (o->supervise && !o->handoff)) {
-		usage(stderr);
-		return 2;
-	}
+	if (cli.done)
+		return cli.exit_code;
+	if (optind >= argc || (o->supervise && !o->handoff))
+		return cai_cli_usage_error(&cli);
 	o->cmd = argv + optind;
 	return -1;
 }

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include "audit_wire.h"
+#include "cli_opts.h"
 #include "preload.h"
 #include "tail.h"
 
@@ -17,8 +18,10 @@
 #define DEFAULT_SOCKET CAI_AUDIT_SOCKET_DEFAULT
 #define DEFAULT_LOG "/var/log/containai/audit.jsonl"
 
-/* "cai audit" or "cai-audit", for usage and hints. */
-static const char *prog = "cai-audit";
+static void usage(FILE *out);
+
+/* prog: "cai audit" or "cai-audit", for usage, --version and hints. */
+static struct cai_cli cli = {.prog = "cai-audit", .usage = usage};
 
 static void usage(FILE *out)
 {
@@ -43,13 +46,7 @@ static void usage(FILE *out)
 		"                     or at least 12 leading hex digits of the id\n"
 		"  -h, --help         show this help and exit\n"
 		"  -V, --version      show the version and exit\n",
-		prog, prog);
-}
-
-static int usage_error(void)
-{
-	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
-	return 2;
+		cli.prog, cli.prog);
 }
 
 static bool socket_reachable(const char *path)
@@ -77,7 +74,7 @@ static int cmd_run(int argc, char **argv)
 	const char *opt_socket = DEFAULT_SOCKET, *opt_shim = CAI_SHIM_PATH;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
+	while ((c = cai_cli_getopt(&cli, argc, argv, "+s:h", longopts)) > 0) {
 		switch (c) {
 		case 's':
 			opt_socket = optarg;
@@ -85,20 +82,17 @@ static int cmd_run(int argc, char **argv)
 		case 'S':
 			opt_shim = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			return usage_error();
 		}
 	}
+	if (cli.done)
+		return cli.exit_code;
 	if (optind >= argc) {
 		cai_warn("run: no command given");
-		return usage_error();
+		return cai_cli_usage_error(&cli);
 	}
 	if (opt_shim[0] != '/') {
 		cai_warn("run: the shim path `%s` must be absolute", opt_shim);
-		return 2;
+		return CAI_EXIT_USAGE;
 	}
 	if (access(opt_shim, R_OK) != 0) {
 		cai_warn("run: shim `%s`: %s", opt_shim, strerror(errno));
@@ -130,7 +124,7 @@ static int cmd_tail(int argc, char **argv)
 	struct tail_opts o = {.log = DEFAULT_LOG, .last = -1};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "l:n:fjc:h", longopts, NULL)) != -1) {
+	while ((c = cai_cli_getopt(&cli, argc, argv, "l:n:fjc:h", longopts)) > 0) {
 		switch (c) {
 		case 'l':
 			o.log = optarg;
@@ -141,7 +135,7 @@ static int cmd_tail(int argc, char **argv)
 			o.last = strtol(optarg, &end, 10);
 			if (errno || *end || o.last < 0) {
 				cai_warn("tail: --lines wants a number, not `%s`", optarg);
-				return 2;
+				return CAI_EXIT_USAGE;
 			}
 			break;
 		}
@@ -154,20 +148,17 @@ static int cmd_tail(int argc, char **argv)
 		case 'c':
 			if (!*optarg) {
 				cai_warn("tail: --container wants a container name or id");
-				return 2;
+				return CAI_EXIT_USAGE;
 			}
 			o.container = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			return usage_error();
 		}
 	}
+	if (cli.done)
+		return cli.exit_code;
 	if (optind < argc) {
 		cai_warn("tail: unexpected argument `%s`", argv[optind]);
-		return usage_error();
+		return cai_cli_usage_error(&cli);
 	}
 	struct cai_error err = {0};
 	if (audit_tail(&o, stdout, &err) < 0) {
@@ -179,24 +170,23 @@ static int cmd_tail(int argc, char **argv)
 
 int audit_cli_main(const char *name, int argc, char **argv)
 {
-	prog = name;
+	cli.prog = name;
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return CAI_EXIT_USAGE;
 	}
 	const char *cmd = argv[1];
+	/* Not getopt: anything else here is a command, known or not. */
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
 		usage(stdout);
-		return 0;
+		return CAI_EXIT_OK;
 	}
-	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
-		printf("%s %s\n", prog, CAI_VERSION);
-		return 0;
-	}
+	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0)
+		return cai_cli_version(&cli);
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "tail") == 0)
 		return cmd_tail(argc - 1, argv + 1);
 	cai_warn("unknown command `%s`", cmd);
-	return usage_error();
+	return cai_cli_usage_error(&cli);
 }

@@ -5,7 +5,6 @@
 
 #include "cli.h"
 #include "engine_paths.h"
-#include "version.h"
 
 struct command {
 	const char *name;
@@ -47,12 +46,6 @@ static void usage(FILE *out)
 		CAI_ENGINE_DAEMON_JSON);
 }
 
-int cai_usage_hint(const char *command)
-{
-	fprintf(stderr, "Try 'cai %s%s--help' for more information.\n", command ? command : "", command ? " " : "");
-	return CAI_EXIT_USAGE;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -62,25 +55,16 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct cai_global g = {.daemon_json = CAI_ENGINE_DAEMON_JSON};
+	struct cai_cli cli = {.prog = "cai", .usage = usage};
 	int c;
 
 	cai_set_progname("cai");
 	/* '+': stop at the first non-option, the command name. */
-	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
+	while ((c = cai_cli_getopt(&cli, argc, argv, "+hV", longopts)) > 0)
+		if (c == 'd')
 			g.daemon_json = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return CAI_EXIT_OK;
-		case 'V':
-			printf("cai %s\n", CAI_VERSION);
-			return CAI_EXIT_OK;
-		default:
-			return cai_usage_hint(NULL);
-		}
-	}
+	if (cli.done)
+		return cli.exit_code;
 	if (optind >= argc) {
 		usage(stderr);
 		return CAI_EXIT_USAGE;
@@ -95,5 +79,5 @@ int main(int argc, char **argv)
 		}
 	}
 	cai_warn("unknown command `%s`", name);
-	return cai_usage_hint(NULL);
+	return cai_cli_usage_error(&cli);
 }

@@ -3,16 +3,16 @@
 #ifndef CAI_CLI_H
 #define CAI_CLI_H
 
+#include "cli_opts.h"
 #include "error.h"
 
 struct cai_global {
 	const char *daemon_json; /* the engine's daemon.json (an admin may move it) */
 };
 
+/* cai's exit codes: CAI_EXIT_OK, CAI_EXIT_FAILURE (also: setup refused, as
+ * its spec says) and CAI_EXIT_USAGE from cli_opts.h, and: */
 enum {
-	CAI_EXIT_OK = 0,
-	CAI_EXIT_FAILURE = 1, /* also: setup refused (as its spec says) */
-	CAI_EXIT_USAGE = 2,
 	CAI_EXIT_STEP_FAILED = 3, /* setup/teardown: a step failed; the message names it */
 };
 
@@ -50,7 +50,9 @@ void cai_egress_default_opts(struct cai_egress_opts *o, FILE *trace);
 /* [--json] [--help] and nothing else: -1 to go on, or the exit code. */
 int cai_parse_json_only(int argc, char **argv, const char *command, void (*usage)(FILE *out), bool *json);
 
-/* "Try 'cai setup --help'" on stderr; returns CAI_EXIT_USAGE. */
-int cai_usage_hint(const char *command);
+/* The one ACTION operand of engine and egress: one of actions (NULL-ended),
+ * with --json only for `status`. Returns it, or NULL once the usage error
+ * is said (exit CAI_EXIT_USAGE). */
+const char *cai_parse_action(const struct cai_cli *cli, int argc, char **argv, const char *const *actions, bool json);
 
 #endif

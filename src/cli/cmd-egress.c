@@ -119,9 +119,10 @@ int cmd_egress(const struct cai_global *g, int argc, char **argv)
 	};
 	struct cai_egress_opts o;
 	cai_egress_default_opts(&o, NULL);
+	struct cai_cli cli = {.prog = "cai", .command = "egress", .usage = usage};
 	bool json = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "vjh", longopts, NULL)) != -1) {
+	while ((c = cai_cli_getopt(&cli, argc, argv, "vjh", longopts)) > 0) {
 		switch (c) {
 		case 'v':
 			o.trace = stderr;
@@ -135,29 +136,16 @@ int cmd_egress(const struct cai_global *g, int argc, char **argv)
 		case OPT_SOCKET:
 			o.audit_socket = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return CAI_EXIT_OK;
-		default:
-			return cai_usage_hint("egress");
 		}
 	}
-	if (optind + 1 != argc) {
-		cai_warn(optind >= argc ? "egress: missing action (start, stop, status or run)"
-					: "egress: expected exactly one action");
-		return cai_usage_hint("egress");
-	}
-	const char *action = argv[optind];
-	if (json && strcmp(action, "status") != 0) {
-		cai_warn("egress: --json goes with `status` only");
-		return cai_usage_hint("egress");
-	}
+	if (cli.done)
+		return cli.exit_code;
+	static const char *const actions[] = {"start", "stop", "status", "run", NULL};
+	const char *action = cai_parse_action(&cli, argc, argv, actions, json);
+	if (!action)
+		return CAI_EXIT_USAGE;
 	if (strcmp(action, "status") == 0)
 		return egress_status(json);
-	if (strcmp(action, "start") && strcmp(action, "stop") && strcmp(action, "run")) {
-		cai_warn("egress: unknown action `%s`", action);
-		return cai_usage_hint("egress");
-	}
 	if (geteuid() != 0) {
 		cai_warn("egress %s must run as root", action);
 		return CAI_EXIT_FAILURE;

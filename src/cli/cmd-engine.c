@@ -95,9 +95,10 @@ int cmd_engine(const struct cai_global *g, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct cai_cli cli = {.prog = "cai", .command = "engine", .usage = usage};
 	bool verbose = false, json = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "vjh", longopts, NULL)) != -1) {
+	while ((c = cai_cli_getopt(&cli, argc, argv, "vjh", longopts)) > 0) {
 		switch (c) {
 		case 'v':
 			verbose = true;
@@ -105,29 +106,16 @@ int cmd_engine(const struct cai_global *g, int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return CAI_EXIT_OK;
-		default:
-			return cai_usage_hint("engine");
 		}
 	}
-	if (optind + 1 != argc) {
-		cai_warn(optind >= argc ? "engine: missing action (start, stop, reload, status or run)"
-					: "engine: expected exactly one action");
-		return cai_usage_hint("engine");
-	}
-	const char *action = argv[optind];
-	if (json && strcmp(action, "status") != 0) {
-		cai_warn("engine: --json goes with `status` only");
-		return cai_usage_hint("engine");
-	}
+	if (cli.done)
+		return cli.exit_code;
+	static const char *const actions[] = {"start", "stop", "reload", "status", "run", NULL};
+	const char *action = cai_parse_action(&cli, argc, argv, actions, json);
+	if (!action)
+		return CAI_EXIT_USAGE;
 	if (strcmp(action, "status") == 0)
 		return engine_status(json);
-	if (strcmp(action, "start") && strcmp(action, "stop") && strcmp(action, "reload") && strcmp(action, "run")) {
-		cai_warn("engine: unknown action `%s`", action);
-		return cai_usage_hint("engine");
-	}
 	if (geteuid() != 0) {
 		cai_warn("engine %s must run as root", action);
 		return CAI_EXIT_FAILURE;

@@ -155,10 +155,11 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct cai_cli cli = {.prog = "cai", .command = "run", .usage = usage};
 	int c;
 	bool container_only = false;
 	/* '+': options end at the command. */
-	while ((c = getopt_long(argc, argv, "+he:", longopts, NULL)) != -1) {
+	while ((c = cai_cli_getopt(&cli, argc, argv, "+he:", longopts)) > 0) {
 		switch (c) {
 		case OPT_POLICY:
 			o->policy = optarg;
@@ -220,29 +221,26 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		case 'e':
 			if (!cai_agent_env_valid(optarg)) {
 				cai_warn("run: -e `%s`: give NAME or NAME=VALUE", optarg);
-				return cai_usage_hint("run");
+				return cai_cli_usage_error(&cli);
 			}
 			o->env = xrealloc(o->env, (o->nenv + 2) * sizeof(*o->env));
 			o->env[o->nenv++] = optarg;
 			o->env[o->nenv] = NULL;
 			container_only = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			return cai_usage_hint("run");
 		}
 	}
+	if (cli.done)
+		return cli.exit_code;
 	if (container_only && !o->image) {
 		cai_warn(
 		    "run: --name, --runtime, --workspace, -e, --keep, --shim-musl, --agent-init, --network-policy, "
 		    "--allow-domain and --egress-preset go with --image");
-		return cai_usage_hint("run");
+		return cai_cli_usage_error(&cli);
 	}
 	if (optind >= argc) {
 		cai_warn("run: missing the command to run (cai run [OPTIONS] -- CMD...)");
-		return cai_usage_hint("run");
+		return cai_cli_usage_error(&cli);
 	}
 	o->cmd = argv + optind;
 	return -1;

@@ -108,8 +108,9 @@ static int parse(int argc, char **argv, struct setup_opts *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct cai_cli cli = {.prog = "cai", .command = "setup", .usage = usage};
 	int c;
-	while ((c = getopt_long(argc, argv, "nvh", longopts, NULL)) != -1) {
+	while ((c = cai_cli_getopt(&cli, argc, argv, "nvh", longopts)) > 0) {
 		switch (c) {
 		case OPT_FORCE:
 			o->force = true;
@@ -133,20 +134,13 @@ static int parse(int argc, char **argv, struct setup_opts *o)
 		case OPT_NO_DAEMON_JSON:
 			o->manage_daemon_json = false;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			return cai_usage_hint("setup");
 		}
 	}
-	if (optind < argc) {
-		cai_warn("setup: unexpected argument `%s`", argv[optind]);
-		return cai_usage_hint("setup");
-	}
+	if (cai_cli_no_operands(&cli, argc, argv))
+		return cli.exit_code;
 	if (o->sysbox_package && !o->install_sysbox) {
 		cai_warn("setup: --sysbox-package cannot be combined with --no-install-sysbox or --package-mode");
-		return cai_usage_hint("setup");
+		return cai_cli_usage_error(&cli);
 	}
 	return -1; /* go on */
 }

@@ -453,8 +453,9 @@ static int parse(int argc, char **argv, bool *json, bool *managed)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct cai_cli cli = {.prog = "cai", .command = "status", .usage = usage};
 	int c;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+	while ((c = cai_cli_getopt(&cli, argc, argv, "jh", longopts)) > 0) {
 		switch (c) {
 		case 'j':
 			*json = true;
@@ -462,20 +463,13 @@ static int parse(int argc, char **argv, bool *json, bool *managed)
 		case 'm':
 			*managed = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return CAI_EXIT_OK;
-		default:
-			return cai_usage_hint("status");
 		}
 	}
-	if (optind < argc) {
-		cai_warn("status: unexpected argument `%s`", argv[optind]);
-		return cai_usage_hint("status");
-	}
+	if (cai_cli_no_operands(&cli, argc, argv))
+		return cli.exit_code;
 	if (*json && *managed) {
 		cai_warn("status: --json and --daemon-json-managed cannot be used together");
-		return cai_usage_hint("status");
+		return cai_cli_usage_error(&cli);
 	}
 	return -1;
 }

@@ -331,8 +331,9 @@ int cmd_teardown(const struct cai_global *g, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct teardown_opts o = {.daemon_json = g->daemon_json};
+	struct cai_cli cli = {.prog = "cai", .command = "teardown", .usage = usage};
 	int c;
-	while ((c = getopt_long(argc, argv, "nvh", longopts, NULL)) != -1) {
+	while ((c = cai_cli_getopt(&cli, argc, argv, "nvh", longopts)) > 0) {
 		switch (c) {
 		case 'p':
 			o.purge = true;
@@ -343,17 +344,10 @@ int cmd_teardown(const struct cai_global *g, int argc, char **argv)
 		case 'v':
 			o.trace = stderr;
 			break;
-		case 'h':
-			usage(stdout);
-			return CAI_EXIT_OK;
-		default:
-			return cai_usage_hint("teardown");
 		}
 	}
-	if (optind < argc) {
-		cai_warn("teardown: unexpected argument `%s`", argv[optind]);
-		return cai_usage_hint("teardown");
-	}
+	if (cai_cli_no_operands(&cli, argc, argv))
+		return cli.exit_code;
 	if (geteuid() != 0) {
 		cai_warn("teardown must run as root (try: sudo cai teardown)");
 		return CAI_EXIT_FAILURE;

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <stdio.h>
 
+#include "cli_opts.h"
 #include "egress_client.h"
 #include "egress_pattern.h"
 
@@ -61,7 +62,7 @@ int main(int argc, char **argv)
 {
 	if (argc != 2) {
 		fprintf(stderr, "usage: cai-egress-acl CLIENTS_DIR (Squid runs it; see cai(1))\n");
-		return 2;
+		return CAI_EXIT_USAGE;
 	}
 	char line[8192];
 	while (fgets(line, sizeof(line), stdin)) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -33,6 +34,17 @@ ssize_t cai_read_small_file_trim(const char *path, char *buf, size_t cap, struct
 	if (n >= 0)
 		n = (ssize_t)strlen(cai_strip_newline(buf));
 	return n;
+}
+
+pid_t cai_read_pidfile(const char *path)
+{
+	char buf[32];
+	struct cai_error ignored;
+	if (cai_read_small_file_trim(path, buf, sizeof(buf), &ignored) < 0)
+		return 0;
+	char *end;
+	long pid = strtol(buf, &end, 10);
+	return end == buf || *end || pid <= 1 || pid > INT32_MAX ? 0 : (pid_t)pid;
 }
 
 long cai_status_field(const char *status_text, const char *key)

@@ -11,6 +11,11 @@ ssize_t cai_read_small_file(const char *path, char *buf, size_t cap, struct cai_
 /* Same, with trailing newlines removed. */
 ssize_t cai_read_small_file_trim(const char *path, char *buf, size_t cap, struct cai_error *err);
 
+/* The pid a pidfile holds: a whole number from 2 to INT32_MAX, or 0 when
+ * the file is missing, unreadable or holds anything else. Whether that
+ * process is still the one that wrote it is the caller's question. */
+pid_t cai_read_pidfile(const char *path);
+
 /* Find "Key:\tvalue" in the text of a /proc/PID/status file.
  * Returns the value (the first of several, as for Uid:) as a long, or -1 when the key is absent or not a number. */
 long cai_status_field(const char *status_text, const char *key);

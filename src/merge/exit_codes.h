@@ -3,15 +3,16 @@
 #ifndef CAI_MERGE_EXIT_CODES_H
 #define CAI_MERGE_EXIT_CODES_H
 
+#include "cli_opts.h"
 #include "daemon_json.h"
 
 enum {
 	MERGE_EXIT_CHANGED = 0,
-	MERGE_EXIT_FAILED = 1, /* I/O error, or another failure */
-	MERGE_EXIT_USAGE = 2,
-	MERGE_EXIT_UNCHANGED = 3, /* already as asked; nothing written */
-	MERGE_EXIT_REFUSED = 4,	  /* conflict; nothing written */
-	MERGE_EXIT_INVALID = 5,	  /* invalid input; nothing written */
+	MERGE_EXIT_FAILED = 1,		   /* I/O error, or another failure */
+	MERGE_EXIT_USAGE = CAI_EXIT_USAGE, /* 2, as cai_cli_getopt() exits */
+	MERGE_EXIT_UNCHANGED = 3,	   /* already as asked; nothing written */
+	MERGE_EXIT_REFUSED = 4,		   /* conflict; nothing written */
+	MERGE_EXIT_INVALID = 5,		   /* invalid input; nothing written */
 };
 
 static inline int merge_exit_code(enum cai_dj_outcome o)

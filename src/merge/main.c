@@ -4,12 +4,12 @@
 #include <errno.h>
 #include <getopt.h>
 
+#include "cli_opts.h"
 #include "daemon_json.h"
 #include "engine_paths.h"
 #include "exit_codes.h"
 #include "jv_util.h"
 #include "show.h"
-#include "version.h"
 
 static const char *opt_file = CAI_ENGINE_DAEMON_JSON;
 static bool opt_quiet;
@@ -29,13 +29,8 @@ static const char exit_help[] = "Exit codes:\n"
 				"  4  refused    conflict (see the message); nothing was written\n"
 				"  5  invalid    invalid file or value (see the message); nothing was written\n";
 
-static void usage(FILE *out);
-
-static int try_help(const char *cmd)
-{
-	fprintf(stderr, "Try 'cai-daemon-json %s%s--help' for more information.\n", cmd ? cmd : "", cmd ? " " : "");
-	return MERGE_EXIT_USAGE;
-}
+/* The subcommand main() chose, for its --help. */
+static const struct command *opt_command;
 
 static void say(const char *fmt, ...) CAI_PRINTF(1, 2);
 static void say(const char *fmt, ...)
@@ -75,10 +70,26 @@ static int finish(enum cai_dj_outcome rc, const struct cai_error *err)
 	return merge_exit_code(rc);
 }
 
-/* Parse the options of one subcommand. `extra` lists what it accepts
- * besides --file, --quiet and --help: 'r' --replace, 'n' --dry-run,
- * 'j' --json. Returns the number of operands, or -1 (usage) / -2 (help). */
-static int parse_sub(int argc, char **argv, const char *extra, bool *replace, bool *dry_run, bool *json)
+/* --file and --quiet, which go before the command or after it. */
+static void global_option(int c)
+{
+	if (c == 'f')
+		opt_file = optarg;
+	else if (c == 'q')
+		opt_quiet = true;
+}
+
+static void sub_usage(FILE *out)
+{
+	fprintf(out, "Usage: cai-daemon-json [--file PATH] [--quiet] %s\n\n%s\n%s", opt_command->synopsis,
+		opt_command->help, exit_help);
+}
+
+/* Common front of every subcommand: its options, the operand count. `extra`
+ * lists what it accepts besides --file, --quiet and --help: 'r' --replace,
+ * 'n' --dry-run, 'j' --json (the others' pointers may be NULL). Returns -1
+ * to go on, or the exit code. */
+static int front(int argc, char **argv, int want, const char *extra, bool *replace, bool *dry_run, bool *json)
 {
 	static const struct option longopts[] = {
 	    {"file", required_argument, NULL, 'f'},
@@ -89,22 +100,15 @@ static int parse_sub(int argc, char **argv, const char *extra, bool *replace, bo
 	    {"json", no_argument, NULL, 'j'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct cai_cli cli = {.prog = "cai-daemon-json", .command = argv[0], .usage = sub_usage};
 	int c;
 	optind = 0; /* reinitialise getopt for the subcommand's argv */
-	while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
+	while ((c = cai_cli_getopt(&cli, argc, argv, "f:qh", longopts)) > 0) {
 		if ((c == 'r' || c == 'n' || c == 'j') && !strchr(extra, c)) {
 			cai_warn("%s: option `%s` does not apply here", argv[0], argv[optind - 1]);
-			return -1;
+			return cai_cli_usage_error(&cli);
 		}
 		switch (c) {
-		case 'f':
-			opt_file = optarg;
-			break;
-		case 'q':
-			opt_quiet = true;
-			break;
-		case 'h':
-			return -2;
 		case 'r':
 			*replace = true;
 			break;
@@ -115,42 +119,22 @@ static int parse_sub(int argc, char **argv, const char *extra, bool *replace, bo
 			*json = true;
 			break;
 		default:
-			return -1;
+			global_option(c);
 		}
 	}
-	return argc - optind;
-}
-
-static const struct command *find_command(const char *name);
-
-static void sub_usage(const char *name)
-{
-	const struct command *cmd = find_command(name);
-	printf("Usage: cai-daemon-json [--file PATH] [--quiet] %s\n\n%s\n%s", cmd->synopsis, cmd->help, exit_help);
-}
-
-/* Common front of every subcommand: options, operand count. Returns -1 to
- * go on, or the exit code. */
-static int front(int argc, char **argv, int want, const char *extra, bool *replace, bool *dry_run, bool *json)
-{
-	bool r = false, n = false, j = false;
-	int ops = parse_sub(argc, argv, extra, replace ? replace : &r, dry_run ? dry_run : &n, json ? json : &j);
-	if (ops == -2) {
-		sub_usage(argv[0]);
-		return 0;
-	}
-	if (ops == -1)
-		return try_help(argv[0]);
+	if (cli.done)
+		return cli.exit_code;
 	if (!*opt_file) {
 		cai_warn("--file: the file name is empty");
-		return try_help(argv[0]);
+		return cai_cli_usage_error(&cli);
 	}
+	int ops = argc - optind;
 	if (ops != want) {
 		if (ops < want)
 			cai_warn("%s: missing operand", argv[0]);
 		else
 			cai_warn("%s: unexpected argument `%s`", argv[0], argv[optind + want]);
-		return try_help(argv[0]);
+		return cai_cli_usage_error(&cli);
 	}
 	return -1;
 }
@@ -217,7 +201,7 @@ static int key_value(int argc, char **argv, struct cai_dj_options *o, jv *value)
 		cai_warn("%s: the value `%s` is not JSON (%s); quote strings, e.g. '\"cai0\"'", argv[0], text,
 			 jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "empty");
 		jv_free(msg);
-		return try_help(argv[0]);
+		return cai_cli_usage_error(&(struct cai_cli){.prog = "cai-daemon-json", .command = argv[0]});
 	}
 	return -1;
 }
@@ -375,36 +359,23 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct cai_cli cli = {.prog = "cai-daemon-json", .usage = usage};
 	int c;
 
 	cai_set_progname(argv[0]);
 	/* '+': stop at the command; its own options follow it. */
-	while ((c = getopt_long(argc, argv, "+f:qhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			opt_file = optarg;
-			break;
-		case 'q':
-			opt_quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("cai-daemon-json %s\n", CAI_VERSION);
-			return 0;
-		default:
-			return try_help(NULL);
-		}
-	}
+	while ((c = cai_cli_getopt(&cli, argc, argv, "+f:qhV", longopts)) > 0)
+		global_option(c);
+	if (cli.done)
+		return cli.exit_code;
 	if (optind >= argc) {
 		cai_warn("missing command");
-		return try_help(NULL);
+		return cai_cli_usage_error(&cli);
 	}
-	const struct command *cmd = find_command(argv[optind]);
-	if (!cmd) {
+	opt_command = find_command(argv[optind]);
+	if (!opt_command) {
 		cai_warn("unknown command `%s`", argv[optind]);
-		return try_help(NULL);
+		return cai_cli_usage_error(&cli);
 	}
-	return cmd->run(argc - optind, argv + optind);
+	return opt_command->run(argc - optind, argv + optind);
 }

@@ -3,12 +3,13 @@
 #ifndef CAI_PROBE_EXIT_CODES_H
 #define CAI_PROBE_EXIT_CODES_H
 
+#include "cli_opts.h"
 #include "notify_probe.h"
 
 enum {
 	PROBE_EXIT_SUPPORTED = 0,
-	PROBE_EXIT_FAILED = 1, /* the probe itself could not run */
-	PROBE_EXIT_USAGE = 2,
+	PROBE_EXIT_FAILED = 1,		   /* the probe itself could not run */
+	PROBE_EXIT_USAGE = CAI_EXIT_USAGE, /* 2, as cai_cli_getopt() exits */
 	PROBE_EXIT_BUSY = 3,
 	PROBE_EXIT_UNSUPPORTED = 4,
 	PROBE_EXIT_DENIED = 5,

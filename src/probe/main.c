@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 
+#include "cli_opts.h"
 #include "exit_codes.h"
 #include "advice.h"
 #include "engine_probe.h"
@@ -50,10 +51,11 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},  {NULL, 0, NULL, 0},
 	};
 	bool opt_json = false, opt_quiet = false, opt_summary = false, opt_here = false, opt_platform = false;
+	struct cai_cli cli = {.prog = "cai-seccomp-probe", .usage = usage};
 	int c;
 
 	cai_set_progname(argv[0]);
-	while ((c = getopt_long(argc, argv, "jqsphV", longopts, NULL)) != -1) {
+	while ((c = cai_cli_getopt(&cli, argc, argv, "jqsphV", longopts)) > 0) {
 		switch (c) {
 		case 'p':
 			opt_platform = true;
@@ -70,22 +72,10 @@ int main(int argc, char **argv)
 		case 'q':
 			opt_quiet = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("cai-seccomp-probe %s\n", CAI_VERSION);
-			return 0;
-		default:
-			fprintf(stderr, "Try 'cai-seccomp-probe --help' for more information.\n");
-			return PROBE_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		cai_warn("unexpected argument `%s`", argv[optind]);
-		fprintf(stderr, "Try 'cai-seccomp-probe --help' for more information.\n");
-		return PROBE_EXIT_USAGE;
-	}
+	if (cai_cli_no_operands(&cli, argc, argv))
+		return cli.exit_code;
 	if (opt_json + opt_quiet + opt_summary + opt_platform > 1) {
 		cai_warn("--json, --quiet, --summary and --platform cannot be used together");
 		return PROBE_EXIT_USAGE;

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 
 #include "procfs.h"
@@ -48,5 +49,23 @@ int main(void)
 	is_int(err.errnum, ENOENT, "with ENOENT");
 	ok(strstr(err.msg, "open `/tmp/cai-test-procfs-") && strstr(err.msg, "No such file or directory"),
 	   "message names the file and the cause: %s", err.msg);
+
+	is_int(cai_read_pidfile(path), 0, "pidfile: a missing file gives 0");
+	static const struct {
+		const char *text;
+		int pid;
+	} pidfiles[] = {
+	    {"4242\n", 4242}, {"4242", 4242},	   {"1\n", 0},
+	    {"0\n", 0},	      {"-5\n", 0},	   {"42x\n", 0},
+	    {"\n", 0},	      {"2147483648\n", 0}, {"2147483647\n", 2147483647},
+	};
+	for (size_t i = 0; i < CAI_ARRAY_LEN(pidfiles); i++) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		(void)!write(fd, pidfiles[i].text, strlen(pidfiles[i].text));
+		close(fd);
+		is_int(cai_read_pidfile(path), pidfiles[i].pid, "pidfile holding `%.*s` gives %d",
+		       (int)strcspn(pidfiles[i].text, "\n"), pidfiles[i].text, pidfiles[i].pid);
+	}
+	unlink(path);
 	return done_testing();
 }

@@ -32,18 +32,11 @@ static int load_doc(const char *path, jv *out, struct cai_error *err)
 		return -1;
 	if (!exists)
 		return 0;
-	jv parsed = jv_parse_sized(data, (int)len);
-	if (!jv_is_valid(parsed)) {
-		jv msg = jv_invalid_get_msg(parsed);
-		cai_error_set(err, 0, "read state `%s`: %s (remove the file to reset the recorded state)", path,
-			      jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "invalid JSON");
-		jv_free(msg);
-		return -1;
-	}
-	if (jv_get_kind(parsed) != JV_KIND_OBJECT) {
-		jv_free(parsed);
-		return cai_error_set(err, 0, "read state `%s`: not a JSON object (remove the file to reset it)", path);
-	}
+	jv parsed;
+	struct cai_error why = {0};
+	if (cai_jv_parse_object(data, len, &parsed, &why) < 0)
+		return cai_error_set(err, 0, "read state `%s`: %s (remove the file to reset the recorded state)", path,
+				     why.msg);
 	jv_free(*out);
 	*out = parsed;
 	return 0;

@@ -318,20 +318,18 @@ bool cai_egress_answering(void)
 /* The pid in our pidfile when it is alive and is `cai egress run`. */
 static pid_t supervisor_pid(void)
 {
-	char buf[32], path[64], cmdline[4096];
+	char path[64], cmdline[4096];
 	struct cai_error ignored;
-	if (cai_read_small_file_trim(CAI_EGRESS_PIDFILE, buf, sizeof(buf), &ignored) < 0)
+	pid_t pid = cai_read_pidfile(CAI_EGRESS_PIDFILE);
+	if (!pid)
 		return 0;
-	long pid = strtol(buf, NULL, 10);
-	if (pid <= 1)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	ssize_t n = cai_read_small_file(path, cmdline, sizeof(cmdline) - 1, &ignored);
 	if (n <= 0)
 		return 0;
 	for (const char *a = cmdline, *prev = ""; a < cmdline + n; prev = a, a += strlen(a) + 1)
 		if (strcmp(prev, "egress") == 0 && strcmp(a, "run") == 0)
-			return (pid_t)pid;
+			return pid;
 	return 0;
 }
 

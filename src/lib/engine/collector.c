@@ -70,15 +70,8 @@ static bool is_collector(pid_t pid)
 
 static pid_t standalone_pid(void)
 {
-	char buf[32];
-	struct cai_error ignored;
-	if (cai_read_small_file_trim(CAI_COLLECTOR_PIDFILE, buf, sizeof(buf), &ignored) < 0)
-		return 0;
-	char *end;
-	long pid = strtol(buf, &end, 10);
-	if (end == buf || *end || pid <= 1 || pid > INT32_MAX || !is_collector((pid_t)pid))
-		return 0;
-	return (pid_t)pid;
+	pid_t pid = cai_read_pidfile(CAI_COLLECTOR_PIDFILE);
+	return pid && is_collector(pid) ? pid : 0;
 }
 
 static pid_t systemd_pid(void)

@@ -183,17 +183,9 @@ bool cai_engine_is_ours(pid_t pid)
 /* The pid in our pidfile, if that process is alive and is our dockerd. */
 static pid_t engine_pid(void)
 {
-	char buf[32];
-	struct cai_error ignored;
-	if (cai_read_small_file_trim(CAI_ENGINE_PIDFILE, buf, sizeof(buf), &ignored) < 0)
-		return 0;
-	char *end;
-	long pid = strtol(buf, &end, 10);
-	if (end == buf || *end || pid <= 1)
-		return 0;
-	if (!is_our_dockerd(pid))
-		return 0; /* stale pidfile: the pid now belongs to someone else */
-	return (pid_t)pid;
+	pid_t pid = cai_read_pidfile(CAI_ENGINE_PIDFILE);
+	/* Not ours: a stale pidfile, the pid now belongs to someone else. */
+	return pid && is_our_dockerd(pid) ? pid : 0;
 }
 
 int cai_engine_get_status(struct cai_engine_status *st)

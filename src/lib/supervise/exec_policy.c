@@ -4,6 +4,8 @@
 #include <fnmatch.h>
 #include <jv.h>
 
+#include "jv_util.h"
+
 #define POLICY_MAX_BYTES (1024 * 1024)
 
 int cai_exec_policy_load(const char *file, struct cai_exec_policy *p, struct cai_error *err)
@@ -18,18 +20,9 @@ int cai_exec_policy_load(const char *file, struct cai_exec_policy *p, struct cai
 		return cai_error_set(err, errno, "read policy `%s`", file);
 	if (len > POLICY_MAX_BYTES)
 		return cai_error_set(err, 0, "policy `%s` is larger than 1 MiB", file);
-	jv doc = jv_parse_sized(text, (int)len);
-	if (!jv_is_valid(doc)) {
-		jv msg = jv_invalid_get_msg(doc);
-		cai_error_set(err, 0, "policy `%s`: %s", file,
-			      jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "invalid JSON");
-		jv_free(msg);
-		return -1;
-	}
-	if (jv_get_kind(doc) != JV_KIND_OBJECT) {
-		jv_free(doc);
-		return cai_error_set(err, 0, "policy `%s`: the top level must be an object", file);
-	}
+	jv doc;
+	if (cai_jv_parse_object(text, len, &doc, err) < 0)
+		return cai_error_prefix(err, "policy `%s`", file);
 	jv keys = jv_keys_unsorted(jv_copy(doc));
 	int nkeys = jv_array_length(jv_copy(keys));
 	for (int i = 0; i < nkeys; i++) {
