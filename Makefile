@@ -160,6 +160,8 @@ AUDITD_SRCS := \
 	src/collectd/main.c \
 	src/collectd/logsink.c \
 	src/collectd/server.c \
+	src/collectd/records.c \
+	src/collectd/rings.c \
 	src/collectd/quota.c \
 	src/collectd/discard.c \
 	src/collectd/ring.c \

@@ -1,10 +1,10 @@
 /* cai-auditd: collect the audit shim's events into an append-only log. */
 #include <errno.h>
-#include <getopt.h>
 
 #include "audit_wire.h"
 #include "error.h"
 #include "logsink.h"
+#include "cli_opts.h"
 #include "server.h"
 
 #define DEFAULT_SOCKET CAI_AUDIT_SOCKET_DEFAULT
@@ -82,11 +82,12 @@ int main(int argc, char **argv)
 	long long opt_ring_user = QUOTA_DEFAULT_RING_BYTES_PER_USER >> 20,
 		  opt_ring_all = QUOTA_DEFAULT_RING_BYTES >> 20;
 	long long opt_events = QUOTA_DEFAULT_EVENTS_PER_SEC, opt_bytes = QUOTA_DEFAULT_BYTES_PER_SEC;
+	struct cai_cli cli = {.prog = "cai-auditd", .usage = usage};
 	int c;
 	long long v;
 
 	cai_set_progname(argv[0]);
-	while ((c = getopt_long(argc, argv, "s:l:hV", longopts, NULL)) != -1) {
+	while ((c = cai_cli_getopt(&cli, argc, argv, "s:l:hV", longopts)) > 0) {
 		switch (c) {
 		case 's':
 			opt_socket = optarg;
@@ -96,41 +97,31 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			if (number_option("--max-connections-per-user", optarg, 1, 1000000, &v) < 0)
-				return 2;
+				return cai_cli_usage_error(&cli);
 			opt_per_user = (long)v;
 			break;
 		case 'r':
 			if (number_option("--max-ring-mib-per-user", optarg, 0, 1 << 20, &opt_ring_user) < 0)
-				return 2;
+				return cai_cli_usage_error(&cli);
 			break;
 		case 'R':
 			if (number_option("--max-ring-mib", optarg, 0, 1 << 20, &opt_ring_all) < 0)
-				return 2;
+				return cai_cli_usage_error(&cli);
 			break;
 		case 'e':
 			if (number_option("--max-events-per-user", optarg, 0, 1000000000, &opt_events) < 0)
-				return 2;
+				return cai_cli_usage_error(&cli);
 			break;
 		case 'b':
 			if (number_option("--max-bytes-per-user", optarg, 0, 1LL << 40, &opt_bytes) < 0)
-				return 2;
+				return cai_cli_usage_error(&cli);
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("cai-auditd %s\n", CAI_VERSION);
-			return 0;
 		default:
-			fprintf(stderr, "Try 'cai-auditd --help' for more information.\n");
-			return 2;
+			return cai_cli_usage_error(&cli);
 		}
 	}
-	if (optind < argc) {
-		cai_warn("unexpected argument `%s`", argv[optind]);
-		fprintf(stderr, "Try 'cai-auditd --help' for more information.\n");
-		return 2;
-	}
+	if (cai_cli_no_operands(&cli, argc, argv))
+		return cli.exit_code;
 
 	struct cai_error err = {0};
 	struct logsink log;

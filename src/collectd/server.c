@@ -24,7 +24,7 @@
  *   ones it cannot deliver it closes in our task. A connection MUST be
  *   shut down and its queue emptied the same way before it is closed,
  *   for its unread messages may carry fds too. */
-#include "server.h"
+#include "server_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,25 +45,12 @@
 #include "probe_json.h"
 
 #define SD_LISTEN_FDS_START 3
-#define BATCH 256
-/* Rings mapped at once; a registration beyond is refused (the shim then
- * counts its events as dropped and falls back to messages). */
-#define MAX_RINGS 4096
-/* Poll rings this often while they carry events (a ring of 1 MiB fills in
- * a few ms at full speed); when they have been quiet for RING_IDLE_MS, ask
- * their writers for a kick instead. A ring that had more than a batch is
- * read again at once. */
-#define RING_POLL_MS 1
-#define RING_IDLE_MS 200
-/* An event reserved and not finished after this long will never be. */
-#define RING_STUCK_MS 5000
 /* The kernel's SCM_MAX_FD: the most fds one message can carry. */
 #define MAX_FDS_PER_MESSAGE 253
 /* More empty messages than fit in a peer's send buffer (wmem_max). */
 #define PURGE_EMPTY_MAX 1024
 /* Containers' own sockets at once. */
 #define MAX_CONTAINER_LISTENERS 1024
-
 static int from_systemd(struct cai_error *err)
 {
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
@@ -153,101 +140,7 @@ int server_listen(struct server *srv, const char *path, struct cai_error *err)
 	return 0;
 }
 
-static void add_line(struct server *srv, jv rec)
-{
-	jv s = jv_dump_string(rec, 0); /* consumes rec */
-	const char *text = jv_string_value(s);
-	logsink_add(srv->log, text, strlen(text));
-	jv_free(s);
-}
-
-/* A rejection record, with the connection's container like any record. */
-static void add_rejection(struct server *srv, const struct client *cl, const char *reason, size_t bytes, int pid,
-			  unsigned uid, unsigned gid)
-{
-	jv rec = cai_audit_rejected_record(reason, bytes, pid, uid, gid);
-	if (srv->sent_as)
-		rec =
-		    jv_setpath(rec, JV_ARRAY(jv_string("peer"), jv_string("sent_as")),
-			       JV_OBJECT(jv_string("pid"), jv_number(srv->sent_as->pid), jv_string("uid"),
-					 jv_number(srv->sent_as->uid), jv_string("gid"), jv_number(srv->sent_as->gid)));
-	if (cl->peer.place != PEER_HOST)
-		rec = jv_object_set(rec, jv_string("container"), jv_copy(cl->peer.container));
-	add_line(srv, rec);
-}
-
-/* One event record: checked and written by cai_record_decode straight
- * into the log's buffer, then stamped; nothing a sender wrote is parsed as
- * JSON, and what reaches the log is strict JSON by construction. */
-/* The end of every line from cl's sender: built once per connection (the
- * kernel's answer does not change), again only when a message's own
- * credentials differ (sent_as). Returns its length, 0 if it cannot be. */
-static size_t stamp_of(struct server *srv, struct client *cl, const struct ucred *cred, char *out, size_t cap)
-{
-	if (srv->sent_as)
-		return cai_audit_stamp(out, cap, cred->pid, cred->uid, cred->gid, cl->peer.container_json,
-				       srv->sent_as);
-	if (!cl->stamp || cl->stamp_for.pid != cred->pid || cl->stamp_for.uid != cred->uid ||
-	    cl->stamp_for.gid != cred->gid) {
-		char tmp[1024];
-		size_t n =
-		    cai_audit_stamp(tmp, sizeof(tmp), cred->pid, cred->uid, cred->gid, cl->peer.container_json, NULL);
-		if (n == 0)
-			return 0;
-		free(cl->stamp);
-		cl->stamp = xstrdup(tmp);
-		cl->stamp_len = n;
-		cl->stamp_for = *cred;
-	}
-	if (cl->stamp_len > cap)
-		return 0;
-	memcpy(out, cl->stamp, cl->stamp_len);
-	return cl->stamp_len;
-}
-
-static void handle_message(struct server *srv, struct client *cl, const char *buf, size_t len, bool trunc,
-			   const struct ucred *cred)
-{
-	struct cai_error err = {0};
-	struct cai_record r;
-	srv->stats.received++;
-	/* Over its rate, a sender's events are counted, not parsed or
-	 * written (said in the log by say_over_quota). */
-	if (!trunc && !quota_rate_take(&srv->quota, cl->quota_key, len, srv->now_ms)) {
-		srv->stats.over_quota++;
-		return;
-	}
-	/* The log has not been written for a while and the backlog is full:
-	 * counted, and said once the log takes lines again. */
-	if (logsink_full(srv->log)) {
-		logsink_lost(srv->log);
-		return;
-	}
-	bool may_claim = peer_may_claim_container(&cl->peer, cred->uid);
-	const size_t stamp_max = 512 + (cl->peer.container_json ? strlen(cl->peer.container_json) : 0);
-	char *out = logsink_reserve(srv->log, CAI_RECORD_JSON_MAX + stamp_max);
-	int rc = trunc ? cai_error_set(&err, 0, "message too large")
-		       : cai_record_decode(buf, len, may_claim, out, CAI_RECORD_JSON_MAX, &r, &err);
-	if (rc == 0 && r.kind != CAI_WIRE_EVENT)
-		rc = cai_error_set(&err, 0, "a control record where an event belongs");
-	if (rc < 0) {
-		srv->stats.rejected++;
-		add_rejection(srv, cl, err.msg, len, cred->pid, cred->uid, cred->gid);
-		return;
-	}
-	/* A sender that may claim a container is on the host: no second
-	 * "container". */
-	size_t n = stamp_of(srv, cl, cred, out + r.json_len, stamp_max);
-	if (n == 0) {
-		srv->stats.rejected++;
-		add_rejection(srv, cl, "cannot stamp", len, cred->pid, cred->uid, cred->gid);
-		return;
-	}
-	logsink_commit(srv->log, r.json_len + n);
-	srv->stats.written++;
-}
-
-static struct client *client_of(struct server *srv, int fd)
+struct client *client_of(struct server *srv, int fd)
 {
 	if (fd >= srv->nclients) {
 		int n = srv->nclients ? srv->nclients : 64;
@@ -260,209 +153,12 @@ static struct client *client_of(struct server *srv, int fd)
 	return &srv->clients[fd];
 }
 
-/* Stop reading cl's ring; what it released so far stays released. */
-static void drop_ring(struct server *srv, struct client *cl)
-{
-	quota_ring_give(&srv->quota, cl->quota_key, (long long)(CAI_RING_CTL_SIZE + cl->ring.size));
-	ring_detach(&cl->ring);
-	cl->has_ring = false;
-	srv->nrings--;
-}
-
-struct ring_ctx {
-	struct server *srv;
-	struct client *cl;
-	struct ucred cred;
-};
-
-static void ring_event(void *ctx, const char *buf, size_t len)
-{
-	struct ring_ctx *rc = ctx;
-	handle_message(rc->srv, rc->cl, buf, len, false, &rc->cred);
-}
-
-/* Read what the client's ring holds (max events, < 0: all). A corrupt or
- * stuck ring is reported and stops being read; returns -1 then (the
- * caller closes the connection, which tells the shim to start over). */
-static int read_ring(struct server *srv, struct client *cl, int max)
-{
-	struct ring_ctx rc = {
-	    .srv = srv, .cl = cl, .cred = {.pid = cl->owner.pid, .uid = cl->owner.uid, .gid = cl->owner.gid}};
-	struct cai_error err = {0};
-	int n = ring_read(&cl->ring, max, cai_mono_ms(), RING_STUCK_MS, ring_event, &rc, &err);
-	if (n < 0) {
-		srv->stats.rejected++;
-		add_rejection(srv, cl, err.msg, (size_t)ring_unread(&cl->ring), rc.cred.pid, rc.cred.uid, rc.cred.gid);
-		drop_ring(srv, cl);
-		return -1;
-	}
-	if (n > 0)
-		srv->ring_active_ms = cai_mono_ms();
-	return n;
-}
-
-/* What the quotas refuse (connections over a share or out of fds, rings
- * over the budget, events over the rate) is said in the log at most once
- * every QUOTA_SAY_MS per kind, with how many: never a line per refusal,
- * never silent. */
-#define QUOTA_SAY_MS 10000
-
-static const char *key_kind(long key)
-{
-	return key >= 0 ? "uid" : "container socket";
-}
-static long key_number(long key)
-{
-	return key >= 0 ? key : -1 - key;
-}
-
-/* One rejection record (and a warning) unless one of its kind was said
- * less than QUOTA_SAY_MS ago (*last_ms); forced at exit. */
-static void say_limited(struct server *srv, long long *last_ms, bool force, long key, const char *reason)
-{
-	long long now = cai_mono_ms();
-	if (!force && *last_ms && now - *last_ms < QUOTA_SAY_MS)
-		return;
-	*last_ms = now;
-	jv rec = cai_audit_rejected_record(reason, 0, 0, key >= 0 ? (uid_t)key : (uid_t)-1, (gid_t)-1);
-	add_line(srv, rec);
-	cai_warn("%s", reason);
-}
-
-/* Events dropped over the rate since last said, per sender: a line each,
- * at most every QUOTA_SAY_MS (force: now, for a sender that leaves and at
- * exit). */
-static void say_over_quota(struct server *srv, struct quota_entry *e, bool force)
-{
-	if (e->over == e->over_said || (!force && e->over_said_ms && srv->now_ms - e->over_said_ms < QUOTA_SAY_MS))
-		return;
-	char reason[256];
-	snprintf(reason, sizeof(reason),
-		 "over the rate quota (%lld events/s, %lld bytes/s): %lu event(s) dropped since the last report, "
-		 "%lu in all (%s %ld)",
-		 srv->quota.events_per_sec, srv->quota.bytes_per_sec, e->over - e->over_said, e->over, key_kind(e->key),
-		 key_number(e->key));
-	e->over_said = e->over;
-	e->over_said_ms = srv->now_ms;
-	jv rec = cai_audit_rejected_record(reason, 0, 0, e->key >= 0 ? (uid_t)e->key : (uid_t)-1, (gid_t)-1);
-	add_line(srv, rec);
-}
-
-static void say_all_over_quota(struct server *srv, bool force)
-{
-	for (int i = 0; i < QUOTA_SLOTS; i++)
-		if (srv->quota.e[i].n > 0)
-			say_over_quota(srv, &srv->quota.e[i], force);
-}
-
-static void say_refused(struct server *srv, const char *why, long key)
-{
-	char reason[256];
-	snprintf(reason, sizeof(reason), "%s: %lu connection(s) refused so far (latest: %s %ld)", why,
-		 srv->quota.refused, key_kind(key), key_number(key));
-	say_limited(srv, &srv->quota.last_said_ms, false, key, reason);
-}
-
-/* The shim waits for this before it reads `accepted` and `closed`; one
- * small message on a fresh connection, never waited for. */
-static void send_ring_ack(int fd)
-{
-	(void)!send(fd, CAI_WIRE_RING_ACK, strlen(CAI_WIRE_RING_ACK), MSG_DONTWAIT | MSG_NOSIGNAL);
-}
-
-static void retire_process(struct server *srv, int pidfd);
-
-/* A kick on a connection of its own (from a process whose ring outlives
- * its registration): say whether a ring of that process is read here. A
- * collector started since does not know it; the shim then starts over. */
-static void answer_kick(struct server *srv, int fd, const struct client *cl)
-{
-	bool known = false;
-	for (int i = 0; i < srv->nclients && !known && cl->peer.pid > 0; i++)
-		known = srv->clients[i].has_ring && srv->clients[i].peer.pid == cl->peer.pid;
-	const char *answer = known ? CAI_WIRE_RING_ACK : CAI_WIRE_RING_UNKNOWN;
-	(void)!send(fd, answer, strlen(answer), MSG_DONTWAIT | MSG_NOSIGNAL);
-}
-
-/* A ring just registered on connection fd: read for as long as the
- * registering process lives when the kernel gives a pidfd for it (the
- * shim then closes the connection and holds no fd between events), else
- * for as long as the connection. A process has one ring: an older one of
- * the same process (before an exec) is read to its end and let go. */
-static void accept_ring(struct server *srv, int fd, struct client *cl)
-{
-	const char *why = NULL;
-	cl->ring_pidfd = cl->peer.pid > 0 ? peer_pidfd(fd, cl->peer.pid, &why) : -1;
-	if (cl->ring_pidfd >= 0 && peer_exited(cl->ring_pidfd)) {
-		close(cl->ring_pidfd);
-		cl->ring_pidfd = -1;
-	}
-	pid_t pid = cl->peer.pid;
-	ring_accept(&cl->ring, cl->ring_pidfd >= 0 ? CAI_RING_ACCEPTED_DETACHED : CAI_RING_ACCEPTED_BOUND);
-	send_ring_ack(fd);
-	for (int i = 0; i < srv->nclients; i++)
-		if (srv->clients[i].is_process && srv->clients[i].peer.pid == pid)
-			retire_process(srv, i);
-}
-
-static bool register_ring(struct server *srv, int fd, struct client *cl, const int *fds, int nfds,
-			  unsigned long long size, size_t len, const struct ucred *cred)
-{
-	struct cai_error err = {0};
-	if (nfds != 1)
-		cai_error_set(&err, 0, "a ring registration carries exactly one memfd, not %d fds", nfds);
-	else if (cl->has_ring)
-		cai_error_set(&err, 0, "this connection has registered a ring already");
-	else if (srv->nrings >= MAX_RINGS)
-		cai_error_set(&err, 0, "too many rings (%d)", MAX_RINGS);
-	else if (cl->ring_refused)
-		cai_error_set(&err, 0, "a ring registration again after a refusal");
-	else if (!cai_ring_size_ok(size))
-		cai_error_set(&err, 0, "ring size %llu is not a power of two from %u to %u", size, CAI_RING_DATA_MIN,
-			      CAI_RING_DATA_MAX);
-	else if (!quota_ring_take(&srv->quota, cl->quota_key, (long long)(CAI_RING_CTL_SIZE + size))) {
-		/* Over the budget: the writer is told through the ring's
-		 * control page and keeps its connection for messages. */
-		if (ring_refuse(fds[0]) == 0) {
-			cl->ring_refused = true;
-			char reason[256];
-			snprintf(
-			    reason, sizeof(reason),
-			    "ring budget exhausted (%lld MiB per user, %lld MiB in all): %lu ring(s) refused so far, "
-			    "their writers send messages instead (latest: %s %ld)",
-			    srv->quota.ring_bytes_per_key >> 20, srv->quota.max_ring_bytes >> 20,
-			    srv->quota.rings_refused, key_kind(cl->quota_key), key_number(cl->quota_key));
-			say_limited(srv, &srv->rings_said_ms, false, cl->quota_key, reason);
-			send_ring_ack(fd);
-			return true;
-		}
-		cai_error_set(&err, 0, "the ring is not a memfd");
-	} else if (ring_attach(&cl->ring, fds[0], size, &err) < 0) {
-		quota_ring_give(&srv->quota, cl->quota_key, (long long)(CAI_RING_CTL_SIZE + size));
-	} else {
-		cl->has_ring = true;
-		cl->owner.pid = cred->pid;
-		cl->owner.uid = cred->uid;
-		cl->owner.gid = cred->gid;
-		cl->ring_seq = ++srv->ring_seq;
-		srv->nrings++;
-		srv->stats.rings++;
-		srv->ring_active_ms = cai_mono_ms();
-		accept_ring(srv, fd, cl);
-		return true;
-	}
-	srv->stats.received++;
-	srv->stats.rejected++;
-	add_rejection(srv, cl, err.msg, len, cred->pid, cred->uid, cred->gid);
-	return false;
-}
+static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, const struct cai_container *c, size_t len,
+			      const struct ucred *cred);
 
 /* One message: an event, a kick, a ring registration or a container's
  * socket (the only kinds that may carry fds; every fd received is let go
  * here). Returns -1 when the connection must be closed. */
-static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, const struct cai_container *c, size_t len,
-			      const struct ucred *cred);
-
 static int handle_any(struct server *srv, int fd, const char *buf, size_t len, bool trunc, const struct ucred *cred,
 		      int *fds, int nfds)
 {
@@ -619,9 +315,6 @@ static void purge_queue(struct server *srv, int fd)
 	}
 }
 
-/* Take every queued connection on lfd: the collector's socket (inside
- * NULL: the peer is identified from the kernel), or a container's own
- * (inside: that listener's entry; every peer is in its container). */
 /* Out of fds: take one connection with the fd kept in reserve and close it,
  * so that the backlog drains instead of the loop spinning on it. */
 static void refuse_one(struct server *srv, int lfd)
@@ -636,6 +329,9 @@ static void refuse_one(struct server *srv, int lfd)
 	say_refused(srv, "out of file descriptors", 0);
 }
 
+/* Take every queued connection on lfd: the collector's socket (inside
+ * -1: the peer is identified from the kernel), or a container's own
+ * (inside: that listener's entry; every peer is in its container). */
 static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *err)
 {
 	for (;;) {
@@ -767,75 +463,8 @@ static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, co
 	return true;
 }
 
-static void report_log_error(const struct cai_error *e)
-{
-	/* Events stay queued; said once per run of failures, not per loop
-	 * (logsink leaves the message empty for the rest of the run). */
-	if (e->msg[0])
-		cai_warn("%s", e->msg);
-}
-
-/* The log takes lines again after failing: say in it what was lost. */
-static void say_log_recovered(struct server *srv)
-{
-	struct logsink *log = srv->log;
-	char reason[256];
-	snprintf(
-	    reason, sizeof(reason),
-	    "the log could not be written for %lld s (%s): %llu event(s) were lost, %llu since the collector started",
-	    (cai_mono_ms() - log->fail_since_ms) / 1000, strerror(log->fail_errno), log->lost, log->lost_total);
-	cai_warn("`%s` is written again; %s", log->path, reason);
-	logsink_recovered(log);
-	add_line(srv, cai_audit_rejected_record(reason, 0, 0, (uid_t)-1, (gid_t)-1));
-}
-
-/* What the log has, the rings may release; until then they keep it. */
-static int flush_and_release(struct server *srv)
-{
-	struct cai_error lerr = {0};
-	int rc = logsink_flush(srv->log, &lerr);
-	if (rc < 0) {
-		report_log_error(&lerr);
-		return -1;
-	}
-	if (rc == 1)
-		say_log_recovered(srv);
-	for (int fd = 0; fd < srv->nclients; fd++)
-		if (srv->clients[fd].has_ring)
-			ring_release(&srv->clients[fd].ring);
-	return 0;
-}
-
-/* A ring's last events are read before it is let go: its writer has
- * exited (or exec'd). Bytes that were reserved and never finished are
- * reported. */
-static void finish_ring(struct server *srv, struct client *cl)
-{
-	if (cl->has_ring) {
-		if (read_ring(srv, cl, -1) >= 0) {
-			uint64_t left = ring_unread(&cl->ring);
-			if (left) {
-				srv->stats.rejected++;
-				add_rejection(
-				    srv, cl,
-				    "ring: an event was reserved and never finished (its writer died mid-event)",
-				    (size_t)left, cl->owner.pid, cl->owner.uid, cl->owner.gid);
-			}
-		}
-		flush_and_release(srv);
-		if (cl->has_ring)
-			drop_ring(srv, cl);
-	}
-	if (cl->ring_pidfd >= 0) {
-		if (cl->is_process)
-			epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, cl->ring_pidfd, NULL);
-		close(cl->ring_pidfd);
-		cl->ring_pidfd = -1;
-	}
-}
-
 /* What an entry holds of its sender: its quota share, identity and stamp. */
-static void let_go_of_sender(struct server *srv, struct client *cl)
+void let_go_of_sender(struct server *srv, struct client *cl)
 {
 	struct quota_entry *qe = quota_entry_of(&srv->quota, cl->quota_key);
 	if (qe && qe->n == 1)
@@ -846,60 +475,10 @@ static void let_go_of_sender(struct server *srv, struct client *cl)
 	cl->stamp = NULL;
 }
 
-/* The process of pidfd exited (or a newer ring of it came): its ring is
- * read to the end and let go with the entry. */
-static void retire_process(struct server *srv, int pidfd)
-{
-	struct client *cl = client_of(srv, pidfd);
-	if (!cl->is_process)
-		return;
-	finish_ring(srv, cl); /* closes pidfd */
-	let_go_of_sender(srv, cl);
-	cl->is_process = false;
-}
-
-/* Is there a ring registered after cl's by the same process? */
-static bool newer_ring_of(const struct server *srv, const struct client *cl)
-{
-	for (int i = 0; i < srv->nclients; i++) {
-		const struct client *o = &srv->clients[i];
-		if (o != cl && o->has_ring && o->peer.pid == cl->peer.pid && o->ring_seq > cl->ring_seq)
-			return true;
-	}
-	return false;
-}
-
-/* The connection at fd closes while its ring is read for as long as the
- * process lives: the entry (ring, identity, quota share) moves to the
- * pidfd's index. false when the ring is to be let go now. */
-static bool ring_outlives_connection(struct server *srv, int fd)
-{
-	struct client *cl = client_of(srv, fd);
-	if (!cl->has_ring || cl->ring_pidfd < 0 || peer_exited(cl->ring_pidfd) || newer_ring_of(srv, cl))
-		return false;
-	int pidfd = cl->ring_pidfd;
-	struct epoll_event ev = {.events = EPOLLIN, .data.fd = pidfd};
-	if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, pidfd, &ev) < 0)
-		return false;
-	struct client *pe = client_of(srv, pidfd);
-	cl = client_of(srv, fd); /* client_of may have moved the table */
-	*pe = *cl;
-	pe->open = false;
-	pe->is_process = true;
-	pe->owns_listener = false;
-	/* The connection's entry keeps nothing that is now the process's. */
-	cl->has_ring = false;
-	cl->ring_pidfd = -1;
-	cl->peer.container = jv_null();
-	cl->peer.container_json = NULL;
-	cl->stamp = NULL;
-	return true;
-}
-
 /* A connection goes: its ring moves to its process, or is read to the
  * end and let go (the process has exited, or exec'd, or the kernel gave
  * no pidfd). */
-static void close_client(struct server *srv, int fd)
+void close_client(struct server *srv, int fd)
 {
 	bool moved = ring_outlives_connection(srv, fd);
 	struct client *cl = client_of(srv, fd);
@@ -919,54 +498,6 @@ static void close_client(struct server *srv, int fd)
 	close(fd);
 	if (owned)
 		close_listener(srv, lfd);
-}
-
-/* Read every ring a batch at a time (so that one busy writer cannot starve
- * the others); returns how many events were read. */
-static int poll_rings(struct server *srv)
-{
-	int total = 0;
-	for (int fd = 0; fd < srv->nclients; fd++) {
-		struct client *cl = &srv->clients[fd];
-		if (!cl->has_ring)
-			continue;
-		int n = read_ring(srv, cl, BATCH);
-		if (n < 0 && cl->is_process)
-			retire_process(srv, fd);
-		else if (n < 0)
-			close_client(srv, fd);
-		else
-			total += n;
-		if (n == BATCH)
-			srv->rings_behind = true;
-	}
-	return total;
-}
-
-/* How long the loop may sleep: briefly while rings carry events; when
- * they have been quiet, until a writer's kick (after asking for one). */
-static int next_timeout(struct server *srv)
-{
-	if (srv->nrings == 0)
-		return 1000;
-	if (srv->rings_behind)
-		return 0;
-	if (cai_mono_ms() - srv->ring_active_ms < RING_IDLE_MS)
-		return RING_POLL_MS;
-	long long now = cai_mono_ms(), wait = 1000;
-	for (int fd = 0; fd < srv->nclients; fd++) {
-		struct ring_reader *r = &srv->clients[fd].ring;
-		if (!srv->clients[fd].has_ring)
-			continue;
-		if (ring_request_wake(r))
-			return 0;
-		/* An unfinished event sleeps us only until it counts as stuck:
-		 * never a busy wait on a writer that will not finish. */
-		long long left = ring_stuck_in_ms(r, now, RING_STUCK_MS);
-		if (left >= 0 && left < wait)
-			wait = left > RING_POLL_MS ? left : RING_POLL_MS;
-	}
-	return (int)wait;
 }
 
 /* Read everything still queued on every connection, then flush. */
