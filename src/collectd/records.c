@@ -19,8 +19,8 @@ void add_line(struct server *srv, jv rec)
 }
 
 /* A rejection record, with the connection's container like any record. */
-void add_rejection(struct server *srv, const struct client *cl, const char *reason, size_t bytes, int pid,
-			  unsigned uid, unsigned gid)
+void add_rejection(struct server *srv, const struct client *cl, const char *reason, size_t bytes, int pid, unsigned uid,
+		   unsigned gid)
 {
 	jv rec = cai_audit_rejected_record(reason, bytes, pid, uid, gid);
 	if (srv->sent_as)
@@ -63,7 +63,7 @@ static size_t stamp_of(struct server *srv, struct client *cl, const struct ucred
 }
 
 void handle_message(struct server *srv, struct client *cl, const char *buf, size_t len, bool trunc,
-			   const struct ucred *cred)
+		    const struct ucred *cred)
 {
 	struct cai_error err = {0};
 	struct cai_record r;

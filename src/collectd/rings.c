@@ -114,8 +114,8 @@ static void accept_ring(struct server *srv, int fd, struct client *cl)
 			retire_process(srv, i);
 }
 
-bool register_ring(struct server *srv, int fd, struct client *cl, const int *fds, int nfds,
-			  unsigned long long size, size_t len, const struct ucred *cred)
+bool register_ring(struct server *srv, int fd, struct client *cl, const int *fds, int nfds, unsigned long long size,
+		   size_t len, const struct ucred *cred)
 {
 	struct cai_error err = {0};
 	if (nfds != 1)

@@ -24,8 +24,8 @@ void close_client(struct server *srv, int fd);
 
 /* records.c */
 void add_line(struct server *srv, jv rec);
-void add_rejection(struct server *srv, const struct client *cl, const char *reason, size_t bytes, int pid,
-		   unsigned uid, unsigned gid);
+void add_rejection(struct server *srv, const struct client *cl, const char *reason, size_t bytes, int pid, unsigned uid,
+		   unsigned gid);
 /* One event from cl, sent by cred: checked, turned into a log line and
  * stamped (trunc: it did not fit; a rejection). */
 void handle_message(struct server *srv, struct client *cl, const char *buf, size_t len, bool trunc,

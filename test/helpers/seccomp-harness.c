@@ -85,17 +85,17 @@ static int run_with_listener(char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static CAI_NORETURN void exec_with_action(uint32_t action, bool listener_only, char **argv)
+static scmp_filter_ctx new_filter(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		cai_die(1, "seccomp_init failed");
-	/* SECCOMP_FILTER_FLAG_NEW_LISTENER is bit 3 of seccomp(2)'s flags. */
-	int rc = listener_only ? seccomp_rule_add(ctx, action, SCMP_SYS(seccomp), 1,
-						  SCMP_A1(SCMP_CMP_MASKED_EQ, 1u << 3, 1u << 3))
-			       : seccomp_rule_add(ctx, action, SCMP_SYS(seccomp), 0);
-	if (rc == 0 && !listener_only)
-		rc = seccomp_rule_add(ctx, action, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
+	return ctx;
+}
+
+/* rc: how adding the rules went. */
+static CAI_NORETURN void load_and_exec(scmp_filter_ctx ctx, int rc, char **argv)
+{
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	if (rc < 0)
@@ -104,25 +104,30 @@ static CAI_NORETURN void exec_with_action(uint32_t action, bool listener_only, c
 	exec_command(argv);
 }
 
+static CAI_NORETURN void exec_with_action(uint32_t action, bool listener_only, char **argv)
+{
+	scmp_filter_ctx ctx = new_filter();
+	/* SECCOMP_FILTER_FLAG_NEW_LISTENER is bit 3 of seccomp(2)'s flags. */
+	int rc = listener_only ? seccomp_rule_add(ctx, action, SCMP_SYS(seccomp), 1,
+						  SCMP_A1(SCMP_CMP_MASKED_EQ, 1u << 3, 1u << 3))
+			       : seccomp_rule_add(ctx, action, SCMP_SYS(seccomp), 0);
+	if (rc == 0 && !listener_only)
+		rc = seccomp_rule_add(ctx, action, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
+	load_and_exec(ctx, rc, argv);
+}
+
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
 #endif
 
 static CAI_NORETURN void exec_without_pidfds(char **argv)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx)
-		cai_die(1, "seccomp_init failed");
+	scmp_filter_ctx ctx = new_filter();
 	int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(pidfd_open), 0);
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOPROTOOPT), SCMP_SYS(getsockopt), 2,
 				      SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET), SCMP_A2(SCMP_CMP_EQ, SO_PEERPIDFD));
-	if (rc == 0)
-		rc = seccomp_load(ctx);
-	if (rc < 0)
-		cai_die(1, "load filter: %s", strerror(-rc));
-	seccomp_release(ctx);
-	exec_command(argv);
+	load_and_exec(ctx, rc, argv);
 }
 
 int main(int argc, char **argv)
