@@ -555,7 +555,9 @@ repo: $(DEB_FILE) $(RPM_FILE)
 # `make format` rewrites them, `make format-check` lists what drifts and
 # fails (test/bats/build.bats runs it, so `make check` does too).
 CLANG_FORMAT ?= clang-format
-FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+# Tracked sources and new ones git does not ignore (a file not added yet
+# is formatted all the same).
+FORMAT_SRCS = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null)
 format:
 	$(CLANG_FORMAT) -i $(FORMAT_SRCS)
 format-check:
