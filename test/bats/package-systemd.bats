@@ -261,6 +261,9 @@ next_repo() {
 	boot
 	machine_wait_active containai-docker.service cai-auditd.socket
 	run units_state
+	# What a failed start said, should it fail.
+	grep -q "containai-docker.service active" <<<"$output" ||
+		in_machine 'journalctl -b -u containai-docker.service --no-pager | tail -40' >&2
 	assert_line "containai-docker.service active enabled"
 	assert_line "cai-auditd.socket active enabled"
 	run in_machine 'docker --context containai-secure version --format "{{.Server.Version}}" >/dev/null && echo "engine answers"'
