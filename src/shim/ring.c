@@ -88,15 +88,13 @@ static enum answer await_answer(int s)
  * ours, or nobody listens on the socket: nobody will read this ring.
  * Anything else (the socket out of reach after a chroot, no answer in
  * time) is no verdict: the beat decides (collector_looks_alive). */
-static bool kick_apart(bool ask)
+static bool kick_apart(const unsigned char *rec, size_t len, bool ask)
 {
-	unsigned char rec[CAI_WIRE_HEADER];
-	cai_wire_header(rec, CAI_WIRE_KICK);
 	int s = cai_transport_open();
 	if (s < 0)
 		return !(ask && errno == ECONNREFUSED);
-	long n = syscall(SYS_sendto, s, rec, sizeof(rec), MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
-	bool known = !ask || n != (long)sizeof(rec) || await_answer(s) != ANSWER_NO;
+	long n = syscall(SYS_sendto, s, rec, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+	bool known = !ask || n != (long)len || await_answer(s) != ANSWER_NO;
 	syscall(SYS_close, s);
 	return known;
 }
@@ -107,11 +105,11 @@ static bool kick_apart(bool ask)
  * detached one. */
 static bool kick(bool ask)
 {
-	unsigned bound = atomic_load(&ring_conn);
-	if (!bound)
-		return kick_apart(ask);
 	unsigned char rec[CAI_WIRE_HEADER];
 	cai_wire_header(rec, CAI_WIRE_KICK);
+	unsigned bound = atomic_load(&ring_conn);
+	if (!bound)
+		return kick_apart(rec, sizeof(rec), ask);
 	unsigned gen;
 	int fd = cai_transport_peek_fd(&gen);
 	if (fd < 0)
