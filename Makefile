@@ -196,6 +196,7 @@ SHIM_SRCS := \
 	src/shim/ident.c \
 	src/shim/hooks_ident.c \
 	src/shim/hooks_fork.c \
+	src/shim/next_symbol.c \
 	src/shim/sanitizer.c
 
 # The first process of an agent's container: static (it runs in any image),
@@ -224,6 +225,7 @@ UNIT_TESTS := \
 	test_audit_record \
 	test_container \
 	test_shim_event \
+	test_next_symbol \
 	test_doctor \
 	test_egress
 
@@ -291,22 +293,9 @@ SHIM_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 SHIM_LDFLAGS += -fsanitize=address,undefined
 endif
 
-# The glibc floor: the shim asks for dlsym and dladdr at the versions glibc
-# before 2.34 had in libdl.so.2 (and later ones keep as compat symbols), so
-# that it loads on glibc 2.17 and later. A stand-in libdl.so.2 with those
-# versions is linked before libc (src/shim/libdl-stub.c); at run time the
-# system's own libdl.so.2 and libc.so.6 answer.
-SHIM_TRIPLET := $(shell $(CC) -dumpmachine)
-ifneq ($(filter x86_64-%,$(SHIM_TRIPLET)),)
-GLIBC_DL_VERSION := GLIBC_2.2.5
-else ifneq ($(filter aarch64-%,$(SHIM_TRIPLET)),)
-GLIBC_DL_VERSION := GLIBC_2.17
-endif
-DL_STUB := $(BUILDDIR)/stubs/libdl.so
-ifneq ($(GLIBC_DL_VERSION),)
-SHIM_LIBS := -L$(BUILDDIR)/stubs -ldl
-SHIM_LIB_DEPS := $(DL_STUB)
-endif
+# The glibc floor: the shim asks for no symbol version newer than
+# GLIBC_2.17 and needs no libdl.so.2, which glibc before 2.34 would have to
+# load into every audited program (src/shim/next_symbol.c).
 
 # The musl twin, for images whose C library is musl (Alpine): the same
 # sources built with Debian's musl-gcc (musl-tools). Never sanitized, as
@@ -326,7 +315,7 @@ CHECK_MUSL_HELPERS := $(MUSL_HELPERS)
 endif
 
 ALL_OBJS := $(call musl_pic,$(SHIM_SRCS)) $(call pic,$(SHIM_SRCS)) $(call static,$(AGENT_INIT_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
-	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) $(EGRESS_ACL_SRCS) src/shim/event.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
+	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) $(EGRESS_ACL_SRCS) src/shim/event.c src/shim/next_symbol.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
 .PHONY: all check check-all install uninstall clean deps bench fuzz deb rpm repo lintian packages-for-tests format format-check
@@ -352,8 +341,8 @@ $(BUILDDIR)/obj-static/%.o: %.c
 $(AGENT_INIT): $(call static,$(AGENT_INIT_SRCS))
 	$(CC) -static-pie -Wl,-z,relro -Wl,-z,now $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS)
 
-$(SHIM): $(call pic,$(SHIM_SRCS)) $(SHIM_LIB_DEPS)
-	$(CC) $(SHIM_LDFLAGS) -o $@ $(call pic,$(SHIM_SRCS)) $(SHIM_LIBS)
+$(SHIM): $(call pic,$(SHIM_SRCS))
+	$(CC) $(SHIM_LDFLAGS) -o $@ $^
 
 $(BUILDDIR)/obj-musl/%.o: %.c
 	@mkdir -p $(@D)
@@ -365,12 +354,6 @@ $(SHIM_MUSL): $(call musl_pic,$(SHIM_SRCS))
 $(BUILDDIR)/test/audit-call-musl: test/helpers/audit-call.c src/lib/errno_names.c
 	@mkdir -p $(@D)
 	$(MUSL_CC) -std=c11 -D_GNU_SOURCE $(LIB_INCLUDES) $(WARNINGS) -O2 -g -o $@ $^
-
-$(DL_STUB): src/shim/libdl-stub.c
-	@mkdir -p $(@D)
-	printf '$(GLIBC_DL_VERSION) {\n\tglobal: dladdr; dlsym;\n\tlocal: *;\n};\n' >$(@D)/libdl.map
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -fPIC -shared -nostdlib -Wl,-soname,libdl.so.2 \
-		-Wl,--version-script=$(@D)/libdl.map -o $@ $<
 
 $(LIBCAI): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
@@ -395,6 +378,16 @@ $(BUILDDIR)/cai-egress-acl: $(call obj,$(EGRESS_ACL_SRCS)) $(LIBCAI)
 $(BUILDDIR)/test/test_shim_event: $(BUILDDIR)/obj/test/unit/test_shim_event.o $(BUILDDIR)/obj/src/shim/event.o $(LIBCAI)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# The glibc shim's dlsym(RTLD_NEXT) stand-in, checked against dlsym from a
+# program, with a library that has only the old ELF hash table beside it.
+$(BUILDDIR)/test/test_next_symbol: $(BUILDDIR)/obj/test/unit/test_next_symbol.o $(BUILDDIR)/obj/src/shim/next_symbol.o \
+		$(LIBCAI) $(BUILDDIR)/test/sysv-hash.so
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LIBS)
+
+$(BUILDDIR)/test/sysv-hash.so: test/helpers/sysv-hash-lib.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARNINGS) -fPIC -shared -Wl,--hash-style=sysv -o $@ $<
 
 # The Docker profile is generated from the backstop list: one source of truth.
 $(BUILDDIR)/gen-agent-profile: $(call obj,src/tools/gen-agent-profile.c) $(LIBCAI)

@@ -32,7 +32,12 @@ void cai_hook_atfork_child(void)
 
 void *cai_resolve(const char *name)
 {
+#if CAI_GLIBC
+	/* No libdl: see next_symbol.c. */
+	return cai_next_symbol(name);
+#else
 	return dlsym(RTLD_NEXT, name);
+#endif
 }
 
 static void copy_bounded(char *dst, size_t cap, const char *a, const char *b)
@@ -84,9 +89,8 @@ static void config_init(void)
 	    strspn(names, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_,") == strlen(names))
 		copy_bounded(cai_cfg.env_names, sizeof(cai_cfg.env_names), names, NULL);
 
-	Dl_info info;
-	if (dladdr((void *)config_init, &info) && info.dli_fname && info.dli_fname[0] == '/')
-		copy_bounded(cai_cfg.self_path, sizeof(cai_cfg.self_path), info.dli_fname, NULL);
+	if (!cai_self_path(cai_cfg.self_path, sizeof(cai_cfg.self_path)))
+		cai_cfg.self_path[0] = '\0';
 	/* A child whose environment lost LD_PRELOAD gets this library only,
 	 * not whatever else the first program preloaded. */
 	if (cai_cfg.self_path[0])

@@ -133,6 +133,10 @@ struct cai_reals {
 
 extern struct cai_reals cai_real;
 void *cai_resolve(const char *name);
+/* next_symbol.c: dlsym(RTLD_NEXT, name) without libdl (glibc shim), and
+ * the absolute path this library was loaded from (false if not known). */
+void *cai_next_symbol(const char *name);
+bool cai_self_path(char *out, size_t cap);
 /* Resolved at load time; lazily only when a wrapper runs before our
  * constructor (another library's constructor opening a file). */
 #define REAL_SYM(field, sym)                                                                                           \

@@ -1,0 +1,127 @@
+/* The glibc shim's stand-in for dlsym(RTLD_NEXT, name) (next_symbol.c),
+ * linked here into the program itself: the objects after it are then all
+ * of its libraries, and every answer must be the address dlsym gives for
+ * the same name from the same place. Covers the names the shim resolves,
+ * functions with a hidden older version (nftw, posix_spawn), GNU indirect
+ * functions with two versions (memcpy), a library after libc (libjq),
+ * one loaded later with only the old ELF hash table, and names nobody
+ * defines. */
+#include <dlfcn.h>
+#include <jv.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/shim/shim.h"
+#include "tap.h"
+
+static const char *const shim_names[] = {
+    "open",
+    "openat",
+    "creat",
+    "fopen",
+    "freopen",
+    "open64",
+    "openat64",
+    "creat64",
+    "__open_2",
+    "__open64_2",
+    "__openat_2",
+    "__openat64_2",
+    "fopen64",
+    "freopen64",
+    "connect",
+    "execve",
+    "execvpe",
+    "execvp",
+    "fexecve",
+    "posix_spawn",
+    "posix_spawnp",
+    "system",
+    "popen",
+    "opendir",
+    "close",
+    "dup2",
+    "dup3",
+    "execveat",
+    "close_range",
+    "closefrom",
+    "_Fork",
+    "clone",
+    "setuid",
+    "setreuid",
+    "setresuid",
+    "prctl",
+    "pthread_setname_np",
+    "chdir",
+    "fchdir",
+    "chroot",
+    "daemon",
+    "unshare",
+    "setns",
+    "nftw",
+    "nftw64",
+    "fts_read",
+    "fts_children",
+    "fts_close",
+    "fts64_read",
+    "fts64_children",
+    "fts64_close",
+};
+
+static void same_as_dlsym(const char *name)
+{
+	void *want = dlsym(RTLD_NEXT, name);
+	void *got = cai_next_symbol(name);
+	if (!ok(got == want, "%s: %p, as dlsym(RTLD_NEXT) says", name, got))
+		printf("#   dlsym says %p\n", want);
+}
+
+int main(int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof(shim_names) / sizeof(shim_names[0]); i++) {
+		ok(cai_next_symbol(shim_names[i]) != NULL, "%s is found", shim_names[i]);
+		same_as_dlsym(shim_names[i]);
+	}
+
+	/* nftw@GLIBC_2.2.5 is hidden behind nftw@@GLIBC_2.3.3: the default. */
+	same_as_dlsym("realpath");
+	/* Indirect functions: the resolver's choice, at the default version. */
+	same_as_dlsym("memcpy");
+	same_as_dlsym("strlen");
+	/* A function of a library loaded after libc. */
+	jv keep = jv_null(); /* links libjq */
+	jv_free(keep);
+	ok(cai_next_symbol("jv_parse") == (void *)jv_parse, "jv_parse is libjq's");
+	same_as_dlsym("jv_parse");
+
+	/* What no object defines, and what is not a function. */
+	ok(cai_next_symbol("cai_no_such_function") == NULL, "an unknown name: NULL");
+	ok(cai_next_symbol("") == NULL, "the empty name: NULL");
+	ok(cai_next_symbol("environ") == NULL, "a variable (environ): NULL, functions only");
+	/* Defined here, in the program itself, which is not "next". */
+	ok(cai_next_symbol("main") == NULL, "main (before this object's end): NULL");
+
+	/* A library with only the old ELF hash table (DT_HASH), loaded now. */
+	/* Built beside this program (see the Makefile). */
+	char sysv[PATH_MAX];
+	const char *slash = strrchr(argv[0], '/');
+	int n = slash ? snprintf(sysv, sizeof(sysv), "%.*s/sysv-hash.so", (int)(slash - argv[0]), argv[0]) : -1;
+	if (argc > 1)
+		n = snprintf(sysv, sizeof(sysv), "%s", argv[1]);
+	if (n > 0 && (size_t)n < sizeof(sysv) && access(sysv, R_OK) == 0) {
+		void *h = dlopen(sysv, RTLD_NOW | RTLD_GLOBAL);
+		ok(h != NULL, "the DT_HASH-only library loads (%s)", h ? "ok" : dlerror());
+		void *fn = h ? dlsym(h, "cai_sysv_hash_probe") : NULL;
+		ok(fn && cai_next_symbol("cai_sysv_hash_probe") == fn, "found through its DT_HASH table");
+		ok(fn && ((int (*)(void))cai_next_symbol("cai_sysv_hash_probe"))() == 4242, "and called");
+		ok(cai_next_symbol("cai_sysv_hash_absent") == NULL, "an unknown name there: NULL");
+	} else {
+		skip("no DT_HASH-only library given", "a library with only DT_HASH");
+	}
+
+	char self[PATH_MAX];
+	ok(!cai_self_path(self, sizeof(self)), "the program's own object has no absolute name in the list");
+	return done_testing();
+}
