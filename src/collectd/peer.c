@@ -74,23 +74,26 @@ static void set_unknown(struct peer_identity *out, const char *why)
 	out->container = jv_object_set(o, jv_string("unknown"), jv_string(why));
 }
 
-/* What the kernel recorded when the peer connected (SO_PEERCRED); out is
- * cleared first. */
-static void peer_cred(int conn_fd, struct peer_identity *out)
+/* What the kernel recorded when the peer connected (SO_PEERCRED), or known
+ * already when not NULL (read at accept); out is cleared first. */
+static void peer_cred(int conn_fd, const struct ucred *known, struct peer_identity *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 	socklen_t cl = sizeof(cred);
-	if (getsockopt(conn_fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
+	if (known)
+		cred = *known;
+	else if (getsockopt(conn_fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
 		cred.pid = 0;
 	out->pid = cred.pid;
 	out->uid = cred.uid;
 	out->gid = cred.gid;
 }
 
-void peer_identify(int conn_fd, struct peer_name_cache *cache, long long now_ms, struct peer_identity *out)
+void peer_identify(int conn_fd, const struct ucred *known, struct peer_name_cache *cache, long long now_ms,
+		   struct peer_identity *out)
 {
-	peer_cred(conn_fd, out);
+	peer_cred(conn_fd, known, out);
 	out->container = jv_null();
 	struct ucred cred = {.pid = out->pid, .uid = out->uid, .gid = out->gid};
 	const char *why = NULL;
@@ -121,9 +124,10 @@ void peer_identify(int conn_fd, struct peer_name_cache *cache, long long now_ms,
 	}
 }
 
-void peer_identify_in(int conn_fd, jv container, const char *container_json, struct peer_identity *out)
+void peer_identify_in(int conn_fd, const struct ucred *known, jv container, const char *container_json,
+		      struct peer_identity *out)
 {
-	peer_cred(conn_fd, out);
+	peer_cred(conn_fd, known, out);
 	out->place = PEER_CONTAINER;
 	out->container = container;
 	out->container_json = xstrdup(container_json);

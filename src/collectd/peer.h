@@ -5,6 +5,7 @@
 
 #include <jv.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "container.h"
@@ -40,14 +41,17 @@ struct peer_name_cache {
 	const char *data_root;
 };
 
-/* Identify the peer of an accepted connection. Never fails: what cannot
- * be known is recorded as PEER_UNKNOWN with the reason. */
-void peer_identify(int conn_fd, struct peer_name_cache *cache, long long now_ms, struct peer_identity *out);
+/* Identify the peer of an accepted connection; known: its SO_PEERCRED if
+ * read already, else NULL. Never fails: what cannot be known is recorded
+ * as PEER_UNKNOWN with the reason. */
+void peer_identify(int conn_fd, const struct ucred *known, struct peer_name_cache *cache, long long now_ms,
+		   struct peer_identity *out);
 
 /* The peer of a connection accepted on a container's own socket (see
  * server.c): in that container, whatever became of the process since. The
  * socket, not the process, says where it came from. */
-void peer_identify_in(int conn_fd, jv container, const char *container_json, struct peer_identity *out);
+void peer_identify_in(int conn_fd, const struct ucred *known, jv container, const char *container_json,
+		      struct peer_identity *out);
 
 /* A pidfd (close-on-exec) for the process that connected: SO_PEERPIDFD
  * names exactly it; before Linux 6.5, pidfd_open of its pid, which a pid

@@ -253,8 +253,12 @@ static int drain_client(struct server *srv, int fd, int max)
 				continue;
 			return errno == EAGAIN ? 0 : -1;
 		}
-		if (n == 0)
+		if (n == 0) {
+			/* Every message has SCM_CREDENTIALS (SO_PASSCRED): none
+			 * is the end of the stream, an empty message is not. */
+			client_of(srv, fd)->hung_up = msg.msg_controllen == 0;
 			return -1;
+		}
 		struct ucred sent = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 		bool have = false;
 		int fds[MAX_FDS_PER_MESSAGE];
@@ -315,6 +319,19 @@ static void purge_queue(struct server *srv, int fd)
 	}
 }
 
+/* Read up to a batch from a connection; when it has ended or must be
+ * dropped, read what is left and close it. */
+static void serve_client(struct server *srv, int fd)
+{
+	if (drain_client(srv, fd, 64) == 0)
+		return;
+	/* A peer that sent and exited must not lose its last events; at
+	 * the end of its stream there are none left. */
+	if (!client_of(srv, fd)->hung_up)
+		drain_client(srv, fd, -1);
+	close_client(srv, fd);
+}
+
 /* Out of fds: take one connection with the fd kept in reserve and close it,
  * so that the backlog drains instead of the loop spinning on it. */
 static void refuse_one(struct server *srv, int lfd)
@@ -354,7 +371,8 @@ static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *
 		 * nothing never blocks. */
 		struct ucred cr = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 		socklen_t crl = sizeof(cr);
-		getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &crl);
+		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &crl) < 0)
+			cr.pid = 0;
 		long key = inside >= 0 ? -1 - (long)inside : (long)cr.uid;
 		if (!quota_take(&srv->quota, key)) {
 			close(c);
@@ -382,11 +400,15 @@ static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *
 		 * the process that connected, and /proc is not read per event. */
 		if (inside >= 0) {
 			const struct client *l = client_of(srv, inside); /* after client_of(c): no realloc since */
-			peer_identify_in(c, jv_copy(l->peer.container), l->peer.container_json, &cl->peer);
+			peer_identify_in(c, &cr, jv_copy(l->peer.container), l->peer.container_json, &cl->peer);
 		} else {
-			peer_identify(c, &srv->names, cai_mono_ms(), &cl->peer);
+			peer_identify(c, &cr, &srv->names, cai_mono_ms(), &cl->peer);
 		}
 		srv->stats.clients++;
+		/* Most peers have sent already, and a short-lived one (a fork
+		 * child's exec event) has often hung up too: read it now rather
+		 * than in up to two more turns of the loop. Bounded as there. */
+		serve_client(srv, c);
 	}
 }
 
@@ -453,7 +475,7 @@ static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, co
 	entry->ring_pidfd = -1;
 	entry->is_listener = true;
 	entry->listener_owner = fd;
-	peer_identify_in(l, container, jv_string_value(text), &entry->peer);
+	peer_identify_in(l, NULL, container, jv_string_value(text), &entry->peer);
 	jv_free(text);
 	cl = client_of(srv, fd);
 	cl->owns_listener = true;
@@ -482,6 +504,7 @@ void close_client(struct server *srv, int fd)
 {
 	bool moved = ring_outlives_connection(srv, fd);
 	struct client *cl = client_of(srv, fd);
+	bool ended = cl->hung_up;
 	finish_ring(srv, cl);
 	cl->open = false;
 	if (moved) {
@@ -494,7 +517,8 @@ void close_client(struct server *srv, int fd)
 	int lfd = cl->listener;
 	cl->owns_listener = false;
 	epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
-	purge_queue(srv, fd);
+	if (!ended)
+		purge_queue(srv, fd);
 	close(fd);
 	if (owned)
 		close_listener(srv, lfd);
@@ -585,11 +609,8 @@ int server_run(struct server *srv, struct cai_error *err)
 			} else if (client_of(srv, fd)->is_listener) {
 				if (accept_on(srv, fd, fd, err) < 0)
 					return -1;
-			} else if (drain_client(srv, fd, 64) < 0) {
-				/* Read what is left before closing: a peer that sent
-				 * and exited must not lose its last events. */
-				drain_client(srv, fd, -1);
-				close_client(srv, fd);
+			} else {
+				serve_client(srv, fd);
 			}
 		}
 		srv->rings_behind = false;

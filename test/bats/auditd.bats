@@ -105,6 +105,45 @@ PY
 	[ "$(jq -s '[.[] | .peer.sent_as.pid // .peer.pid] | unique | length' "$LOG")" = 2 ]
 }
 
+@test "peers that sent and hung up before the collector ran: every event logged, fds closed, an empty message is no end" {
+	start_collector
+	local before i
+	before=$(find "/proc/$AUDITD_PID/fd" -mindepth 1 | wc -l)
+	# Stopped, the collector finds each connection with its messages and
+	# its end already queued when it accepts it, as a fork child's exec
+	# event most often is: it reads them there and then.
+	kill -STOP "$AUDITD_PID"
+	"$PY" - "$SOCK" "$(record "$(good_event 9)")" <<'PY'
+import array, os, socket, sys
+rec = bytes.fromhex(sys.argv[2])
+for i in range(20):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    s.send(rec)
+    s.send(b"")  # an empty message: not the end of the stream
+    s.send(rec)
+    r, w = os.pipe()
+    s.sendmsg([rec], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [r, w]))])
+    os.close(r)
+    os.close(w)
+    s.send(rec)
+    s.close()
+PY
+	kill -CONT "$AUDITD_PID"
+	for i in $(seq 100); do
+		[ "$(find "/proc/$AUDITD_PID/fd" -mindepth 1 | wc -l)" -eq "$before" ] && break
+		sleep 0.05
+	done
+	# No connection, and none of the 40 pipe ends, is left open.
+	[ "$(find "/proc/$AUDITD_PID/fd" -mindepth 1 | wc -l)" -eq "$before" ]
+	stop_collector
+	[ "$(count_events '.pid == 9')" -eq 60 ]
+	[ "$(jq -r 'select(.rejected) | .rejected.reason' "$LOG" |
+		grep -c '^file descriptors came with a message that is not a ring registration$')" -eq 20 ]
+	# (an empty message is not an event: it is not counted)
+	grep -q "80 received, 60 written, 20 rejected" "$AUD/auditd.err"
+}
+
 @test "malformed records are rejected, counted, logged without content; the collector goes on" {
 	start_collector
 	good=$(record "$(good_event 5)")
