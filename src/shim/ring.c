@@ -90,7 +90,7 @@ static enum answer await_answer(int s)
  * time) is no verdict: the beat decides (collector_looks_alive). */
 static bool kick_apart(const unsigned char *rec, size_t len, bool ask)
 {
-	int s = cai_transport_open();
+	int s = cai_transport_open(false);
 	if (s < 0)
 		return !(ask && errno == ECONNREFUSED);
 	long n = syscall(SYS_sendto, s, rec, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
@@ -172,7 +172,7 @@ static struct cai_ring_ctl *create_ring(void)
 
 	/* A connection of its own: the collector attributes the ring to the
 	 * process that made it, not to a parent it was inherited from. */
-	int s = cai_transport_open();
+	int s = cai_transport_open(true);
 	if (s < 0)
 		goto fail;
 	long sent = syscall(SYS_sendmsg, s, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -205,13 +205,12 @@ void cai_hook_env(struct cai_hook *h, char *const envp[]);
  * vfork or _Fork child); see cai_in_foreign_child(). last_words: the
  * process is about to exec, so a ring is not worth setting up for it. */
 int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_words);
-/* The connections, for ring.c. open makes a fresh one (-1 if none),
- * which adopt makes the process's held connection (replacing one
- * inherited over fork; false, and s closed, where the process may hold
- * none) and says which it is. peek gives the held one without connecting;
- * each fd >= 0 it returns is held until put. reconnect drops connection
- * gen; drop_idle drops the held one (a detached ring needs none). */
-int cai_transport_open(void);
+/* The connections, for ring.c. open makes a fresh one (-1 if none; kept:
+ * it may outlive the wrapper, and is moved to a high number), which adopt makes the process's held connection
+ * (replacing one inherited over fork; false, and s closed, where the process may hold none) and says which it is. peek
+ * gives the held one without connecting; each fd >= 0 it returns is held until put. reconnect drops connection gen;
+ * drop_idle drops the held one (a detached ring needs none). */
+int cai_transport_open(bool kept);
 bool cai_transport_adopt(int s, unsigned *gen);
 int cai_transport_peek_fd(unsigned *gen);
 void cai_transport_put_fd(void);

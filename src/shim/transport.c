@@ -72,9 +72,10 @@ static int raw_close(int fd)
 	return (int)syscall(SYS_close, fd);
 }
 
-/* A fresh connection, moved high and close-on-exec; -1 (errno from
- * socket or connect) if none. */
-int cai_transport_open(void)
+/* A fresh connection, close-on-exec; -1 (errno from socket or connect) if
+ * none. One that may outlive the wrapper (kept) is moved high; one closed
+ * before the wrapper returns need not be: the program never sees it. */
+int cai_transport_open(bool kept)
 {
 	int s = (int)syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
@@ -88,7 +89,7 @@ int cai_transport_open(void)
 		errno = err;
 		return -1;
 	}
-	int high = (int)syscall(SYS_fcntl, s, F_DUPFD_CLOEXEC, high_fd_hint());
+	int high = kept ? (int)syscall(SYS_fcntl, s, F_DUPFD_CLOEXEC, high_fd_hint()) : -1;
 	if (high >= 0) {
 		raw_close(s);
 		s = high;
@@ -116,7 +117,7 @@ static int get_fd(void)
 		atomic_fetch_sub(&fd_users, 1);
 		return -1;
 	}
-	int s = cai_transport_open();
+	int s = cai_transport_open(true);
 	if (s < 0) {
 		atomic_store(&next_retry_ns, now_ns() + RETRY_NS);
 		atomic_fetch_sub(&fd_users, 1);
@@ -180,7 +181,7 @@ static void drop_connection(int fd, bool close_it)
  * such a child uses a connection of its own for each event. */
 static int send_foreign(const char *buf, size_t len)
 {
-	int s = cai_transport_open();
+	int s = cai_transport_open(false);
 	if (s < 0)
 		return -1;
 	long n = syscall(SYS_sendto, s, buf, len, MSG_NOSIGNAL, NULL, 0);
@@ -248,6 +249,16 @@ int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_word
 	}
 	if (atomic_load(&detached))
 		return send_foreign(buf, len);
+	/* An exec's last words from a process with no connection (most often
+	 * a fork child): one of their own, closed before the exec. Nothing
+	 * is left held if the exec fails, and the collector finds the whole
+	 * exchange queued, its end included, when it accepts. */
+	if (last_words && atomic_load(&cai_sock_fd) < 0) {
+		long long next = atomic_load(&next_retry_ns);
+		if (next != 0 && now_ns() < next)
+			return -1;
+		return send_foreign(buf, len);
+	}
 	int rc = -1;
 	long long deadline = 0;
 	bool reconnected = false;

@@ -263,6 +263,55 @@ print(" ".join(sorted(os.listdir("/proc/self/fd"), key=int)))' 3>&- 4>&-
 	[ "$(jq -s '[.[] | select(has("call")) | .dropped // 0] | add // 0' "$LOG")" = 0 ]
 }
 
+# A fork child of a python (whose ring has no connection) whose exec
+# fails: the fds it lists then, and the errno it got.
+list_fds_after_failed_exec() {
+	"$@" "$PY" -c '
+import os
+os.close(os.open("/etc/hostname", os.O_RDONLY))
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv("/nonexistent/cai-prog", ["cai-prog"])
+    except OSError as e:
+        print(" ".join(sorted(os.listdir("/proc/self/fd"), key=int)), e.errno, os.getpid())
+    os._exit(0)
+os.waitpid(pid, 0)' 3>&- 4>&-
+}
+
+@test "an exec that fails leaves no fd of the shim's behind; both its events are logged" {
+	start_collector
+	without=$(list_fds_after_failed_exec env)
+	with=$(list_fds_after_failed_exec audited)
+	echo "without the shim: $without; with: $with"
+	# The exec's last words went on a connection of their own, closed
+	# before the exec was tried.
+	[ "${with% *}" = "${without% *}" ]
+	stop_collector
+	local child=${with##* }
+	the_event ".call == \"execv\" and .phase == \"enter\" and .pid == $child and .args.path == \"/nonexistent/cai-prog\""
+	the_event ".call == \"execv\" and .phase == \"exit\" and .pid == $child and .result.error == \"ENOENT\""
+	# What the child did for its last words, as the kernel saw it: a
+	# connection closed before the exec, and no number moved high for it.
+	start_collector
+	strace -f -qq -e trace=socket,connect,fcntl,sendto,close,execve -o "$AUD/strace" \
+		env LD_PRELOAD="$CAI_AUDIT_SHIM" CAI_AUDIT_SOCKET="$SOCK" "$PY" -c '
+import os
+os.close(os.open("/etc/hostname", os.O_RDONLY))
+pid = os.fork()
+if pid == 0:
+    os.execv("/bin/true", ["true"])
+os.waitpid(pid, 0)' 3>&- 4>&-
+	stop_collector
+	child=$(awk '/execve\("\/bin\/true"/ {print $1; exit}' "$AUD/strace")
+	run sh -c "awk -v c=$child '\$1 == c' '$AUD/strace' | sed -n '/socket(AF_UNIX/,/execve(/p' | sed 's/^[0-9]* *//; s/(.*//'"
+	assert_output "socket
+connect
+sendto
+close
+execve"
+}
+
 @test "without a ring the connection held for messages is high, close-on-exec, and not inherited by children" {
 	start_collector
 	CAI_AUDIT_RING_KB=0 run audited "$PY" -c '
