@@ -181,19 +181,25 @@ AUDIT_CLI_SRCS := \
 # never with AddressSanitizer (its runtime must come first in the process,
 # which an LD_PRELOAD library cannot guarantee; the encoder is unit-tested
 # under ASan instead). SANITIZE=1 builds it with UBSan.
+# The order is the order of the shim's zeroed data: the small state that
+# load time and a fork child's exec event write (core.c, transport.c,
+# ring.c, ident.c), then the static pool of event buffers (slots.c), share
+# as few pages as can be, and the cwd cache (2 KiB) comes after them
+# (raw.h says why a page counts).
 SHIM_SRCS := \
 	src/shim/core.c \
 	src/shim/event.c \
-	src/shim/slots.c \
 	src/lib/errno_names.c \
 	src/shim/transport.c \
 	src/shim/ring.c \
+	src/shim/ident.c \
+	src/shim/slots.c \
+	src/shim/cwd_cache.c \
 	src/shim/fdguard.c \
 	src/shim/env.c \
 	src/shim/hooks_open.c \
 	src/shim/hooks_exec.c \
 	src/shim/hooks_net.c \
-	src/shim/ident.c \
 	src/shim/hooks_ident.c \
 	src/shim/hooks_fork.c \
 	src/shim/next_symbol.c \

@@ -17,6 +17,7 @@
 #include "../lib/audit/audit_ring.h"
 
 struct cai_reals cai_real;
+CAI_TLS int *cai_t_errno; /* raw.h */
 struct cai_config cai_cfg = {.timeout_ms = 1000};
 
 static CAI_TLS int t_depth;
@@ -211,9 +212,9 @@ static long raw_readlink_fd(int fd, char *out, size_t cap)
 		digits[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	memcpy(proc + 14, digits + i, sizeof(digits) - (size_t)i);
+	cai_memcpy(proc + 14, digits + i, sizeof(digits) - (size_t)i);
 	proc[14 + sizeof(digits) - (size_t)i] = '\0';
-	return syscall(SYS_readlinkat, AT_FDCWD, proc, out, cap);
+	return cai_syscall(SYS_readlinkat, AT_FDCWD, proc, out, cap);
 }
 
 static bool hook_begin(struct cai_hook *h, const char *call, const char *phase, bool verify_pid, bool last_words)
@@ -251,14 +252,14 @@ static bool hook_begin(struct cai_hook *h, const char *call, const char *phase, 
 		/* Most often the first event of a fork child, which has not
 		 * touched the vDSO's pages: faulting them in costs more than
 		 * two system calls. */
-		syscall(SYS_clock_gettime, CLOCK_REALTIME, &rt);
-		syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &mono);
+		cai_syscall(SYS_clock_gettime, CLOCK_REALTIME, &rt);
+		cai_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &mono);
 	} else {
 		clock_gettime(CLOCK_REALTIME, &rt); /* vDSO: no system call */
 		clock_gettime(CLOCK_MONOTONIC, &mono);
 	}
 	struct cai_ident id;
-	cai_ident_read(&id, slot, depth > 0, verify_pid);
+	cai_ident_read(&id, slot, depth > 0, verify_pid, last_words);
 	h->cwd = id.cwd;
 	h->foreign = id.foreign;
 
@@ -355,15 +356,15 @@ void cai_hook_path(struct cai_hook *h, int dirfd, const char *path)
 	if (dirfd != AT_FDCWD) {
 		n = raw_readlink_fd(dirfd, out, room);
 	} else if (h->cwd) {
-		n = (long)strnlen(h->cwd, room);
-		memcpy(out, h->cwd, (size_t)n);
+		n = (long)cai_strnlen(h->cwd, room);
+		cai_memcpy(out, h->cwd, (size_t)n);
 	}
 	if (n <= 0 || out[0] != '/') {
 		cai_ev_str_cancel(e);
 		cai_ev_null(e, CAI_K_RESOLVED);
 		return;
 	}
-	size_t jl = (size_t)n, pl = strnlen(path, CAI_LIM_PATH);
+	size_t jl = (size_t)n, pl = cai_strnlen(path, CAI_LIM_PATH);
 	bool cut = jl == room;
 	if (out[jl - 1] != '/' && jl < room)
 		out[jl++] = '/';
@@ -372,7 +373,7 @@ void cai_hook_path(struct cai_hook *h, int dirfd, const char *path)
 			jl--;
 	} else {
 		size_t k = pl < room - jl ? pl : room - jl;
-		memcpy(out + jl, path, k);
+		cai_memcpy(out + jl, path, k);
 		jl += k;
 		cut |= k < pl;
 	}

@@ -13,19 +13,29 @@
 
 static bool has_prefix(const char *s, const char *p, size_t pl)
 {
-	return strncmp(s, p, pl) == 0;
+	return cai_starts_with(s, p, pl);
 }
 
 /* Whether the loader will load path from this LD_PRELOAD value: one of
  * its elements (ld.so splits on spaces and colons) is exactly path. A
  * name that merely contains ours (a backup copy, a typo) loads nothing
  * of ours, and the child would run unaudited. */
+static size_t element_len(const char *list)
+{
+	/* Not strcspn: in a fork child about to exec, a libc page costs a
+	 * page fault (raw.h). */
+	size_t n = 0;
+	while (list[n] && list[n] != ' ' && list[n] != ':')
+		n++;
+	return n;
+}
+
 static bool preload_lists(const char *list, const char *path)
 {
-	size_t pl = strlen(path);
+	size_t pl = cai_strnlen(path, sizeof(cai_cfg.self_path));
 	while (pl && *list) {
-		size_t n = strcspn(list, " :");
-		if (n == pl && strncmp(list, path, pl) == 0)
+		size_t n = element_len(list);
+		if (n == pl && cai_starts_with(list, path, pl))
 			return true;
 		list += n;
 		if (*list)
@@ -49,7 +59,7 @@ char **cai_env_inject(char *const envp[], size_t *map_len)
 			old_preload = envp[n] + sizeof(pre) - 1;
 			preload_ok = preload_lists(old_preload, cai_cfg.self_path);
 		} else if (has_prefix(envp[n], sock, sizeof(sock) - 1)) {
-			sock_ok = strcmp(envp[n], cai_cfg.socket_env) == 0;
+			sock_ok = cai_streq(envp[n], cai_cfg.socket_env);
 		}
 	}
 	if (preload_ok && sock_ok)
@@ -59,7 +69,8 @@ char **cai_env_inject(char *const envp[], size_t *map_len)
 	size_t bytes = (n + 3) * sizeof(char *) + preload_len;
 	long page = 4096;
 	size_t len = (bytes + (size_t)page - 1) & ~((size_t)page - 1);
-	void *map = (void *)syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *map =
+	    (void *)cai_syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED)
 		return NULL;
 	char **out = map;
@@ -97,5 +108,5 @@ char **cai_env_inject(char *const envp[], size_t *map_len)
 void cai_env_release(char **env, size_t map_len)
 {
 	if (env)
-		syscall(SYS_munmap, env, map_len);
+		cai_syscall(SYS_munmap, env, map_len);
 }

@@ -54,7 +54,7 @@ static bool item(struct cai_ev *e, unsigned type, unsigned key, size_t n)
 
 static void put(struct cai_ev *e, const void *p, size_t n)
 {
-	memcpy(e->buf + e->len, p, n);
+	cai_memcpy(e->buf + e->len, p, n);
 	e->len += n;
 }
 
@@ -143,7 +143,7 @@ void cai_ev_strn(struct cai_ev *e, unsigned key, const char *s, size_t n, size_t
 
 void cai_ev_str(struct cai_ev *e, unsigned key, const char *s, size_t limit)
 {
-	cai_ev_strn(e, key, s, s ? strnlen(s, limit + 1) : 0, limit);
+	cai_ev_strn(e, key, s, s ? cai_strnlen(s, limit + 1) : 0, limit);
 }
 
 void cai_ev_str_named(struct cai_ev *e, const char *name, size_t name_len, const char *s, size_t limit)
@@ -156,7 +156,7 @@ void cai_ev_str_named(struct cai_ev *e, const char *name, size_t name_len, const
 		return;
 	e->buf[e->len++] = (unsigned char)name_len;
 	put(e, name, name_len);
-	str_value(e, s, strnlen(s, limit + 1), limit);
+	str_value(e, s, cai_strnlen(s, limit + 1), limit);
 }
 
 char *cai_ev_str_begin(struct cai_ev *e, unsigned key, size_t limit, size_t *room)
@@ -325,7 +325,7 @@ const char *cai_ev_errno_name(int err, char buf[static 16])
 		v /= 10;
 	} while (v && i > 1);
 	buf[0] = 'E';
-	memcpy(buf + 1, tmp + i, sizeof(tmp) - (size_t)i);
+	cai_memcpy(buf + 1, tmp + i, sizeof(tmp) - (size_t)i);
 	buf[1 + sizeof(tmp) - (size_t)i] = '\0';
 	return buf;
 }

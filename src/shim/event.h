@@ -29,6 +29,48 @@
 
 /* Largest event the shim sends; the collector rejects anything larger. */
 #define CAI_EV_MAX CAI_WIRE_RECORD_MAX
+
+/* String and memory helpers that make no call into libc: the exec family's
+ * event is built in a fork child, where each page of libc's text touched is
+ * a page fault (raw.h). The sanitized build keeps libc's, which ASan checks. */
+static inline size_t cai_strnlen(const char *s, size_t max)
+{
+	size_t n = 0;
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+static inline void cai_memcpy(void *dst, const void *src, size_t n)
+{
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+#else
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	for (size_t i = 0; i < n; i++) {
+		d[i] = s[i];
+		/* Keeps the compiler from turning the loop back into memcpy. */
+		__asm__ volatile("" : : : "memory");
+	}
+#endif
+}
+
+/* Whether s begins with the n bytes of prefix. */
+static inline bool cai_starts_with(const char *s, const char *prefix, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != prefix[i])
+			return false;
+	return true;
+}
+
+static inline bool cai_streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
 /* Bytes strings leave free: for numbers after a cut and the tail. */
 #define CAI_EV_RESERVE 128
 /* Bytes nothing but the tail may use: a closing item per level,

@@ -126,8 +126,8 @@ static int execl_common(const char *call, enum exec_kind kind, const char *path,
 	size_t map_len = 0;
 	if (n + 1 > ARGV_STACK) {
 		map_len = ((n + 1) * sizeof(char *) + 4095) & ~(size_t)4095;
-		argv = (char **)syscall(SYS_mmap, NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-					-1, 0);
+		argv = (char **)cai_syscall(SYS_mmap, NULL, map_len, PROT_READ | PROT_WRITE,
+					    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (argv == MAP_FAILED) {
 			errno = E2BIG;
 			return -1;
@@ -145,7 +145,7 @@ static int execl_common(const char *call, enum exec_kind kind, const char *path,
 	int ret = do_exec(call, kind, AT_FDCWD, path, argv, envp, 0);
 	int err = errno;
 	if (map_len)
-		syscall(SYS_munmap, argv, map_len);
+		cai_syscall(SYS_munmap, argv, map_len);
 	errno = err;
 	return ret;
 }

@@ -53,30 +53,19 @@ static _Atomic int fork_parent;
  * unsigned long so that on 64-bit systems they never wrap. */
 static atomic_ulong gen_uid = 1, gen_comm = 1, gen_cwd = 1;
 static atomic_uint live_uid, live_comm, live_cwd;
+static atomic_ulong cwd_cached_gen; /* what cwd_cache.c holds, as a hint */
 
 static CAI_TLS long t_tid;
 static CAI_TLS unsigned long t_uid_gen, t_comm_gen;
 static CAI_TLS long t_uid;
 static CAI_TLS char t_comm[17];
 
-/* The process's cwd as of generation gen (0: none yet). seq is odd while a
- * writer (whoever wins the compare-and-swap) fills it; a reader copies the
- * text out and keeps the copy only if seq did not move meanwhile. A writer
- * that never finishes (its signal handler longjmp'd away) leaves seq odd:
- * every event then reads the cwd itself, slower but never wrong. */
-static struct {
-	_Atomic unsigned seq;
-	_Atomic unsigned long gen;
-	bool ok;
-	char text[CAI_LIM_PATH + 1];
-} cwd_cache;
-
 /* Orders the cache's stores against a signal handler on this thread. */
 #define HANDLER_FENCE() atomic_signal_fence(memory_order_seq_cst)
 
 void cai_ident_init(void)
 {
-	atomic_store(&cached_ppid, (int)syscall(SYS_getppid));
+	atomic_store(&cached_ppid, (int)cai_syscall(SYS_getppid));
 }
 
 void cai_ident_atfork_child(void)
@@ -95,9 +84,12 @@ void cai_ident_maybe_child(void)
 
 void cai_ident_before_fork(void)
 {
+	/* Fetched here, in the parent: the child finds errno's address
+	 * without calling into libc (raw.h). */
+	(void)cai_errno_location();
 	/* Unchanged from the last fork in a process that forks often (a
 	 * shell): stored only when different (see CAI_SET). */
-	CAI_SET(fork_parent, (int)syscall(SYS_getpid));
+	CAI_SET(fork_parent, (int)cai_syscall(SYS_getpid));
 	if (!cai_maybe_child)
 		cai_maybe_child = 1;
 }
@@ -160,22 +152,22 @@ void cai_ident_opened(const char *path, bool for_write)
 static void read_comm(char *buf)
 {
 	buf[16] = '\0';
-	syscall(SYS_prctl, PR_GET_NAME, buf, 0, 0, 0);
+	cai_syscall(SYS_prctl, PR_GET_NAME, buf, 0, 0, 0);
 }
 
 static bool read_cwd(char *buf)
 {
-	return syscall(SYS_getcwd, buf, CAI_LIM_PATH + 1) > 0;
+	return cai_syscall(SYS_getcwd, buf, CAI_LIM_PATH + 1) > 0;
 }
 
 static long get_uid(bool nested, bool fresh)
 {
 	if (fresh || atomic_load(&live_uid))
-		return syscall(SYS_getuid);
+		return cai_syscall(SYS_getuid);
 	unsigned long g = atomic_load(&gen_uid);
 	if (t_uid_gen == g)
 		return t_uid;
-	long uid = syscall(SYS_getuid);
+	long uid = cai_syscall(SYS_getuid);
 	if (!nested) {
 		t_uid_gen = 0;
 		HANDLER_FENCE();
@@ -205,54 +197,34 @@ static const char *get_comm(struct cai_slot *slot, bool nested, bool fresh)
 	return slot->comm;
 }
 
-/* The cached cwd of generation g copied into out; false on a miss. */
-static bool cwd_from_cache(unsigned long g, char *out, bool *ok)
-{
-	unsigned s = atomic_load_explicit(&cwd_cache.seq, memory_order_acquire);
-	if ((s & 1) || atomic_load_explicit(&cwd_cache.gen, memory_order_relaxed) != g)
-		return false;
-	*ok = cwd_cache.ok;
-	size_t n = strnlen(cwd_cache.text, CAI_LIM_PATH);
-	memcpy(out, cwd_cache.text, n);
-	out[n] = '\0';
-	atomic_thread_fence(memory_order_acquire);
-	return atomic_load_explicit(&cwd_cache.seq, memory_order_relaxed) == s;
-}
-
-static void cwd_to_cache(unsigned long g, const char *cwd, bool ok)
-{
-	unsigned s = atomic_load(&cwd_cache.seq);
-	if ((s & 1) || !atomic_compare_exchange_strong(&cwd_cache.seq, &s, s + 1))
-		return; /* another writer is at it */
-	atomic_store_explicit(&cwd_cache.gen, 0, memory_order_relaxed);
-	size_t n = ok ? strnlen(cwd, CAI_LIM_PATH) : 0;
-	memcpy(cwd_cache.text, cwd, n);
-	cwd_cache.text[n] = '\0';
-	cwd_cache.ok = ok;
-	atomic_store_explicit(&cwd_cache.gen, g, memory_order_relaxed);
-	atomic_store_explicit(&cwd_cache.seq, s + 2, memory_order_release);
-}
-
-static const char *get_cwd(struct cai_slot *slot, bool fresh)
+/* keep: the process goes on after this event, so what is read is worth
+ * caching (not so for an exec's last words, where it would cost a page). */
+static const char *get_cwd(struct cai_slot *slot, bool fresh, bool keep)
 {
 	bool ok;
 	if (fresh || atomic_load(&live_cwd))
 		return read_cwd(slot->cwd) ? slot->cwd : NULL;
 	unsigned long g = atomic_load(&gen_cwd);
-	if (cwd_from_cache(g, slot->cwd, &ok))
+	/* The generation last cached, kept here too: where none is (a fork
+	 * child of a process that never had an event), the cache's pages are
+	 * not even read. */
+	if (atomic_load(&cwd_cached_gen) == g && cai_cwd_from_cache(g, slot->cwd, &ok))
 		return ok ? slot->cwd : NULL;
 	ok = read_cwd(slot->cwd);
-	cwd_to_cache(g, slot->cwd, ok);
+	if (keep) {
+		cai_cwd_to_cache(g, slot->cwd, ok);
+		CAI_SET(cwd_cached_gen, g);
+	}
 	return ok ? slot->cwd : NULL;
 }
 
-void cai_ident_read(struct cai_ident *id, struct cai_slot *slot, bool nested, bool verify_pid)
+void cai_ident_read(struct cai_ident *id, struct cai_slot *slot, bool nested, bool verify_pid, bool last_words)
 {
 	int owner = atomic_load(&cai_owner_pid);
 	long pid = owner;
 	bool foreign = false;
 	if (verify_pid || PID_ALWAYS || cai_maybe_child) {
-		pid = syscall(SYS_getpid);
+		pid = cai_syscall(SYS_getpid);
 		if (pid != owner)
 			foreign = true;
 		else
@@ -262,15 +234,15 @@ void cai_ident_read(struct cai_ident *id, struct cai_slot *slot, bool nested, bo
 	}
 	id->foreign = foreign;
 	id->pid = pid;
-	id->ppid = foreign ? syscall(SYS_getppid) : atomic_load(&cached_ppid);
+	id->ppid = foreign ? cai_syscall(SYS_getppid) : atomic_load(&cached_ppid);
 	long tid = foreign ? 0 : t_tid;
 	if (!tid) {
-		tid = syscall(SYS_gettid);
+		tid = cai_syscall(SYS_gettid);
 		if (!foreign)
 			t_tid = tid;
 	}
 	id->tid = tid;
 	id->uid = get_uid(nested, foreign);
 	id->comm = get_comm(slot, nested, foreign);
-	id->cwd = get_cwd(slot, foreign);
+	id->cwd = get_cwd(slot, foreign, !last_words);
 }

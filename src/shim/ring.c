@@ -73,10 +73,10 @@ static enum answer await_answer(int s)
 	int ms = cai_cfg.timeout_ms < CAI_RING_ACK_WAIT_MS ? cai_cfg.timeout_ms : CAI_RING_ACK_WAIT_MS;
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	struct pollfd p = {.fd = s, .events = POLLIN};
-	if (syscall(SYS_ppoll, &p, 1, &ts, NULL, 0) <= 0)
+	if (cai_syscall(SYS_ppoll, &p, 1, &ts, NULL, 0) <= 0)
 		return ANSWER_NONE;
 	char got[64];
-	long n = syscall(SYS_recvfrom, s, got, sizeof(got), MSG_DONTWAIT, NULL, NULL);
+	long n = cai_syscall(SYS_recvfrom, s, got, sizeof(got), MSG_DONTWAIT, NULL, NULL);
 	if (n <= 0)
 		return (p.revents & (POLLHUP | POLLERR)) ? ANSWER_HUNG_UP : ANSWER_NONE;
 	size_t no = sizeof(CAI_WIRE_RING_UNKNOWN) - 1;
@@ -93,9 +93,9 @@ static bool kick_apart(const unsigned char *rec, size_t len, bool ask)
 	int s = cai_transport_open(false);
 	if (s < 0)
 		return !(ask && errno == ECONNREFUSED);
-	long n = syscall(SYS_sendto, s, rec, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+	long n = cai_syscall(SYS_sendto, s, rec, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
 	bool known = !ask || n != (long)len || await_answer(s) != ANSWER_NO;
-	syscall(SYS_close, s);
+	cai_syscall(SYS_close, s);
 	return known;
 }
 
@@ -116,7 +116,7 @@ static bool kick(bool ask)
 		return false;
 	bool alive = gen == bound;
 	if (alive) {
-		long n = syscall(SYS_sendto, fd, rec, sizeof(rec), MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+		long n = cai_syscall(SYS_sendto, fd, rec, sizeof(rec), MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
 		alive = n >= 0 || errno == EAGAIN || errno == EINTR || errno == ENOBUFS;
 	}
 	cai_transport_put_fd();
@@ -127,21 +127,21 @@ static bool kick(bool ask)
 static struct cai_ring_ctl *create_ring(void)
 {
 	size_t data = cai_cfg.ring_size, total = CAI_RING_CTL_SIZE + data;
-	int mfd = (int)syscall(SYS_memfd_create, "cai-audit-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int mfd = (int)cai_syscall(SYS_memfd_create, "cai-audit-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd < 0) {
 		if (errno == ENOSYS || errno == EINVAL || errno == EPERM)
 			atomic_store(&ring_off, 1);
 		return NULL;
 	}
 	struct cai_ring_ctl *c = MAP_FAILED;
-	if (syscall(SYS_ftruncate, mfd, (long)total) < 0)
+	if (cai_syscall(SYS_ftruncate, mfd, (long)total) < 0)
 		goto fail;
 	/* The collector maps this too: it must never shrink under it. */
-	if (syscall(SYS_fcntl, mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+	if (cai_syscall(SYS_fcntl, mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
 		atomic_store(&ring_off, 1);
 		goto fail;
 	}
-	c = (struct cai_ring_ctl *)syscall(SYS_mmap, NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	c = (struct cai_ring_ctl *)cai_syscall(SYS_mmap, NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	if (c == MAP_FAILED)
 		goto fail;
 	c->magic = CAI_RING_MAGIC;
@@ -175,26 +175,26 @@ static struct cai_ring_ctl *create_ring(void)
 	int s = cai_transport_open(true);
 	if (s < 0)
 		goto fail;
-	long sent = syscall(SYS_sendmsg, s, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	long sent = cai_syscall(SYS_sendmsg, s, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (sent != (long)n) {
-		syscall(SYS_close, s);
+		cai_syscall(SYS_close, s);
 		goto fail;
 	}
-	syscall(SYS_close, mfd);
+	cai_syscall(SYS_close, mfd);
 	mfd = -1;
 	if (await_answer(s) == ANSWER_HUNG_UP && !atomic_load(&c->accepted)) {
-		syscall(SYS_close, s);
+		cai_syscall(SYS_close, s);
 		goto fail;
 	}
 	atomic_store(&seen_beat, atomic_load(&c->beat_ns));
 	atomic_store(&seen_beat_at, now_ns());
 	atomic_store(&checked_at, 0);
 	if (atomic_load(&c->closed) == CAI_RING_REFUSED) {
-		syscall(SYS_close, s); /* messages from now on (cai_ring_send) */
+		cai_syscall(SYS_close, s); /* messages from now on (cai_ring_send) */
 		return c;
 	}
 	if (atomic_load_explicit(&c->accepted, memory_order_acquire) == CAI_RING_ACCEPTED_DETACHED) {
-		syscall(SYS_close, s);
+		cai_syscall(SYS_close, s);
 		atomic_store(&ring_conn, 0);
 		cai_transport_drop_idle(); /* messages go in the ring from now on */
 		return c;
@@ -205,16 +205,16 @@ static struct cai_ring_ctl *create_ring(void)
 		/* This process may hold no fd (the program closed ours) and
 		 * the collector reads the ring only while s lasts. */
 		atomic_store(&ring_off, 1);
-		syscall(SYS_munmap, c, total);
+		cai_syscall(SYS_munmap, c, total);
 		return NULL;
 	}
 	atomic_store(&ring_conn, gen);
 	return c;
 fail:
 	if (c != MAP_FAILED)
-		syscall(SYS_munmap, c, total);
+		cai_syscall(SYS_munmap, c, total);
 	if (mfd >= 0)
-		syscall(SYS_close, mfd);
+		cai_syscall(SYS_close, mfd);
 	return NULL;
 }
 
@@ -249,12 +249,12 @@ static void abandon(struct cai_ring_ctl *c)
 		return;
 	atomic_fetch_add(&abandoned, 1);
 	for (int i = 0; i < 20000 && atomic_load(&ring_users) > 1; i++)
-		syscall(SYS_sched_yield);
+		cai_syscall(SYS_sched_yield);
 	uint64_t lost = atomic_load(&c->committed) - atomic_load(&c->consumed);
 	if (lost && lost < (1ULL << 40))
 		atomic_fetch_add(&cai_dropped, (unsigned long)lost);
 	if (atomic_load(&ring_users) <= 1)
-		syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
+		cai_syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
 	/* The collector closed a bound ring's connection too; take a new
 	 * one now (unless that happened already). */
 	unsigned bound = atomic_exchange(&ring_conn, 0);
@@ -270,9 +270,9 @@ static void refused(struct cai_ring_ctl *c)
 	if (!atomic_compare_exchange_strong(&ring, &expected, NULL))
 		return;
 	for (int i = 0; i < 20000 && atomic_load(&ring_users) > 1; i++)
-		syscall(SYS_sched_yield);
+		cai_syscall(SYS_sched_yield);
 	if (atomic_load(&ring_users) <= 1)
-		syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
+		cai_syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
 }
 
 /* An awake collector stamps beat_ns whenever it looks at the ring. When
@@ -362,7 +362,7 @@ static bool wait_for_room(struct cai_ring_ctl *c, uint32_t rec)
 		if (left > 20000000LL)
 			left = 20000000LL; /* look again now and then: a kick may have been lost */
 		struct timespec ts = {0, (long)left};
-		syscall(SYS_futex, &c->tail_seq, FUTEX_WAIT, seq, &ts, NULL, 0);
+		cai_syscall(SYS_futex, &c->tail_seq, FUTEX_WAIT, seq, &ts, NULL, 0);
 		if (atomic_load(&c->tail) == last_tail && !kick(false)) {
 			atomic_store(&c->closed, 1);
 			return false;
@@ -461,9 +461,9 @@ void cai_ring_connection_closing(unsigned gen)
 	if (!c)
 		return;
 	for (int i = 0; i < 20000 && atomic_load(&ring_users) > 0; i++)
-		syscall(SYS_sched_yield);
+		cai_syscall(SYS_sched_yield);
 	if (atomic_load(&ring_users) == 0)
-		syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
+		cai_syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
 }
 
 bool cai_ring_prepare(void)
@@ -485,7 +485,7 @@ void cai_ring_atfork_child(void)
 	 * the process that registered it. The child sets up its own. */
 	struct cai_ring_ctl *c = atomic_exchange(&ring, NULL);
 	if (c)
-		syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
+		cai_syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
 	CAI_SET(ring_users, 0);
 	CAI_SET(setting_up, 0);
 	CAI_SET(degraded, 0);

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 
 #include "event.h"
+#include "raw.h"
 
 /* The same sources build the glibc shim and its musl twin. glibc has entry
  * points musl has not: the LFS64 names (musl's headers turn them into the
@@ -259,8 +260,12 @@ struct cai_ident {
 };
 enum { CAI_ID_UID = 1, CAI_ID_COMM = 2, CAI_ID_CWD = 4 };
 /* comm and cwd are read into (or point into) slot, valid until the event
- * ends; nested: the event interrupted another on this thread. */
-void cai_ident_read(struct cai_ident *id, struct cai_slot *slot, bool nested, bool verify_pid);
+ * ends; nested: the event interrupted another on this thread; last_words:
+ * an exec is about to replace the process (no cache is written). */
+void cai_ident_read(struct cai_ident *id, struct cai_slot *slot, bool nested, bool verify_pid, bool last_words);
+/* cwd_cache.c: the process's cwd as of a generation of ident.c's. */
+bool cai_cwd_from_cache(unsigned long gen, char *out, bool *ok);
+void cai_cwd_to_cache(unsigned long gen, const char *cwd, bool ok);
 void cai_ident_init(void);
 void cai_ident_atfork_child(void);
 /* This thread may be about to run in a child that runs no atfork handler

@@ -29,9 +29,18 @@ struct chunk {
 	struct cai_slot slot[CHUNK_SLOTS];
 };
 
-static _Atomic int base_busy[STATIC_SLOTS];
-static struct cai_slot base[STATIC_SLOTS];
-static _Atomic(struct chunk *) chunks;
+/* The static pool: its busy words, then its slots, in this order (a
+ * struct keeps it): with the shim's small state just before it (see
+ * SHIM_SRCS in the Makefile), a fork child's exec event writes to two
+ * pages of ours, not four. */
+static struct {
+	_Atomic(struct chunk *) chunks;
+	_Atomic int busy[STATIC_SLOTS];
+	struct cai_slot slot[STATIC_SLOTS];
+} pool;
+#define base_busy pool.busy
+#define base pool.slot
+#define chunks pool.chunks
 /* Held by this thread (an event and one nested in a signal handler). */
 static CAI_TLS _Atomic int *t_held[2];
 
@@ -51,8 +60,8 @@ static struct cai_slot *take_any(_Atomic int **busy)
 		for (int i = 0; i < CHUNK_SLOTS; i++)
 			if (try_take(*busy = &c->busy[i]))
 				return &c->slot[i];
-	struct chunk *c = (struct chunk *)syscall(SYS_mmap, NULL, sizeof(struct chunk), PROT_READ | PROT_WRITE,
-						  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct chunk *c = (struct chunk *)cai_syscall(SYS_mmap, NULL, sizeof(struct chunk), PROT_READ | PROT_WRITE,
+						      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (c == MAP_FAILED)
 		return NULL;
 	c->busy[0] = 1;

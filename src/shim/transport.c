@@ -61,7 +61,7 @@ static long long now_ns(void)
 static int high_fd_hint(void)
 {
 	struct rlimit rl;
-	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+	if (cai_syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
 		return 1000;
 	long hint = (long)(rl.rlim_cur > 1024 ? 1024 : rl.rlim_cur) - 24;
 	return hint > 16 ? (int)hint : 16;
@@ -69,7 +69,7 @@ static int high_fd_hint(void)
 
 static int raw_close(int fd)
 {
-	return (int)syscall(SYS_close, fd);
+	return (int)cai_syscall(SYS_close, fd);
 }
 
 /* A fresh connection, close-on-exec; -1 (errno from socket or connect) if
@@ -77,19 +77,19 @@ static int raw_close(int fd)
  * before the wrapper returns need not be: the program never sees it. */
 int cai_transport_open(bool kept)
 {
-	int s = (int)syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int s = (int)cai_syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return -1;
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	size_t n = strlen(cai_cfg.socket_path);
-	memcpy(sun.sun_path, cai_cfg.socket_path, n);
-	if (syscall(SYS_connect, s, &sun, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1)) < 0) {
+	size_t n = cai_strnlen(cai_cfg.socket_path, sizeof(cai_cfg.socket_path) - 1);
+	cai_memcpy(sun.sun_path, cai_cfg.socket_path, n);
+	if (cai_syscall(SYS_connect, s, &sun, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1)) < 0) {
 		int err = errno;
 		raw_close(s);
 		errno = err;
 		return -1;
 	}
-	int high = kept ? (int)syscall(SYS_fcntl, s, F_DUPFD_CLOEXEC, high_fd_hint()) : -1;
+	int high = kept ? (int)cai_syscall(SYS_fcntl, s, F_DUPFD_CLOEXEC, high_fd_hint()) : -1;
 	if (high >= 0) {
 		raw_close(s);
 		s = high;
@@ -162,7 +162,7 @@ void cai_transport_put_fd(void)
 static void wait_no_users(void)
 {
 	for (int i = 0; i < 20000 && atomic_load(&fd_users) > 0; i++)
-		syscall(SYS_sched_yield);
+		cai_syscall(SYS_sched_yield);
 }
 
 /* Forget fd as our connection; close it only when it still is ours. */
@@ -184,12 +184,12 @@ static int send_foreign(const char *buf, size_t len)
 	int s = cai_transport_open(false);
 	if (s < 0)
 		return -1;
-	long n = syscall(SYS_sendto, s, buf, len, MSG_NOSIGNAL, NULL, 0);
+	long n = cai_syscall(SYS_sendto, s, buf, len, MSG_NOSIGNAL, NULL, 0);
 	if (n < 0 && errno == EAGAIN) {
 		struct pollfd p = {.fd = s, .events = POLLOUT};
 		struct timespec ts = {cai_cfg.timeout_ms / 1000, (cai_cfg.timeout_ms % 1000) * 1000000L};
-		if (syscall(SYS_ppoll, &p, 1, &ts, NULL, 0) > 0)
-			n = syscall(SYS_sendto, s, buf, len, MSG_NOSIGNAL, NULL, 0);
+		if (cai_syscall(SYS_ppoll, &p, 1, &ts, NULL, 0) > 0)
+			n = cai_syscall(SYS_sendto, s, buf, len, MSG_NOSIGNAL, NULL, 0);
 	}
 	raw_close(s);
 	return n == (long)len ? 0 : -1;
@@ -232,7 +232,7 @@ void cai_transport_reconnect(unsigned gen)
 
 bool cai_in_foreign_child(void)
 {
-	return syscall(SYS_getpid) != atomic_load(&cai_owner_pid);
+	return cai_syscall(SYS_getpid) != atomic_load(&cai_owner_pid);
 }
 
 int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_words)
@@ -266,7 +266,7 @@ int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_word
 		int fd = get_fd();
 		if (fd < 0)
 			break;
-		long n = syscall(SYS_sendto, fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+		long n = cai_syscall(SYS_sendto, fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
 		if (n == (long)len) {
 			put_fd();
 			atomic_store(&degraded, 0);
@@ -291,7 +291,7 @@ int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_word
 			long long left = deadline - now;
 			struct timespec ts = {left / 1000000000LL, left % 1000000000LL};
 			struct pollfd p = {.fd = fd, .events = POLLOUT};
-			syscall(SYS_ppoll, &p, 1, &ts, NULL, 0);
+			cai_syscall(SYS_ppoll, &p, 1, &ts, NULL, 0);
 			continue;
 		}
 		/* The collector went away (EPIPE, ECONNRESET, ENOTCONN), or the
@@ -318,7 +318,7 @@ void cai_transport_init(void)
 	/* No connection at load: a process connects when it first has an
 	 * event to send (the collector then identifies it, alive, as the
 	 * registration of a ring waits for the answer). */
-	atomic_store(&cai_owner_pid, (int)syscall(SYS_getpid));
+	atomic_store(&cai_owner_pid, (int)cai_syscall(SYS_getpid));
 }
 
 void cai_transport_connect_now(void)
@@ -339,7 +339,7 @@ void cai_transport_atfork_child(void)
 	/* The child shares the parent's connection for messages
 	 * (SCM_CREDENTIALS tells the two apart) until it sets up a ring of
 	 * its own; losses counted before fork are the parent's. */
-	atomic_store(&cai_owner_pid, (int)syscall(SYS_getpid));
+	atomic_store(&cai_owner_pid, (int)cai_syscall(SYS_getpid));
 	CAI_SET(cai_dropped, 0);
 	CAI_SET(fd_users, 0);
 	CAI_SET(conn_inherited, 1);
