@@ -70,9 +70,10 @@ void cai_ident_init(void)
 
 void cai_ident_atfork_child(void)
 {
-	/* The thread that called fork() lives on in the child with a new id
-	 * and a new parent; the owner pid is already the child's. */
-	t_tid = 0;
+	/* The thread that called fork() lives on in the child as its only
+	 * thread, whose id is the child's pid (already the owner pid), and
+	 * with a new parent. */
+	t_tid = atomic_load(&cai_owner_pid);
 	CAI_SET(cached_ppid, atomic_load(&fork_parent));
 	cai_maybe_child = 0;
 }
