@@ -25,7 +25,7 @@
 #define QUOTA_DEFAULT_BYTES_PER_SEC (64LL << 20)
 
 struct quota_entry {
-	long key; /* a uid, or -1 - fd of a container's listening socket */
+	long key; /* a uid, or -1 - N for the Nth container's socket handed over */
 	int n;	  /* connections; the entry is free at 0 */
 	long long ring_bytes;
 	/* Token buckets, refilled by the time passed. */

@@ -112,6 +112,7 @@ void handle_message(struct server *srv, struct client *cl, const char *buf, size
 
 const char *key_kind(long key)
 {
+	/* A container's socket by its number: the Nth handed over. */
 	return key >= 0 ? "uid" : "container socket";
 }
 

@@ -373,7 +373,7 @@ static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *
 		socklen_t crl = sizeof(cr);
 		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &crl) < 0)
 			cr.pid = 0;
-		long key = inside >= 0 ? -1 - (long)inside : (long)cr.uid;
+		long key = inside >= 0 ? client_of(srv, inside)->quota_key : (long)cr.uid;
 		if (!quota_take(&srv->quota, key)) {
 			close(c);
 			say_refused(srv,
@@ -475,6 +475,7 @@ static bool register_listener(struct server *srv, int fd, int *lfd, int nfds, co
 	entry->ring_pidfd = -1;
 	entry->is_listener = true;
 	entry->listener_owner = fd;
+	entry->quota_key = -1 - ++srv->listeners_seen;
 	peer_identify_in(l, NULL, container, jv_string_value(text), &entry->peer);
 	jv_free(text);
 	cl = client_of(srv, fd);

@@ -65,6 +65,10 @@ struct server {
 	int nrings;
 	unsigned long long ring_seq;
 	int nlisteners;
+	/* Containers' sockets handed over so far: each one's share is its
+	 * own (quota key -1 - its number), never a later socket's that got
+	 * the same fd while a ring from the first still lives. */
+	long listeners_seen;
 	long long ring_active_ms; /* last time a ring had events */
 	bool rings_behind;	  /* a ring had more than one batch waiting */
 	long long rings_said_ms;  /* the last record about refused rings */

@@ -25,6 +25,7 @@ teardown() {
 # hand_over [ARGS...]: run hand-over.py in the background as root, keeping
 # its control connection open; waits for its answer in $AUD/hand.out.
 hand_over() {
+	rm -f "$AUD/hold"
 	mkfifo "$AUD/hold"
 	"$PY" "$HAND" "$SOCK" "$CSOCK" "$ID" agent-one "$@" <"$AUD/hold" >"$AUD/hand.out" 2>&1 &
 	HOLD_PID=$!
@@ -136,4 +137,34 @@ event() { # MARK: a minimal well-formed event
 	[ "$(ls /proc/"$AUDITD_PID"/fd | wc -l)" -le "$before" ]
 	stop_collector
 	[ "$(count_events '.args.path == "/after-flood"')" = 1 ]
+}
+
+@test "a later container's socket on the same fd gets a share of its own, not the rings left by the first" {
+	"$CAI_AUDITD" --socket "$SOCK" --log "$LOG" --max-connections-per-user 4 2>>"$AUD/auditd.err" &
+	AUDITD_PID=$!
+	local i
+	for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+	# The first container: 3 processes whose rings outlive their
+	# connections (and the socket), still taking its share.
+	hand_over
+	local lfd
+	lfd=$(find "/proc/$AUDITD_PID/fd" -mindepth 1 -lname 'socket:*' -printf '%f\n' | sort -n | tail -1)
+	mkfifo "$AUD/rings"
+	# (not holding the hand-over's stdin: release closes it)
+	"$CAI_TEST_BIN/ring-peer" "$CSOCK" detached 3 <"$AUD/rings" >"$AUD/first.out" 2>&1 3>&- 9>&- &
+	local first=$!
+	exec 8>"$AUD/rings"
+	for i in $(seq 200); do grep -q detached= "$AUD/first.out" && break; sleep 0.05; done
+	run cat "$AUD/first.out"
+	assert_output "detached=3 other=0"
+	release
+	# The second, most often on the fd the first had: all 4 of its own.
+	ID=$(printf 'c0%062d' 2) CSOCK=$AUD/second.sock hand_over 8>&-
+	echo "first listener fd $lfd; now: $(find "/proc/$AUDITD_PID/fd" -mindepth 1 -lname 'socket:*' -printf '%f ')"
+	run "$CAI_TEST_BIN/ring-peer" "$AUD/second.sock" detached 4 </dev/null 3>&- 8>&- 9>&-
+	assert_output "detached=4 other=0"
+	exec 8>&-
+	wait "$first" || true
+	release
+	stop_collector
 }
