@@ -574,14 +574,27 @@ lintian: $(DEB_FILE)
 
 # rpmbuild from Debian's `rpm` package: build requirements are Debian
 # packages here, hence --nodeps; no debuginfo subpackage (no find-debuginfo).
+# --noclean keeps the build tree, for $(RPM_NEXT_FILE).
+RPMBUILD := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL rpmbuild -bb --nodeps --noclean \
+	--define '_topdir $(abspath $(PKGSRC)/rpm)' --define 'debug_package %{nil}' --define '_build_id_links none'
 $(RPM_FILE): $(PKG_INPUTS)
 	rm -rf $(PKGSRC)/rpm
 	mkdir -p $(PKGSRC)/rpm/SOURCES $(PKGSRC)/rpm/tree/containai-secure-engine-$(VERSION) $(PKGDIR)
 	tar -cf - --exclude=./build --exclude=./.git . | tar -C $(PKGSRC)/rpm/tree/containai-secure-engine-$(VERSION) -xf -
 	tar -C $(PKGSRC)/rpm/tree -czf $(PKGSRC)/rpm/SOURCES/containai-secure-engine-$(VERSION).tar.gz containai-secure-engine-$(VERSION)
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL rpmbuild -bb --nodeps --define '_topdir $(abspath $(PKGSRC)/rpm)' --define 'debug_package %{nil}' --define '_build_id_links none' \
-		rpm/containai-secure-engine.spec
+	$(RPMBUILD) rpm/containai-secure-engine.spec
 	cp $(PKGSRC)/rpm/RPMS/$(RPM_ARCH)/containai-secure-engine-$(VERSION)-1.$(RPM_ARCH).rpm $@
+
+# Release 2 of the same package, for the upgrade test of
+# test/bats/package-rpm.bats: rpmbuild again, without %prep, in the build
+# tree release 1 left, where make finds nothing to compile.
+RPM_NEXT_FILE := $(PKGDIR)/next/containai-secure-engine-$(VERSION)-2.$(RPM_ARCH).rpm
+$(RPM_NEXT_FILE): $(RPM_FILE)
+	@test -d $(PKGSRC)/rpm/BUILD/containai-secure-engine-$(VERSION) || \
+		{ rm -f $(RPM_FILE) && $(MAKE) --no-print-directory $(RPM_FILE); }
+	mkdir -p $(@D)
+	$(RPMBUILD) --noprep --define 'cai_release 2' rpm/containai-secure-engine.spec
+	cp $(PKGSRC)/rpm/RPMS/$(RPM_ARCH)/containai-secure-engine-$(VERSION)-2.$(RPM_ARCH).rpm $@
 
 # `make check` runs the package tests against these builds; where the
 # packaging tools are missing the tests skip and say so.
@@ -589,7 +602,7 @@ packages-for-tests:
 	@if command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null && command -v lintian >/dev/null; then \
 		$(MAKE) --no-print-directory deb; else echo "make: not building the .deb (debhelper, lintian missing)"; fi
 	@if command -v rpmbuild >/dev/null; then \
-		$(MAKE) --no-print-directory rpm; else echo "make: not building the .rpm (rpmbuild missing)"; fi
+		$(MAKE) --no-print-directory rpm $(RPM_NEXT_FILE); else echo "make: not building the .rpm (rpmbuild missing)"; fi
 	@if [ -f $(DEB_FILE) ] && [ -f $(RPM_FILE) ] && command -v apt-ftparchive >/dev/null && \
 		command -v createrepo_c >/dev/null && command -v gpg >/dev/null; then \
 		$(MAKE) --no-print-directory repo; else echo "make: not building build/repo (apt-utils, gpg, createrepo-c missing)"; fi

@@ -132,14 +132,7 @@ normalize_paths() {
 
 @test "upgrade to release 2 keeps the running engine and the admin's daemon.json keys (no teardown)" {
 	require_pkg_sandbox
-	local top=$BATS_TEST_TMPDIR/rpmbuild
-	mkdir -p "$top/SOURCES" "$top/tree/containai-secure-engine-0.1.0"
-	copy_tree "$top/tree/containai-secure-engine-0.1.0"
-	tar -C "$top/tree" -czf "$top/SOURCES/containai-secure-engine-0.1.0.tar.gz" containai-secure-engine-0.1.0
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL rpmbuild -bb --nodeps --define "_topdir $top" --define 'debug_package %{nil}' \
-		--define '_build_id_links none' --define 'cai_release 2' "$CAI_TOP/rpm/containai-secure-engine.spec" \
-		>"$BATS_TEST_TMPDIR/rpmbuild.log" 2>&1 || { tail -20 "$BATS_TEST_TMPDIR/rpmbuild.log"; fail "rpmbuild of release 2 failed"; }
-	RPM_NEXT=$top/RPMS/$(uname -m)/containai-secure-engine-0.1.0-2.$(uname -m).rpm
+	RPM_NEXT=$(rpm_next_file)
 	run in_pkg_sandbox "$RPM_IN_ROOT"'
 		rpm_root -i --nodeps "$R$(stage "$RPM")" >/dev/null 2>&1; echo "rpm=$?"
 		f="$R/etc/containai/docker/daemon.json"

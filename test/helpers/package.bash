@@ -34,6 +34,14 @@ rpm_file() {
 	echo "$f"
 }
 
+# Release 2 of the same .rpm, built from the same build tree, for upgrades.
+rpm_next_file() {
+	local f
+	f=$CAI_PKG_DIR/next/containai-secure-engine-0.1.0-2.$(uname -m).rpm
+	[ -f "$f" ] || skip "$f is not built (make packages-for-tests)"
+	echo "$f"
+}
+
 # in_pkg_sandbox SCRIPT: run a bash script beside a fresh Debian root ($R),
 # with pkg-lib.bash, $DEB, $RPM, $DEB_NEXT, $RPM_NEXT and $TEST_BIN available.
 in_pkg_sandbox() {
