@@ -347,14 +347,7 @@ setup() {
 @test "upgrade 0.1.0 -> 0.1.1 keeps the running engine, its pid, the context and the admin's daemon.json keys" {
 	require_pkg_sandbox
 	require_default_suite
-	command -v dch >/dev/null || skip "dch is not installed (apt-get install devscripts)"
-	local src=$BATS_TEST_TMPDIR/next/containai-secure-engine
-	copy_tree "$src"
-	(cd "$src" && DEBEMAIL="tests@containai.invalid" DEBFULLNAME="ContainAI tests" \
-		dch -v 0.1.1 -D UNRELEASED "Test build: the next version, to test upgrades." &&
-		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b) \
-		>"$BATS_TEST_TMPDIR/next.log" 2>&1 || { tail -20 "$BATS_TEST_TMPDIR/next.log"; fail "building 0.1.1 failed"; }
-	DEB_NEXT=$(ls "$BATS_TEST_TMPDIR"/next/containai-secure-engine_0.1.1_*.deb)
+	DEB_NEXT=$(next_deb "$BATS_TEST_TMPDIR/next")
 	run in_pkg_sandbox '
 		inroot dpkg -i "$(stage "$DEB")" >/dev/null 2>&1; echo "dpkg=$?"
 		f="$R/etc/containai/docker/daemon.json"

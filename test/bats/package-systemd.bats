@@ -108,18 +108,14 @@ install_squid() {
 		rm -rf /root/squid-debs /root/squid-install.log'
 }
 
-# The next version, for upgrades: the same package with version 0.1.1 (its
-# maintainer scripts are what an upgrade runs), added to a repository signed
+# The next version, for upgrades (next_deb), added to a repository signed
 # with the same key.
 next_repo() {
-	local x=$BATS_FILE_TMPDIR/next
+	local x=$BATS_FILE_TMPDIR/next next
 	rm -rf "$x"
-	mkdir -p "$x"
-	dpkg-deb -R "$DEB" "$x/pkg"
-	sed -i 's/^Version: .*/Version: 0.1.1/' "$x/pkg/DEBIAN/control"
-	dpkg-deb -b --root-owner-group "$x/pkg" "$x/containai-secure-engine_0.1.1_$(dpkg --print-architecture).deb" >/dev/null
+	next=$(next_deb "$x")
 	REPO_TEST_GNUPGHOME=$CAI_TOP/build/repo-test-key sh "$CAI_TOP/scripts/make-repo.sh" "$x/repo" \
-		"$DEB" "$x/containai-secure-engine_0.1.1_$(dpkg --print-architecture).deb" >/dev/null
+		"$DEB" "$next" >/dev/null
 	echo "$x/repo"
 }
 

@@ -52,8 +52,17 @@ in_pkg_sandbox() {
 		bash -c 'set -u; source "$HELPERS/pkg-lib.bash"; '"$1"
 }
 
-# A copy of the source tree without build/ and .git, as `make deb` takes it.
-copy_tree() { # DEST
+# next_deb DIR: $DEB as version 0.1.1, for upgrades, written into DIR; prints
+# its path. An upgrade runs the new package's maintainer scripts, which are
+# these; a rebuild from the sources with a changelog entry for 0.1.1 would
+# differ only in that entry (cai takes its own version from the Makefile).
+next_deb() {
+	local f
+	f=$1/containai-secure-engine_0.1.1_$(dpkg --print-architecture).deb
+	rm -rf "$1/pkg"
 	mkdir -p "$1"
-	(cd "$CAI_TOP" && tar -cf - --exclude=./build --exclude=./.git .) | tar -C "$1" -xf -
+	dpkg-deb -R "$DEB" "$1/pkg"
+	sed -i 's/^Version: .*/Version: 0.1.1/' "$1/pkg/DEBIAN/control"
+	dpkg-deb -b --root-owner-group "$1/pkg" "$f" >/dev/null
+	echo "$f"
 }
