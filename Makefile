@@ -324,7 +324,7 @@ ALL_OBJS := $(call musl_pic,$(SHIM_SRCS)) $(call pic,$(SHIM_SRCS)) $(call static
 	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) $(EGRESS_ACL_SRCS) src/shim/event.c src/shim/next_symbol.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
-.PHONY: all check check-all install uninstall clean deps bench fuzz deb rpm repo lintian packages-for-tests format format-check
+.PHONY: all check check-build check-build-plain check-build-sanitize check-all install uninstall clean deps bench fuzz deb rpm repo lintian packages-for-tests format format-check
 # Keep object files of test programs between runs.
 .SECONDARY:
 all: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(PROFILE) $(AGENT_INIT)
@@ -455,7 +455,10 @@ fuzz: $(FUZZ_BINS)
 CAI_SUITES ?= all
 CAI_SKIP_SUITES ?=
 CHECK_PACKAGES := $(if $(filter 1,$(SANITIZE)),,packages-for-tests)
-check: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(CHECK_MUSL_HELPERS) $(PROFILE) $(AGENT_INIT) $(UNIT_BINS) $(HELPER_BINS) $(STATIC_HELPERS) $(CHECK_FUZZ_BINS) $(CHECK_PACKAGES)
+# What the suites of one build need: `make check-build` makes it alone.
+check-build: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(CHECK_MUSL_HELPERS) $(PROFILE) $(AGENT_INIT) $(UNIT_BINS) $(HELPER_BINS) \
+		$(STATIC_HELPERS) $(CHECK_FUZZ_BINS) $(CHECK_PACKAGES)
+check: check-build
 	BUILDDIR=$(BUILDDIR) SANITIZE=$(SANITIZE) CAI_SUITES=$(CAI_SUITES) CAI_SKIP_SUITES="$(CAI_SKIP_SUITES)" \
 		sh scripts/run-tests.sh
 
@@ -468,12 +471,24 @@ SANITIZED_ONLY_SUITES := cai-setup cai-teardown cai-doctor cai-status egress
 # What build.bats checks is the shipped build's (hardening, install) and the
 # sources' (layout, layering): once, in the plain build.
 PLAIN_ONLY_SUITES := build
+# Both builds are made first, side by side on CHECK_JOBS cores (the
+# packages, the fuzzers and the sanitized tree overlap the plain one); the
+# suites then run one at a time. A build that fails here fails again, alone
+# and readable, in its `make check`.
+CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check-all:
 	@rc=0; \
+	$(MAKE) --no-print-directory -k -j$(CHECK_JOBS) -O check-build-plain check-build-sanitize || \
+		echo "make check-all: a build failed; each pass below builds what is missing again"; \
 	$(MAKE) --no-print-directory check SANITIZE=0 CAI_SKIP_SUITES="$(SANITIZED_ONLY_SUITES)" || rc=1; \
 	$(MAKE) --no-print-directory check SANITIZE=1 CAI_SUITES=main CAI_SKIP_SUITES="$(PLAIN_ONLY_SUITES)" || rc=1; \
 	sh scripts/tap-summary.sh --total build/plain/test-results build/sanitize/test-results || rc=1; \
 	exit $$rc
+# The fuzzers live in build/fuzz, shared by both builds: the plain one makes them.
+check-build-plain:
+	$(MAKE) --no-print-directory check-build SANITIZE=0
+check-build-sanitize:
+	$(MAKE) --no-print-directory check-build SANITIZE=1 CHECK_FUZZ_BINS=
 
 install: $(PROGRAMS) $(SHIM) $(MUSL_TARGETS) $(PROFILE) $(AGENT_INIT)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/containai $(DESTDIR)$(SYSTEMDUNITDIR)
