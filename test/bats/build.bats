@@ -123,30 +123,29 @@ ExecStart=/usr/bin/cai egress run"
 
 @test "src/lib's folders are layered: none includes a header of a folder above it (src/lib/README.md)" {
 	local order="ground seccomp probe config audit engine supervise egress doctor"
-	rank() { # FOLDER
-		local i=0 w
-		for w in $order; do
-			[ "$w" = "$1" ] && { echo "$i"; return; }
-			i=$((i + 1))
-		done
-		echo "unknown folder $1" >&2
-		return 1
-	}
-	declare -A folder_of
-	local f d
+	declare -A rank_of folder_of
+	local i=0 w f d
+	for w in $order; do
+		rank_of[$w]=$i
+		i=$((i + 1))
+	done
 	while IFS= read -r f; do
-		d=$(dirname "${f#"$CAI_TOP"/src/lib/}")
-		folder_of[$(basename "$f")]=${d/#./ground}
+		d=${f#"$CAI_TOP"/src/lib/}
+		if [[ "$d" == */* ]]; then d=${d%/*}; else d=ground; fi
+		[ -n "${rank_of[$d]:-}" ] || { echo "unknown folder $d" >&2; return 1; }
+		folder_of[${f##*/}]=$d
 	done < <(find "$CAI_TOP/src/lib" -name '*.[ch]')
-	local bad="" h
-	while IFS= read -r f; do
-		while IFS= read -r h; do
-			h=$(basename "$h")
-			[ -n "${folder_of[$h]:-}" ] || continue
-			if [ "$(rank "${folder_of[$h]}")" -gt "$(rank "${folder_of[$(basename "$f")]}")" ]; then
-				bad="$bad ${f#"$CAI_TOP"/}->$h"
-			fi
-		done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f")
-	done < <(find "$CAI_TOP/src/lib" -name '*.[ch]')
+	local bad="" line h
+	# One grep for every include: "FILE:#include "HEADER"...".
+	while IFS= read -r line; do
+		f=${line%%:#include *}
+		h=${line#*:#include \"}
+		h=${h%%\"*}
+		h=${h##*/}
+		[ -n "${folder_of[$h]:-}" ] || continue
+		if [ "${rank_of[${folder_of[$h]}]}" -gt "${rank_of[${folder_of[${f##*/}]}]}" ]; then
+			bad="$bad ${f#"$CAI_TOP"/}->$h"
+		fi
+	done < <(find "$CAI_TOP/src/lib" -name '*.[ch]' -exec grep -H '^#include "[^"]*"' {} +)
 	[ -z "$bad" ] || { echo "includes of a folder above:$bad" >&2; return 1; }
 }
