@@ -92,10 +92,11 @@ setup() {
 @test "a second setup changes nothing and says so (same daemon.json inode and mtime, same engine pid)" {
 	run in_sandbox --sysbox-stub '
 		"$CAI" setup >/dev/null 2>&1 || exit 9
-		before=$(stat -c "%i %Y %s" /etc/containai/docker/daemon.json); pid1=$(cat /run/containai-docker.pid)
-		sleep 1
+		# The mtime to the nanosecond: a write by the second setup, a second
+		# run of cai later, would change it without a pause in between.
+		before=$(stat -c "%i %.9Y %s" /etc/containai/docker/daemon.json); pid1=$(cat /run/containai-docker.pid)
 		"$CAI" setup; echo "again=$?"
-		after=$(stat -c "%i %Y %s" /etc/containai/docker/daemon.json); pid2=$(cat /run/containai-docker.pid)
+		after=$(stat -c "%i %.9Y %s" /etc/containai/docker/daemon.json); pid2=$(cat /run/containai-docker.pid)
 		[ "$before" = "$after" ] && echo "daemon.json untouched"
 		[ "$pid1" = "$pid2" ] && echo "engine not restarted"'
 	assert_line "again=0"
@@ -334,7 +335,8 @@ PY
 		pid=$(cat /run/containai-docker.pid)
 		echo "without=$(engine_runtimes)"
 		"$CAI" setup; echo "setup=$?"
-		sleep 1
+		# dockerd applies the SIGHUP in the background: until it lists the runtime.
+		for _ in $(seq 50); do engine_runtimes | grep -q "\"sysbox-runc\"" && break; sleep 0.1; done
 		echo "with=$(engine_runtimes)"
 		[ "$pid" = "$(cat /run/containai-docker.pid)" ] && echo "same engine"'
 	refute_line --regexp '^without=.*sysbox-runc'
