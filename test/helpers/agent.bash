@@ -16,6 +16,7 @@ container_shim() {
 }
 
 # In setup_file: start the sandbox, or skip the whole file with the reason.
+# AGENT_SANDBOX_NO_DEBIAN=1: without the image cai-test:debian.
 agent_sandbox_start() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root for the engine's namespaces (run make check as root)"
 	[ -x /usr/sbin/dockerd ] || command -v dockerd >/dev/null || skip "dockerd is not installed (apt-get install docker.io)"
@@ -27,7 +28,7 @@ agent_sandbox_start() {
 	# The musl program is never sanitized: take the plain build's.
 	local musl_program=$CAI_TOP/build/plain/test/audit-call-musl
 	CAI_TEST_BIN=$CAI_TEST_BIN CAI_BIN=$CAI_BIN CAI_AUDITD=$CAI_AUDITD CAI_MUSL_PROGRAM=$musl_program \
-		CAI_EGRESS_ACL=$(dirname "$CAI_BIN")/cai-egress-acl \
+		CAI_EGRESS_ACL=$(dirname "$CAI_BIN")/cai-egress-acl AGENT_SANDBOX_NO_DEBIAN=${AGENT_SANDBOX_NO_DEBIAN:-0} \
 		"$BATS_TEST_DIRNAME/../helpers/cai-sandbox" "$SB_DIR/scratch" -- \
 		"$BATS_TEST_DIRNAME/../helpers/agent-sandbox" "$SB_DIR" >"$SB_DIR/out" 2>&1 &
 	local outer=$! i

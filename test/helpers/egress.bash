@@ -84,7 +84,8 @@ egress_restart() {
 
 egress_setup_file() {
 	egress_require
-	agent_sandbox_start
+	# Its agents run in cai-test:busybox and cai-test:curl only.
+	AGENT_SANDBOX_NO_DEBIAN=1 agent_sandbox_start
 	egress_cert
 	egress_servers
 	egress_names
