@@ -196,7 +196,10 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	/* The arguments decide too (the program ld.so is asked to run). */
 	jv argv = read_argv(tid, argv_addr, &truncated, &unreadable, &argc);
 	resolve(tid, &t, at ? (long)req->data.args[0] : AT_FDCWD, path, resolved, sizeof(resolved));
-	bool have_canonical = resolved[0] && cai_realpath_in_root(tid, resolved, canonical, sizeof(canonical));
+	/* Only a policy matches the path with symlinks resolved; the event
+	 * logs the path as asked for. */
+	bool have_canonical =
+	    s->policy && resolved[0] && cai_realpath_in_root(tid, resolved, canonical, sizeof(canonical));
 
 	/* Everything above describes the process only if it is still the one
 	 * that made the call. */
