@@ -36,6 +36,19 @@ ssize_t cai_read_small_file_trim(const char *path, char *buf, size_t cap, struct
 	return n;
 }
 
+ssize_t cai_read_proc_head(const char *path, char *buf, size_t cap, struct cai_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return cai_error_set(err, errno, "open `%s`", path);
+	ssize_t n;
+	while ((n = read(fd, buf, cap - 1)) < 0)
+		if (errno != EINTR)
+			return cai_error_set(err, errno, "read `%s`", path);
+	buf[n] = '\0';
+	return n;
+}
+
 pid_t cai_read_pidfile(const char *path)
 {
 	char buf[32];
@@ -67,6 +80,25 @@ long cai_status_field(const char *status_text, const char *key)
 			line++;
 	}
 	return -1;
+}
+
+ssize_t cai_status_name(const char *status_text, char *out, size_t cap)
+{
+	const char *v = strncmp(status_text, "Name:\t", 6) == 0 ? status_text : strstr(status_text, "\nName:\t");
+	if (!v)
+		return -1;
+	v += v == status_text ? 6 : 7;
+	size_t len = 0;
+	for (; *v && *v != '\n' && len + 1 < cap; v++) {
+		char c = *v;
+		if (c == '\\' && (v[1] == 'n' || v[1] == '\\')) {
+			v++;
+			c = *v == 'n' ? '\n' : '\\';
+		}
+		out[len++] = c;
+	}
+	out[len] = '\0';
+	return (ssize_t)len;
 }
 
 bool cai_word_list_contains(const char *list, const char *word)

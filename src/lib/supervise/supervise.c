@@ -39,21 +39,24 @@ struct target {
 	char cwd[4096];
 };
 
+/* Tgid, PPid, the real uid and the comm (as Name:) from one file, whose
+ * first lines they are: one read holds them. */
 static void read_target(pid_t tid, struct target *t)
 {
 	char path[64], status[4096];
 	struct cai_error ignored;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	if (cai_read_small_file(path, status, sizeof(status), &ignored) >= 0) {
+	if (cai_read_proc_head(path, status, sizeof(status), &ignored) >= 0) {
 		t->tgid = cai_status_field(status, "Tgid");
 		t->ppid = cai_status_field(status, "PPid");
 		t->uid = cai_status_field(status, "Uid"); /* the real uid: the first number */
+		if (cai_status_name(status, t->comm, sizeof(t->comm)) < 0)
+			t->comm[0] = '\0';
+		cai_strip_newline(t->comm);
 	} else {
 		t->tgid = t->ppid = t->uid = -1;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tid);
-	if (cai_read_small_file_trim(path, t->comm, sizeof(t->comm), &ignored) < 0)
 		t->comm[0] = '\0';
+	}
 	proc_link(tid, "cwd", t->cwd, sizeof(t->cwd));
 }
 
