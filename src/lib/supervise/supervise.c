@@ -16,8 +16,8 @@
 #include "procfs.h"
 #include "tracee_mem.h"
 
-#define MAX_ARGS 256
-#define MAX_ARG_BYTES 4096
+#define MAX_ARGS CAI_TRACEE_MAX_ARGS
+#define MAX_ARG_BYTES CAI_TRACEE_STRING_CAP
 
 static bool notif_valid(int listener, __u64 id)
 {
@@ -86,30 +86,23 @@ static void resolve(pid_t tid, const struct target *t, long dirfd, const char *p
 }
 
 /* *unreadable: the array or one of its strings could not be read. */
-static jv read_argv(pid_t tid, uint64_t addr, bool *truncated, bool *unreadable, size_t *argc)
+static jv argv_of(const struct cai_tracee_exec *x, bool *truncated, bool *unreadable)
 {
-	static uint64_t ptrs[MAX_ARGS];
-	static char arg[MAX_ARG_BYTES];
-	bool more = false;
-	*argc = 0;
-	ssize_t n = cai_tracee_read_ptrs(tid, addr, ptrs, MAX_ARGS, &more);
-	if (n < 0) {
+	if (x->argc < 0) {
 		*unreadable = true;
 		return jv_null();
 	}
-	*truncated |= more;
+	*truncated |= x->argv_cut;
 	jv argv = jv_array();
-	for (ssize_t i = 0; i < n; i++) {
-		bool cut = false;
-		if (cai_tracee_read_string(tid, ptrs[i], arg, sizeof(arg), &cut) < 0) {
+	for (ssize_t i = 0; i < x->argc; i++) {
+		if (x->arg_len[i] < 0) {
 			*unreadable = true;
 			argv = jv_array_append(argv, jv_null());
 			continue;
 		}
-		*truncated |= cut;
-		argv = jv_array_append(argv, jv_string(arg));
+		*truncated |= x->arg_cut[i];
+		argv = jv_array_append(argv, jv_string(x->arg[i]));
 	}
-	*argc = (size_t)n;
 	return argv;
 }
 
@@ -188,16 +181,14 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 
 	struct target t;
 	read_target(tid, &t);
-	static char path[4096], resolved[8192], canonical[4096];
-	bool truncated = false, cut = false, unreadable = false;
-	if (cai_tracee_read_string(tid, path_addr, path, sizeof(path), &cut) < 0) {
-		path[0] = '\0';
-		unreadable = true;
-	}
-	truncated |= cut;
-	size_t argc = 0;
+	static struct cai_tracee_exec x;
+	static char resolved[8192], canonical[4096];
+	cai_tracee_read_exec(tid, path_addr, argv_addr, &x);
+	const char *path = x.path_len >= 0 ? x.path : "";
+	bool truncated = x.path_cut, unreadable = x.path_len < 0;
 	/* The arguments decide too (the program ld.so is asked to run). */
-	jv argv = read_argv(tid, argv_addr, &truncated, &unreadable, &argc);
+	jv argv = argv_of(&x, &truncated, &unreadable);
+	size_t argc = x.argc > 0 ? (size_t)x.argc : 0;
 	resolve(tid, &t, at ? (long)req->data.args[0] : AT_FDCWD, path, resolved, sizeof(resolved));
 	/* Only a policy matches the path with symlinks resolved; the event
 	 * logs the path as asked for. */
