@@ -2,9 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdint.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 ssize_t cai_read_small_file(const char *path, char *buf, size_t cap, struct cai_error *err)
@@ -114,30 +112,4 @@ bool cai_word_list_contains(const char *list, const char *word)
 		p += n;
 	}
 	return false;
-}
-
-bool cai_realpath_in_root(pid_t pid, const char *path, char *out, size_t cap)
-{
-	char root[64];
-	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
-	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return false;
-	/* RESOLVE_IN_ROOT: "/" and ".." stop at the process's root, and its
-	 * absolute symlinks resolve there too. */
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	close(rootfd);
-	if (fd < 0)
-		return false;
-	/* The file's path in its own mount namespace: for a process in
-	 * another one (a container), that is the path the process sees. */
-	char link[64];
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(link, out, cap - 1);
-	close(fd);
-	if (n <= 0 || (size_t)n >= cap - 1)
-		return false;
-	out[n] = '\0';
-	return true;
 }

@@ -36,10 +36,4 @@ ssize_t cai_status_name(const char *status_text, char *out, size_t cap);
 /* true when the whitespace-separated list contains word exactly. */
 bool cai_word_list_contains(const char *list, const char *word);
 
-/* The canonical form of path (absolute, as the process sees it) in the
- * filesystem of process pid: symlinks resolved inside its root (a
- * container's, or ours), never against our own. Returns false when it does
- * not resolve. */
-bool cai_realpath_in_root(pid_t pid, const char *path, char *out, size_t cap);
-
 #endif

@@ -248,6 +248,30 @@ print("done")'
 	[ "$(count_events '.source == "seccomp" and .decision == "deny" and .rule == "/usr/bin/id"')" -ge 4 ]
 }
 
+@test "under a policy, a path into /proc/self is judged inside the agent's root too, where /proc may be a plain directory" {
+	require_root
+	require_user_notif
+	start_collector
+	# A chroot whose /proc is no procfs: its /proc/self/tool is a symlink
+	# to its /usr/bin/id. The supervisor resolves /proc/self through the
+	# agent's own /proc/<pid>, where there is no tool, so only the name
+	# inside the agent's root can match the policy.
+	local root=$AUD/chroot TRY=$CAI_TEST_BIN/try-syscall-static
+	mkdir -p "$root/bin" "$root/usr/bin" "$root/proc/self"
+	cp "$TRY" "$root/bin/try"
+	cp "$TRY" "$root/usr/bin/id"
+	ln -s /usr/bin/id "$root/proc/self/tool"
+	echo '{"deny_exec": ["*/usr/bin/id"]}' >"$AUD/policy.json"
+	run "$CAI_BIN" run --no-shim --policy "$AUD/policy.json" --audit-socket "$SOCK" -- \
+		sh -c "chroot '$root' /bin/try exec /proc/self/tool getpid; chroot '$root' /bin/try exec /bin/try getpid"
+	assert_line "exec EPERM"
+	assert_line "getpid OK"
+	[ "${#lines[@]}" = 2 ]
+	stop_collector
+	check_event "$(the_event '.source == "seccomp" and .args.path == "/proc/self/tool"')" \
+		'.decision == "deny" and .rule == "*/usr/bin/id"'
+}
+
 @test "under a policy an executable with no name (memfd, or unlinked since opened) is denied" {
 	require_user_notif
 	start_collector

@@ -32,6 +32,13 @@ static void proc_link(pid_t pid, const char *what, char *buf, size_t cap)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
+static int open_proc(pid_t pid, const char *what, int flags)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	return open(path, flags | O_CLOEXEC);
+}
+
 /* The target's identity, read from /proc before the id is re-validated. */
 struct target {
 	long tgid, ppid, uid;
@@ -182,7 +189,7 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	struct target t;
 	read_target(tid, &t);
 	static struct cai_tracee_exec x;
-	static char resolved[8192], canonical[4096];
+	static char resolved[8192];
 	cai_tracee_read_exec(tid, path_addr, argv_addr, &x);
 	const char *path = x.path_len >= 0 ? x.path : "";
 	bool truncated = x.path_cut, unreadable = x.path_len < 0;
@@ -190,10 +197,9 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	jv argv = argv_of(&x, &truncated, &unreadable);
 	size_t argc = x.argc > 0 ? (size_t)x.argc : 0;
 	resolve(tid, &t, at ? (long)req->data.args[0] : AT_FDCWD, path, resolved, sizeof(resolved));
-	/* Only a policy matches the path with symlinks resolved; the event
-	 * logs the path as asked for. */
-	bool have_canonical =
-	    s->policy && resolved[0] && cai_realpath_in_root(tid, resolved, canonical, sizeof(canonical));
+	/* Only a policy looks at the files: inside the target's root, taken
+	 * here, while the pid is known to be the target's. */
+	cleanup_close int rootfd = s->policy && !unreadable ? open_proc(tid, "root", O_PATH | O_DIRECTORY) : -1;
 
 	/* Everything above describes the process only if it is still the one
 	 * that made the call. */
@@ -205,13 +211,12 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	/* A target whose memory cannot be read (it made itself non-dumpable,
 	 * say) cannot be matched: under a policy that is a denial, not a pass. */
 	const char *rule = NULL;
-	if (s->policy && unreadable)
+	if (s->policy && unreadable) {
 		rule = CAI_POLICY_UNREADABLE;
-	else if (s->policy)
-		rule =
-		    cai_exec_policy_denies(s->policy, resolved[0] ? resolved : path, have_canonical ? canonical : NULL);
-	if (s->policy && !rule)
-		rule = cai_exec_verdict(s->policy, tid, resolved[0] ? resolved : path, argv, t.cwd);
+	} else if (s->policy) {
+		struct cai_exec_target target = {.tid = tid, .rootfd = rootfd, .cwd = t.cwd};
+		rule = cai_exec_verdict(s->policy, &target, resolved[0] ? resolved : path, argv);
+	}
 	s->execs++;
 	if (rule)
 		s->denied++;
