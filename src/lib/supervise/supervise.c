@@ -127,15 +127,15 @@ static jv cut_string(jv str, size_t max)
 /* What the collector takes is one record of at most CAI_WIRE_RECORD_MAX
  * bytes (with room for the client's "dropped"): a bigger exec event would be
  * refused whole, path and all. Cut argv (fewer and shorter arguments), then
- * the paths and the cwd, until it fits, and say "truncated". Consumes ev. */
-static jv fit_event(jv ev)
+ * the paths and the cwd, until it fits, and say "truncated". Consumes ev;
+ * *len: the length of the returned event's record in rec (-1: none). */
+static jv fit_event(jv ev, unsigned char rec[static CAI_WIRE_RECORD_MAX], long *len)
 {
 	size_t each = MAX_ARG_BYTES, count = MAX_ARGS;
 	for (;;) {
-		static unsigned char rec[CAI_WIRE_RECORD_MAX];
 		struct cai_error ignored = {0};
-		long len = cai_record_from_jv(ev, CAI_WIRE_EVENT, rec, sizeof(rec) - 64, &ignored);
-		if (len > 0 || each < 16)
+		*len = cai_record_from_jv(ev, CAI_WIRE_EVENT, rec, CAI_WIRE_RECORD_MAX - 64, &ignored);
+		if (*len > 0 || each < 16)
 			return ev;
 		each /= 2;
 		count = count > 8 ? count / 2 : count;
@@ -247,8 +247,10 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 		ev = jv_object_set(ev, jv_string("rule"), jv_string(rule));
 	if (truncated)
 		ev = jv_object_set(ev, jv_string("truncated"), jv_true());
-	ev = fit_event(ev);
-	if (cai_audit_client_send(s->audit, ev) < 0 && s->trace)
+	static unsigned char rec[CAI_WIRE_RECORD_MAX];
+	long len;
+	ev = fit_event(ev, rec, &len);
+	if (cai_audit_client_send_made(s->audit, ev, rec, len) < 0 && s->trace)
 		fprintf(s->trace, "collector unavailable at `%s`; %lu event(s) waiting to be reported as dropped\n",
 			s->audit->path, s->audit->dropped);
 
