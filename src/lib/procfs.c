@@ -2,9 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdint.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 ssize_t cai_read_small_file(const char *path, char *buf, size_t cap, struct cai_error *err)
@@ -33,6 +31,19 @@ ssize_t cai_read_small_file_trim(const char *path, char *buf, size_t cap, struct
 	ssize_t n = cai_read_small_file(path, buf, cap, err);
 	if (n >= 0)
 		n = (ssize_t)strlen(cai_strip_newline(buf));
+	return n;
+}
+
+ssize_t cai_read_proc_head(const char *path, char *buf, size_t cap, struct cai_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return cai_error_set(err, errno, "open `%s`", path);
+	ssize_t n;
+	while ((n = read(fd, buf, cap - 1)) < 0)
+		if (errno != EINTR)
+			return cai_error_set(err, errno, "read `%s`", path);
+	buf[n] = '\0';
 	return n;
 }
 
@@ -69,6 +80,25 @@ long cai_status_field(const char *status_text, const char *key)
 	return -1;
 }
 
+ssize_t cai_status_name(const char *status_text, char *out, size_t cap)
+{
+	const char *v = strncmp(status_text, "Name:\t", 6) == 0 ? status_text : strstr(status_text, "\nName:\t");
+	if (!v)
+		return -1;
+	v += v == status_text ? 6 : 7;
+	size_t len = 0;
+	for (; *v && *v != '\n' && len + 1 < cap; v++) {
+		char c = *v;
+		if (c == '\\' && (v[1] == 'n' || v[1] == '\\')) {
+			v++;
+			c = *v == 'n' ? '\n' : '\\';
+		}
+		out[len++] = c;
+	}
+	out[len] = '\0';
+	return (ssize_t)len;
+}
+
 bool cai_word_list_contains(const char *list, const char *word)
 {
 	size_t wlen = strlen(word);
@@ -82,30 +112,4 @@ bool cai_word_list_contains(const char *list, const char *word)
 		p += n;
 	}
 	return false;
-}
-
-bool cai_realpath_in_root(pid_t pid, const char *path, char *out, size_t cap)
-{
-	char root[64];
-	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
-	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return false;
-	/* RESOLVE_IN_ROOT: "/" and ".." stop at the process's root, and its
-	 * absolute symlinks resolve there too. */
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	close(rootfd);
-	if (fd < 0)
-		return false;
-	/* The file's path in its own mount namespace: for a process in
-	 * another one (a container), that is the path the process sees. */
-	char link[64];
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(link, out, cap - 1);
-	close(fd);
-	if (n <= 0 || (size_t)n >= cap - 1)
-		return false;
-	out[n] = '\0';
-	return true;
 }

@@ -80,6 +80,35 @@ cai_run() {
 		 .args.resolved == "'"$dir"'/true" and (.args.dirfd | type) == "number" and .args.flags == 0'
 }
 
+@test "seccomp path: the event names the caller as the kernel knows it: pid, tid, ppid, real uid, comm, cwd" {
+	require_root
+	require_user_notif
+	start_collector
+	mkdir "$AUD/cwd here"
+	# A second thread execs, with a comm that /proc/PID/status escapes
+	# (a backslash, a newline) and a real uid that is not the effective one.
+	cat >"$AUD/ident.py" <<'PY'
+import ctypes, os, sys, threading
+def run():
+    ctypes.CDLL(None).prctl(15, b"we\\ird\nnm\n", 0, 0, 0)
+    print(os.getpid(), os.getppid(), threading.get_native_id(), flush=True)
+    os.execv("/bin/true", ["/bin/true", sys.argv[2]])
+os.chdir(sys.argv[1])
+os.setresuid(65534, 0, 0)
+threading.Thread(target=run).start()
+threading.Event().wait(30)
+PY
+	run "$CAI_BIN" run --no-shim --audit-socket "$SOCK" -- "$PY" "$AUD/ident.py" "$AUD/cwd here" "ident-$$"
+	assert_success
+	stop_collector
+	local pid ppid tid
+	read -r pid ppid tid <<<"$output"
+	[ "$tid" != "$pid" ]
+	check_event "$(the_event ".args.argv == [\"/bin/true\",\"ident-$$\"]")" \
+		'.source == "seccomp" and .pid == '"$pid"' and .tid == '"$tid"' and .ppid == '"$ppid"' and
+		 .uid == 65534 and .comm == "we\\ird\nnm" and .cwd == "'"$AUD/cwd here"'"'
+}
+
 @test "seccomp path: the shim still reports open and connect, with source shim" {
 	require_user_notif
 	start_collector

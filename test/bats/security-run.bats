@@ -150,6 +150,53 @@ print("done")'
 		'.rule == "/usr/bin/id" and .args.argv == ["/lib64/ld-linux-x86-64.so.2", "/usr/bin/id"]'
 }
 
+@test "an agent (nobody) cannot hide the loader's program behind an argument only the kernel can read: denied" {
+	require_root
+	require_user_notif
+	grep -q '\[vvar\]$' /proc/self/maps || skip "no [vvar] mapping on this kernel"
+	start_collector
+	echo '{"deny_exec": ["/usr/bin/id"]}' >"$AUD/policy.json"
+	chmod 0644 "$AUD/policy.json"
+	# [vvar] is readable by the process (and by execve, which copies the
+	# arguments) but not by process_vm_readv. The supervisor reads an
+	# exec's arguments together, page by page: one it cannot read, first
+	# or between others, must not cost it the ones after it.
+	cat >"$AUD/vvar.py" <<'PY'
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.execve.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p]
+vvar = next(int(l.split("-")[0], 16) for l in open("/proc/self/maps") if l.rstrip().endswith("[vvar]"))
+words = [ctypes.create_string_buffer(w) for w in (b"ld.so", b"--argv0", b"/usr/bin/id")]
+a = [ctypes.addressof(w) for w in words]
+def attempt(label, ptrs):
+    argv = (ctypes.c_uint64 * (len(ptrs) + 1))(*ptrs, 0)
+    pid = os.fork()
+    if pid == 0:
+        libc.execve(b"/lib64/ld-linux-x86-64.so.2", ctypes.addressof(argv), None)
+        print(label, "refused:", os.strerror(ctypes.get_errno()), flush=True)
+        os._exit(0)
+    os.waitpid(pid, 0)
+attempt("first", [vvar, a[2]])
+attempt("between", [a[0], a[1], vvar, a[2]])
+print("done")
+PY
+	chmod 0644 "$AUD/vvar.py"
+	# Without a policy the kernel runs the program: the attempts are real.
+	run as_nobody "$CAI_BIN" run --no-shim --audit-socket "$SOCK" -- "$PY" "$AUD/vvar.py"
+	assert_success
+	[ "$(grep -c '^uid=65534' <<<"$output")" = 2 ]
+	run as_nobody "$CAI_BIN" run --no-shim --policy "$AUD/policy.json" --audit-socket "$SOCK" -- "$PY" "$AUD/vvar.py"
+	assert_success
+	assert_line "first refused: Operation not permitted"
+	assert_line "between refused: Operation not permitted"
+	refute_line --partial "uid="
+	stop_collector
+	check_event "$(the_event '.decision == "deny" and .args.argv == [null, "/usr/bin/id"]')" \
+		'.source == "seccomp" and (.rule | test("could not be read"))'
+	check_event "$(the_event '.decision == "deny" and .args.argv == ["ld.so", "--argv0", null, "/usr/bin/id"]')" \
+		'.source == "seccomp" and (.rule | test("could not be read"))'
+}
+
 # other_names_run SCRIPT: python3 SCRIPT under cai run with /usr/bin/id
 # denied; prints what happened to each attempt.
 other_names_run() {
@@ -199,6 +246,30 @@ print("done")'
 	refute_output --partial "uid="
 	stop_collector
 	[ "$(count_events '.source == "seccomp" and .decision == "deny" and .rule == "/usr/bin/id"')" -ge 4 ]
+}
+
+@test "under a policy, a path into /proc/self is judged inside the agent's root too, where /proc may be a plain directory" {
+	require_root
+	require_user_notif
+	start_collector
+	# A chroot whose /proc is no procfs: its /proc/self/tool is a symlink
+	# to its /usr/bin/id. The supervisor resolves /proc/self through the
+	# agent's own /proc/<pid>, where there is no tool, so only the name
+	# inside the agent's root can match the policy.
+	local root=$AUD/chroot TRY=$CAI_TEST_BIN/try-syscall-static
+	mkdir -p "$root/bin" "$root/usr/bin" "$root/proc/self"
+	cp "$TRY" "$root/bin/try"
+	cp "$TRY" "$root/usr/bin/id"
+	ln -s /usr/bin/id "$root/proc/self/tool"
+	echo '{"deny_exec": ["*/usr/bin/id"]}' >"$AUD/policy.json"
+	run "$CAI_BIN" run --no-shim --policy "$AUD/policy.json" --audit-socket "$SOCK" -- \
+		sh -c "chroot '$root' /bin/try exec /proc/self/tool getpid; chroot '$root' /bin/try exec /bin/try getpid"
+	assert_line "exec EPERM"
+	assert_line "getpid OK"
+	[ "${#lines[@]}" = 2 ]
+	stop_collector
+	check_event "$(the_event '.source == "seccomp" and .args.path == "/proc/self/tool"')" \
+		'.decision == "deny" and .rule == "*/usr/bin/id"'
 }
 
 @test "under a policy an executable with no name (memfd, or unlinked since opened) is denied" {

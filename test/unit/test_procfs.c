@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 
 #include "procfs.h"
 #include "tap.h"
@@ -23,6 +24,28 @@ int main(void)
 	is_int(cai_status_field(status_text, "Name"), -1, "non-numeric value gives -1");
 	is_int(cai_status_field(status_text, "Seccom"), -1, "a key prefix does not match");
 	is_int(cai_status_field("Seccomp:\t0", "Seccomp"), 0, "last line without newline");
+
+	char name[32];
+	is_int(cai_status_name(status_text, name, sizeof(name)), 3, "Name: read");
+	is_str(name, "cat", "  its text");
+	is_int(cai_status_name("Umask:\t0022\nName:\ta\\\\b\\nc\\\n", name, sizeof(name)), 6,
+	       "Name: after another line, unescaped");
+	is_str(name, "a\\b\nc\\", "  a backslash and a newline, as /proc/PID/comm has them");
+	is_int(cai_status_name("Name:\tabcdef\n", name, 4), 3, "Name: cut to the buffer");
+	is_str(name, "abc", "  and terminated");
+	is_int(cai_status_name("Umask:\t0022\nXName:\tx\n", name, sizeof(name)), -1, "no Name: line gives -1");
+
+	/* The kernel's own escaping: this thread's comm, both ways. */
+	char comm[32], status[4096];
+	struct cai_error perr = {0};
+	prctl(PR_SET_NAME, "we\\ird\nnm\n", 0, 0, 0);
+	ok(cai_read_small_file_trim("/proc/thread-self/comm", comm, sizeof(comm), &perr) >= 0, "read comm");
+	ok(cai_read_proc_head("/proc/thread-self/status", status, sizeof(status), &perr) > 0, "read status");
+	ok(cai_status_name(status, name, sizeof(name)) >= 0 && strcmp(cai_strip_newline(name), comm) == 0,
+	   "status's Name: unescaped is comm, a backslash and newlines included");
+	ok(strstr(status, "\nnonvoluntary_ctxt_switches:\t"), "one read gives the whole of status, its last line too");
+	is_int(cai_read_proc_head("/proc/self/status", status, 6, &perr), 5, "one read bounded by the capacity");
+	is_str(status, "Name:", "  NUL-terminated");
 
 	const char *actions = "kill_process kill_thread trap errno user_notif trace log allow";
 	ok(cai_word_list_contains(actions, "user_notif"), "user_notif found");

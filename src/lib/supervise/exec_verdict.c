@@ -12,30 +12,34 @@
 
 #define MAX_DEPTH 4
 
+/* path inside the target's root, without magic links (there, /proc/self
+ * would be us). */
+static int open_in_root(const struct cai_exec_target *t, const char *path)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	return (int)syscall(SYS_openat2, t->rootfd, path, &how, sizeof(how));
+}
+
+static bool names_own_proc(const char *path)
+{
+	return strncmp(path, "/proc/self/", 11) == 0 || strncmp(path, "/proc/thread-self/", 18) == 0;
+}
+
 /* The file at path as the target sees it, opened O_PATH: its own /proc/self
- * (and thread-self) through our /proc/<tid>, anything else inside its root
- * without magic links (there, /proc/self would be us). -1 when it cannot be
- * opened. */
-static int open_as_target(pid_t tid, const char *path)
+ * (and thread-self) through our /proc/<tid>, anything else inside its root.
+ * -1 when it cannot be opened. */
+static int open_as_target(const struct cai_exec_target *t, const char *path)
 {
 	char host[4352];
 	if (strncmp(path, "/proc/self/", 11) == 0) {
-		snprintf(host, sizeof(host), "/proc/%d/%s", (int)tid, path + 11);
+		snprintf(host, sizeof(host), "/proc/%d/%s", (int)t->tid, path + 11);
 		return open(host, O_PATH | O_CLOEXEC);
 	}
 	if (strncmp(path, "/proc/thread-self/", 18) == 0) {
-		snprintf(host, sizeof(host), "/proc/%d/task/%d/%s", (int)tid, (int)tid, path + 18);
+		snprintf(host, sizeof(host), "/proc/%d/task/%d/%s", (int)t->tid, (int)t->tid, path + 18);
 		return open(host, O_PATH | O_CLOEXEC);
 	}
-	char root[64];
-	snprintf(root, sizeof(root), "/proc/%d/root", (int)tid);
-	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return -1;
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	close(rootfd);
-	return fd;
+	return open_in_root(t, path);
 }
 
 /* The name the kernel has for fd ("/memfd:x (deleted)", "/usr/bin/id"). */
@@ -47,22 +51,20 @@ static void name_of(int fd, char *buf, size_t cap)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
-static bool anonymous(int fd, const struct stat *st)
+static bool anonymous(const char *name, const struct stat *st)
 {
-	char name[4096];
-	name_of(fd, name, sizeof(name));
 	size_t n = strlen(name);
 	return st->st_nlink == 0 || strncmp(name, "/memfd:", 7) == 0 ||
 	       (n > 10 && strcmp(name + n - 10, " (deleted)") == 0);
 }
 
 /* A denied path (no glob) that is this very file. */
-static const char *same_file(const struct cai_exec_policy *p, pid_t tid, const struct stat *st)
+static const char *same_file(const struct cai_exec_policy *p, const struct cai_exec_target *t, const struct stat *st)
 {
 	for (size_t i = 0; i < p->ndeny; i++) {
 		if (p->deny[i][0] != '/' || strpbrk(p->deny[i], "*?["))
 			continue;
-		int fd = open_as_target(tid, p->deny[i]);
+		int fd = open_as_target(t, p->deny[i]);
 		struct stat d;
 		bool same = fd >= 0 && fstat(fd, &d) == 0 && d.st_dev == st->st_dev && d.st_ino == st->st_ino;
 		if (fd >= 0)
@@ -132,10 +134,24 @@ static bool loader_target(jv argv, const char *cwd, char *out, size_t cap)
 	return false;
 }
 
-static const char *judge(const struct cai_exec_policy *p, pid_t tid, const char *path, jv argv, const char *cwd,
+static const char *judge(const struct cai_exec_policy *p, const struct cai_exec_target *t, const char *path, jv argv,
 			 int depth)
 {
-	int fd = open_as_target(tid, path);
+	if (depth == 0 && names_own_proc(path)) {
+		/* Its own /proc/self, below, is what the kernel resolves, unless
+		 * its root has no procfs at /proc: the name inside the root
+		 * counts too. */
+		char name[4096] = "";
+		int in_root = open_in_root(t, path);
+		if (in_root >= 0) {
+			name_of(in_root, name, sizeof(name));
+			close(in_root);
+		}
+		const char *rule = cai_exec_policy_denies(p, path, name[0] ? name : NULL);
+		if (rule)
+			return rule;
+	}
+	int fd = open_as_target(t, path);
 	char canonical[4096] = "";
 	if (fd >= 0)
 		name_of(fd, canonical, sizeof(canonical));
@@ -148,20 +164,24 @@ static const char *judge(const struct cai_exec_policy *p, pid_t tid, const char 
 	struct stat st;
 	char next[4096];
 	if (fstat(fd, &st) == 0) {
-		if (anonymous(fd, &st))
+		if (anonymous(canonical, &st))
 			rule = CAI_POLICY_ANONYMOUS;
-		else if (!(rule = same_file(p, tid, &st)) && depth < MAX_DEPTH) {
+		else if (!(rule = same_file(p, t, &st)) && depth < MAX_DEPTH) {
 			if (interpreter_of(fd, next, sizeof(next)))
-				rule = judge(p, tid, next, jv_null(), cwd, depth + 1);
-			else if (is_loader(canonical) && loader_target(argv, cwd, next, sizeof(next)))
-				rule = judge(p, tid, next, jv_null(), cwd, depth + 1);
+				rule = judge(p, t, next, jv_null(), depth + 1);
+			else if (is_loader(canonical) && loader_target(argv, t->cwd, next, sizeof(next)))
+				rule = judge(p, t, next, jv_null(), depth + 1);
 		}
 	}
 	close(fd);
 	return rule;
 }
 
-const char *cai_exec_verdict(const struct cai_exec_policy *p, pid_t tid, const char *path, jv argv, const char *cwd)
+const char *cai_exec_verdict(const struct cai_exec_policy *p, const struct cai_exec_target *t, const char *path,
+			     jv argv)
 {
-	return judge(p, tid, path, argv, cwd && *cwd ? cwd : "/", 0);
+	struct cai_exec_target at = *t;
+	if (!at.cwd || !*at.cwd)
+		at.cwd = "/";
+	return judge(p, &at, path, argv, 0);
 }

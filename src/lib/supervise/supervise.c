@@ -16,8 +16,8 @@
 #include "procfs.h"
 #include "tracee_mem.h"
 
-#define MAX_ARGS 256
-#define MAX_ARG_BYTES 4096
+#define MAX_ARGS CAI_TRACEE_MAX_ARGS
+#define MAX_ARG_BYTES CAI_TRACEE_STRING_CAP
 
 static bool notif_valid(int listener, __u64 id)
 {
@@ -32,6 +32,13 @@ static void proc_link(pid_t pid, const char *what, char *buf, size_t cap)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
+static int open_proc(pid_t pid, const char *what, int flags)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	return open(path, flags | O_CLOEXEC);
+}
+
 /* The target's identity, read from /proc before the id is re-validated. */
 struct target {
 	long tgid, ppid, uid;
@@ -39,21 +46,24 @@ struct target {
 	char cwd[4096];
 };
 
+/* Tgid, PPid, the real uid and the comm (as Name:) from one file, whose
+ * first lines they are: one read holds them. */
 static void read_target(pid_t tid, struct target *t)
 {
 	char path[64], status[4096];
 	struct cai_error ignored;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	if (cai_read_small_file(path, status, sizeof(status), &ignored) >= 0) {
+	if (cai_read_proc_head(path, status, sizeof(status), &ignored) >= 0) {
 		t->tgid = cai_status_field(status, "Tgid");
 		t->ppid = cai_status_field(status, "PPid");
 		t->uid = cai_status_field(status, "Uid"); /* the real uid: the first number */
+		if (cai_status_name(status, t->comm, sizeof(t->comm)) < 0)
+			t->comm[0] = '\0';
+		cai_strip_newline(t->comm);
 	} else {
 		t->tgid = t->ppid = t->uid = -1;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tid);
-	if (cai_read_small_file_trim(path, t->comm, sizeof(t->comm), &ignored) < 0)
 		t->comm[0] = '\0';
+	}
 	proc_link(tid, "cwd", t->cwd, sizeof(t->cwd));
 }
 
@@ -83,30 +93,23 @@ static void resolve(pid_t tid, const struct target *t, long dirfd, const char *p
 }
 
 /* *unreadable: the array or one of its strings could not be read. */
-static jv read_argv(pid_t tid, uint64_t addr, bool *truncated, bool *unreadable, size_t *argc)
+static jv argv_of(const struct cai_tracee_exec *x, bool *truncated, bool *unreadable)
 {
-	static uint64_t ptrs[MAX_ARGS];
-	static char arg[MAX_ARG_BYTES];
-	bool more = false;
-	*argc = 0;
-	ssize_t n = cai_tracee_read_ptrs(tid, addr, ptrs, MAX_ARGS, &more);
-	if (n < 0) {
+	if (x->argc < 0) {
 		*unreadable = true;
 		return jv_null();
 	}
-	*truncated |= more;
+	*truncated |= x->argv_cut;
 	jv argv = jv_array();
-	for (ssize_t i = 0; i < n; i++) {
-		bool cut = false;
-		if (cai_tracee_read_string(tid, ptrs[i], arg, sizeof(arg), &cut) < 0) {
+	for (ssize_t i = 0; i < x->argc; i++) {
+		if (x->arg_len[i] < 0) {
 			*unreadable = true;
 			argv = jv_array_append(argv, jv_null());
 			continue;
 		}
-		*truncated |= cut;
-		argv = jv_array_append(argv, jv_string(arg));
+		*truncated |= x->arg_cut[i];
+		argv = jv_array_append(argv, jv_string(x->arg[i]));
 	}
-	*argc = (size_t)n;
 	return argv;
 }
 
@@ -124,15 +127,15 @@ static jv cut_string(jv str, size_t max)
 /* What the collector takes is one record of at most CAI_WIRE_RECORD_MAX
  * bytes (with room for the client's "dropped"): a bigger exec event would be
  * refused whole, path and all. Cut argv (fewer and shorter arguments), then
- * the paths and the cwd, until it fits, and say "truncated". Consumes ev. */
-static jv fit_event(jv ev)
+ * the paths and the cwd, until it fits, and say "truncated". Consumes ev;
+ * *len: the length of the returned event's record in rec (-1: none). */
+static jv fit_event(jv ev, unsigned char rec[static CAI_WIRE_RECORD_MAX], long *len)
 {
 	size_t each = MAX_ARG_BYTES, count = MAX_ARGS;
 	for (;;) {
-		static unsigned char rec[CAI_WIRE_RECORD_MAX];
 		struct cai_error ignored = {0};
-		long len = cai_record_from_jv(ev, CAI_WIRE_EVENT, rec, sizeof(rec) - 64, &ignored);
-		if (len > 0 || each < 16)
+		*len = cai_record_from_jv(ev, CAI_WIRE_EVENT, rec, CAI_WIRE_RECORD_MAX - 64, &ignored);
+		if (*len > 0 || each < 16)
 			return ev;
 		each /= 2;
 		count = count > 8 ? count / 2 : count;
@@ -185,18 +188,18 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 
 	struct target t;
 	read_target(tid, &t);
-	static char path[4096], resolved[8192], canonical[4096];
-	bool truncated = false, cut = false, unreadable = false;
-	if (cai_tracee_read_string(tid, path_addr, path, sizeof(path), &cut) < 0) {
-		path[0] = '\0';
-		unreadable = true;
-	}
-	truncated |= cut;
-	size_t argc = 0;
+	static struct cai_tracee_exec x;
+	static char resolved[8192];
+	cai_tracee_read_exec(tid, path_addr, argv_addr, &x);
+	const char *path = x.path_len >= 0 ? x.path : "";
+	bool truncated = x.path_cut, unreadable = x.path_len < 0;
 	/* The arguments decide too (the program ld.so is asked to run). */
-	jv argv = read_argv(tid, argv_addr, &truncated, &unreadable, &argc);
+	jv argv = argv_of(&x, &truncated, &unreadable);
+	size_t argc = x.argc > 0 ? (size_t)x.argc : 0;
 	resolve(tid, &t, at ? (long)req->data.args[0] : AT_FDCWD, path, resolved, sizeof(resolved));
-	bool have_canonical = resolved[0] && cai_realpath_in_root(tid, resolved, canonical, sizeof(canonical));
+	/* Only a policy looks at the files: inside the target's root, taken
+	 * here, while the pid is known to be the target's. */
+	cleanup_close int rootfd = s->policy && !unreadable ? open_proc(tid, "root", O_PATH | O_DIRECTORY) : -1;
 
 	/* Everything above describes the process only if it is still the one
 	 * that made the call. */
@@ -208,13 +211,12 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	/* A target whose memory cannot be read (it made itself non-dumpable,
 	 * say) cannot be matched: under a policy that is a denial, not a pass. */
 	const char *rule = NULL;
-	if (s->policy && unreadable)
+	if (s->policy && unreadable) {
 		rule = CAI_POLICY_UNREADABLE;
-	else if (s->policy)
-		rule =
-		    cai_exec_policy_denies(s->policy, resolved[0] ? resolved : path, have_canonical ? canonical : NULL);
-	if (s->policy && !rule)
-		rule = cai_exec_verdict(s->policy, tid, resolved[0] ? resolved : path, argv, t.cwd);
+	} else if (s->policy) {
+		struct cai_exec_target target = {.tid = tid, .rootfd = rootfd, .cwd = t.cwd};
+		rule = cai_exec_verdict(s->policy, &target, resolved[0] ? resolved : path, argv);
+	}
 	s->execs++;
 	if (rule)
 		s->denied++;
@@ -245,8 +247,10 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 		ev = jv_object_set(ev, jv_string("rule"), jv_string(rule));
 	if (truncated)
 		ev = jv_object_set(ev, jv_string("truncated"), jv_true());
-	ev = fit_event(ev);
-	if (cai_audit_client_send(s->audit, ev) < 0 && s->trace)
+	static unsigned char rec[CAI_WIRE_RECORD_MAX];
+	long len;
+	ev = fit_event(ev, rec, &len);
+	if (cai_audit_client_send_made(s->audit, ev, rec, len) < 0 && s->trace)
 		fprintf(s->trace, "collector unavailable at `%s`; %lu event(s) waiting to be reported as dropped\n",
 			s->audit->path, s->audit->dropped);
 
