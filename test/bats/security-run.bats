@@ -301,3 +301,31 @@ print("done")'
 	stop_collector
 	[ "$(count_events '.source == "seccomp" and .decision == "deny" and (.rule | test("no name"))')" = 2 ]
 }
+
+@test "under a policy, an agent that execs device nodes and a fifo: the supervisor opens none of them to read" {
+	start_collector
+	echo '{"deny_exec": ["/usr/bin/nc"]}' >"$AUD/policy.json"
+	mkfifo "$AUD/fifo"
+	# The kernel refuses each exec (EACCES); the supervisor, root under
+	# `cai run --image`, must not have run a driver's open (a tty, a
+	# watchdog) to look for "#!". strace -y names what each open got.
+	run strace -f -qq -y -e trace=openat,open,openat2 -o "$AUD/strace" \
+		"$CAI_BIN" run --no-shim --policy "$AUD/policy.json" --audit-socket "$SOCK" -- "$PY" -c '
+import os, sys
+for p in ("/dev/null", "/dev/tty", "/dev/zero", sys.argv[1]):
+    try:
+        os.execv(p, [p])
+    except OSError as e:
+        print(p, e.errno)
+' "$AUD/fifo"
+	echo "$output"
+	assert_line "/dev/null 13"
+	assert_line "/dev/zero 13"
+	assert_line "$AUD/fifo 13"
+	stop_collector
+	# Each was looked at (opened O_PATH), never opened to be read.
+	grep -qE 'O_PATH.*= [0-9]+<(/dev/null|'"$AUD"'/fifo)' "$AUD/strace"
+	run sh -c "grep -v O_PATH '$AUD/strace' | grep -E '= [0-9]+<(/dev/(null|tty|zero)|$AUD/fifo)>'"
+	assert_output ""
+	[ "$(count_events '.source == "seccomp" and (.args.path == "/dev/null" or .args.path == "/dev/zero")')" -ge 2 ]
+}

@@ -81,7 +81,7 @@ static bool interpreter_of(int fd, char *out, size_t cap)
 {
 	char link[64], head[256];
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	int rfd = open(link, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int rfd = open(link, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (rfd < 0)
 		return false;
 	ssize_t n = read(rfd, head, sizeof(head) - 1);
@@ -167,7 +167,10 @@ static const char *judge(const struct cai_exec_policy *p, const struct cai_exec_
 		if (anonymous(canonical, &st))
 			rule = CAI_POLICY_ANONYMOUS;
 		else if (!(rule = same_file(p, t, &st)) && depth < MAX_DEPTH) {
-			if (interpreter_of(fd, next, sizeof(next)))
+			/* Only a regular file can be exec'd, and only one is
+			 * opened to read its "#!": opening a device the agent
+			 * names would run its driver's open as root. */
+			if (S_ISREG(st.st_mode) && interpreter_of(fd, next, sizeof(next)))
 				rule = judge(p, t, next, jv_null(), depth + 1);
 			else if (is_loader(canonical) && loader_target(argv, t->cwd, next, sizeof(next)))
 				rule = judge(p, t, next, jv_null(), depth + 1);
