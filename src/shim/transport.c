@@ -97,6 +97,15 @@ int cai_transport_open(bool kept)
 	return s;
 }
 
+/* Whether the collector was found away less than RETRY_NS ago. The clock
+ * is read only once an attempt has failed: the first one costs a fresh
+ * process no vDSO pages (see CAI_SET). */
+static bool retry_not_due(void)
+{
+	long long next = atomic_load(&next_retry_ns);
+	return next != 0 && now_ns() < next;
+}
+
 /* The shared connection, connecting if needed (rate-limited while the
  * collector is away). Holds fd_users until put_fd(). */
 static int get_fd(void)
@@ -109,11 +118,9 @@ static int get_fd(void)
 		atomic_fetch_sub(&fd_users, 1);
 		return -1;
 	}
-	/* The clock is read only once an attempt has failed: the first one
-	 * costs a fresh process no vDSO pages (see CAI_SET). Threads that find
-	 * no connection at once each make one; the first installed wins. */
-	long long next = atomic_load(&next_retry_ns);
-	if (next != 0 && now_ns() < next) {
+	/* Threads that find no connection at once each make one; the first
+	 * installed wins. */
+	if (retry_not_due()) {
 		atomic_fetch_sub(&fd_users, 1);
 		return -1;
 	}
@@ -253,12 +260,8 @@ int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_word
 	 * a fork child): one of their own, closed before the exec. Nothing
 	 * is left held if the exec fails, and the collector finds the whole
 	 * exchange queued, its end included, when it accepts. */
-	if (last_words && atomic_load(&cai_sock_fd) < 0) {
-		long long next = atomic_load(&next_retry_ns);
-		if (next != 0 && now_ns() < next)
-			return -1;
-		return send_foreign(buf, len);
-	}
+	if (last_words && atomic_load(&cai_sock_fd) < 0)
+		return retry_not_due() ? -1 : send_foreign(buf, len);
 	int rc = -1;
 	long long deadline = 0;
 	bool reconnected = false;

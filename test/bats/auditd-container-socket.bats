@@ -144,14 +144,15 @@ event() { # MARK: a minimal well-formed event
 	AUDITD_PID=$!
 	local i
 	for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
-	# The first container: 3 processes whose rings outlive their
-	# connections (and the socket), still taking its share.
+	# The first container: 3 processes of nobody whose rings outlive
+	# their connections (and the socket), still taking its share.
 	hand_over
 	local lfd
 	lfd=$(find "/proc/$AUDITD_PID/fd" -mindepth 1 -lname 'socket:*' -printf '%f\n' | sort -n | tail -1)
 	mkfifo "$AUD/rings"
 	# (not holding the hand-over's stdin: release closes it)
-	"$CAI_TEST_BIN/ring-peer" "$CSOCK" detached 3 <"$AUD/rings" >"$AUD/first.out" 2>&1 3>&- 9>&- &
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$CAI_TEST_BIN/ring-peer" "$CSOCK" detached 3 <"$AUD/rings" >"$AUD/first.out" 2>&1 3>&- 9>&- &
 	local first=$!
 	exec 8>"$AUD/rings"
 	for i in $(seq 200); do grep -q detached= "$AUD/first.out" && break; sleep 0.05; done
@@ -161,7 +162,8 @@ event() { # MARK: a minimal well-formed event
 	# The second, most often on the fd the first had: all 4 of its own.
 	ID=$(printf 'c0%062d' 2) CSOCK=$AUD/second.sock hand_over 8>&-
 	echo "first listener fd $lfd; now: $(find "/proc/$AUDITD_PID/fd" -mindepth 1 -lname 'socket:*' -printf '%f ')"
-	run "$CAI_TEST_BIN/ring-peer" "$AUD/second.sock" detached 4 </dev/null 3>&- 8>&- 9>&-
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$CAI_TEST_BIN/ring-peer" "$AUD/second.sock" detached 4 </dev/null 3>&- 8>&- 9>&-
 	assert_output "detached=4 other=0"
 	exec 8>&-
 	wait "$first" || true
