@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -98,66 +99,57 @@ static void config_init(void)
 		copy_bounded(cai_cfg.preload_env, sizeof(cai_cfg.preload_env), "LD_PRELOAD=", cai_cfg.self_path);
 }
 
-static void resolve_glibc_only(void)
-{
+/* Every real function, (field, name): found at load in one pass over the
+ * loaded objects. */
+#define REALS_COMMON(X)                                                                                                \
+	X(open, "open")                                                                                                \
+	X(openat, "openat") X(creat, "creat") X(fopen, "fopen") X(freopen, "freopen") X(connect, "connect")            \
+	    X(execve, "execve") X(execvpe, "execvpe") X(execvp, "execvp") X(fexecve, "fexecve")                        \
+		X(posix_spawn, "posix_spawn") X(posix_spawnp, "posix_spawnp") X(system, "system") X(popen, "popen")    \
+		    X(opendir, "opendir") X(close, "close") X(dup2, "dup2") X(dup3, "dup3") X(fork_, "_Fork")          \
+			X(clone, "clone") X(setuid, "setuid") X(setreuid, "setreuid") X(setresuid, "setresuid")        \
+			    X(prctl, "prctl") X(pthread_setname_np, "pthread_setname_np") X(chdir, "chdir")            \
+				X(fchdir, "fchdir") X(chroot, "chroot") X(daemon, "daemon") X(unshare, "unshare")      \
+				    X(setns, "setns") X(nftw, "nftw")
 #if CAI_GLIBC
-	(void)REAL(open64);
-	(void)REAL(openat64);
-	(void)REAL(creat64);
-	(void)REAL_SYM(open_2, "__open_2");
-	(void)REAL_SYM(open64_2, "__open64_2");
-	(void)REAL_SYM(openat_2, "__openat_2");
-	(void)REAL_SYM(openat64_2, "__openat64_2");
-	(void)REAL(fopen64);
-	(void)REAL(freopen64);
-	(void)REAL(execveat);
-	(void)REAL(close_range);
-	(void)REAL(closefrom);
-	(void)REAL(fts_read);
-	(void)REAL(fts_children);
-	(void)REAL(fts_close);
-	(void)REAL(fts64_read);
-	(void)REAL(fts64_children);
-	(void)REAL(fts64_close);
-	(void)REAL(nftw64);
+#define REALS_GLIBC(X)                                                                                                 \
+	X(open64, "open64")                                                                                            \
+	X(openat64, "openat64") X(creat64, "creat64") X(open_2, "__open_2") X(open64_2, "__open64_2")                  \
+	    X(openat_2, "__openat_2") X(openat64_2, "__openat64_2") X(fopen64, "fopen64") X(freopen64, "freopen64")    \
+		X(execveat, "execveat") X(close_range, "close_range") X(closefrom, "closefrom")                        \
+		    X(fts_read, "fts_read") X(fts_children, "fts_children") X(fts_close, "fts_close")                  \
+			X(fts64_read, "fts64_read") X(fts64_children, "fts64_children") X(fts64_close, "fts64_close")  \
+			    X(nftw64, "nftw64")
+#else
+#define REALS_GLIBC(X)
 #endif
-}
+#define REAL_NAME(field, sym) sym "\0"
+#define REAL_OFFSET(field, sym) offsetof(struct cai_reals, field),
+
+/* Names and offsets, no pointers: a table of pointers would be relocated,
+ * a page written at every load. The list ends with an empty name. */
+static const char real_names[] = REALS_COMMON(REAL_NAME) REALS_GLIBC(REAL_NAME);
+static const unsigned short real_offsets[] = {REALS_COMMON(REAL_OFFSET) REALS_GLIBC(REAL_OFFSET)};
+#define REALS_COUNT (sizeof(real_offsets) / sizeof(real_offsets[0]))
+_Static_assert(REALS_COUNT <= CAI_NEXT_MAX, "one pass of cai_next_symbols resolves them all");
 
 static void resolve_all(void)
 {
-	(void)REAL(open);
-	(void)REAL(openat);
-	(void)REAL(creat);
-	(void)REAL(fopen);
-	(void)REAL(freopen);
-	(void)REAL(connect);
-	(void)REAL(execve);
-	(void)REAL(execvpe);
-	(void)REAL(execvp);
-	(void)REAL(fexecve);
-	(void)REAL(posix_spawn);
-	(void)REAL(posix_spawnp);
-	(void)REAL(system);
-	(void)REAL(popen);
-	(void)REAL(opendir);
-	(void)REAL(close);
-	(void)REAL(dup2);
-	(void)REAL(dup3);
-	(void)REAL_SYM(fork_, "_Fork");
-	(void)REAL(clone);
-	(void)REAL(setuid);
-	(void)REAL(setreuid);
-	(void)REAL(setresuid);
-	(void)REAL(prctl);
-	(void)REAL(pthread_setname_np);
-	(void)REAL(chdir);
-	(void)REAL(fchdir);
-	(void)REAL(chroot);
-	(void)REAL(daemon);
-	(void)REAL(unshare);
-	(void)REAL(setns);
-	(void)REAL(nftw);
-	resolve_glibc_only();
+	void *found[REALS_COUNT];
+#if CAI_GLIBC
+	cai_next_symbols(real_names, found, REALS_COUNT);
+#else
+	const char *name = real_names;
+	for (size_t i = 0; i < REALS_COUNT; i++, name += strlen(name) + 1)
+		found[i] = dlsym(RTLD_NEXT, name);
+#endif
+	/* A wrapper that ran before the constructor may have set one. */
+	for (size_t i = 0; i < REALS_COUNT; i++) {
+		void *have;
+		memcpy(&have, (char *)&cai_real + real_offsets[i], sizeof(have));
+		if (!have)
+			memcpy((char *)&cai_real + real_offsets[i], &found[i], sizeof(found[i]));
+	}
 }
 
 /* 0: not yet, 1: under way, 2: done. A library initialized before ours

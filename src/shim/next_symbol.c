@@ -32,13 +32,16 @@ struct object_tables {
 	const ElfW(Half) * versym;
 };
 
+/* One pass over the loaded objects answers every name of a list: a pass
+ * per name cost an exec of /bin/true some 80,000 instructions. */
 struct search {
-	const char *name; /* NULL: only this library's path is wanted */
-	uint32_t gnu;
-	uint32_t sysv;
+	size_t n; /* names; 0: only this library's path is wanted */
+	const char *name[CAI_NEXT_MAX];
+	uint32_t gnu[CAI_NEXT_MAX];
+	void **found; /* n answers, NULL until found */
+	size_t left;
 	uintptr_t self; /* an address inside this library */
 	bool past_self;
-	void *found;
 	const char *self_name;
 };
 
@@ -115,7 +118,7 @@ static bool defines(const struct object_tables *t, uint32_t i, const char *name)
 	return strcmp(t->strtab + s->st_name, name) == 0;
 }
 
-static const ElfW(Sym) * gnu_lookup(const struct object_tables *t, const struct search *s)
+static const ElfW(Sym) * gnu_lookup(const struct object_tables *t, const char *name, uint32_t h)
 {
 	const uint32_t *g = t->gnu_hash;
 	uint32_t nbuckets = g[0], symoffset = g[1], bloom_words = g[2], bloom_shift = g[3];
@@ -125,7 +128,6 @@ static const ElfW(Sym) * gnu_lookup(const struct object_tables *t, const struct 
 	const uint32_t *buckets = (const uint32_t *)(const void *)(bloom + bloom_words);
 	const uint32_t *chain = buckets + nbuckets;
 	enum { BITS = sizeof(ElfW(Addr)) * 8 };
-	uint32_t h = s->gnu;
 	ElfW(Addr) mask = ((ElfW(Addr))1 << (h % BITS)) | ((ElfW(Addr))1 << ((h >> bloom_shift) % BITS));
 	if ((bloom[(h / BITS) % bloom_words] & mask) != mask)
 		return NULL;
@@ -136,7 +138,7 @@ static const ElfW(Sym) * gnu_lookup(const struct object_tables *t, const struct 
 	 * a chain anywhere near this long. */
 	for (uint32_t steps = 0; steps < 1u << 20; steps++, i++) {
 		uint32_t h2 = chain[i - symoffset];
-		if ((h | 1) == (h2 | 1) && defines(t, i, s->name))
+		if ((h | 1) == (h2 | 1) && defines(t, i, name))
 			return &t->symtab[i];
 		if (h2 & 1)
 			break;
@@ -144,17 +146,18 @@ static const ElfW(Sym) * gnu_lookup(const struct object_tables *t, const struct 
 	return NULL;
 }
 
-static const ElfW(Sym) * sysv_lookup(const struct object_tables *t, const struct search *s)
+/* Only for an object without a GNU hash table (rare): its hash is made here. */
+static const ElfW(Sym) * sysv_lookup(const struct object_tables *t, const char *name)
 {
+	uint32_t h = sysv_hash_of(name);
 	const uint32_t *hs = t->sysv_hash;
 	uint32_t nbucket = hs[0], nchain = hs[1];
 	if (nbucket == 0)
 		return NULL;
 	const uint32_t *bucket = hs + 2, *chain = bucket + nbucket;
 	uint32_t steps = 0;
-	for (uint32_t i = bucket[s->sysv % nbucket]; i != STN_UNDEF && i < nchain && steps < nchain;
-	     i = chain[i], steps++)
-		if (defines(t, i, s->name))
+	for (uint32_t i = bucket[h % nbucket]; i != STN_UNDEF && i < nchain && steps < nchain; i = chain[i], steps++)
+		if (defines(t, i, name))
 			return &t->symtab[i];
 	return NULL;
 }
@@ -187,32 +190,52 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data)
 	if (holds_self) {
 		s->past_self = true;
 		s->self_name = info->dlpi_name;
-		return s->name ? 0 : 1;
+		return s->n ? 0 : 1;
 	}
-	if (!s->past_self || !dyn || !s->name)
+	if (!s->past_self || !dyn || !s->n)
 		return 0;
 	struct object_tables t;
 	if (!tables_of(info, dyn, &t))
 		return 0;
-	const ElfW(Sym) *sym = t.gnu_hash ? gnu_lookup(&t, s) : sysv_lookup(&t, s);
-	if (!sym)
-		return 0;
-	s->found = address_of(info, sym);
-	return 1;
+	/* The first object (in load order) that defines a name answers it. */
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->found[i])
+			continue;
+		const ElfW(Sym) *sym = t.gnu_hash ? gnu_lookup(&t, s->name[i], s->gnu[i]) : sysv_lookup(&t, s->name[i]);
+		if (sym) {
+			s->found[i] = address_of(info, sym);
+			s->left--;
+		}
+	}
+	return s->left == 0;
+}
+
+size_t cai_next_symbols(const char *names, void **found, size_t max)
+{
+	struct search s = {.found = found, .self = (uintptr_t)&cai_next_symbols};
+	for (const char *p = names; *p && s.n < max && s.n < CAI_NEXT_MAX; p += strlen(p) + 1, s.n++) {
+		s.name[s.n] = p;
+		s.gnu[s.n] = gnu_hash_of(p);
+		found[s.n] = NULL;
+	}
+	s.left = s.n;
+	if (s.n)
+		dl_iterate_phdr(visit, &s);
+	return s.n;
 }
 
 void *cai_next_symbol(const char *name)
 {
-	struct search s = {.name = name, .self = (uintptr_t)&cai_next_symbol};
-	s.gnu = gnu_hash_of(name);
-	s.sysv = sysv_hash_of(name);
-	dl_iterate_phdr(visit, &s);
-	return s.found;
+	void *found = NULL;
+	/* The empty name would end the list: it names nothing anyway. */
+	if (*name)
+		cai_next_symbols(name, &found, 1);
+	return found;
 }
 
 bool cai_self_path(char *out, size_t cap)
 {
-	struct search s = {.name = NULL, .self = (uintptr_t)&cai_self_path};
+	struct search s = {.self = (uintptr_t)&cai_self_path};
 	dl_iterate_phdr(visit, &s);
 	if (!s.self_name || s.self_name[0] != '/' || strlen(s.self_name) >= cap)
 		return false;

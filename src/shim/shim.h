@@ -137,6 +137,11 @@ void *cai_resolve(const char *name);
 /* next_symbol.c: dlsym(RTLD_NEXT, name) without libdl (glibc shim), and
  * the absolute path this library was loaded from (false if not known). */
 void *cai_next_symbol(const char *name);
+/* The same for each name of a list ("open\0openat\0", ended by an empty
+ * name), in one pass: found[i] answers the i-th name. At most
+ * min(max, CAI_NEXT_MAX) names are looked at; returns how many were. */
+#define CAI_NEXT_MAX 64
+size_t cai_next_symbols(const char *names, void **found, size_t max);
 bool cai_self_path(char *out, size_t cap);
 /* Resolved at load time; lazily only when a wrapper runs before our
  * constructor (another library's constructor opening a file). */

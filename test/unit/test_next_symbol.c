@@ -78,8 +78,53 @@ static void same_as_dlsym(const char *name)
 		printf("#   dlsym says %p\n", want);
 }
 
+/* The list form, as the shim's constructor uses it: every answer the
+ * same as one name at a time, unknown names left NULL in place. */
+static void batch_checks(void)
+{
+	enum { N = sizeof(shim_names) / sizeof(shim_names[0]) };
+	char list[2048];
+	size_t used = 0;
+	for (size_t i = 0; i < N; i++) {
+		size_t l = strlen(shim_names[i]) + 1;
+		memcpy(list + used, shim_names[i], l);
+		used += l;
+	}
+	list[used] = '\0';
+	void *found[N + 1];
+	ok(cai_next_symbols(list, found, N + 1) == N, "a list of the shim's %d names: all looked at", N);
+	size_t same = 0;
+	for (size_t i = 0; i < N; i++)
+		same += found[i] && found[i] == dlsym(RTLD_NEXT, shim_names[i]);
+	ok(same == N, "each answer is dlsym's (%zu of %d)", same, N);
+
+	void *mixed[5] = {(void *)1, (void *)1, (void *)1, (void *)1, (void *)1};
+	ok(cai_next_symbols("jv_parse\0cai_no_such_function\0memcpy\0main\0", mixed, 5) == 4,
+	   "a list of 4 names: 4 looked at");
+	ok(mixed[0] == (void *)jv_parse && mixed[1] == NULL && mixed[2] == dlsym(RTLD_NEXT, "memcpy") &&
+	       mixed[3] == NULL && mixed[4] == (void *)1,
+	   "found, unknown, found, the program's own: each in its place, nothing past the list written");
+
+	void *two[3] = {NULL, NULL, (void *)1};
+	ok(cai_next_symbols("open\0close\0dup2\0", two, 2) == 2 && two[0] == dlsym(RTLD_NEXT, "open") &&
+	       two[1] == dlsym(RTLD_NEXT, "close") && two[2] == (void *)1,
+	   "max 2: two names looked at, the third left alone");
+
+	static char many[CAI_NEXT_MAX * 8 + 64];
+	size_t at = 0;
+	for (int i = 0; i < CAI_NEXT_MAX + 6; i++)
+		at += (size_t)sprintf(many + at, "close") + 1;
+	many[at] = '\0';
+	static void *lots[CAI_NEXT_MAX + 6];
+	ok(cai_next_symbols(many, lots, CAI_NEXT_MAX + 6) == CAI_NEXT_MAX && lots[CAI_NEXT_MAX - 1] == (void *)close,
+	   "a list longer than CAI_NEXT_MAX: the first %d looked at", CAI_NEXT_MAX);
+	void *none = (void *)1;
+	ok(cai_next_symbols("", &none, 1) == 0 && none == (void *)1, "an empty list: nothing looked at or written");
+}
+
 int main(int argc, char **argv)
 {
+	batch_checks();
 	for (size_t i = 0; i < sizeof(shim_names) / sizeof(shim_names[0]); i++) {
 		ok(cai_next_symbol(shim_names[i]) != NULL, "%s is found", shim_names[i]);
 		same_as_dlsym(shim_names[i]);
@@ -117,8 +162,13 @@ int main(int argc, char **argv)
 		ok(fn && cai_next_symbol("cai_sysv_hash_probe") == fn, "found through its DT_HASH table");
 		ok(fn && ((int (*)(void))cai_next_symbol("cai_sysv_hash_probe"))() == 4242, "and called");
 		ok(cai_next_symbol("cai_sysv_hash_absent") == NULL, "an unknown name there: NULL");
+		void *pair[2];
+		ok(cai_next_symbols("cai_sysv_hash_probe\0openat\0", pair, 2) == 2 && fn && pair[0] == fn &&
+		       pair[1] == dlsym(RTLD_NEXT, "openat"),
+		   "one list answered from two objects: the DT_HASH library and libc");
 	} else {
 		skip("no DT_HASH-only library given", "a library with only DT_HASH");
+		skip("no DT_HASH-only library given", "one list answered from two objects");
 	}
 
 	char self[PATH_MAX];
