@@ -250,6 +250,7 @@ bool ring_outlives_connection(struct server *srv, int fd)
 	cl = client_of(srv, fd); /* client_of may have moved the table */
 	*pe = *cl;
 	pe->open = false;
+	pe->watched = false; /* its pidfd is watched, as a process's */
 	pe->is_process = true;
 	pe->owns_listener = false;
 	/* The connection's entry keeps nothing that is now the process's. */

@@ -382,15 +382,8 @@ static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *
 				    key);
 			continue;
 		}
-		int one = 1;
-		setsockopt(c, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
-		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = c};
-		if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, c, &ev) < 0) {
-			int e = errno;
-			close(c);
-			quota_give(&srv->quota, key);
-			return cai_error_set(err, e, "epoll_ctl");
-		}
+		/* SO_PASSCRED comes from the listening socket (the kernel
+		 * copies it at accept). */
 		struct client *cl = client_of(srv, c);
 		memset(cl, 0, sizeof(*cl));
 		cl->open = true;
@@ -407,8 +400,19 @@ static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *
 		srv->stats.clients++;
 		/* Most peers have sent already, and a short-lived one (a fork
 		 * child's exec event) has often hung up too: read it now rather
-		 * than in up to two more turns of the loop. Bounded as there. */
+		 * than in up to two more turns of the loop. Bounded as there.
+		 * One that has ended is closed without ever being watched. */
 		serve_client(srv, c);
+		cl = client_of(srv, c);
+		if (!cl->open)
+			continue;
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = c};
+		if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, c, &ev) < 0) {
+			int e = errno;
+			close_client(srv, c);
+			return cai_error_set(err, e, "epoll_ctl");
+		}
+		cl->watched = true;
 	}
 }
 
@@ -517,7 +521,9 @@ void close_client(struct server *srv, int fd)
 	bool owned = cl->owns_listener;
 	int lfd = cl->listener;
 	cl->owns_listener = false;
-	epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+	if (cl->watched)
+		epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+	cl->watched = false;
 	if (!ended)
 		purge_queue(srv, fd);
 	close(fd);

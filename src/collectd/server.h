@@ -24,6 +24,7 @@ struct server_stats {
 struct client {
 	bool open;
 	bool hung_up; /* read to the end of the stream: nothing is queued or can come */
+	bool watched; /* in the epoll set (not one read to its end at accept) */
 	bool has_ring;
 	/* The ring is read for as long as its writer lives: ring_pidfd (>= 0)
 	 * says when it has exited. When the connection closes first, the

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "container.h"
 #include "tap.h"
@@ -219,10 +221,107 @@ static void live_and_jv(void)
 	ok(!cai_container_id_valid(ID "0") && !cai_container_id_valid("abc"), "ids of the wrong length");
 }
 
+/* mkdir for a cgroup: true when made now (the caller removes it). */
+static bool made_dir(const char *path)
+{
+	return mkdir(path, 0755) == 0;
+}
+
+static bool move_to(const char *cgroup, pid_t pid)
+{
+	char procs[8192];
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+	FILE *f = fopen(procs, "w");
+	if (!f)
+		return false;
+	bool ok_write = fprintf(f, "%d\n", (int)pid) > 0;
+	return fclose(f) == 0 && ok_write;
+}
+
+/* A chain of cgroups DEPTH deep under root with long names: made[i] says
+ * which were made (the caller removes them, deepest first). */
+enum { DEPTH = 14 };
+struct chain {
+	char dir[DEPTH + 1][4096];
+	bool made[DEPTH + 1];
+};
+
+static bool make_chain(struct chain *c, const char *root)
+{
+	char seg[201];
+	memset(seg, 'a', 200);
+	seg[200] = '\0';
+	memset(c->made, 0, sizeof(c->made));
+	snprintf(c->dir[0], sizeof(c->dir[0]), "%s/cai-test-%d", root, (int)getpid());
+	c->made[0] = made_dir(c->dir[0]);
+	for (int i = 1; i <= DEPTH && c->made[i - 1]; i++) {
+		snprintf(c->dir[i], sizeof(c->dir[i]), "%s/%s", c->dir[i - 1], seg);
+		c->made[i] = made_dir(c->dir[i]);
+	}
+	return c->made[DEPTH];
+}
+
+static void remove_chain(const struct chain *c)
+{
+	for (int i = DEPTH; i >= 0; i--)
+		if (c->made[i])
+			rmdir(c->dir[i]);
+}
+
+/* A cgroup file longer than the page read first (cgroup v1, as root): the
+ * pids and blkio lines are made some 3 KiB long each by nesting, and the
+ * container's id comes on the cpu line after them. The id is found only
+ * if the file is read to its end. */
+static void long_cgroup_file(void)
+{
+	const char *pids = "/sys/fs/cgroup/pids", *blkio = "/sys/fs/cgroup/blkio", *cpu = "/sys/fs/cgroup/cpu";
+	struct stat st;
+	if (geteuid() != 0 || stat(pids, &st) != 0 || stat(blkio, &st) != 0 || stat(cpu, &st) != 0) {
+		skip("needs root and cgroup v1 pids, blkio and cpu hierarchies", "a cgroup file over 4 KiB");
+		return;
+	}
+	int gate[2];
+	if (pipe(gate) < 0)
+		return;
+	pid_t child = fork();
+	if (child == 0) {
+		char b;
+		close(gate[1]);
+		(void)!read(gate[0], &b, 1);
+		_exit(0);
+	}
+	close(gate[0]);
+	static struct chain a, b;
+	char slice[256], scope[512];
+	snprintf(slice, sizeof(slice), "%s/system.slice", cpu);
+	snprintf(scope, sizeof(scope), "%s/docker-%s.scope", slice, ID2);
+	bool made_slice = made_dir(slice);
+	bool made_scope = made_dir(scope);
+	bool placed = make_chain(&a, pids) && make_chain(&b, blkio) && made_scope && move_to(a.dir[DEPTH], child) &&
+		      move_to(b.dir[DEPTH], child) && move_to(scope, child);
+	if (placed) {
+		char id[CAI_CONTAINER_ID_LEN + 1];
+		struct cai_error err = {0};
+		int rc = cai_container_id_of_pid(child, id, &err);
+		ok(rc == 1 && strcmp(id, ID2) == 0, "an id after the first 4 KiB of the cgroup file is found (%d)", rc);
+	} else {
+		skip("could not make the cgroups", "a cgroup file over 4 KiB");
+	}
+	close(gate[1]);
+	waitpid(child, NULL, 0);
+	if (made_scope)
+		rmdir(scope);
+	if (made_slice)
+		rmdir(slice);
+	remove_chain(&a);
+	remove_chain(&b);
+}
+
 int main(void)
 {
 	parser();
 	names();
 	live_and_jv();
+	long_cgroup_file();
 	return done_testing();
 }

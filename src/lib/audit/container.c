@@ -191,8 +191,19 @@ int cai_container_id_of_pid(pid_t pid, char id[CAI_CONTAINER_ID_LEN + 1], struct
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return cai_error_set(err, errno, "open `%s`", path);
-	cleanup_free char *buf = xmalloc(CAI_CONTAINER_CGROUP_MAX);
-	ssize_t n = read_fd(fd, buf, CAI_CONTAINER_CGROUP_MAX);
+	/* Most fit in a page, read without an allocation (the collector
+	 * reads one per connection); a longer one is read on. */
+	char small[4096];
+	cleanup_free char *big = NULL;
+	char *buf = small;
+	ssize_t n = read_fd(fd, small, sizeof(small));
+	if (n == (ssize_t)sizeof(small) - 1) {
+		big = xmalloc(CAI_CONTAINER_CGROUP_MAX);
+		memcpy(big, small, (size_t)n);
+		ssize_t more = read_fd(fd, big + n, CAI_CONTAINER_CGROUP_MAX - (size_t)n);
+		n = more < 0 ? -1 : n + more;
+		buf = big;
+	}
 	if (n < 0)
 		return cai_error_set(err, errno, "read `%s`", path);
 	/* A text that filled the buffer may end mid-line: a cut path could
