@@ -101,28 +101,65 @@ static void config_init(void)
 
 /* Every real function, (field, name): found at load in one pass over the
  * loaded objects. */
-#define REALS_COMMON(X)                                                                                                \
-	X(open, "open")                                                                                                \
-	X(openat, "openat") X(creat, "creat") X(fopen, "fopen") X(freopen, "freopen") X(connect, "connect")            \
-	    X(execve, "execve") X(execvpe, "execvpe") X(execvp, "execvp") X(fexecve, "fexecve")                        \
-		X(posix_spawn, "posix_spawn") X(posix_spawnp, "posix_spawnp") X(system, "system") X(popen, "popen")    \
-		    X(opendir, "opendir") X(close, "close") X(dup2, "dup2") X(dup3, "dup3") X(fork_, "_Fork")          \
-			X(clone, "clone") X(setuid, "setuid") X(setreuid, "setreuid") X(setresuid, "setresuid")        \
-			    X(prctl, "prctl") X(pthread_setname_np, "pthread_setname_np") X(chdir, "chdir")            \
-				X(fchdir, "fchdir") X(chroot, "chroot") X(daemon, "daemon") X(unshare, "unshare")      \
-				    X(setns, "setns") X(nftw, "nftw")
+/* clang-format off */
+#define REALS_COMMON(X) \
+	X(open, "open") \
+	X(openat, "openat") \
+	X(creat, "creat") \
+	X(fopen, "fopen") \
+	X(freopen, "freopen") \
+	X(connect, "connect") \
+	X(execve, "execve") \
+	X(execvpe, "execvpe") \
+	X(execvp, "execvp") \
+	X(fexecve, "fexecve") \
+	X(posix_spawn, "posix_spawn") \
+	X(posix_spawnp, "posix_spawnp") \
+	X(system, "system") \
+	X(popen, "popen") \
+	X(opendir, "opendir") \
+	X(close, "close") \
+	X(dup2, "dup2") \
+	X(dup3, "dup3") \
+	X(fork_, "_Fork") \
+	X(clone, "clone") \
+	X(setuid, "setuid") \
+	X(setreuid, "setreuid") \
+	X(setresuid, "setresuid") \
+	X(prctl, "prctl") \
+	X(pthread_setname_np, "pthread_setname_np") \
+	X(chdir, "chdir") \
+	X(fchdir, "fchdir") \
+	X(chroot, "chroot") \
+	X(daemon, "daemon") \
+	X(unshare, "unshare") \
+	X(setns, "setns") \
+	X(nftw, "nftw")
 #if CAI_GLIBC
-#define REALS_GLIBC(X)                                                                                                 \
-	X(open64, "open64")                                                                                            \
-	X(openat64, "openat64") X(creat64, "creat64") X(open_2, "__open_2") X(open64_2, "__open64_2")                  \
-	    X(openat_2, "__openat_2") X(openat64_2, "__openat64_2") X(fopen64, "fopen64") X(freopen64, "freopen64")    \
-		X(execveat, "execveat") X(close_range, "close_range") X(closefrom, "closefrom")                        \
-		    X(fts_read, "fts_read") X(fts_children, "fts_children") X(fts_close, "fts_close")                  \
-			X(fts64_read, "fts64_read") X(fts64_children, "fts64_children") X(fts64_close, "fts64_close")  \
-			    X(nftw64, "nftw64")
+#define REALS_GLIBC(X) \
+	X(open64, "open64") \
+	X(openat64, "openat64") \
+	X(creat64, "creat64") \
+	X(open_2, "__open_2") \
+	X(open64_2, "__open64_2") \
+	X(openat_2, "__openat_2") \
+	X(openat64_2, "__openat64_2") \
+	X(fopen64, "fopen64") \
+	X(freopen64, "freopen64") \
+	X(execveat, "execveat") \
+	X(close_range, "close_range") \
+	X(closefrom, "closefrom") \
+	X(fts_read, "fts_read") \
+	X(fts_children, "fts_children") \
+	X(fts_close, "fts_close") \
+	X(fts64_read, "fts64_read") \
+	X(fts64_children, "fts64_children") \
+	X(fts64_close, "fts64_close") \
+	X(nftw64, "nftw64")
 #else
 #define REALS_GLIBC(X)
 #endif
+/* clang-format on */
 #define REAL_NAME(field, sym) sym "\0"
 #define REAL_OFFSET(field, sym) offsetof(struct cai_reals, field),
 
