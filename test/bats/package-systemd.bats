@@ -185,9 +185,9 @@ next_repo() {
 	refute_line "denied=0"
 }
 
-@test "the installed units pass systemd-analyze verify; the engine orders itself after Sysbox's units" {
+@test "the installed units pass systemd-analyze verify; the engine orders itself after Sysbox's units and the distribution's docker" {
 	run in_machine 'systemd-analyze verify --man=no containai-docker.service cai-auditd.socket cai-auditd.service 2>&1; echo "verify=$?"
-		systemctl show -p After containai-docker.service | tr " " "\n" | grep -E "^(After=)?(sysbox|cai-auditd)" | sed "s/^After=//" | sort
+		systemctl show -p After containai-docker.service | tr " " "\n" | grep -E "^(After=)?(sysbox|cai-auditd|docker.service)" | sed "s/^After=//" | sort
 		systemctl show -p Wants containai-docker.service | tr " " "\n" | grep -E "^(Wants=)?(sysbox|cai-auditd)" | sed "s/^Wants=//" | sort'
 	assert_line "verify=0"
 	refute_output --partial "containai-docker.service:"
@@ -195,6 +195,8 @@ next_repo() {
 	assert_equal "$(grep -c '^sysbox-fs.service$' <<<"$output")" 2
 	assert_equal "$(grep -c '^sysbox.service$' <<<"$output")" 2
 	assert_equal "$(grep -c '^cai-auditd.socket$' <<<"$output")" 2
+	# Two dockerds must not set up iptables at once at boot.
+	assert_line "docker.service"
 	# ExecReload: SIGHUP, same process.
 	run in_machine 'p=$(systemctl show -p MainPID --value containai-docker.service)
 		systemctl reload containai-docker.service 2>&1; echo "reload=$?"
