@@ -302,6 +302,37 @@ print("done")'
 	[ "$(count_events '.source == "seccomp" and .decision == "deny" and (.rule | test("no name"))')" = 2 ]
 }
 
+@test "under a policy, what the supervisor read of /proc/<tid> counts only once the call is found still pending" {
+	require_user_notif
+	start_collector
+	echo '{"deny_exec": ["/usr/bin/id"]}' >"$AUD/policy.json"
+	# An exec of /proc/self/fd/N is judged through the supervisor's
+	# /proc/<tid>/fd/N; the tid is the target's only while its call is
+	# pending, so the notification id is checked again after that look and
+	# before the answer.
+	run strace -f -qq -e trace=openat,ioctl -o "$AUD/strace" \
+		"$CAI_BIN" run --no-shim --policy "$AUD/policy.json" --audit-socket "$SOCK" -- "$PY" -c '
+import os
+fd = os.open("/usr/bin/id", os.O_RDONLY)
+try:
+    os.execv("/proc/self/fd/%d" % fd, ["id"])
+except OSError as e:
+    print("refused", e.errno)
+'
+	assert_line "refused 1"
+	refute_output --partial "uid="
+	stop_collector
+	# The supervisor's own lines, from its look into /proc/<tid>/fd to
+	# its answer.
+	sup=$(awk 'NR == 1 { print $1 }' "$AUD/strace")
+	run awk -v sup="$sup" '$1 == sup && /openat\(.*"\/proc\/[0-9]+\/fd\/[0-9]+"/ { seen = 1 }
+		$1 == sup && seen && /SECCOMP_IOCTL_NOTIF_(ID_VALID|SEND)/ { match($0, /NOTIF_[A-Z_]+/); print substr($0, RSTART, RLENGTH) }' \
+		"$AUD/strace"
+	assert_equal "${lines[0]}" "NOTIF_ID_VALID"
+	assert_equal "${lines[1]}" "NOTIF_SEND"
+	[ "$(count_events '.source == "seccomp" and .decision == "deny" and .rule == "/usr/bin/id"')" = 1 ]
+}
+
 @test "under a policy, an agent that execs device nodes and a fifo: the supervisor opens none of them to read" {
 	start_collector
 	echo '{"deny_exec": ["/usr/bin/nc"]}' >"$AUD/policy.json"

@@ -216,6 +216,15 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	} else if (s->policy) {
 		struct cai_exec_target target = {.tid = tid, .rootfd = rootfd, .cwd = t.cwd};
 		rule = cai_exec_verdict(s->policy, &target, resolved[0] ? resolved : path, argv);
+		/* The verdict may have looked at /proc/<tid> (for the target's
+		 * /proc/self): that was the target's only if its call is still
+		 * pending now. Otherwise the tid may be another process's, and
+		 * nothing waits for the answer: no event describes it. */
+		if (!notif_valid(s->listener, req->id)) {
+			jv_free(argv);
+			s->vanished++;
+			return;
+		}
 	}
 	s->execs++;
 	if (rule)
