@@ -9,8 +9,9 @@
 #      events/s until all are in the log, per CPU-second of the collector,
 #      and how many the log is missing
 #   3. one exec (fork, execve, wait): no supervision, an empty preloaded
-#      library, the shim, snoopy, cai run's seccomp supervision, both, and
-#      the notification round trip alone
+#      library, the shim (and its load alone), snoopy, cai run's seccomp
+#      supervision, both, and the floors: the notification round trip, one
+#      page fault, one system call, one exec event's own connection
 #   4. a real build (this source tree, make -j2): no shim, our shim,
 #      snoopy (LD_PRELOAD, never /etc/ld.so.preload), strace -f
 #   5. an agent container: `cai run --image` (without and with audit) next
@@ -187,6 +188,9 @@ e_none=$("$loop" "$execs" | ns_of)
 e_empty=
 [ -e "$work/empty.so" ] && e_empty=$(LD_PRELOAD=$work/empty.so "$loop" "$execs" | ns_of)
 e_shim=$(LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock "$loop" "$execs" | ns_of)
+# The shim's part that no event causes: loaded into the exec'd program
+# alone (the loop itself preloads nothing, so no exec event is made).
+e_shim_load=$(CAI_AUDIT_SOCKET=$work/audit.sock "$loop" --child-preload "$shim" "$execs" | ns_of)
 e_snoopy=
 if [ -n "$snoopy_ok" ]; then
 	# shellcheck disable=SC2016 # expanded by the inner shell
@@ -202,8 +206,13 @@ if grep -qw user_notif /proc/sys/kernel/seccomp/actions_avail 2>/dev/null; then
 	e_both=$("$build/cai" run --shim "$shim" --audit-socket "$work/audit.sock" -- "$loop" "$execs" | ns_of)
 	rtt=$("$build/test/notify-rtt" 100000 2000)
 fi
+# What the shim's exec event costs its sender at the least, without a
+# connection held: a connection of its own (socket, connect, one send,
+# close); last, as the collector rejects these bytes.
+conn=$("$build/test/audit-stress" conncost "$work/audit.sock" 2000)
 stop_collector
 fault_ns=$("$loop" --fault-cost | sed -n 's/^fault_ns=//p')
+syscall=$("$build/test/audit-stress" syscallcost 100000)
 echo "## Cost per exec: fork + execve /bin/true + wait ($execs execs; median of batches of 50, and mean over the run)"
 echo
 printf '%-46s %10s %10s %10s %10s\n' "" "median us" "mean us" "mean +us" "faults"
@@ -220,6 +229,7 @@ exec_row() { # label "median mean faults_x10"
 exec_row "no supervision" "$e_none"
 exec_row "an empty preloaded library" "$e_empty"
 exec_row "the shim (target: at most 50 us over empty)" "$e_shim"
+exec_row "  of which loading it, no event" "$e_shim_load"
 exec_row "snoopy (LD_PRELOAD)" "$e_snoopy"
 exec_row "seccomp supervision (cai run --no-shim)" "$e_seccomp"
 exec_row "seccomp + shim (cai run)" "$e_both"
@@ -250,6 +260,12 @@ fi
 # one costs here, so that the fault column can be read on other hardware.
 [ -n "$fault_ns" ] &&
 	echo "one page fault (first touch of an anonymous page) costs $((fault_ns / 1000)).$(( (fault_ns % 1000) / 100 )) us here"
+# And the other two units an exec's cost is made of here.
+sys_ns=$(echo "$syscall" | sed -n 's/.*mean_ns=\([0-9]*\).*/\1/p')
+[ -n "$sys_ns" ] && echo "one system call (getppid) costs $((sys_ns / 1000)).$(( (sys_ns % 1000) / 100 )) us here"
+conn_ns=$(echo "$conn" | sed -n 's/.*mean_ns=\([0-9]*\).*/\1/p')
+[ -n "$conn_ns" ] &&
+	echo "an exec event's own connection (socket, connect, send, close) costs $((conn_ns / 1000)).$(( (conn_ns % 1000) / 100 )) us here"
 echo "seccomp exec events logged: $(grep -c '"source":"seccomp"' "$work/exec.jsonl" || true)"
 echo
 }

@@ -16,6 +16,11 @@
  *                    run (what a program that keeps opening files pays)
  *   sendcost N       N 200-byte sends on a SOCK_SEQPACKET socketpair while
  *                    a thread drains it; prints the median ns per send
+ *   conncost SOCKET N  N times what an exec's event costs its sender
+ *                    without a connection: socket, connect to SOCKET,
+ *                    one 200-byte send, close; prints the median and mean
+ *                    ns (the collector rejects the bytes and counts them)
+ *   syscallcost N    N getppid() system calls; prints the mean ns of one
  *   uring PATH       open PATH with an io_uring IORING_OP_OPENAT (raw
  *                    system calls); exits 77 when io_uring is unavailable
  *   stacks PATH      open PATH from threads with 16, 24 and 32 KiB stacks
@@ -29,12 +34,14 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -236,6 +243,62 @@ static int mode_sendcost(int n)
 	return 0;
 }
 
+/* Runs fn n times in batches of 100; prints the median batch's and the
+ * whole run's ns per call. */
+static int time_calls(int n, bool (*fn)(void *), void *arg)
+{
+	int batches = n / 100 > 0 ? n / 100 : 1;
+	long long *per = calloc((size_t)batches, sizeof(*per));
+	if (!per)
+		return 1;
+	long long start = ns_now();
+	for (int b = 0; b < batches; b++) {
+		long long t0 = ns_now();
+		for (int i = 0; i < 100; i++)
+			if (!fn(arg)) {
+				free(per);
+				return 1;
+			}
+		per[b] = (ns_now() - t0) / 100;
+	}
+	long long mean = (ns_now() - start) / ((long long)batches * 100);
+	qsort(per, (size_t)batches, sizeof(*per), cmp_ll);
+	printf("median_ns=%lld mean_ns=%lld\n", per[batches / 2], mean);
+	free(per);
+	return 0;
+}
+
+static bool connect_send_close(void *arg)
+{
+	const struct sockaddr_un *sun = arg;
+	static char msg[200];
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0 || connect(s, (const struct sockaddr *)sun, sizeof(*sun)) < 0) {
+		perror("conncost: connect");
+		if (s >= 0)
+			close(s);
+		return false;
+	}
+	bool sent = send(s, msg, sizeof(msg), MSG_NOSIGNAL) == (ssize_t)sizeof(msg);
+	close(s);
+	return sent;
+}
+
+static bool one_syscall(void *arg)
+{
+	(void)arg;
+	return syscall(SYS_getppid) > 0;
+}
+
+static int mode_conncost(const char *path, int n)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return 2;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	return time_calls(n, connect_send_close, &sun);
+}
+
 static const char *stack_path;
 
 static void *stack_opener(void *arg)
@@ -335,6 +398,10 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "sendcost"))
 		return mode_sendcost(atoi(argv[2]));
+	if (argc >= 4 && !strcmp(argv[1], "conncost"))
+		return mode_conncost(argv[2], atoi(argv[3]));
+	if (argc >= 3 && !strcmp(argv[1], "syscallcost"))
+		return time_calls(atoi(argv[2]), one_syscall, NULL);
 	if (argc >= 3 && !strcmp(argv[1], "uring"))
 		return mode_uring(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "threads"))

@@ -1,6 +1,8 @@
-/* Benchmark helper: exec-loop N [PROG]
+/* Benchmark helper: exec-loop [--child-preload LIB] N [PROG]
  * fork, execve PROG (default /bin/true) with this environment (so that a
- * preloaded library is loaded in the child too), wait, N times; prints the
+ * preloaded library is loaded in the child too), wait, N times; with
+ * --child-preload, the exec'd program alone preloads LIB (what loading it
+ * costs, without the calling side's part); prints the
  * median cost of one round in nanoseconds over batches of 50, the mean
  * over the whole run, and the page faults per round (this process's and
  * its children's), as "median_ns=N mean_ns=M faults_x10=F" (tenths).
@@ -54,6 +56,25 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--fault-cost") == 0)
 		return fault_cost();
+	extern char **environ;
+	char **child_env = environ;
+	char *preload = NULL;
+	if (argc > 2 && strcmp(argv[1], "--child-preload") == 0) {
+		size_t n = 0;
+		while (environ[n])
+			n++;
+		child_env = xcalloc(n + 2, sizeof(*child_env));
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
+				child_env[k++] = environ[i];
+		size_t len = strlen(argv[2]) + sizeof("LD_PRELOAD=");
+		preload = xcalloc(len, 1);
+		snprintf(preload, len, "LD_PRELOAD=%s", argv[2]);
+		child_env[k] = preload;
+		argv += 2;
+		argc -= 2;
+	}
 	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 1000;
 	const char *prog = argc > 2 ? argv[2] : "/bin/true";
 	if (n < BATCH) {
@@ -63,7 +84,6 @@ int main(int argc, char **argv)
 	long batches = n / BATCH;
 	long long *cost = xcalloc((size_t)batches, sizeof(*cost));
 	char *const child_argv[] = {(char *)prog, NULL};
-	extern char **environ;
 	long faults0 = minor_faults(RUSAGE_SELF);
 	long long start = now_ns();
 	for (long b = 0; b < batches; b++) {
@@ -73,7 +93,7 @@ int main(int argc, char **argv)
 			if (pid < 0)
 				return 1;
 			if (pid == 0) {
-				execve(prog, child_argv, environ);
+				execve(prog, child_argv, child_env);
 				_exit(127);
 			}
 			int status;
@@ -92,5 +112,8 @@ int main(int argc, char **argv)
 	printf("median_ns=%lld mean_ns=%lld faults_x10=%ld\n", cost[batches / 2], mean,
 	       faults * 10 / (batches * BATCH));
 	free(cost);
+	if (child_env != environ)
+		free(child_env);
+	free(preload);
 	return 0;
 }
