@@ -255,7 +255,12 @@ static bool make_chain(struct chain *c, const char *root)
 	snprintf(c->dir[0], sizeof(c->dir[0]), "%s/cai-test-%d", root, (int)getpid());
 	c->made[0] = made_dir(c->dir[0]);
 	for (int i = 1; i <= DEPTH && c->made[i - 1]; i++) {
-		snprintf(c->dir[i], sizeof(c->dir[i]), "%s/%s", c->dir[i - 1], seg);
+		size_t l = strlen(c->dir[i - 1]);
+		if (l + 1 + sizeof(seg) > sizeof(c->dir[i]))
+			break;
+		memcpy(c->dir[i], c->dir[i - 1], l);
+		c->dir[i][l] = '/';
+		memcpy(c->dir[i] + l + 1, seg, sizeof(seg));
 		c->made[i] = made_dir(c->dir[i]);
 	}
 	return c->made[DEPTH];
