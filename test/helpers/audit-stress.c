@@ -190,22 +190,36 @@ static int cmp_ll(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int mode_openclose(int n)
+/* Runs fn n times in batches of batch calls; prints the median batch's
+ * and the whole run's ns per call (the mean is what a program pays). */
+static int time_calls(int n, int batch, bool (*fn)(void *), void *arg)
 {
-	int batches = n / 1000 > 0 ? n / 1000 : 1;
+	int batches = n / batch > 0 ? n / batch : 1;
 	long long *per = calloc((size_t)batches, sizeof(*per));
+	if (!per)
+		return 1;
 	long long start = ns_now();
 	for (int b = 0; b < batches; b++) {
 		long long t0 = ns_now();
-		for (int i = 0; i < 1000; i++)
-			close(open("/dev/null", O_RDONLY));
-		per[b] = (ns_now() - t0) / 1000;
+		for (int i = 0; i < batch; i++)
+			if (!fn(arg)) {
+				free(per);
+				return 1;
+			}
+		per[b] = (ns_now() - t0) / batch;
 	}
-	long long mean = (ns_now() - start) / ((long long)batches * 1000);
+	long long mean = (ns_now() - start) / ((long long)batches * batch);
 	qsort(per, (size_t)batches, sizeof(*per), cmp_ll);
 	printf("median_ns=%lld mean_ns=%lld\n", per[batches / 2], mean);
 	free(per);
 	return 0;
+}
+
+static bool open_close(void *arg)
+{
+	(void)arg;
+	close(open("/dev/null", O_RDONLY));
+	return true;
 }
 
 static void *drainer(void *arg)
@@ -243,31 +257,6 @@ static int mode_sendcost(int n)
 	return 0;
 }
 
-/* Runs fn n times in batches of 100; prints the median batch's and the
- * whole run's ns per call. */
-static int time_calls(int n, bool (*fn)(void *), void *arg)
-{
-	int batches = n / 100 > 0 ? n / 100 : 1;
-	long long *per = calloc((size_t)batches, sizeof(*per));
-	if (!per)
-		return 1;
-	long long start = ns_now();
-	for (int b = 0; b < batches; b++) {
-		long long t0 = ns_now();
-		for (int i = 0; i < 100; i++)
-			if (!fn(arg)) {
-				free(per);
-				return 1;
-			}
-		per[b] = (ns_now() - t0) / 100;
-	}
-	long long mean = (ns_now() - start) / ((long long)batches * 100);
-	qsort(per, (size_t)batches, sizeof(*per), cmp_ll);
-	printf("median_ns=%lld mean_ns=%lld\n", per[batches / 2], mean);
-	free(per);
-	return 0;
-}
-
 static bool connect_send_close(void *arg)
 {
 	const struct sockaddr_un *sun = arg;
@@ -296,7 +285,7 @@ static int mode_conncost(const char *path, int n)
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return 2;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	return time_calls(n, connect_send_close, &sun);
+	return time_calls(n, 100, connect_send_close, &sun);
 }
 
 static const char *stack_path;
@@ -401,7 +390,7 @@ int main(int argc, char **argv)
 	if (argc >= 4 && !strcmp(argv[1], "conncost"))
 		return mode_conncost(argv[2], atoi(argv[3]));
 	if (argc >= 3 && !strcmp(argv[1], "syscallcost"))
-		return time_calls(atoi(argv[2]), one_syscall, NULL);
+		return time_calls(atoi(argv[2]), 100, one_syscall, NULL);
 	if (argc >= 3 && !strcmp(argv[1], "uring"))
 		return mode_uring(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "threads"))
@@ -419,7 +408,7 @@ int main(int argc, char **argv)
 	if (argc >= 4 && !strcmp(argv[1], "emit"))
 		return mode_emit(atoi(argv[2]), argv[3]);
 	if (argc >= 3 && !strcmp(argv[1], "openclose"))
-		return mode_openclose(atoi(argv[2]));
+		return time_calls(atoi(argv[2]), 1000, open_close, NULL);
 	fprintf(stderr, "usage: see the comment at the top of audit-stress.c\n");
 	return 2;
 }
