@@ -202,8 +202,9 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data)
 		if (s->found[i])
 			continue;
 		const ElfW(Sym) *sym = t.gnu_hash ? gnu_lookup(&t, s->name[i], s->gnu[i]) : sysv_lookup(&t, s->name[i]);
-		if (sym) {
-			s->found[i] = address_of(info, sym);
+		void *at = sym ? address_of(info, sym) : NULL;
+		if (at) {
+			s->found[i] = at;
 			s->left--;
 		}
 	}
@@ -213,7 +214,9 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data)
 size_t cai_next_symbols(const char *names, void **found, size_t max)
 {
 	struct search s = {.found = found, .self = (uintptr_t)&cai_next_symbols};
-	for (const char *p = names; *p && s.n < max && s.n < CAI_NEXT_MAX; p += strlen(p) + 1, s.n++) {
+	/* The count is checked before the next name is looked at: a single
+	 * name (cai_next_symbol) has nothing readable after its NUL. */
+	for (const char *p = names; s.n < max && s.n < CAI_NEXT_MAX && *p; p += strlen(p) + 1, s.n++) {
 		s.name[s.n] = p;
 		s.gnu[s.n] = gnu_hash_of(p);
 		found[s.n] = NULL;

@@ -141,6 +141,15 @@ int main(int argc, char **argv)
 	ok(cai_next_symbol("jv_parse") == (void *)jv_parse, "jv_parse is libjq's");
 	same_as_dlsym("jv_parse");
 
+	/* A name at the very end of its allocation: nothing after its NUL may
+	 * be read (the sanitized build's AddressSanitizer checks it). */
+	char *heap = malloc(sizeof("open"));
+	if (heap) {
+		memcpy(heap, "open", sizeof("open"));
+		ok(cai_next_symbol(heap) == dlsym(RTLD_NEXT, "open"), "a name at the end of its allocation: found");
+		free(heap);
+	}
+
 	/* What no object defines, and what is not a function. */
 	ok(cai_next_symbol("cai_no_such_function") == NULL, "an unknown name: NULL");
 	ok(cai_next_symbol("") == NULL, "the empty name: NULL");
