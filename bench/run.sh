@@ -180,32 +180,62 @@ section_exec() {
 # seccomp supervision; both (what cai run does by default). And the floor
 # under any supervision: the kernel's notification round trip alone.
 execs=${BENCH_EXECS:-3000}
+# The rows run in turn, a share of the execs each, BENCH_ROUNDS times over
+# (default 5): a machine whose speed drifts during the run (a virtual
+# machine's does) then moves every row alike, which rows run one after the
+# other do not.
+rounds=${BENCH_ROUNDS:-5}
+per=$((execs / rounds))
+[ "$per" -ge 50 ] || per=50
 loop=$build/test/exec-loop
 ns_of() { sed -n 's/^median_ns=\([0-9]*\) mean_ns=\([0-9]*\) faults_x10=\([0-9]*\)$/\1 \2 \3/p'; }
 printf '' | ${CC:-cc} -shared -fPIC -x c -o "$work/empty.so" - 2>/dev/null || true
+notif=
+grep -qw user_notif /proc/sys/kernel/seccomp/actions_avail 2>/dev/null && notif=1
+exec_once() { # ROW: one share of execs, "median mean faults_x10" or nothing
+	case $1 in
+	none) "$loop" "$per" ;;
+	empty) [ -e "$work/empty.so" ] && LD_PRELOAD=$work/empty.so "$loop" "$per" ;;
+	shim) LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock "$loop" "$per" ;;
+	# The shim's part that no event causes: loaded into the exec'd
+	# program alone (the loop itself preloads nothing: no exec event).
+	shim_load) CAI_AUDIT_SOCKET=$work/audit.sock "$loop" --child-preload "$shim" "$per" ;;
+	snoopy)
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		[ -n "$snoopy_ok" ] && unshare --mount --propagation private -- sh -c \
+			'mount --bind "$0" /etc/snoopy.ini && lib=$1 && shift && exec env LD_PRELOAD="$lib" "$@"' \
+			"$work/snoopy.ini" "$snoopy_lib" "$loop" "$per"
+		;;
+	seccomp) [ -n "$notif" ] && "$build/cai" run --no-shim --audit-socket "$work/audit.sock" -- "$loop" "$per" ;;
+	both) [ -n "$notif" ] && "$build/cai" run --shim "$shim" --audit-socket "$work/audit.sock" -- "$loop" "$per" ;;
+	esac | ns_of
+}
+exec_rows="none empty shim shim_load snoopy seccomp both"
 start_collector exec
-e_none=$("$loop" "$execs" | ns_of)
-e_empty=
-[ -e "$work/empty.so" ] && e_empty=$(LD_PRELOAD=$work/empty.so "$loop" "$execs" | ns_of)
-e_shim=$(LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock "$loop" "$execs" | ns_of)
-# The shim's part that no event causes: loaded into the exec'd program
-# alone (the loop itself preloads nothing, so no exec event is made).
-e_shim_load=$(CAI_AUDIT_SOCKET=$work/audit.sock "$loop" --child-preload "$shim" "$execs" | ns_of)
-e_snoopy=
-if [ -n "$snoopy_ok" ]; then
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	e_snoopy=$(unshare --mount --propagation private -- sh -c \
-		'mount --bind "$0" /etc/snoopy.ini && lib=$1 && shift && exec env LD_PRELOAD="$lib" "$@"' \
-		"$work/snoopy.ini" "$snoopy_lib" "$loop" "$execs" | ns_of)
-fi
-e_seccomp=
-e_both=
+r=0
+while [ $r -lt "$rounds" ]; do
+	for row in $exec_rows; do
+		exec_once "$row" >>"$work/exec-$row.txt" || true
+	done
+	r=$((r + 1))
+done
+# Per row: the median of the rounds' medians, the mean of their means (each
+# round has as many execs: the mean over the whole run) and of the faults.
+exec_of() { # ROW
+	[ -s "$work/exec-$1.txt" ] || return 0
+	sort -n "$work/exec-$1.txt" | awk '{ m[NR] = $1; s += $2; f += $3 }
+		END { printf "%d %d %d\n", m[int((NR + 1) / 2)], s / NR, f / NR }'
+}
+e_none=$(exec_of none)
+e_empty=$(exec_of empty)
+e_shim=$(exec_of shim)
+e_shim_load=$(exec_of shim_load)
+e_snoopy=$(exec_of snoopy)
+e_seccomp=$(exec_of seccomp)
+e_both=$(exec_of both)
+execs=$((per * rounds))
 rtt=
-if grep -qw user_notif /proc/sys/kernel/seccomp/actions_avail 2>/dev/null; then
-	e_seccomp=$("$build/cai" run --no-shim --audit-socket "$work/audit.sock" -- "$loop" "$execs" | ns_of)
-	e_both=$("$build/cai" run --shim "$shim" --audit-socket "$work/audit.sock" -- "$loop" "$execs" | ns_of)
-	rtt=$("$build/test/notify-rtt" 100000 2000)
-fi
+[ -n "$notif" ] && rtt=$("$build/test/notify-rtt" 100000 2000)
 # What the shim's exec event costs its sender at the least, without a
 # connection held: a connection of its own (socket, connect, one send,
 # close); last, as the collector rejects these bytes.
@@ -213,7 +243,7 @@ conn=$("$build/test/audit-stress" conncost "$work/audit.sock" 2000)
 stop_collector
 fault_ns=$("$loop" --fault-cost | sed -n 's/^fault_ns=//p')
 syscall=$("$build/test/audit-stress" syscallcost 100000)
-echo "## Cost per exec: fork + execve /bin/true + wait ($execs execs; median of batches of 50, and mean over the run)"
+echo "## Cost per exec: fork + execve /bin/true + wait ($execs execs a row, in $rounds rounds that take the rows in turn; median of batches of 50 (the middle round's), and mean over the run)"
 echo
 printf '%-46s %10s %10s %10s %10s\n' "" "median us" "mean us" "mean +us" "faults"
 mean_of() { echo "$1" | cut -d' ' -f2; } # "median mean faults": the mean
