@@ -24,11 +24,15 @@
 /* Rings mapped at once; a registration beyond is refused (the shim then
  * counts its events as dropped and falls back to messages). */
 #define MAX_RINGS 4096
-/* Poll rings this often while they carry events (a ring of 1 MiB fills in
- * a few ms at full speed); when they have been quiet for RING_IDLE_MS, ask
- * their writers for a kick instead. A ring that had more than a batch is
- * read again at once. */
-#define RING_POLL_MS 1
+/* Poll rings this often while they carry events; when they have been
+ * quiet for RING_IDLE_MS, ask their writers for a kick instead. A ring
+ * that had more than a batch is read again at once, and a writer that
+ * finds its ring half full kicks (a ring of 1 MiB fills in a few ms at
+ * full speed), so the interval bounds only how late a slow writer's
+ * events reach the log. At 1 ms the collector woke 15,000 times during a
+ * make -j2 of this tree and took 1.3 s of CPU from the build; at 10 ms,
+ * 3,100 times and 0.8 s. */
+#define RING_POLL_MS 10
 #define RING_IDLE_MS 200
 /* An event reserved and not finished after this long will never be. */
 #define RING_STUCK_MS 5000
