@@ -17,8 +17,8 @@
 #   5. an agent container: `cai run --image` (without and with audit) next
 #      to a plain `docker run --rm` of the same image on the same engine
 #      (bench/container.sh, in a sandbox; needs root and dockerd)
-# BENCH_RUNS (default 3) sets the repetitions of the build; the median is
-# shown. BENCH_ONLY="exec build" runs only those parts (opens, collector,
+# BENCH_RUNS (default 3) sets the repetitions of the build; the median and
+# the mean are shown. BENCH_ONLY="exec build" runs only those parts (opens, collector,
 # exec, build, containers). Everything is written under a temporary
 # directory.
 set -eu
@@ -64,6 +64,8 @@ now_ns() { date +%s%N; }
 
 # median of the numbers on stdin
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+# mean of the numbers on stdin
+mean() { awk '{ s += $1 } END { if (NR) printf "%d\n", s / NR }'; }
 
 us() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1000 }'; }
 
@@ -125,7 +127,7 @@ added_mean=$(($(echo "$shim_out" | field mean_ns) - $(echo "$bare_out" | field m
 printf '%-46s %10s %10s\n' "added by the shim (target: mean at most 2 us)" "$(us "$added_med")" "$(us "$added_mean")"
 row "with the shim, one message per event" "$msg_out"
 row "strace -f -e trace=open,openat" "$strace_out"
-printf '%-46s %10s\n' "one 200-byte SOCK_SEQPACKET send (drained)" "$(us "$(echo "$send_out" | field median_ns)")"
+row "one 200-byte SOCK_SEQPACKET send (drained)" "$send_out"
 echo "events logged from the shim's run: $logged_oc of $n"
 echo
 }
@@ -344,17 +346,19 @@ done
 
 events=$(grep -c '"call"' "$work/build.jsonl" || true)
 base=$(median <"$work/times.none")
-echo "## A real build: this source tree, make -j2 (median of $runs runs)"
+base_mean=$(mean <"$work/times.none")
+echo "## A real build: this source tree, make -j2 (median and mean of $runs runs)"
 echo
-printf '%-24s %10s %10s\n' "" "seconds" "vs none"
+printf '%-24s %10s %10s %10s %10s\n' "" "median s" "vs none" "mean s" "vs none"
 for label in none shim snoopy strace; do
 	[ -f "$work/times.$label" ] || {
 		printf '%-24s %10s\n' "$label" "skipped"
 		continue
 	}
 	m=$(median <"$work/times.$label")
-	awk -v l="$label" -v m="$m" -v b="$base" \
-		'BEGIN { printf "%-24s %10.2f %+9.1f%%\n", l, m / 1000, (m - b) * 100 / b }'
+	a=$(mean <"$work/times.$label")
+	awk -v l="$label" -v m="$m" -v b="$base" -v a="$a" -v ba="$base_mean" \
+		'BEGIN { printf "%-24s %10.2f %+9.1f%% %10.2f %+9.1f%%\n", l, m / 1000, (m - b) * 100 / b, a / 1000, (a - ba) * 100 / ba }'
 done
 echo
 echo "shim: $events events logged over $runs builds; snoopy logs execs only."

@@ -15,7 +15,7 @@
  *                    pair over batches of 1000 and the mean over the whole
  *                    run (what a program that keeps opening files pays)
  *   sendcost N       N 200-byte sends on a SOCK_SEQPACKET socketpair while
- *                    a thread drains it; prints the median ns per send
+ *                    a thread drains it; prints the median and mean ns
  *   conncost SOCKET N  N times what an exec's event costs its sender
  *                    without a connection: socket, connect to SOCKET,
  *                    one 200-byte send, close; prints the median and mean
@@ -231,6 +231,12 @@ static void *drainer(void *arg)
 	return NULL;
 }
 
+static bool send_200(void *arg)
+{
+	static char msg[200];
+	return send(*(int *)arg, msg, sizeof(msg), 0) == (ssize_t)sizeof(msg);
+}
+
 static int mode_sendcost(int n)
 {
 	int sv[2];
@@ -238,23 +244,10 @@ static int mode_sendcost(int n)
 		return 1;
 	pthread_t th;
 	pthread_create(&th, NULL, drainer, &sv[1]);
-	char msg[200];
-	memset(msg, 'x', sizeof(msg));
-	int batches = n / 1000 > 0 ? n / 1000 : 1;
-	long long *per = calloc((size_t)batches, sizeof(*per));
-	for (int b = 0; b < batches; b++) {
-		long long t0 = ns_now();
-		for (int i = 0; i < 1000; i++)
-			if (send(sv[0], msg, sizeof(msg), 0) != (ssize_t)sizeof(msg))
-				return 1;
-		per[b] = (ns_now() - t0) / 1000;
-	}
+	int rc = time_calls(n, 1000, send_200, &sv[0]);
 	shutdown(sv[0], SHUT_WR);
 	pthread_join(th, NULL);
-	qsort(per, (size_t)batches, sizeof(*per), cmp_ll);
-	printf("median_ns=%lld\n", per[batches / 2]);
-	free(per);
-	return 0;
+	return rc;
 }
 
 static bool connect_send_close(void *arg)
