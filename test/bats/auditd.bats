@@ -144,6 +144,52 @@ PY
 	grep -q "80 received, 60 written, 20 rejected" "$AUD/auditd.err"
 }
 
+@test "a peer of nobody's, read at accept and then watched: more than a batch queued, an empty message and events after accept all kept" {
+	audit_setup_public
+	start_collector
+	local i
+	# Stopped: nobody's 100 events are queued when the collector accepts
+	# the connection, more than it reads there (a batch); the rest come
+	# through its epoll set. After that, on the open connection, an empty
+	# message (the credentials the kernel attaches, from the listening
+	# socket's SO_PASSCRED, tell it from the end) and one more event.
+	kill -STOP "$AUDITD_PID"
+	mkfifo "$AUD/go"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$PY" -c '
+import socket, sys
+rec = bytes.fromhex(sys.argv[2])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+for i in range(100):
+    s.send(rec)
+print("queued", flush=True)
+sys.stdin.readline()
+s.send(b"")
+s.send(rec)
+print("sent", flush=True)
+sys.stdin.readline()
+s.close()
+' "$SOCK" "$(record "$(good_event 11)")" <"$AUD/go" >"$AUD/peer.out" 2>&1 &
+	local peer=$!
+	exec 7>"$AUD/go"
+	for i in $(seq 100); do grep -q queued "$AUD/peer.out" && break; sleep 0.05; done
+	kill -CONT "$AUDITD_PID"
+	for i in $(seq 100); do [ "$(count_events '.pid == 11')" -eq 100 ] && break; sleep 0.05; done
+	[ "$(count_events '.pid == 11')" -eq 100 ]
+	echo go >&7
+	for i in $(seq 100); do [ "$(count_events '.pid == 11')" -eq 101 ] && break; sleep 0.05; done
+	# Read while the connection is still open: the empty message did not
+	# end it.
+	[ "$(count_events '.pid == 11')" -eq 101 ]
+	grep -q sent "$AUD/peer.out"
+	echo go >&7
+	exec 7>&-
+	wait "$peer"
+	stop_collector
+	[ "$(jq -s '[.[] | select(.pid == 11) | .peer.uid] | unique' -c "$LOG")" = "[$(id -u nobody)]" ]
+	grep -q "101 received, 101 written, 0 rejected" "$AUD/auditd.err"
+}
+
 @test "malformed records are rejected, counted, logged without content; the collector goes on" {
 	start_collector
 	good=$(record "$(good_event 5)")
