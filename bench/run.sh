@@ -54,6 +54,14 @@ start_collector() { # LOGNAME
 	done
 }
 
+# The collector's time on a CPU so far, in ns: /proc/PID/schedstat, or
+# its user and system ticks where the kernel keeps no schedstat.
+collector_cpu_ns() {
+	[ -n "$cpid" ] || return 0
+	cut -d' ' -f1 "/proc/$cpid/schedstat" 2>/dev/null ||
+		awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) * 1e9 / hz }' "/proc/$cpid/stat"
+}
+
 stop_collector() {
 	kill -TERM "$cpid"
 	wait "$cpid" || true
@@ -137,7 +145,6 @@ section_collector() {
 # Events per second written to the log, from 1 and from 8 writer processes,
 # until the collector has written them all, and the collector's own CPU
 # time (what one core of it can do).
-cpu_ms() { awk '{ printf "%d", ($14 + $15) * 1000 / 100 }' "/proc/$1/stat"; }
 throughput() { # PROCS
 	procs=$1
 	total=1000000
@@ -159,7 +166,8 @@ throughput() { # PROCS
 		w=$((w + 1))
 	done
 	t1=$(now_ns)
-	ccpu=$(cpu_ms "$cpid")
+	ccpu=$(collector_cpu_ns)
+	ccpu=$((${ccpu:-0} / 1000000))
 	stop_collector
 	logged=$(grep -c '"path":"/nonexistent/cai-bench"' "$work/throughput.jsonl" || true)
 	dropped=$(grep -o '"dropped":[0-9]*' "$work/throughput.jsonl" | awk -F: '{ s += $2 } END { print s + 0 }')
@@ -217,7 +225,12 @@ start_collector exec
 r=0
 while [ $r -lt "$rounds" ]; do
 	for row in $exec_rows; do
+		# What the collector spent on this row's events, on a CPU the
+		# exec may want: on a small machine, the exec waits for it.
+		c0=$(collector_cpu_ns)
 		exec_once "$row" >>"$work/exec-$row.txt" || true
+		c1=$(collector_cpu_ns)
+		[ -n "$c0" ] && [ -n "$c1" ] && echo $((c1 - c0)) >>"$work/exec-$row.cpu"
 	done
 	r=$((r + 1))
 done
@@ -225,8 +238,10 @@ done
 # round has as many execs: the mean over the whole run) and of the faults.
 exec_of() { # ROW
 	[ -s "$work/exec-$1.txt" ] || return 0
-	sort -n "$work/exec-$1.txt" | awk '{ m[NR] = $1; s += $2; f += $3 }
-		END { printf "%d %d %d\n", m[int((NR + 1) / 2)], s / NR, f / NR }'
+	c=-1
+	[ -s "$work/exec-$1.cpu" ] && c=$(awk -v n="$per" '{ s += $1 } END { printf "%d", s / NR / n }' "$work/exec-$1.cpu")
+	sort -n "$work/exec-$1.txt" | awk -v c="$c" '{ m[NR] = $1; s += $2; f += $3 }
+		END { printf "%d %d %d %d\n", m[int((NR + 1) / 2)], s / NR, f / NR, c }'
 }
 e_none=$(exec_of none)
 e_empty=$(exec_of empty)
@@ -247,16 +262,17 @@ fault_ns=$("$loop" --fault-cost | sed -n 's/^fault_ns=//p')
 syscall=$("$build/test/audit-stress" syscallcost 100000)
 echo "## Cost per exec: fork + execve /bin/true + wait ($execs execs a row, in $rounds rounds that take the rows in turn; median of batches of 50 (the middle round's), and mean over the run)"
 echo
-printf '%-46s %10s %10s %10s %10s\n' "" "median us" "mean us" "mean +us" "faults"
-mean_of() { echo "$1" | cut -d' ' -f2; } # "median mean faults": the mean
+printf '%-46s %10s %10s %10s %10s %12s\n' "" "median us" "mean us" "mean +us" "faults" "collector us"
+mean_of() { echo "$1" | cut -d' ' -f2; } # "median mean faults collector": the mean
 base_mean=$(mean_of "$e_none")
-exec_row() { # label "median mean faults_x10"
+exec_row() { # label "median mean faults_x10 collector_ns"
 	if [ -z "$2" ]; then
 		printf '%-46s %10s\n' "$1" "skipped"
 		return
 	fi
-	echo "$2" | awk -v l="$1" -v b="$base_mean" \
-		'{ printf "%-46s %10.1f %10.1f %+10.1f %10.1f\n", l, $1 / 1000, $2 / 1000, ($2 - b) / 1000, $3 / 10 }'
+	echo "$2" | awk -v l="$1" -v b="$base_mean" '{
+		c = $4 < 0 ? "n/a" : sprintf("%.1f", $4 / 1000)
+		printf "%-46s %10.1f %10.1f %+10.1f %10.1f %12s\n", l, $1 / 1000, $2 / 1000, ($2 - b) / 1000, $3 / 10, c }'
 }
 exec_row "no supervision" "$e_none"
 exec_row "an empty preloaded library" "$e_empty"
@@ -329,6 +345,7 @@ while [ $r -lt "$runs" ]; do
 	build_once none env
 	start_collector build
 	build_once shim env LD_PRELOAD="$shim" CAI_AUDIT_SOCKET="$work/audit.sock"
+	collector_cpu_ns >>"$work/collector.build"
 	stop_collector
 	if [ -n "$snoopy_ok" ]; then
 		# snoopy's configuration is /etc/snoopy.ini; ours is bound over it
@@ -362,6 +379,11 @@ for label in none shim snoopy strace; do
 done
 echo
 echo "shim: $events events logged over $runs builds; snoopy logs execs only."
+# The collector runs beside the build, on the cores it compiles on: its CPU
+# time is part of what the shim's row costs.
+c_mean=$(mean <"$work/collector.build")
+[ -n "$c_mean" ] &&
+	awk -v c="$c_mean" -v n="$(nproc)" 'BEGIN { printf "the collector used %.2f s of CPU per shim build (mean); with %d cores busy, that is about %.2f s of wall time\n", c / 1e9, n, c / 1e9 / n }'
 if [ -e /etc/ld.so.preload ]; then
 	echo "note: /etc/ld.so.preload exists: $(cat /etc/ld.so.preload)"
 else
