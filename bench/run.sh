@@ -216,8 +216,11 @@ exec_once() { # ROW: one share of execs, "median mean faults_x10" or nothing
 			'mount --bind "$0" /etc/snoopy.ini && lib=$1 && shift && exec env LD_PRELOAD="$lib" "$@"' \
 			"$work/snoopy.ini" "$snoopy_lib" "$loop" "$per"
 		;;
-	seccomp) [ -n "$notif" ] && "$build/cai" run --no-shim --audit-socket "$work/audit.sock" -- "$loop" "$per" ;;
-	both) [ -n "$notif" ] && "$build/cai" run --shim "$shim" --audit-socket "$work/audit.sock" -- "$loop" "$per" ;;
+	# --debug: cai run says the supervisor's CPU time per exec at the end.
+	seccomp) [ -n "$notif" ] && "$build/cai" run --debug --no-shim --audit-socket "$work/audit.sock" -- \
+		"$loop" "$per" 2>>"$work/exec-$1.sup" ;;
+	both) [ -n "$notif" ] && "$build/cai" run --debug --shim "$shim" --audit-socket "$work/audit.sock" -- \
+		"$loop" "$per" 2>>"$work/exec-$1.sup" ;;
 	esac | ns_of
 }
 exec_rows="none empty shim shim_load snoopy seccomp both"
@@ -238,10 +241,12 @@ done
 # round has as many execs: the mean over the whole run) and of the faults.
 exec_of() { # ROW
 	[ -s "$work/exec-$1.txt" ] || return 0
-	c=-1
+	c=-1 sup=-1
 	[ -s "$work/exec-$1.cpu" ] && c=$(awk -v n="$per" '{ s += $1 } END { printf "%d", s / NR / n }' "$work/exec-$1.cpu")
-	sort -n "$work/exec-$1.txt" | awk -v c="$c" '{ m[NR] = $1; s += $2; f += $3 }
-		END { printf "%d %d %d %d\n", m[int((NR + 1) / 2)], s / NR, f / NR, c }'
+	[ -s "$work/exec-$1.sup" ] && sup=$(sed -n 's/.*the supervisor used \([0-9.]*\) us of CPU per exec.*/\1/p' \
+		"$work/exec-$1.sup" | awk '{ s += $1 } END { if (NR) printf "%d", s * 1000 / NR; else print -1 }')
+	sort -n "$work/exec-$1.txt" | awk -v c="$c" -v sup="$sup" '{ m[NR] = $1; s += $2; f += $3 }
+		END { printf "%d %d %d %d %d\n", m[int((NR + 1) / 2)], s / NR, f / NR, c, sup }'
 }
 e_none=$(exec_of none)
 e_empty=$(exec_of empty)
@@ -262,17 +267,20 @@ fault_ns=$("$loop" --fault-cost | sed -n 's/^fault_ns=//p')
 syscall=$("$build/test/audit-stress" syscallcost 100000)
 echo "## Cost per exec: fork + execve /bin/true + wait ($execs execs a row, in $rounds rounds that take the rows in turn; median of batches of 50 (the middle round's), and mean over the run)"
 echo
-printf '%-46s %10s %10s %10s %10s %12s\n' "" "median us" "mean us" "mean +us" "faults" "collector us"
-mean_of() { echo "$1" | cut -d' ' -f2; } # "median mean faults collector": the mean
+printf '%-46s %10s %10s %10s %10s %12s %13s\n' "" "median us" "mean us" "mean +us" "faults" "collector us" "supervisor us"
+mean_of() { echo "$1" | cut -d' ' -f2; } # "median mean faults collector supervisor": the mean
 base_mean=$(mean_of "$e_none")
-exec_row() { # label "median mean faults_x10 collector_ns"
+exec_row() { # label "median mean faults_x10 collector_ns supervisor_ns"
 	if [ -z "$2" ]; then
 		printf '%-46s %10s\n' "$1" "skipped"
 		return
 	fi
 	echo "$2" | awk -v l="$1" -v b="$base_mean" '{
 		c = $4 < 0 ? "n/a" : sprintf("%.1f", $4 / 1000)
-		printf "%-46s %10.1f %10.1f %+10.1f %10.1f %12s\n", l, $1 / 1000, $2 / 1000, ($2 - b) / 1000, $3 / 10, c }'
+		v = $5 < 0 ? "" : sprintf("%.1f", $5 / 1000)
+		row = sprintf("%-46s %10.1f %10.1f %+10.1f %10.1f %12s %13s", l, $1 / 1000, $2 / 1000, ($2 - b) / 1000, $3 / 10, c, v)
+		sub(/ +$/, "", row)
+		print row }'
 }
 exec_row "no supervision" "$e_none"
 exec_row "an empty preloaded library" "$e_empty"

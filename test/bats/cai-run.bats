@@ -216,6 +216,24 @@ getpid OK"
 	[ "$(count_events '.source == "seccomp" and .args.path == "/bin/true"')" = 2 ]
 }
 
+@test "--debug sums up supervision: execs, denials and the supervisor's CPU time per exec" {
+	require_user_notif
+	start_collector
+	printf '{"deny_exec": ["/usr/bin/id"]}\n' >"$AUD/policy.json"
+	run --separate-stderr "$CAI_BIN" run --debug --no-shim --policy "$AUD/policy.json" --audit-socket "$SOCK" -- \
+		/bin/sh -c '/bin/true; /usr/bin/id; /bin/true'
+	stop_collector
+	# sh, true, id (denied), true: four execs, one denied, each logged.
+	line=$(printf '%s\n' "$stderr" | grep 'cai run: supervised ')
+	[[ "$line" =~ ^"cai run: supervised 4 exec(s), 1 denied; the supervisor used "([0-9]+)\.[0-9]" us of CPU per exec"$ ]]
+	[ "${BASH_REMATCH[1]}" -gt 0 ]
+	[ "$(count_events '.source == "seccomp"')" = 4 ]
+	[ "$(count_events '.source == "seccomp" and .decision == "deny"')" = 1 ]
+	# Without --debug, nothing is said.
+	run --separate-stderr "$CAI_BIN" run --no-shim --audit-socket "$SOCK" -- /bin/true
+	[[ "$stderr" != *"supervised"* ]]
+}
+
 @test "a flood of execs: every one is logged, none lost" {
 	require_user_notif
 	start_collector
