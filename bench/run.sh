@@ -59,7 +59,7 @@ start_collector() { # LOGNAME
 collector_cpu_ns() {
 	[ -n "$cpid" ] || return 0
 	cut -d' ' -f1 "/proc/$cpid/schedstat" 2>/dev/null ||
-		awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) * 1e9 / hz }' "/proc/$cpid/stat"
+		awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f\n", ($14 + $15) * 1e9 / hz }' "/proc/$cpid/stat"
 }
 
 stop_collector() {
@@ -73,7 +73,7 @@ now_ns() { date +%s%N; }
 # median of the numbers on stdin
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 # mean of the numbers on stdin
-mean() { awk '{ s += $1 } END { if (NR) printf "%d\n", s / NR }'; }
+mean() { awk '{ s += $1 } END { if (NR) printf "%.0f\n", s / NR }'; }
 
 us() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1000 }'; }
 
