@@ -234,6 +234,15 @@ getpid OK"
 	[[ "$stderr" != *"supervised"* ]]
 }
 
+@test "--debug says once that the collector is away, not once per exec" {
+	require_user_notif
+	run --separate-stderr "$CAI_BIN" run --debug --no-shim --audit-socket "$AUD/nobody-listens.sock" -- \
+		/bin/sh -c '/bin/true; /bin/true; /bin/true'
+	assert_success
+	[ "$(printf '%s\n' "$stderr" | grep -c 'collector unavailable at')" = 1 ]
+	[[ "$stderr" == *"4 audit event(s) could not be delivered"* ]]
+}
+
 @test "a flood of execs: every one is logged, none lost" {
 	require_user_notif
 	start_collector

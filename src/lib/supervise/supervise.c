@@ -259,9 +259,13 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	static unsigned char rec[CAI_WIRE_RECORD_MAX];
 	long len;
 	ev = fit_event(ev, rec, &len);
-	if (cai_audit_client_send_made(s->audit, ev, rec, len) < 0 && s->trace)
-		fprintf(s->trace, "collector unavailable at `%s`; %lu event(s) waiting to be reported as dropped\n",
-			s->audit->path, s->audit->dropped);
+	/* Said once per outage, not once per exec: the count is what matters,
+	 * and it rides on the next delivered event (and the end of the run). */
+	if (cai_audit_client_send_made(s->audit, ev, rec, len) < 0 && s->trace && s->audit->dropped == 1)
+		fprintf(s->trace,
+			"collector unavailable at `%s`: events are counted until it is back, and the next one "
+			"delivered says how many were dropped\n",
+			s->audit->path);
 
 	respond(s->listener, req->id, rule ? EPERM : 0);
 }
