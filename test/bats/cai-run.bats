@@ -243,6 +243,27 @@ getpid OK"
 	[[ "$stderr" == *"4 audit event(s) could not be delivered"* ]]
 }
 
+@test "--debug says so again when the collector goes away a second time" {
+	require_user_notif
+	# Away, back (an event is delivered), away again: two outages.
+	"$CAI_BIN" run --debug --no-shim --audit-socket "$SOCK" -- sh -c \
+		"/bin/true a; while [ ! -S '$SOCK' ]; do sleep 0.05; done; /bin/true b
+		while [ ! -e '$AUD/gone' ]; do sleep 0.05; done; /bin/true c; /bin/true d" 2>"$AUD/run.err" &
+	local agent=$!
+	sleep 0.3
+	start_collector
+	local i
+	for i in $(seq 100); do
+		[ "$(count_events '.args.argv == ["/bin/true","b"]')" = 1 ] && break
+		sleep 0.05
+	done
+	stop_collector
+	touch "$AUD/gone"
+	wait "$agent"
+	[ "$(count_events '.args.argv == ["/bin/true","b"]')" = 1 ]
+	[ "$(grep -c 'collector unavailable at' "$AUD/run.err")" = 2 ]
+}
+
 @test "a flood of execs: every one is logged, none lost" {
 	require_user_notif
 	start_collector
