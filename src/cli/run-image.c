@@ -254,7 +254,7 @@ static int check_peer(struct image_run *r, pid_t peer, struct cai_error *err)
 	if (cai_handoff_container_id(&r->handoff, r->container_id, err) < 0)
 		return -1;
 	char id[CAI_CONTAINER_ID_LEN + 1];
-	int in = cai_container_id_of_pid(peer, id, err);
+	int in = cai_container_id_of_pid(peer, id, NULL, err);
 	if (in < 0)
 		return -1;
 	if (in == 0 || strcmp(id, r->container_id) != 0)

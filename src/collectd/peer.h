@@ -5,6 +5,7 @@
 
 #include <jv.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -32,19 +33,34 @@ struct peer_identity {
 #define PEER_NAME_CACHE 64
 #define PEER_NAME_TTL_MS 60000
 
-struct peer_name_cache {
+/* Cgroups of the unified hierarchy identified recently, by the id the
+ * kernel gives for a peer's pidfd: what identifies a peer whose process
+ * exited before it was accepted (see peer.c). Bounded: the oldest entry
+ * makes room. A cgroup's path, hence its answer, never changes (cgroup v2
+ * has no rename, and ids are not reused); the TTL bounds how long a host
+ * answer outlives a v1 hierarchy mounted later. */
+#define PEER_CGROUP_CACHE 64
+#define PEER_CGROUP_TTL_MS 60000
+
+struct peer_cache {
 	struct {
 		char id[CAI_CONTAINER_ID_LEN + 1];
 		char name[256]; /* "" when the engine's file gave none */
 		long long fetched_ms;
-	} e[PEER_NAME_CACHE];
+	} names[PEER_NAME_CACHE];
+	struct {
+		uint64_t cgroup; /* 0: free */
+		bool in_container;
+		char id[CAI_CONTAINER_ID_LEN + 1];
+		long long seen_ms;
+	} cgroups[PEER_CGROUP_CACHE];
 	const char *data_root;
 };
 
 /* Identify the peer of an accepted connection; known: its SO_PEERCRED if
  * read already, else NULL. Never fails: what cannot be known is recorded
  * as PEER_UNKNOWN with the reason. */
-void peer_identify(int conn_fd, const struct ucred *known, struct peer_name_cache *cache, long long now_ms,
+void peer_identify(int conn_fd, const struct ucred *known, struct peer_cache *cache, long long now_ms,
 		   struct peer_identity *out);
 
 /* The peer of a connection accepted on a container's own socket (see
@@ -61,6 +77,11 @@ int peer_pidfd(int conn_fd, pid_t pid, const char **why);
 
 /* Has the process of pidfd exited? (A pidfd polls readable then.) */
 bool peer_exited(int pidfd);
+
+/* The id of the process's cgroup in the unified hierarchy, from its pidfd
+ * (PIDFD_GET_INFO, Linux 6.13; kept after it exits from Linux 6.15), or 0
+ * when the kernel does not say. */
+uint64_t peer_cgroup_id(int pidfd);
 
 /* May this peer write "container" itself? Only root on the host. */
 bool peer_may_claim_container(const struct peer_identity *p, uid_t msg_uid);

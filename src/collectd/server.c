@@ -78,7 +78,7 @@ int server_listen(struct server *srv, const char *path, struct cai_error *err)
 {
 	memset(srv, 0, sizeof(*srv));
 	srv->listen_fd = srv->epoll_fd = srv->signal_fd = -1;
-	srv->names.data_root = CAI_ENGINE_DATA_ROOT;
+	srv->peers.data_root = CAI_ENGINE_DATA_ROOT;
 	quota_init(&srv->quota, QUOTA_DEFAULT_PER_USER);
 	srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	srv->socket_path = path;
@@ -395,7 +395,7 @@ static int accept_on(struct server *srv, int lfd, int inside, struct cai_error *
 			const struct client *l = client_of(srv, inside); /* after client_of(c): no realloc since */
 			peer_identify_in(c, &cr, jv_copy(l->peer.container), l->peer.container_json, &cl->peer);
 		} else {
-			peer_identify(c, &cr, &srv->names, cai_mono_ms(), &cl->peer);
+			peer_identify(c, &cr, &srv->peers, cai_mono_ms(), &cl->peer);
 		}
 		srv->stats.clients++;
 		/* Most peers have sent already, and a short-lived one (a fork

@@ -74,7 +74,7 @@ struct server {
 	bool rings_behind;	  /* a ring had more than one batch waiting */
 	long long rings_said_ms;  /* the last record about refused rings */
 	long long now_ms;	  /* CLOCK_MONOTONIC at the loop's last wake */
-	struct peer_name_cache names;
+	struct peer_cache peers;
 	struct discard discard; /* fds peers sent, being let go of */
 	/* While one message is handled: its SCM_CREDENTIALS when they differ
 	 * from the connection's, else NULL. */

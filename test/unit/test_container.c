@@ -18,6 +18,41 @@ static int found(const char *text, char id[CAI_CONTAINER_ID_LEN + 1])
 	return cai_container_id_from_cgroup(text, id);
 }
 
+/* The text's own answer, then whether its unified line alone gives it. */
+static bool unified_decides(const char *text)
+{
+	char id[CAI_CONTAINER_ID_LEN + 1];
+	int rc = cai_container_id_from_cgroup(text, id);
+	return cai_cgroup_unified_decides(text, rc, id);
+}
+
+/* What may be remembered by a unified cgroup's id: exactly the answers
+ * that every process in that cgroup would get. */
+static void unified(void)
+{
+	ok(unified_decides("0::/docker/" ID "\n"), "v2, a container: its cgroup decides");
+	ok(unified_decides("0::/system.slice/docker-" ID ".scope/sub\n"), "v2, systemd driver, nested: decides");
+	ok(unified_decides("0::/user.slice/user-1000.slice/session-1.scope\n"), "v2, the host: decides");
+	ok(unified_decides("0::/user.slice/docker/" ID "\n"), "v2, a forged placement is the host: decides");
+	ok(unified_decides("0::/"), "v2, the root without a newline: decides");
+	ok(unified_decides("12:pids:/docker/" ID "\n0::/docker/" ID "\n"),
+	   "hybrid, the container in both: the unified cgroup decides");
+	ok(!unified_decides("12:pids:/docker/" ID "\n0::/\n"),
+	   "hybrid, the container in v1 only: the unified cgroup is shared with the host");
+	ok(!unified_decides("9:name=systemd:/\n4:memory:/\n0::/\n"),
+	   "v1 or hybrid, the host: a container could share its unified cgroup");
+	ok(!unified_decides("9:name=systemd:/\n0::/user.slice\n"), "hybrid, the host: same");
+	ok(!unified_decides("12:pids:/docker/" ID2 "\n0::/docker/" ID "\n"),
+	   "v1 names another container first: the unified one does not decide");
+	ok(!unified_decides("9:name=systemd:/docker/" ID "\n"), "v1 only, no unified line");
+	ok(!unified_decides(""), "empty text");
+	ok(!unified_decides(NULL), "NULL text");
+	ok(!unified_decides("0::/\n0::/docker/" ID "\n"), "two unified lines: not the kernel's");
+	is_int(cai_cgroup_unified_decides("0::/docker/" ID "\n", 1, ID2), 0, "an answer that is not the line's");
+	is_int(cai_cgroup_unified_decides("0::/docker/" ID "\n", 0, ""), 0, "host claimed for a container's cgroup");
+	is_int(cai_cgroup_unified_decides("0::/\n", 1, ID), 0, "a container claimed for the root");
+}
+
 static void parser(void)
 {
 	char id[CAI_CONTAINER_ID_LEN + 1];
@@ -307,7 +342,7 @@ static void long_cgroup_file(void)
 	if (placed) {
 		char id[CAI_CONTAINER_ID_LEN + 1];
 		struct cai_error err = {0};
-		int rc = cai_container_id_of_pid(child, id, &err);
+		int rc = cai_container_id_of_pid(child, id, NULL, &err);
 		ok(rc == 1 && strcmp(id, ID2) == 0, "an id after the first 4 KiB of the cgroup file is found (%d)", rc);
 	} else {
 		skip("could not make the cgroups", "a cgroup file over 4 KiB");
@@ -325,6 +360,7 @@ static void long_cgroup_file(void)
 int main(void)
 {
 	parser();
+	unified();
 	names();
 	live_and_jv();
 	long_cgroup_file();

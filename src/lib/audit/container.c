@@ -72,6 +72,14 @@ static const char *line_path(const char *line, const char *end)
 	return p + 1;
 }
 
+/* Docker's own placement on one line, at the root of its hierarchy. */
+static bool line_container(const char *line, const char *end, char id[CAI_CONTAINER_ID_LEN + 1])
+{
+	const char *path = line_path(line, end);
+	return path && (match_prefix(path, end, "/docker/", "", id) ||
+			match_prefix(path, end, "/system.slice/docker-", ".scope", id));
+}
+
 int cai_container_id_from_cgroup(const char *cgroup_text, char id[CAI_CONTAINER_ID_LEN + 1])
 {
 	id[0] = '\0';
@@ -81,13 +89,38 @@ int cai_container_id_from_cgroup(const char *cgroup_text, char id[CAI_CONTAINER_
 		const char *end = strchr(line, '\n');
 		if (!end)
 			end = line + strlen(line);
-		const char *path = line_path(line, end);
-		if (path && (match_prefix(path, end, "/docker/", "", id) ||
-			     match_prefix(path, end, "/system.slice/docker-", ".scope", id)))
+		if (line_container(line, end, id))
 			return 1;
 		line = *end ? end + 1 : end;
 	}
 	return 0;
+}
+
+bool cai_cgroup_unified_decides(const char *cgroup_text, int rc, const char *id)
+{
+	bool unified = false, other = false, unified_in = false;
+	char unified_id[CAI_CONTAINER_ID_LEN + 1] = "";
+	for (const char *line = cgroup_text; line && *line;) {
+		const char *end = strchr(line, '\n');
+		if (!end)
+			end = line + strlen(line);
+		if (end - line >= 3 && memcmp(line, "0::", 3) == 0) {
+			if (unified)
+				return false; /* two: not a file the kernel writes */
+			unified = true;
+			unified_in = line_container(line, end, unified_id);
+		} else if (end != line) {
+			other = true;
+		}
+		line = *end ? end + 1 : end;
+	}
+	if (!unified)
+		return false;
+	if (rc == 1)
+		return unified_in && strcmp(unified_id, id) == 0;
+	/* Not in a container by any line: the unified cgroup says so alone
+	 * only where no v1 hierarchy could hold a container. */
+	return rc == 0 && !unified_in && !other;
 }
 
 /* Up to cap-1 bytes of an open fd, NUL-terminated; -1 with errno. */
@@ -183,9 +216,11 @@ int cai_container_name(const char *data_root, const char *id, char *name, size_t
 	return rc;
 }
 
-int cai_container_id_of_pid(pid_t pid, char id[CAI_CONTAINER_ID_LEN + 1], struct cai_error *err)
+int cai_container_id_of_pid(pid_t pid, char id[CAI_CONTAINER_ID_LEN + 1], bool *unified_decides, struct cai_error *err)
 {
 	id[0] = '\0';
+	if (unified_decides)
+		*unified_decides = false;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%ld/cgroup", (long)pid);
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -212,13 +247,16 @@ int cai_container_id_of_pid(pid_t pid, char id[CAI_CONTAINER_ID_LEN + 1], struct
 		char *nl = strrchr(buf, '\n');
 		*(nl ? nl + 1 : buf) = '\0';
 	}
-	return cai_container_id_from_cgroup(buf, id);
+	int rc = cai_container_id_from_cgroup(buf, id);
+	if (unified_decides)
+		*unified_decides = cai_cgroup_unified_decides(buf, rc, id);
+	return rc;
 }
 
 int cai_container_of_pid(pid_t pid, const char *data_root, struct cai_container *c, struct cai_error *err)
 {
 	memset(c, 0, sizeof(*c));
-	int rc = cai_container_id_of_pid(pid, c->id, err);
+	int rc = cai_container_id_of_pid(pid, c->id, NULL, err);
 	if (rc != 1)
 		return rc;
 	cai_container_name(data_root ? data_root : CAI_ENGINE_DATA_ROOT, c->id, c->name, sizeof(c->name), err);

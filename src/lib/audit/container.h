@@ -36,10 +36,21 @@ int cai_container_id_from_cgroup(const char *cgroup_text, char id[CAI_CONTAINER_
  * (missing, unreadable, not JSON, wrong type, not root's). */
 int cai_container_name(const char *data_root, const char *id, char *name, size_t cap, struct cai_error *err);
 
+/* Whether a /proc/PID/cgroup text's answer (rc and id, as
+ * cai_container_id_from_cgroup gave them) follows from its unified
+ * hierarchy's line ("0::/path") alone: then every process in that cgroup
+ * gets the same answer, and it may be remembered by the cgroup's id. A
+ * container: the unified line names the same one. No container: the text
+ * has no other line (a cgroup v2 host), since where v1 hierarchies exist,
+ * a container may be placed in them alone and share a unified cgroup with
+ * the host. */
+bool cai_cgroup_unified_decides(const char *cgroup_text, int rc, const char *id);
+
 /* The container id of a live process from /proc/PID/cgroup: 1 and id
  * filled, 0 not in a container, -1 with err when the file cannot be read.
- * The caller decides whether the pid still names the process it meant. */
-int cai_container_id_of_pid(pid_t pid, char id[CAI_CONTAINER_ID_LEN + 1], struct cai_error *err);
+ * The caller decides whether the pid still names the process it meant.
+ * unified_decides (may be NULL): set to cai_cgroup_unified_decides. */
+int cai_container_id_of_pid(pid_t pid, char id[CAI_CONTAINER_ID_LEN + 1], bool *unified_decides, struct cai_error *err);
 
 /* Both for a live process: reads /proc/PID/cgroup then the name (from
  * CAI_ENGINE_DATA_ROOT unless data_root given). Returns 1 in a container,
