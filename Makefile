@@ -108,6 +108,7 @@ LIB_SRCS := \
 	src/lib/supervise/supervise.c \
 	src/lib/audit/audit_event.c \
 	src/lib/audit/audit_record.c \
+	src/lib/audit/audit_writer.c \
 	src/lib/audit/container.c \
 	src/lib/supervise/agent_container.c \
 	src/lib/supervise/handoff.c \
@@ -188,7 +189,7 @@ AUDIT_CLI_SRCS := \
 # (raw.h says why a page counts).
 SHIM_SRCS := \
 	src/shim/core.c \
-	src/shim/event.c \
+	src/lib/audit/audit_writer.c \
 	src/lib/errno_names.c \
 	src/shim/transport.c \
 	src/shim/ring.c \
@@ -321,7 +322,7 @@ CHECK_MUSL_HELPERS := $(MUSL_HELPERS)
 endif
 
 ALL_OBJS := $(call musl_pic,$(SHIM_SRCS)) $(call pic,$(SHIM_SRCS)) $(call static,$(AGENT_INIT_SRCS)) $(call obj,$(LIB_SRCS) $(PROBE_SRCS) $(MERGE_SRCS) $(CAI_SRCS) \
-	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) $(EGRESS_ACL_SRCS) src/shim/event.c src/shim/next_symbol.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
+	$(AUDITD_SRCS) $(AUDIT_CLI_SRCS) $(EGRESS_ACL_SRCS) src/shim/next_symbol.c src/tools/gen-agent-profile.c $(addprefix test/unit/,$(addsuffix .c,$(UNIT_TESTS))) \
 	$(addprefix test/helpers/,$(addsuffix .c,$(TEST_HELPERS))))
 
 .PHONY: all check check-build check-build-plain check-build-sanitize check-all install uninstall clean deps bench fuzz deb rpm repo lintian packages-for-tests format format-check
@@ -380,8 +381,9 @@ $(BUILDDIR)/cai-audit: $(call obj,$(AUDIT_CLI_SRCS)) $(LIBCAI)
 $(BUILDDIR)/cai-egress-acl: $(call obj,$(EGRESS_ACL_SRCS)) $(LIBCAI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-# The shim's encoder, unit-tested as ordinary (sanitizable) code.
-$(BUILDDIR)/test/test_shim_event: $(BUILDDIR)/obj/test/unit/test_shim_event.o $(BUILDDIR)/obj/src/shim/event.o $(LIBCAI)
+# The record writer the shim and the supervisor share, unit-tested as
+# ordinary (sanitizable) code.
+$(BUILDDIR)/test/test_shim_event: $(BUILDDIR)/obj/test/unit/test_shim_event.o $(LIBCAI)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 

@@ -25,7 +25,7 @@
 #include <spawn.h>
 #include <sys/socket.h>
 
-#include "event.h"
+#include "../lib/audit/audit_writer.h"
 #include "raw.h"
 
 /* The same sources build the glibc shim and its musl twin. glibc has entry
@@ -64,11 +64,6 @@ typedef int (*cai_nftw_fn)(const char *, const struct stat *, int, struct FTW *)
 #define CAI_AUDIT_TIMEOUT_ENV "CAI_AUDIT_TIMEOUT_MS"
 #define CAI_AUDIT_ENV_ENV "CAI_AUDIT_ENV"
 #define CAI_AUDIT_RING_ENV "CAI_AUDIT_RING_KB"
-
-/* Per-string limits (input bytes). */
-#define CAI_LIM_PATH 2048
-#define CAI_LIM_ARG 512
-#define CAI_LIM_ARGC 64
 
 struct cai_reals {
 	int (*open)(const char *, int, ...);

@@ -9,7 +9,7 @@
 #include <arpa/inet.h>
 #include <sys/un.h>
 
-#include "../../src/shim/event.h"
+#include "audit_writer.h"
 #include "audit_record.h"
 #include "tap.h"
 

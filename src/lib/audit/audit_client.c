@@ -59,29 +59,26 @@ static bool send_once(struct cai_audit_client *c, const char *buf, size_t len)
 	}
 }
 
-int cai_audit_client_send(struct cai_audit_client *c, jv ev)
+int cai_audit_client_send_record(struct cai_audit_client *c, const unsigned char *rec, size_t len)
 {
-	return cai_audit_client_send_made(c, ev, NULL, 0);
-}
-
-int cai_audit_client_send_made(struct cai_audit_client *c, jv ev, const unsigned char *rec, long len)
-{
-	if (c->dropped || !rec || len <= 0) {
-		if (c->dropped)
-			ev = jv_object_set(ev, jv_string("dropped"), jv_number((double)c->dropped));
-		static unsigned char own[CAI_WIRE_RECORD_MAX];
-		struct cai_error err = {0};
-		len = cai_record_from_jv(ev, CAI_WIRE_EVENT, own, sizeof(own), &err);
-		rec = own;
-	}
-	jv_free(ev);
-	if (len > 0 && connect_collector(c) && send_once(c, (const char *)rec, (size_t)len)) {
+	if (len > 0 && connect_collector(c) && send_once(c, (const char *)rec, len)) {
 		c->dropped = 0;
 		c->sent++;
 		return 0;
 	}
 	c->dropped++;
 	return -1;
+}
+
+int cai_audit_client_send(struct cai_audit_client *c, jv ev)
+{
+	if (c->dropped)
+		ev = jv_object_set(ev, jv_string("dropped"), jv_number((double)c->dropped));
+	static unsigned char rec[CAI_WIRE_RECORD_MAX];
+	struct cai_error err = {0};
+	long len = cai_record_from_jv(ev, CAI_WIRE_EVENT, rec, sizeof(rec), &err);
+	jv_free(ev);
+	return cai_audit_client_send_record(c, rec, len > 0 ? (size_t)len : 0);
 }
 
 void cai_audit_client_close(struct cai_audit_client *c)

@@ -23,10 +23,9 @@ struct cai_audit_client {
 void cai_audit_client_init(struct cai_audit_client *c, const char *path);
 /* Consumes ev. Returns 0 when delivered, -1 when counted as dropped. */
 int cai_audit_client_send(struct cai_audit_client *c, jv ev);
-/* The same, for a caller that has made ev's record already (rec, len > 0:
- * what cai_record_from_jv wrote for ev as it is): sent as it is, unless ev
- * must carry the count of dropped events, which is added then. */
-int cai_audit_client_send_made(struct cai_audit_client *c, jv ev, const unsigned char *rec, long len);
+/* The same for a record the caller wrote (audit_writer.h), with
+ * c->dropped as its "dropped" when not 0 (cai_ev_finish_event). */
+int cai_audit_client_send_record(struct cai_audit_client *c, const unsigned char *rec, size_t len);
 void cai_audit_client_close(struct cai_audit_client *c);
 
 /* Hand the collector at path a listening socket that only container c can

@@ -7,17 +7,14 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "audit_event.h"
-#include "audit_record.h"
+#include "audit_writer.h"
 #include "exec_verdict.h"
 #include "notify_filter.h"
-#include "jv_util.h"
 #include "procfs.h"
 #include "tracee_mem.h"
-
-#define MAX_ARGS CAI_TRACEE_MAX_ARGS
-#define MAX_ARG_BYTES CAI_TRACEE_STRING_CAP
 
 static bool notif_valid(int listener, __u64 id)
 {
@@ -92,79 +89,95 @@ static void resolve(pid_t tid, const struct target *t, long dirfd, const char *p
 		snprintf(out, cap, "%s%s%s", base, strcmp(base, "/") ? "/" : "", path);
 }
 
-/* *unreadable: the array or one of its strings could not be read. */
-static jv argv_of(const struct cai_tracee_exec *x, bool *truncated, bool *unreadable)
+/* Was argv, or one of its strings, unreadable? Was anything cut? */
+static bool argv_unreadable(const struct cai_tracee_exec *x)
 {
-	if (x->argc < 0) {
-		*unreadable = true;
+	for (ssize_t i = 0; i < x->argc; i++)
+		if (x->arg_len[i] < 0)
+			return true;
+	return x->argc < 0;
+}
+
+static bool argv_cut(const struct cai_tracee_exec *x)
+{
+	for (ssize_t i = 0; i < x->argc; i++)
+		if (x->arg_cut[i])
+			return true;
+	return x->argv_cut;
+}
+
+/* argv for a policy to match (an unreadable string is null). */
+static jv argv_of(const struct cai_tracee_exec *x)
+{
+	if (x->argc < 0)
 		return jv_null();
-	}
-	*truncated |= x->argv_cut;
 	jv argv = jv_array();
-	for (ssize_t i = 0; i < x->argc; i++) {
-		if (x->arg_len[i] < 0) {
-			*unreadable = true;
-			argv = jv_array_append(argv, jv_null());
-			continue;
-		}
-		*truncated |= x->arg_cut[i];
-		argv = jv_array_append(argv, jv_string(x->arg[i]));
-	}
+	for (ssize_t i = 0; i < x->argc; i++)
+		argv = jv_array_append(argv, x->arg_len[i] < 0 ? jv_null() : jv_string(x->arg[i]));
 	return argv;
 }
 
-/* At most max bytes of a string (consumed); a cut multi-byte character
- * becomes U+FFFD, as libjq makes it. */
-static jv cut_string(jv str, size_t max)
+/* The exec's event, written straight into rec (audit_writer.h), with the
+ * shim's limits: a longer string is cut, argv past its limit or the
+ * record's room is left out, and the event says "truncated". The decision comes before the arguments, so that no
+ * argument list can crowd it out. Returns the record's length. */
+static size_t write_event(const struct cai_supervisor *s, pid_t tid, bool at, const struct seccomp_notif *req,
+			  const struct target *t, const struct cai_tracee_exec *x, const char *path,
+			  const char *resolved, bool truncated, const char *rule,
+			  unsigned char rec[CAI_WIRE_RECORD_MAX])
 {
-	if (jv_get_kind(str) != JV_KIND_STRING || (size_t)jv_string_length_bytes(jv_copy(str)) <= max)
-		return str;
-	jv out = jv_string_sized(jv_string_value(str), (int)max);
-	jv_free(str);
-	return out;
-}
-
-/* What the collector takes is one record of at most CAI_WIRE_RECORD_MAX
- * bytes (with room for the client's "dropped"): a bigger exec event would be
- * refused whole, path and all. Cut argv (fewer and shorter arguments), then
- * the paths and the cwd, until it fits, and say "truncated". Consumes ev;
- * *len: the length of the returned event's record in rec (-1: none). */
-static jv fit_event(jv ev, unsigned char rec[static CAI_WIRE_RECORD_MAX], long *len)
-{
-	size_t each = MAX_ARG_BYTES, count = MAX_ARGS;
-	for (;;) {
-		struct cai_error ignored = {0};
-		*len = cai_record_from_jv(ev, CAI_WIRE_EVENT, rec, CAI_WIRE_RECORD_MAX - 64, &ignored);
-		if (*len > 0 || each < 16)
-			return ev;
-		each /= 2;
-		count = count > 8 ? count / 2 : count;
-		jv args = jv_object_get(jv_copy(ev), jv_string("args"));
-		jv argv = jv_object_get(jv_copy(args), jv_string("argv"));
-		jv cut = jv_array();
-		if (jv_get_kind(argv) == JV_KIND_ARRAY) {
-			int n = jv_array_length(jv_copy(argv));
-			for (int i = 0; i < n && (size_t)i < count; i++)
-				cut = jv_array_append(cut, cut_string(jv_array_get(jv_copy(argv), i), each));
-		}
-		jv_free(argv);
-		args = jv_object_set(args, jv_string("argv"), cut);
-		const char *paths[] = {"path", "resolved"};
-		for (size_t i = 0; i < CAI_ARRAY_LEN(paths); i++) {
-			jv v = jv_object_get(jv_copy(args), jv_string(paths[i]));
-			if (jv_get_kind(v) == JV_KIND_STRING)
-				args = jv_object_set(args, jv_string(paths[i]), cut_string(v, each < 256 ? 256 : each));
-			else
-				jv_free(v);
-		}
-		ev = jv_object_set(ev, jv_string("args"), args);
-		jv cwd = jv_object_get(jv_copy(ev), jv_string("cwd"));
-		if (jv_get_kind(cwd) == JV_KIND_STRING)
-			ev = jv_object_set(ev, jv_string("cwd"), cut_string(cwd, each < 256 ? 256 : each));
-		else
-			jv_free(cwd);
-		ev = jv_object_set(ev, jv_string("truncated"), jv_true());
+	struct timespec rt, mono;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	struct cai_ev e;
+	cai_ev_init(&e, rec, CAI_WIRE_RECORD_MAX);
+	cai_ev_uint(&e, CAI_K_V, CAI_AUDIT_SCHEMA_VERSION);
+	cai_ev_time(&e, CAI_K_TS, CAI_T_UTC, rt.tv_sec, rt.tv_nsec);
+	cai_ev_time(&e, CAI_K_MONO, CAI_T_MONO, mono.tv_sec, mono.tv_nsec);
+	cai_ev_int(&e, CAI_K_PID, t->tgid > 0 ? t->tgid : tid);
+	cai_ev_int(&e, CAI_K_PPID, t->ppid >= 0 ? t->ppid : 0);
+	cai_ev_int(&e, CAI_K_TID, tid);
+	cai_ev_int(&e, CAI_K_UID, t->uid >= 0 ? t->uid : 0);
+	cai_ev_str(&e, CAI_K_COMM, t->comm, sizeof(t->comm));
+	cai_ev_str(&e, CAI_K_CWD, t->cwd[0] ? t->cwd : NULL, CAI_LIM_PATH);
+	cai_ev_str(&e, CAI_K_CALL, at ? "execveat" : "execve", 16);
+	cai_ev_str(&e, CAI_K_PHASE, "enter", 8);
+	cai_ev_str(&e, CAI_K_SOURCE, "seccomp", 8);
+	if (s->container) {
+		cai_ev_obj_begin(&e, CAI_K_CONTAINER);
+		cai_ev_str(&e, CAI_K_ID, s->container->id, CAI_CONTAINER_ID_LEN);
+		cai_ev_str(&e, CAI_K_NAME, s->container->name[0] ? s->container->name : NULL,
+			   sizeof(s->container->name));
+		cai_ev_obj_end(&e);
 	}
+	cai_ev_str(&e, CAI_K_DECISION, rule ? "deny" : "allow", 8);
+	if (rule)
+		cai_ev_str(&e, CAI_K_RULE, rule, 256);
+	cai_ev_obj_begin(&e, CAI_K_ARGS);
+	cai_ev_str(&e, CAI_K_PATH, path, CAI_LIM_PATH);
+	cai_ev_str(&e, CAI_K_RESOLVED, resolved[0] ? resolved : NULL, CAI_LIM_PATH);
+	if (x->argc < 0) {
+		cai_ev_null(&e, CAI_K_ARGV);
+	} else {
+		cai_ev_arr_begin(&e, CAI_K_ARGV);
+		for (ssize_t i = 0; i < x->argc; i++) {
+			if (i >= CAI_LIM_ARGC || !cai_ev_room(&e, 16)) {
+				e.truncated = true;
+				break;
+			}
+			cai_ev_strn(&e, CAI_K_NONE, x->arg_len[i] < 0 ? NULL : x->arg[i],
+				    x->arg_len[i] < 0 ? 0 : (size_t)x->arg_len[i], CAI_LIM_ARG);
+		}
+		cai_ev_arr_end(&e);
+	}
+	cai_ev_uint(&e, CAI_K_ARGC, x->argc > 0 ? (unsigned long long)x->argc : 0);
+	if (at) {
+		cai_ev_int(&e, CAI_K_DIRFD, (int)req->data.args[0]);
+		cai_ev_int(&e, CAI_K_FLAGS, (int)req->data.args[4]);
+	}
+	cai_ev_obj_end(&e);
+	e.truncated |= truncated;
+	return cai_ev_finish_event(&e, s->audit->dropped);
 }
 
 static void respond(int listener, __u64 id, int error)
@@ -192,10 +205,7 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	static char resolved[8192];
 	cai_tracee_read_exec(tid, path_addr, argv_addr, &x);
 	const char *path = x.path_len >= 0 ? x.path : "";
-	bool truncated = x.path_cut, unreadable = x.path_len < 0;
-	/* The arguments decide too (the program ld.so is asked to run). */
-	jv argv = argv_of(&x, &truncated, &unreadable);
-	size_t argc = x.argc > 0 ? (size_t)x.argc : 0;
+	bool truncated = x.path_cut || argv_cut(&x), unreadable = x.path_len < 0 || argv_unreadable(&x);
 	resolve(tid, &t, at ? (long)req->data.args[0] : AT_FDCWD, path, resolved, sizeof(resolved));
 	/* Only a policy looks at the files: inside the target's root, taken
 	 * here, while the pid is known to be the target's. */
@@ -204,24 +214,25 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	/* Everything above describes the process only if it is still the one
 	 * that made the call. */
 	if (!notif_valid(s->listener, req->id)) {
-		jv_free(argv);
 		s->vanished++;
 		return;
 	}
 	/* A target whose memory cannot be read (it made itself non-dumpable,
-	 * say) cannot be matched: under a policy that is a denial, not a pass. */
+	 * say) cannot be matched: under a policy that is a denial, not a pass.
+	 * The arguments decide too (the program ld.so is asked to run). */
 	const char *rule = NULL;
 	if (s->policy && unreadable) {
 		rule = CAI_POLICY_UNREADABLE;
 	} else if (s->policy) {
 		struct cai_exec_target target = {.tid = tid, .rootfd = rootfd, .cwd = t.cwd};
+		jv argv = argv_of(&x);
 		rule = cai_exec_verdict(s->policy, &target, resolved[0] ? resolved : path, argv);
+		jv_free(argv);
 		/* The verdict may have looked at /proc/<tid> (for the target's
 		 * /proc/self): that was the target's only if its call is still
 		 * pending now. Otherwise the tid may be another process's, and
 		 * nothing waits for the answer: no event describes it. */
 		if (!notif_valid(s->listener, req->id)) {
-			jv_free(argv);
 			s->vanished++;
 			return;
 		}
@@ -230,38 +241,11 @@ static void handle(struct cai_supervisor *s, const struct seccomp_notif *req)
 	if (rule)
 		s->denied++;
 
-	char ts[40], mono[32];
-	cai_audit_now(ts, mono);
-	jv args = JV_OBJECT(jv_string("path"), jv_string(path), jv_string("resolved"), cai_jv_string_or_null(resolved),
-			    jv_string("argv"), argv, jv_string("argc"), jv_number((double)argc));
-	if (at) {
-		args = jv_object_set(args, jv_string("dirfd"), jv_number((double)(int)req->data.args[0]));
-		args = jv_object_set(args, jv_string("flags"), jv_number((double)(int)req->data.args[4]));
-	}
-	jv ev = JV_OBJECT(jv_string("v"), jv_number(1), jv_string("ts"), jv_string(ts), jv_string("mono"),
-			  jv_string(mono), jv_string("pid"), jv_number((double)(t.tgid > 0 ? t.tgid : tid)),
-			  jv_string("ppid"), jv_number((double)(t.ppid >= 0 ? t.ppid : 0)));
-	ev = jv_object_set(ev, jv_string("tid"), jv_number(tid));
-	ev = jv_object_set(ev, jv_string("uid"), jv_number((double)(t.uid >= 0 ? t.uid : 0)));
-	ev = jv_object_set(ev, jv_string("comm"), jv_string(t.comm));
-	ev = jv_object_set(ev, jv_string("cwd"), cai_jv_string_or_null(t.cwd));
-	ev = jv_object_set(ev, jv_string("call"), jv_string(at ? "execveat" : "execve"));
-	ev = jv_object_set(ev, jv_string("phase"), jv_string("enter"));
-	ev = jv_object_set(ev, jv_string("source"), jv_string("seccomp"));
-	if (s->container)
-		ev = jv_object_set(ev, jv_string("container"), cai_container_jv(s->container));
-	ev = jv_object_set(ev, jv_string("args"), args);
-	ev = jv_object_set(ev, jv_string("decision"), jv_string(rule ? "deny" : "allow"));
-	if (rule)
-		ev = jv_object_set(ev, jv_string("rule"), jv_string(rule));
-	if (truncated)
-		ev = jv_object_set(ev, jv_string("truncated"), jv_true());
 	static unsigned char rec[CAI_WIRE_RECORD_MAX];
-	long len;
-	ev = fit_event(ev, rec, &len);
+	size_t len = write_event(s, tid, at, req, &t, &x, path, resolved, truncated, rule, rec);
 	/* Said once per outage, not once per exec: the count is what matters,
 	 * and it rides on the next delivered event (and the end of the run). */
-	if (cai_audit_client_send_made(s->audit, ev, rec, len) < 0 && s->trace && s->audit->dropped == 1)
+	if (cai_audit_client_send_record(s->audit, rec, len) < 0 && s->trace && s->audit->dropped == 1)
 		fprintf(s->trace,
 			"collector unavailable at `%s`: events are counted until it is back, and the next one "
 			"delivered says how many were dropped\n",

@@ -1,5 +1,5 @@
-/* A bounded, allocation-free writer of audit records (src/lib/audit/audit_wire.h)
- * for the shim's events.
+/* A bounded, allocation-free writer of audit records (audit_wire.h): the
+ * shim's events, and the exec supervisor's (supervise.c), one encoder.
  *
  * MUST NOT allocate, lock, or call anything that is not async-signal-safe:
  * it runs inside hooks that may be reached from a signal handler or a vfork
@@ -8,15 +8,15 @@
  * records that it cut something. No JSON is written here: the collector
  * checks every record and writes the log line itself, so the per-event cost
  * in the audited program is a few copies. */
-#ifndef CAI_SHIM_EVENT_H
-#define CAI_SHIM_EVENT_H
+#ifndef CAI_AUDIT_WRITER_H
+#define CAI_AUDIT_WRITER_H
 
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../lib/audit/audit_wire.h"
+#include "audit_wire.h"
 
 /* O_TMPFILE without the O_DIRECTORY it includes: glibc's __O_TMPFILE, the
  * bit for which its open() reads a mode argument (musl tests the whole
@@ -29,6 +29,12 @@
 
 /* Largest event the shim sends; the collector rejects anything larger. */
 #define CAI_EV_MAX CAI_WIRE_RECORD_MAX
+
+/* Per-string limits of an event (input bytes), the same for the shim and
+ * the supervisor (docs/audit-events.md, "Strings"). */
+#define CAI_LIM_PATH 2048
+#define CAI_LIM_ARG 512
+#define CAI_LIM_ARGC 64
 
 /* String and memory helpers that make no call into libc: the exec family's
  * event is built in a fork child, where each page of libc's text touched is

@@ -1,6 +1,6 @@
-/* See event.h for the invariants: no allocation, no locks, always a
+/* See audit_writer.h for the invariants: no allocation, no locks, always a
  * complete record, bounded output. */
-#include "event.h"
+#include "audit_writer.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "../lib/errno_names.h"
+#include "../errno_names.h"
 
 void cai_ev_init(struct cai_ev *e, unsigned char *buf, size_t cap)
 {
