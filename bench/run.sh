@@ -210,6 +210,15 @@ exec_once() { # ROW: one share of execs, "median mean faults_x10" or nothing
 	# The shim's part that no event causes: loaded into the exec'd
 	# program alone (the loop itself preloads nothing: no exec event).
 	shim_load) CAI_AUDIT_SOCKET=$work/audit.sock "$loop" --child-preload "$shim" "$per" ;;
+	# Apart: the loop on CPU 0, the collector (for the shim's row) on
+	# CPU 1: what the exec itself pays, without the collector's work on
+	# a CPU the exec wants.
+	empty_apart) [ -e "$work/empty.so" ] && [ -n "$apart" ] && LD_PRELOAD=$work/empty.so taskset -c 0 "$loop" "$per" ;;
+	shim_apart)
+		[ -n "$apart" ] && taskset -p -c 1 "$cpid" >/dev/null &&
+			LD_PRELOAD=$shim CAI_AUDIT_SOCKET=$work/audit.sock taskset -c 0 "$loop" "$per"
+		[ -n "$apart" ] && taskset -p -c "0-$(($(nproc) - 1))" "$cpid" >/dev/null
+		;;
 	snoopy)
 		# shellcheck disable=SC2016 # expanded by the inner shell
 		[ -n "$snoopy_ok" ] && unshare --mount --propagation private -- sh -c \
@@ -223,7 +232,9 @@ exec_once() { # ROW: one share of execs, "median mean faults_x10" or nothing
 		"$loop" "$per" 2>>"$work/exec-$1.sup" ;;
 	esac | ns_of
 }
-exec_rows="none empty shim shim_load snoopy seccomp both"
+apart=
+[ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null && apart=1
+exec_rows="none empty shim shim_load empty_apart shim_apart snoopy seccomp both"
 start_collector exec
 r=0
 while [ $r -lt "$rounds" ]; do
@@ -252,6 +263,8 @@ e_none=$(exec_of none)
 e_empty=$(exec_of empty)
 e_shim=$(exec_of shim)
 e_shim_load=$(exec_of shim_load)
+e_empty_apart=$(exec_of empty_apart)
+e_shim_apart=$(exec_of shim_apart)
 e_snoopy=$(exec_of snoopy)
 e_seccomp=$(exec_of seccomp)
 e_both=$(exec_of both)
@@ -286,6 +299,8 @@ exec_row "no supervision" "$e_none"
 exec_row "an empty preloaded library" "$e_empty"
 exec_row "the shim (target: at most 50 us over empty)" "$e_shim"
 exec_row "  of which loading it, no event" "$e_shim_load"
+exec_row "an empty library, the loop on CPU 0" "$e_empty_apart"
+exec_row "the shim, the loop on CPU 0, collector CPU 1" "$e_shim_apart"
 exec_row "snoopy (LD_PRELOAD)" "$e_snoopy"
 exec_row "seccomp supervision (cai run --no-shim)" "$e_seccomp"
 exec_row "seccomp + shim (cai run)" "$e_both"
@@ -310,6 +325,8 @@ if [ -n "$rtt" ]; then
 fi
 [ -n "$e_empty" ] && [ -n "$e_shim" ] &&
 	echo "the shim over an empty preloaded library: $(( ($(mean_of "$e_shim") - $(mean_of "$e_empty")) / 1000 )) us (target: at most 50)"
+[ -n "$e_empty_apart" ] && [ -n "$e_shim_apart" ] &&
+	echo "the same, the collector on a CPU of its own: $(( ($(mean_of "$e_shim_apart") - $(mean_of "$e_empty_apart")) / 1000 )) us"
 [ -n "$e_seccomp" ] &&
 	echo "seccomp supervision over none: $(( ($(mean_of "$e_seccomp") - base_mean) / 1000 )) us (target: at most 100)"
 # Most of an exec's cost on a virtual machine can be page faults: say what
