@@ -421,7 +421,10 @@ echo
 # 5. agent containers ----------------------------------------------------
 section_containers() {
 if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/dockerd ] && command -v docker >/dev/null && command -v runc >/dev/null; then
-	BENCH_BUILD=$build sh "$top/test/helpers/cai-sandbox" "$work/sandbox" -- bash "$top/bench/container.sh" ||
+	# The collector and egress helper `cai engine start` runs, and the
+	# container init, from this build, where `make install` would put them.
+	BENCH_BUILD=$build CAI_AUDITD=$build/cai-auditd CAI_AGENT_INIT=$build/cai-agent-init CAI_EGRESS_ACL=$build/cai-egress-acl \
+		bash "$top/test/helpers/cai-sandbox" "$work/sandbox" -- bash "$top/bench/container.sh" ||
 		echo "## Agent containers: the benchmark failed (see above)"
 else
 	echo "## Agent containers: skipped (needs root, dockerd, the docker CLI and runc)"
