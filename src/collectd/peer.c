@@ -24,12 +24,17 @@
 #define SO_PEERPIDFD 77 /* Linux 6.5; asm-generic value */
 #endif
 
-int peer_pidfd(int conn_fd, pid_t pid, const char **why)
+int peer_pidfd(int conn_fd, pid_t pid, const char **why, bool *exact)
 {
 	int pfd = -1;
 	socklen_t len = sizeof(pfd);
-	if (getsockopt(conn_fd, SOL_SOCKET, SO_PEERPIDFD, &pfd, &len) == 0 && pfd >= 0)
+	if (exact)
+		*exact = false;
+	if (getsockopt(conn_fd, SOL_SOCKET, SO_PEERPIDFD, &pfd, &len) == 0 && pfd >= 0) {
+		if (exact)
+			*exact = true;
 		return pfd;
+	}
 	if (errno == ESRCH) {
 		*why = "peer exited before it could be identified";
 		return -1;
@@ -181,9 +186,13 @@ void peer_identify(int conn_fd, const struct ucred *known, struct peer_cache *ca
 	if (out->pid <= 0) {
 		set_unknown(out, "the peer's pid is not visible in the collector's pid namespace");
 	} else {
-		cleanup_close int pidfd = peer_pidfd(conn_fd, out->pid, &why);
+		bool exact = false;
+		cleanup_close int pidfd = peer_pidfd(conn_fd, out->pid, &why, &exact);
 		uint64_t cgroup = pidfd < 0 ? 0 : peer_cgroup_id(pidfd);
-		int seen = cached_cgroup(cache, cgroup, now_ms, c.id);
+		/* Only the kernel's pidfd of the connection names the peer for
+		 * sure; pidfd_open of its pid may name a process that reused
+		 * it, whose cgroup is no answer (the read below checks that). */
+		int seen = exact ? cached_cgroup(cache, cgroup, now_ms, c.id) : -1;
 		if (seen >= 0)
 			out->place = seen ? PEER_CONTAINER : PEER_HOST;
 		else if (pidfd < 0)

@@ -70,10 +70,10 @@ void peer_identify_in(int conn_fd, const struct ucred *known, jv container, cons
 		      struct peer_identity *out);
 
 /* A pidfd (close-on-exec) for the process that connected: SO_PEERPIDFD
- * names exactly it; before Linux 6.5, pidfd_open of its pid, which a pid
- * reused between connect() and now would fool (the window is the accept
- * latency). Returns the fd, or -1 with *why set. */
-int peer_pidfd(int conn_fd, pid_t pid, const char **why);
+ * names exactly it (*exact set, when given); before Linux 6.5, pidfd_open
+ * of its pid, which a pid reused between connect() and now would fool (the
+ * window is the accept latency). Returns the fd, or -1 with *why set. */
+int peer_pidfd(int conn_fd, pid_t pid, const char **why, bool *exact);
 
 /* Has the process of pidfd exited? (A pidfd polls readable then.) */
 bool peer_exited(int pidfd);

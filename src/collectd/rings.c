@@ -105,7 +105,7 @@ void answer_kick(struct server *srv, int fd, const struct client *cl)
 static void accept_ring(struct server *srv, int fd, struct client *cl)
 {
 	const char *why = NULL;
-	cl->ring_pidfd = cl->peer.pid > 0 ? peer_pidfd(fd, cl->peer.pid, &why) : -1;
+	cl->ring_pidfd = cl->peer.pid > 0 ? peer_pidfd(fd, cl->peer.pid, &why, NULL) : -1;
 	if (cl->ring_pidfd >= 0 && peer_exited(cl->ring_pidfd)) {
 		close(cl->ring_pidfd);
 		cl->ring_pidfd = -1;

@@ -119,8 +119,9 @@ static jv argv_of(const struct cai_tracee_exec *x)
 
 /* The exec's event, written straight into rec (audit_writer.h), with the
  * shim's limits: a longer string is cut, argv past its limit or the
- * record's room is left out, and the event says "truncated". The decision comes before the arguments, so that no
- * argument list can crowd it out. Returns the record's length. */
+ * record's room is left out, and the event says "truncated". The decision
+ * comes before the arguments, so that no argument list can crowd it out.
+ * Returns the record's length. */
 static size_t write_event(const struct cai_supervisor *s, pid_t tid, bool at, const struct seccomp_notif *req,
 			  const struct target *t, const struct cai_tracee_exec *x, const char *path,
 			  const char *resolved, bool truncated, const char *rule,
