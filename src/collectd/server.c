@@ -253,16 +253,22 @@ static int drain_client(struct server *srv, int fd, int max)
 				continue;
 			return errno == EAGAIN ? 0 : -1;
 		}
-		if (n == 0) {
-			/* Every message has SCM_CREDENTIALS (SO_PASSCRED): none
-			 * is the end of the stream, an empty message is not. */
-			client_of(srv, fd)->hung_up = msg.msg_controllen == 0;
-			return -1;
-		}
 		struct ucred sent = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 		bool have = false;
 		int fds[MAX_FDS_PER_MESSAGE];
 		int nfds = take_control(srv, &msg, &sent, &have, fds);
+		if (n == 0) {
+			/* Every message has SCM_CREDENTIALS (SO_PASSCRED): none
+			 * is the end of the stream. An empty message is not: it
+			 * says nothing, and the fds it carried are let go of (one
+			 * batch of them each, as for any message). */
+			discard_fds(&srv->discard, fds, nfds);
+			if (msg.msg_controllen == 0) {
+				client_of(srv, fd)->hung_up = true;
+				return -1;
+			}
+			continue;
+		}
 		/* Who sent it is what the kernel recorded for the connection
 		 * (SO_PEERCRED at accept). SCM_CREDENTIALS are the sender's to
 		 * choose when it is root or in a namespace of its own: a message

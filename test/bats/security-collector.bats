@@ -92,6 +92,43 @@ lingering_peer() {
 	stops_within 2
 }
 
+@test "empty messages carrying fds (nobody): every fd let go, the connection still read after them, others served" {
+	start_collector
+	send_event before-empty
+	wait_logged before-empty 2
+	local before after
+	before=$(find "/proc/$AUDITD_PID/fd" -mindepth 1 | wc -l)
+	# 50 connections, each: an empty message with 3 fds, then an event on
+	# the same connection. An empty message neither ends the connection
+	# nor lets its fds stay in the collector (they did: 150 more fds here,
+	# until none were left to accept anyone with).
+	as_nobody "$PY" -c '
+import array, os, socket, sys
+rec = bytes.fromhex(sys.argv[2])
+for i in range(50):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    r = os.open("/dev/null", os.O_RDONLY)
+    s.sendmsg([b""], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [r, r, r]))])
+    os.close(r)
+    s.send(rec)
+    s.close()
+' "$SOCK" "$(record "$(event after-empty)")"
+	for _ in $(seq 100); do
+		[ "$(count_events '.args.path == "/after-empty"')" = 50 ] && break
+		sleep 0.05
+	done
+	send_as root root other-user
+	wait_logged other-user 2
+	sleep 0.2 # the fds go through discard_fds, which may take a turn
+	after=$(find "/proc/$AUDITD_PID/fd" -mindepth 1 | wc -l)
+	echo "collector fds: $before before, $after after" >&2
+	[ "$(count_events '.args.path == "/after-empty" and .peer.uid == 65534')" = 50 ]
+	[ "$after" -le "$before" ]
+	stops_within 2
+	grep -q " 0 rejected" "$AUD/auditd.err"
+}
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$AUDITD_PID/stat"; }
 
 @test "a ring's unfinished event does not make the collector spin while it waits to call it stuck" {
