@@ -20,7 +20,11 @@ teardown() {
 	if [ -n "$CG" ] && [ -f "$AUD/made" ]; then
 		local d
 		while read -r d; do
-			[ -e "$d/cgroup.kill" ] && echo 1 >"$d/cgroup.kill" 2>/dev/null
+			if [ -e "$d/cgroup.kill" ]; then
+				echo 1 >"$d/cgroup.kill" 2>/dev/null
+			elif [ -e "$d/cgroup.procs" ]; then # v1: no cgroup.kill
+				xargs -r kill -KILL <"$d/cgroup.procs" 2>/dev/null
+			fi
 		done <"$AUD/made"
 		tac "$AUD/made" | while read -r d; do
 			for _ in $(seq 50); do
@@ -153,4 +157,63 @@ wait_after() {
 	[ "$(count_events ".comm == \"flood-last\" and .container.id == \"$last\"")" = 20 ]
 	echo "collector RSS ${rss_before} KiB before the floods, ${rss_after} KiB after" >&2
 	[ "$rss_after" -lt $((rss_before + 1024)) ]
+}
+
+@test "a container in a v1 hierarchy alone is never remembered by the unified cgroup it shares with the host" {
+	unified_setup
+	local v1 id pid i
+	v1=$(findmnt -t cgroup -n -o TARGET,OPTIONS | awk '$2 ~ /(^|,)pids(,|$)/ { print $1; exit }')
+	[ -n "$v1" ] || skip "no cgroup v1 pids hierarchy here (a cgroup v2 host)"
+	grep -q '^0::/$' /proc/self/cgroup || skip "this test runs in a unified cgroup of its own"
+	id=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	if [ ! -d "$v1/docker" ]; then
+		mkdir "$v1/docker"
+		echo "$v1/docker" >>"$AUD/made"
+	fi
+	mkdir "$v1/docker/$id"
+	echo "$v1/docker/$id" >>"$AUD/made"
+	start_collector
+	# Docker placed it in v1 only: its unified cgroup is the root, the
+	# host's too. Identified alive, it is the container...
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$v1/docker/$id" \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups env LD_PRELOAD="$CAI_AUDIT_SHIM" \
+		CAI_AUDIT_SOCKET="$SOCK" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+		sh -c 'command : <"/dev/null/$0"; exec sleep 60' "$id" 2>/dev/null &
+	pid=$!
+	for i in $(seq 1000); do
+		grep -qF "\"path\":\"/dev/null/$id\"" "$LOG" 2>/dev/null && break
+		sleep 0.02
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	[ "$(count_events ".args.path == \"/dev/null/$id\" and .container.id == \"$id\"")" = 1 ]
+	# And a host process of the same unified cgroup, identified alive too.
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	setpriv --reuid=nobody --regid=nogroup --clear-groups env LD_PRELOAD="$CAI_AUDIT_SHIM" \
+		CAI_AUDIT_SOCKET="$SOCK" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+		sh -c 'command : <"/dev/null/host-$0"; exec sleep 60' "$id" 2>/dev/null &
+	pid=$!
+	for i in $(seq 1000); do
+		grep -qF "\"path\":\"/dev/null/host-$id\"" "$LOG" 2>/dev/null && break
+		sleep 0.02
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	[ "$(count_events ".args.path == \"/dev/null/host-$id\" and (has(\"container\") | not)")" = 1 ]
+	# ...but its unified cgroup decides nothing: peers of it and of the host
+	# that exit before they are accepted stay unknown, neither the
+	# container nor the host.
+	kill -STOP "$AUDITD_PID"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$v1/docker/$id" \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups "$AUD/send" --flood 20 "$SOCK" \
+		"$(record "${ev/COMM/flood-v1}")"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$AUD/send" --flood 20 "$SOCK" \
+		"$(record "${ev/COMM/flood-host}")"
+	kill -CONT "$AUDITD_PID"
+	wait_after
+	stop_collector
+	[ "$(count_events '(.comm == "flood-v1" or .comm == "flood-host") and .container.id == null and
+		.container.unknown == "peer exited before it could be identified"')" = 40 ]
 }
