@@ -67,32 +67,49 @@ new_container_cgroup() {
 	printf -v "$1" '%s' "$new"
 }
 
+# as_nobody CMD...: CMD as nobody, where the test runs.
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+
+# in_cgroup_dir DIR CMD...: CMD as nobody, moved into the cgroup DIR first
+# (of either hierarchy).
+in_cgroup_dir() {
+	local dir=$1
+	shift
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$dir" \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
+}
+
 # in_cgroup ID CMD...: CMD as nobody, in the cgroup of container ID.
 in_cgroup() {
 	local id=$1
 	shift
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/docker/$id" \
-		setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
+	in_cgroup_dir "$CG/docker/$id" "$@"
 }
 
-# seen_alive ID: a process of that cgroup opens a file (its event on a
-# connection of its own) and lives until that event is in the log: the
-# collector identified it alive.
-seen_alive() {
+# alive_until_logged TAG RUN...: RUN (in_cgroup ID, as_nobody, ...) starts a
+# shell that opens /dev/null/TAG (its event on a connection of its own)
+# and lives until that event is in the log: the collector identified it
+# alive. Fails if it never is.
+alive_until_logged() {
+	local tag=$1
+	shift
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	in_cgroup "$1" env LD_PRELOAD="$CAI_AUDIT_SHIM" CAI_AUDIT_SOCKET="$SOCK" \
+	"$@" env LD_PRELOAD="$CAI_AUDIT_SHIM" CAI_AUDIT_SOCKET="$SOCK" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-		sh -c 'command : <"/dev/null/$0"; exec sleep 60' "$1" 2>/dev/null &
+		sh -c 'command : <"/dev/null/$0"; exec sleep 60' "$tag" 2>/dev/null &
 	local pid=$! i
 	for i in $(seq 1000); do
-		grep -qF "\"path\":\"/dev/null/$1\"" "$LOG" 2>/dev/null && break
+		grep -qF "\"path\":\"/dev/null/$tag\"" "$LOG" 2>/dev/null && break
 		sleep 0.02
 	done
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	[ "$i" -lt 1000 ]
 }
+
+# seen_alive ID: a process of container ID's cgroup, identified alive.
+seen_alive() { alive_until_logged "$1" in_cgroup "$1"; }
 
 ev='{"v":1,"ts":"2026-01-01T00:00:00.000000000Z","mono":"1.0","pid":1,"ppid":0,"tid":1,"uid":0,"comm":"COMM","cwd":"/","call":"open","phase":"exit","args":{"path":"/x"},"result":{"return":3}}'
 
@@ -161,7 +178,7 @@ wait_after() {
 
 @test "a container in a v1 hierarchy alone is never remembered by the unified cgroup it shares with the host" {
 	unified_setup
-	local v1 id pid i
+	local v1 id
 	v1=$(findmnt -t cgroup -n -o TARGET,OPTIONS | awk '$2 ~ /(^|,)pids(,|$)/ { print $1; exit }')
 	[ -n "$v1" ] || skip "no cgroup v1 pids hierarchy here (a cgroup v2 host)"
 	grep -q '^0::/$' /proc/self/cgroup || skip "this test runs in a unified cgroup of its own"
@@ -175,42 +192,17 @@ wait_after() {
 	start_collector
 	# Docker placed it in v1 only: its unified cgroup is the root, the
 	# host's too. Identified alive, it is the container...
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$v1/docker/$id" \
-		setpriv --reuid=nobody --regid=nogroup --clear-groups env LD_PRELOAD="$CAI_AUDIT_SHIM" \
-		CAI_AUDIT_SOCKET="$SOCK" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-		sh -c 'command : <"/dev/null/$0"; exec sleep 60' "$id" 2>/dev/null &
-	pid=$!
-	for i in $(seq 1000); do
-		grep -qF "\"path\":\"/dev/null/$id\"" "$LOG" 2>/dev/null && break
-		sleep 0.02
-	done
-	kill "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	alive_until_logged "$id" in_cgroup_dir "$v1/docker/$id"
 	[ "$(count_events ".args.path == \"/dev/null/$id\" and .container.id == \"$id\"")" = 1 ]
 	# And a host process of the same unified cgroup, identified alive too.
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	setpriv --reuid=nobody --regid=nogroup --clear-groups env LD_PRELOAD="$CAI_AUDIT_SHIM" \
-		CAI_AUDIT_SOCKET="$SOCK" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-		sh -c 'command : <"/dev/null/host-$0"; exec sleep 60' "$id" 2>/dev/null &
-	pid=$!
-	for i in $(seq 1000); do
-		grep -qF "\"path\":\"/dev/null/host-$id\"" "$LOG" 2>/dev/null && break
-		sleep 0.02
-	done
-	kill "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	alive_until_logged "host-$id" as_nobody
 	[ "$(count_events ".args.path == \"/dev/null/host-$id\" and (has(\"container\") | not)")" = 1 ]
 	# ...but its unified cgroup decides nothing: peers of it and of the host
 	# that exit before they are accepted stay unknown, neither the
 	# container nor the host.
 	kill -STOP "$AUDITD_PID"
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$v1/docker/$id" \
-		setpriv --reuid=nobody --regid=nogroup --clear-groups "$AUD/send" --flood 20 "$SOCK" \
-		"$(record "${ev/COMM/flood-v1}")"
-	setpriv --reuid=nobody --regid=nogroup --clear-groups "$AUD/send" --flood 20 "$SOCK" \
-		"$(record "${ev/COMM/flood-host}")"
+	in_cgroup_dir "$v1/docker/$id" "$AUD/send" --flood 20 "$SOCK" "$(record "${ev/COMM/flood-v1}")"
+	as_nobody "$AUD/send" --flood 20 "$SOCK" "$(record "${ev/COMM/flood-host}")"
 	kill -CONT "$AUDITD_PID"
 	wait_after
 	stop_collector

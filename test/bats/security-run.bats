@@ -111,21 +111,26 @@ os.execv("/bin/true", ["/bin/true", "big-args"] + ["x" * 200] * 100)'
 	[ "$(jq -s '[.[] | select(.rejected)] | length' "$LOG")" = 0 ]
 }
 
-@test "a denied exec with 20 KiB of arguments: its event still says deny and why, however long argv is" {
+@test "an agent (nobody) execs with 20 KiB of hostile arguments: denied, and its event still says deny and why" {
+	require_root
 	require_user_notif
 	start_collector
 	echo '{"deny_exec": ["/bin/true"]}' >"$AUD/policy.json"
-	run "$CAI_BIN" run --no-shim --policy "$AUD/policy.json" --audit-socket "$SOCK" -- "$PY" -c '
+	chmod 0644 "$AUD/policy.json"
+	# Bytes that are not UTF-8 and control characters, then more than the
+	# record holds, in characters of two bytes each.
+	run as_nobody "$CAI_BIN" run --no-shim --policy "$AUD/policy.json" --audit-socket "$SOCK" -- "$PY" -c '
 import os, sys
 try:
-    os.execv("/bin/true", ["/bin/true", "big-args"] + ["\u00e9" * 300] * 100)
+    os.execv(b"/bin/true", [b"/bin/true", b"big-args", b"bad\xff\x01\n"] + ["\u00e9".encode() * 300] * 100)
 except PermissionError:
     sys.exit(7)'
 	assert_failure 7
 	stop_collector
 	check_event "$(the_event '.source == "seccomp" and .args.path == "/bin/true" and .args.argv[1] == "big-args"')" \
-		'.decision == "deny" and (.rule | length) > 0 and .truncated == true and .args.argc == 102 and
-		(.args.argv | length) <= 64 and all(.args.argv[2:][]; utf8bytelength <= 512 and (test("\ufffd") | not))'
+		'.decision == "deny" and (.rule | length) > 0 and .truncated == true and .args.argc == 103 and
+		.args.argv[2] == "bad\ufffd\u0001\n" and (.args.argv | length) <= 64 and
+		all(.args.argv[3:][]; utf8bytelength <= 512 and (test("\ufffd") | not))'
 }
 
 @test "an agent (nobody) cannot hide the loader's program by laying argv across a page boundary: still denied" {
