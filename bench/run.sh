@@ -271,9 +271,9 @@ e_both=$(exec_of both)
 execs=$((per * rounds))
 rtt=
 [ -n "$notif" ] && rtt=$("$build/test/notify-rtt" 100000 2000)
-# What the shim's exec event costs its sender at the least, without a
-# connection held: a connection of its own (socket, connect, one send,
-# close); last, as the collector rejects these bytes.
+# What the shim's exec event costs its sender without a connection held
+# or a parent's ring to write it into: a connection of its own (socket,
+# connect, one send, close); last, as the collector rejects these bytes.
 conn=$("$build/test/audit-stress" conncost "$work/audit.sock" 2000)
 stop_collector
 fault_ns=$("$loop" --fault-cost | sed -n 's/^fault_ns=//p')
@@ -338,7 +338,7 @@ sys_ns=$(echo "$syscall" | sed -n 's/.*mean_ns=\([0-9]*\).*/\1/p')
 [ -n "$sys_ns" ] && echo "one system call (getppid) costs $((sys_ns / 1000)).$(( (sys_ns % 1000) / 100 )) us here"
 conn_ns=$(echo "$conn" | sed -n 's/.*mean_ns=\([0-9]*\).*/\1/p')
 [ -n "$conn_ns" ] &&
-	echo "an exec event's own connection (socket, connect, send, close) costs $((conn_ns / 1000)).$(( (conn_ns % 1000) / 100 )) us here"
+	echo "an exec event on a connection of its own (no parent's ring: socket, connect, send, close) costs $((conn_ns / 1000)).$(( (conn_ns % 1000) / 100 )) us here"
 echo "seccomp exec events logged: $(grep -c '"source":"seccomp"' "$work/exec.jsonl" || true)"
 echo
 }

@@ -175,11 +175,20 @@ long long ring_stuck_in_ms(const struct ring_reader *r, long long now_ms, long l
 	return left > 0 ? left : 0;
 }
 
+void ring_closing(struct ring_reader *r)
+{
+	atomic_store(&r->ctl->closed, CAI_RING_CLOSING);
+	/* Pairs with the fence of a child that writes its exec event here
+	 * (audit_ring.h, 6): either the last read sees its record, or it
+	 * sees CLOSING and waits for FINISHED. */
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
 void ring_detach(struct ring_reader *r)
 {
 	if (!r->ctl)
 		return;
-	atomic_store(&r->ctl->closed, 1);
+	atomic_store(&r->ctl->closed, CAI_RING_FINISHED);
 	atomic_fetch_add(&r->ctl->tail_seq, 1);
 	syscall(SYS_futex, &r->ctl->tail_seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 	munmap(r->ctl, r->map_len);

@@ -60,7 +60,12 @@ bool ring_request_wake(struct ring_reader *r);
  * will call it stuck (0: read now); -1 when nothing is unread. */
 long long ring_stuck_in_ms(const struct ring_reader *r, long long now_ms, long long stuck_ms);
 
-/* Tell the writer this ring is no longer read, and unmap it. */
+/* Say that the ring is being read to its end: a child writing an exec
+ * event into its parent's ring then waits to learn whether it was read. */
+void ring_closing(struct ring_reader *r);
+
+/* Tell the writers this ring is read no more (`tail` is final), and
+ * unmap it. */
 void ring_detach(struct ring_reader *r);
 
 #endif

@@ -193,6 +193,7 @@ int flush_and_release(struct server *srv)
 void finish_ring(struct server *srv, struct client *cl)
 {
 	if (cl->has_ring) {
+		ring_closing(&cl->ring);
 		if (read_ring(srv, cl, -1) >= 0) {
 			uint64_t left = ring_unread(&cl->ring);
 			if (left) {

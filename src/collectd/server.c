@@ -604,6 +604,10 @@ int server_run(struct server *srv, struct cai_error *err)
 		}
 		bool stop = false, reopen = false;
 		srv->now_ms = cai_mono_ms();
+		/* What the rings hold came first: an exec's event, written into
+		 * the parent's ring, before the exec'd program's connection. */
+		if (n > 0 && srv->nrings > 0)
+			poll_rings(srv);
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 			if (fd == srv->listen_fd) {
@@ -622,7 +626,9 @@ int server_run(struct server *srv, struct cai_error *err)
 			} else if (client_of(srv, fd)->is_listener) {
 				if (accept_on(srv, fd, fd, err) < 0)
 					return -1;
-			} else {
+			} else if (client_of(srv, fd)->open) {
+				/* (closed already in this round: a ring read above
+				 * found it corrupt) */
 				serve_client(srv, fd);
 			}
 		}

@@ -32,6 +32,15 @@ void cai_hook_atfork_child(void)
 	cai_slots_atfork_child();
 }
 
+void cai_hook_before_fork(void)
+{
+	cai_ident_before_fork();
+	int saved = errno;
+	if (!cai_in_foreign_child())
+		(void)cai_ring_prepare();
+	errno = saved;
+}
+
 void *cai_resolve(const char *name)
 {
 #if CAI_GLIBC
@@ -206,7 +215,7 @@ static void shim_init_once(void)
 	cai_ident_init();
 	/* prepare: until the child handler has run, an event in the child
 	 * (another library's child handler, a signal) asks for its pid. */
-	pthread_atfork(cai_ident_before_fork, NULL, cai_hook_atfork_child);
+	pthread_atfork(cai_hook_before_fork, NULL, cai_hook_atfork_child);
 	atomic_store(&init_state, 2);
 	errno = saved;
 }

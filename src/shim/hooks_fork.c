@@ -94,7 +94,7 @@ CAI_EXPORT pid_t _Fork(void)
 		errno = ENOSYS;
 		return -1;
 	}
-	cai_ident_before_fork();
+	cai_hook_before_fork();
 	pid_t pid = real();
 	if (pid == 0) {
 		int saved = errno;

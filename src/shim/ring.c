@@ -30,6 +30,10 @@
 #include "../lib/audit/audit_ring.h"
 
 static _Atomic(struct cai_ring_ctl *) ring;
+/* The ring of the process this one was forked from, still mapped: read by
+ * the collector for as long as that process lives, and written to only
+ * for an exec's last words (cai_ring_send_inherited). */
+static _Atomic(struct cai_ring_ctl *) inherited;
 static atomic_int setting_up;
 static atomic_int ring_users; /* writers between loading ring and committing */
 static atomic_int ring_off;   /* memfd or sealing unsupported here: never retry */
@@ -232,12 +236,34 @@ static struct cai_ring_ctl *current_ring(bool may_create)
 	if (!atomic_compare_exchange_strong(&setting_up, &expected, 1))
 		return NULL; /* another thread is at it: this event takes the socket */
 	c = create_ring();
-	if (c)
+	if (c) {
 		atomic_store(&ring, c);
-	else
+		/* A ring of our own: the parent's is of no further use here. */
+		struct cai_ring_ctl *old = atomic_exchange(&inherited, NULL);
+		if (old)
+			cai_syscall(SYS_munmap, old, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
+	} else
 		atomic_store(&next_try_ns, now + RETRY_NS);
 	atomic_store(&setting_up, 0);
 	return c;
+}
+
+/* A ring the collector is reading to its end: wait (bounded) until it
+ * has, so that `tail` and `consumed` are final. */
+static void await_finished(struct cai_ring_ctl *c)
+{
+	long long deadline = now_ns() + (long long)cai_cfg.timeout_ms * 1000000LL;
+	for (;;) {
+		uint32_t seq = atomic_load(&c->tail_seq);
+		atomic_store(&c->waiters, 1);
+		if (atomic_load(&c->closed) != CAI_RING_CLOSING)
+			return;
+		long long left = deadline - now_ns();
+		if (left <= 0)
+			return;
+		struct timespec ts = {left / 1000000000LL, left % 1000000000LL};
+		cai_syscall(SYS_futex, &c->tail_seq, FUTEX_WAIT, seq, &ts, NULL, 0);
+	}
 }
 
 /* Stop using c: what the collector never released is counted as lost.
@@ -250,6 +276,7 @@ static void abandon(struct cai_ring_ctl *c)
 	atomic_fetch_add(&abandoned, 1);
 	for (int i = 0; i < 20000 && atomic_load(&ring_users) > 1; i++)
 		cai_syscall(SYS_sched_yield);
+	await_finished(c);
 	uint64_t lost = atomic_load(&c->committed) - atomic_load(&c->consumed);
 	if (lost && lost < (1ULL << 40))
 		atomic_fetch_add(&cai_dropped, (unsigned long)lost);
@@ -336,7 +363,7 @@ static bool wait_for_room(struct cai_ring_ctl *c, uint32_t rec)
 	long long deadline = now_ns() + budget;
 	uint64_t last_tail = atomic_load(&c->tail);
 	if (!kick(false)) {
-		atomic_store(&c->closed, 1); /* as good as: nobody will read it */
+		atomic_store(&c->closed, CAI_RING_FINISHED); /* as good as: nobody will read it */
 		return false;
 	}
 	for (;;) {
@@ -364,7 +391,7 @@ static bool wait_for_room(struct cai_ring_ctl *c, uint32_t rec)
 		struct timespec ts = {0, (long)left};
 		cai_syscall(SYS_futex, &c->tail_seq, FUTEX_WAIT, seq, &ts, NULL, 0);
 		if (atomic_load(&c->tail) == last_tail && !kick(false)) {
-			atomic_store(&c->closed, 1);
+			atomic_store(&c->closed, CAI_RING_FINISHED);
 			return false;
 		}
 	}
@@ -449,6 +476,70 @@ int cai_ring_send(const char *buf, size_t len, bool may_create)
 	return CAI_RING_SENT;
 }
 
+/* Reserve room for rec bytes without waiting or kicking: the last words
+ * of a process about to exec, in a ring that is not its own. */
+static bool reserve_now(struct cai_ring_ctl *c, uint32_t rec, uint64_t *pos, uint32_t *pad)
+{
+	uint64_t size = cai_cfg.ring_size;
+	uint64_t h = atomic_load_explicit(&c->head, memory_order_relaxed);
+	for (;;) {
+		uint64_t t = atomic_load_explicit(&c->tail, memory_order_acquire);
+		uint64_t off = h & (size - 1);
+		uint32_t gap = off + rec > size ? (uint32_t)(size - off) : 0;
+		if (h - t > size || h + gap + rec - t > size)
+			return false;
+		if (atomic_compare_exchange_weak_explicit(&c->head, &h, h + gap + rec, memory_order_relaxed,
+							  memory_order_relaxed)) {
+			*pos = h;
+			*pad = gap;
+			return true;
+		}
+	}
+}
+
+int cai_ring_send_inherited(const char *buf, size_t len, bool foreign)
+{
+	if (len > CAI_RING_RECORD_MAX)
+		return CAI_RING_NONE;
+	/* ring_users keeps another thread of a vfork parent (whose memory
+	 * this is) from unmapping the ring under us. */
+	atomic_fetch_add(&ring_users, 1);
+	struct cai_ring_ctl *c = foreign ? atomic_load(&ring) : NULL;
+	if (!c)
+		c = atomic_load(&inherited);
+	int rc = CAI_RING_NONE;
+	uint32_t rec = cai_ring_record_size((uint32_t)len);
+	uint64_t pos;
+	uint32_t pad;
+	if (!c || atomic_load_explicit(&c->closed, memory_order_relaxed) ||
+	    atomic_load_explicit(&c->accepted, memory_order_acquire) != CAI_RING_ACCEPTED_DETACHED ||
+	    !reserve_now(c, rec, &pos, &pad))
+		goto out;
+	uint64_t size = cai_cfg.ring_size;
+	if (pad)
+		atomic_store_explicit(word_at(c, pos),
+				      cai_ring_word(cai_ring_lap(pos, size), CAI_RING_COMMIT | CAI_RING_PAD | pad),
+				      memory_order_release);
+	_Atomic uint64_t *w = word_at(c, pos + pad);
+	memcpy((char *)w + 8, buf, len);
+	atomic_store_explicit(w, cai_ring_word(cai_ring_lap(pos + pad, size), CAI_RING_COMMIT | (uint32_t)len),
+			      memory_order_release);
+	atomic_fetch_add_explicit(&c->committed, 1, memory_order_release);
+	/* Pairs with the collector's fence between setting CLOSING and its
+	 * last read: either that read sees this record, or we see CLOSING. */
+	atomic_thread_fence(memory_order_seq_cst);
+	rc = CAI_RING_SENT;
+	if (atomic_load_explicit(&c->closed, memory_order_relaxed)) {
+		await_finished(c);
+		/* Read to its end after all, or sent again on a connection. */
+		if (atomic_load(&c->closed) != CAI_RING_FINISHED || atomic_load(&c->tail) < pos + pad + rec)
+			rc = CAI_RING_NONE;
+	}
+out:
+	atomic_fetch_sub(&ring_users, 1);
+	return rc;
+}
+
 void cai_ring_connection_closing(unsigned gen)
 {
 	/* Writers already inside finish before the connection closes (the
@@ -482,10 +573,16 @@ void cai_ring_wait_again(void)
 void cai_ring_atfork_child(void)
 {
 	/* The parent's ring is the parent's: its events are attributed to
-	 * the process that registered it. The child sets up its own. */
-	struct cai_ring_ctl *c = atomic_exchange(&ring, NULL);
-	if (c)
-		cai_syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
+	 * the process that registered it. The child sets up its own, and
+	 * keeps the parent's for an exec's last words (the next ancestor's
+	 * when the parent had none). */
+	struct cai_ring_ctl *c = atomic_load(&ring);
+	if (c) {
+		atomic_store(&ring, NULL);
+		struct cai_ring_ctl *old = atomic_exchange(&inherited, c);
+		if (old)
+			cai_syscall(SYS_munmap, old, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
+	}
 	CAI_SET(ring_users, 0);
 	CAI_SET(setting_up, 0);
 	CAI_SET(degraded, 0);

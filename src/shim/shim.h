@@ -224,6 +224,10 @@ enum { CAI_RING_SENT, CAI_RING_LOST, CAI_RING_NONE };
  * be set up): send another way. CAI_RING_LOST: count it as dropped. */
 int cai_ring_send(const char *buf, size_t len, bool may_create);
 void cai_ring_atfork_child(void);
+/* An exec's last words into the ring of the process this one was forked
+ * (foreign: vforked) from; CAI_RING_NONE when there is none to use or the
+ * collector let it go before reading this. */
+int cai_ring_send_inherited(const char *buf, size_t len, bool foreign);
 /* Connection gen is about to close: stop writing to a ring the collector
  * reads only while that connection lasts. */
 void cai_ring_connection_closing(unsigned gen);
@@ -274,6 +278,9 @@ void cai_ident_maybe_child(void);
 /* The same before fork (the pthread_atfork prepare handler) and _Fork;
  * also notes the parent's pid for the child. */
 void cai_ident_before_fork(void);
+/* pthread_atfork's prepare handler: cai_ident_before_fork, and a ring
+ * set up now for the child's exec event (audit_ring.h, 6). */
+void cai_hook_before_fork(void);
 /* After a change made through a wrapper: read these fields again. */
 void cai_ident_changed(unsigned fields);
 /* Between begin and end, the fields are read on every event (a change

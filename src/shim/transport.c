@@ -244,8 +244,12 @@ bool cai_in_foreign_child(void)
 
 int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_words)
 {
+	/* An exec's last words from a fork or vfork child go into the ring
+	 * of the process it came from when that is read (audit_ring.h, 6):
+	 * no connection for the collector to accept and identify. */
 	if (foreign)
-		return send_foreign(buf, len);
+		return last_words && cai_ring_send_inherited(buf, len, true) == CAI_RING_SENT ? 0
+											      : send_foreign(buf, len);
 	switch (cai_ring_send(buf, len, !last_words)) {
 	case CAI_RING_SENT:
 		return 0;
@@ -254,6 +258,8 @@ int cai_transport_send(const char *buf, size_t len, bool foreign, bool last_word
 	default:
 		break;
 	}
+	if (last_words && cai_ring_send_inherited(buf, len, false) == CAI_RING_SENT)
+		return 0;
 	if (atomic_load(&detached))
 		return send_foreign(buf, len);
 	/* An exec's last words from a process with no connection (most often

@@ -282,6 +282,107 @@ print(sizes[0] if sizes else "none")
 	grep -q ', 0 rings$' "$AUD/auditd.err"
 }
 
+# wait_events N JQ_CONDITION: N matching events are in the log within 10 s.
+wait_events() {
+	local i
+	for i in $(seq 200); do
+		[ "$(count_events "$2")" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "$(count_events "$2") events match $2, expected $1" >&2
+	return 1
+}
+
+@test "a process that forks sets up its ring at the first fork: its children's exec events go into it, no connection" {
+	start_collector
+	# Not the loop's own events: it has none (fork, exec, wait).
+	strace -f -qq -e trace=connect -o "$AUD/connect.trace" \
+		env LD_PRELOAD="$CAI_AUDIT_SHIM" CAI_AUDIT_SOCKET="$SOCK" "$CAI_TEST_BIN/exec-loop" 50 >/dev/null
+	stop_collector
+	[ "$(count_events '.call == "execve" and .args.path == "/bin/true"')" -eq 50 ]
+	run jq -s '[.[] | select(.call == "execve")] | [(map(.pid) | unique | length), (map(.ppid) | unique | length),
+		(map(select(.peer.pid == .ppid)) | length)]' -c "$LOG"
+	assert_output '[50,1,50]'
+	# One connection in all: the loop's ring registration.
+	cat "$AUD/connect.trace"
+	[ "$(grep -c 'connect(' "$AUD/connect.trace")" -eq 1 ]
+	grep -q ', 1 rings$' "$AUD/auditd.err"
+}
+
+# A python that sets up its ring, forks a child that waits for SIGUSR1 and
+# then execs `true orphan`, prints "PARENT CHILD", and exits (after a
+# SIGUSR1 of its own with "wait" as $1).
+orphan_py='
+import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+os.close(os.open("/etc/hostname", os.O_RDONLY))
+pid = os.fork()
+if pid == 0:
+    signal.sigwait({signal.SIGUSR1})
+    os.execv("/bin/true", ["true", "orphan"])
+print(os.getpid(), pid, flush=True)
+if sys.argv[1:] == ["wait"]:
+    signal.sigwait({signal.SIGUSR1})
+'
+
+@test "a child that execs after its parent's ring was let go: its exec event comes on a connection of its own" {
+	start_collector
+	audited "$PY" -c "$orphan_py" >"$AUD/pids" 3>&-
+	read -r parent child <"$AUD/pids"
+	# The parent has exited: its ring is read to its end and let go.
+	wait_pidfds 0
+	kill -USR1 "$child"
+	wait_events 1 '.args.argv == ["true", "orphan"]'
+	stop_collector
+	event=$(the_event '.args.argv == ["true", "orphan"]')
+	check_event "$event" ".pid == $child and .peer.pid == $child and .ppid == $parent"
+}
+
+@test "a child that execs after its parent exited, before the collector let the ring go: read with the ring's last events" {
+	start_collector
+	audited "$PY" -c "$orphan_py" wait >"$AUD/pids" 3>&- &
+	local py=$! i
+	for i in $(seq 100); do [ -s "$AUD/pids" ] && break; sleep 0.05; done
+	read -r parent child <"$AUD/pids"
+	kill -STOP "$AUDITD_PID"
+	kill -USR1 "$parent"
+	wait "$py"
+	kill -USR1 "$child"
+	for i in $(seq 100); do [ -e "/proc/$child" ] || break; sleep 0.05; done
+	[ ! -e "/proc/$child" ]
+	kill -CONT "$AUDITD_PID"
+	wait_events 1 '.args.argv == ["true", "orphan"]'
+	stop_collector
+	event=$(the_event '.args.argv == ["true", "orphan"]')
+	check_event "$event" ".pid == $child and .peer.pid == $parent"
+	[ -z "$(rejected_reasons)" ]
+}
+
+@test "200 children exec while their parent exits and its ring is let go: every exec event is logged once" {
+	start_collector
+	audited "$PY" -c '
+import os, random, time
+os.close(os.open("/etc/hostname", os.O_RDONLY))
+print(os.getpid(), flush=True)
+for i in range(200):
+    if os.fork() == 0:
+        time.sleep(random.random() * 0.03)
+        os.execv("/bin/true", ["true", "racing", str(i)])
+os._exit(0)' >"$AUD/parent" 3>&-
+	wait_events 200 '.args.argv[1] == "racing"'
+	stop_collector
+	run jq -s '[.[] | select(.args.argv[1]? == "racing") | .args.argv[2]] | [length, (unique | length)]' -c "$LOG"
+	assert_output '[200,200]'
+	# How they went: into the parent's ring, or (too late for it) on a
+	# connection of their own.
+	jq -s --argjson p "$(cat "$AUD/parent")" \
+		'[.[] | select(.args.argv[1]? == "racing") | if .peer.pid == $p then "ring" else "connection" end]
+		| group_by(.) | map({(.[0]): length}) | add' \
+		-c "$LOG" >&3
+	[ "$(sum_dropped '.args.argv[1]? == "racing"')" -eq 0 ]
+	[ -z "$(rejected_reasons)" ]
+}
+
 @test "a full ring with a collector that is stopped: bounded wait, exact count of what was dropped" {
 	start_collector
 	kill -STOP "$AUDITD_PID"

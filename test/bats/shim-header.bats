@@ -214,7 +214,8 @@ print("parent=%d child=%d" % (os.getpid(), p.pid))' "$D"
 	parent=$(sed -n 's/.*parent=\([0-9]*\).*/\1/p' <<<"$output")
 	child=$(sed -n 's/.*child=\([0-9]*\).*/\1/p' <<<"$output")
 	EV=$(the_event '.call == "execv" and .args.path == "/bin/true"')
-	check_event "$EV" ".pid == $child and .peer.pid == $child and .ppid == $parent and .cwd == \"$D\""
+	# (written into the parent's ring: attributed to the parent's registration)
+	check_event "$EV" ".pid == $child and .peer.pid == $parent and .ppid == $parent and .cwd == \"$D\""
 	check_event "$(probe after)" ".pid == $parent and .peer.pid == $parent and .cwd == \"$AUD\""
 }
 

@@ -344,32 +344,53 @@ os.waitpid(pid, 0)' 3>&- 4>&-
 	without=$(list_fds_after_failed_exec env)
 	with=$(list_fds_after_failed_exec audited)
 	echo "without the shim: $without; with: $with"
-	# The exec's last words went on a connection of their own, closed
-	# before the exec was tried.
+	# The exec's last words went into the parent's ring, or on a
+	# connection of their own closed before the exec was tried.
 	[ "${with% *}" = "${without% *}" ]
 	stop_collector
 	local child=${with##* }
 	the_event ".call == \"execv\" and .phase == \"enter\" and .pid == $child and .args.path == \"/nonexistent/cai-prog\""
 	the_event ".call == \"execv\" and .phase == \"exit\" and .pid == $child and .result.error == \"ENOENT\""
-	# What the child did for its last words, as the kernel saw it: a
-	# connection closed before the exec, and no number moved high for it.
+}
+
+# child_last_words [ENV=VALUE...]: what a forked child of a python with a
+# ring did between fork and its exec of /bin/true, as the kernel saw it
+# (the names of its socket, connect, fcntl, sendto and close calls, in
+# $AUD/calls); sets parent, child and event (the exec's).
+child_last_words() {
 	start_collector
-	strace -f -qq -e trace=socket,connect,fcntl,sendto,close,execve -o "$AUD/strace" \
-		env LD_PRELOAD="$CAI_AUDIT_SHIM" CAI_AUDIT_SOCKET="$SOCK" "$PY" -c '
+	env "$@" LD_PRELOAD="$CAI_AUDIT_SHIM" CAI_AUDIT_SOCKET="$SOCK" strace -f -qq \
+		-e trace=socket,connect,fcntl,sendto,close,execve -o "$AUD/strace" "$PY" -c '
 import os
+print(os.getpid())
 os.close(os.open("/etc/hostname", os.O_RDONLY))
 pid = os.fork()
 if pid == 0:
     os.execv("/bin/true", ["true"])
-os.waitpid(pid, 0)' 3>&- 4>&-
+os.waitpid(pid, 0)' >"$AUD/parent" 3>&- 4>&-
 	stop_collector
+	parent=$(cat "$AUD/parent")
 	child=$(awk '/execve\("\/bin\/true"/ {print $1; exit}' "$AUD/strace")
-	run sh -c "awk -v c=$child '\$1 == c' '$AUD/strace' | sed -n '/socket(AF_UNIX/,/execve(/p' | sed 's/^[0-9]* *//; s/(.*//'"
-	assert_output "socket
-connect
-sendto
-close
+	event=$(the_event ".call == \"execv\" and .args.path == \"/bin/true\"")
+	check_event "$event" ".pid == $child and .ppid == $parent"
+	awk -v c="$child" '$1 == c' "$AUD/strace" | sed -n '0,/execve(/p' | sed 's/^[0-9]* *//; s/(.*//' >"$AUD/calls"
+}
+
+@test "a forked child's exec event goes into its parent's ring: no system call for it before the exec" {
+	child_last_words
+	run cat "$AUD/calls"
+	assert_output "execve"
+	# Attributed to the ring's registration: the parent, in the same
+	# container; the child's pid is its claim.
+	check_event "$event" ".peer.pid == $parent"
+}
+
+@test "without rings a forked child's exec event goes on its parent's connection, which tells the two apart" {
+	child_last_words CAI_AUDIT_RING_KB=0
+	run cat "$AUD/calls"
+	assert_output "sendto
 execve"
+	check_event "$event" ".peer.pid == $parent and .peer.sent_as.pid == $child"
 }
 
 @test "without a ring the connection held for messages is high, close-on-exec, and not inherited by children" {

@@ -46,6 +46,22 @@
  *    collector answers CAI_WIRE_RING_UNKNOWN when it reads no ring of that
  *    process (it was restarted): that, nobody listening on the socket, or
  *    a stamp stale for CAI_RING_BEAT_DEAD_NS counts as `closed`.
+
+ * 6. A forked (or vforked) child that execs writes its exec event (its
+ *    last words) into the ring of the process it was forked from, which
+ *    it still has mapped, instead of opening a connection of its own: the
+ *    event is attributed to that ring's registration (the parent, in the
+ *    same container), its `pid` is the child's claim. Only a ring read for
+ *    as long as its registering process lives (DETACHED) is used, and no
+ *    kick is sent (an idle collector looks within a second, and before it
+ *    takes any new connection). As the parent may exit meanwhile, the
+ *    collector sets `closed` to CAI_RING_CLOSING before it reads a ring
+ *    to its end and CAI_RING_FINISHED once `tail` is final; the child
+ *    reads `closed` after committing (a full fence between): 0 means the
+ *    last read will see the event; otherwise it waits for FINISHED
+ *    (bounded) and sends the event on a connection unless `tail` passed
+ *    it. An earlier event that its writer never finished stops the read
+ *    there; the collector reports the bytes left as a rejection.
  *
  * Records are 8-byte aligned: a 64-bit word, then the payload (one record
  * of audit_wire.h). The word's high half is the lap it belongs to (the
@@ -124,8 +140,13 @@ static inline int cai_ring_size_ok(uint64_t n)
 	return n >= CAI_RING_DATA_MIN && n <= CAI_RING_DATA_MAX && (n & (n - 1)) == 0;
 }
 
-/* `closed` of a ring the collector would not take (over its budget). */
+/* `closed`: the collector is reading the ring to its end (its writer
+ * exited or exec'd) and will then let it go; a ring it would not take
+ * (over its budget); a ring let go for good: `tail` and `consumed` say
+ * what was read, and nothing more will be. */
+#define CAI_RING_CLOSING 1u
 #define CAI_RING_REFUSED 2u
+#define CAI_RING_FINISHED 3u
 
 /* `accepted`: read while the registering connection is open (the shim
  * keeps it: a kernel without pidfds, or an older collector), or read for
