@@ -19,7 +19,9 @@
 
 struct cai_reals cai_real;
 CAI_TLS int *cai_t_errno; /* raw.h */
-struct cai_config cai_cfg = {.timeout_ms = 1000};
+/* Zeroed (bss), not initialised data: it then shares its page with the
+ * state that every process and fork child writes (see CAI_SET). */
+struct cai_config cai_cfg;
 
 static CAI_TLS int t_depth;
 
@@ -38,7 +40,8 @@ void cai_hook_before_fork(void)
 	int saved = errno;
 	if (!cai_in_foreign_child())
 		(void)cai_ring_prepare();
-	errno = saved;
+	if (errno != saved)
+		errno = saved;
 }
 
 void *cai_resolve(const char *name)
@@ -72,6 +75,7 @@ static void config_init(void)
 	copy_bounded(cai_cfg.socket_path, sizeof(cai_cfg.socket_path), sock, NULL);
 	copy_bounded(cai_cfg.socket_env, sizeof(cai_cfg.socket_env), CAI_AUDIT_SOCKET_ENV "=", sock);
 
+	cai_cfg.timeout_ms = 1000;
 	const char *t = getenv(CAI_AUDIT_TIMEOUT_ENV);
 	if (t && *t) {
 		char *end;
@@ -102,10 +106,6 @@ static void config_init(void)
 
 	if (!cai_self_path(cai_cfg.self_path, sizeof(cai_cfg.self_path)))
 		cai_cfg.self_path[0] = '\0';
-	/* A child whose environment lost LD_PRELOAD gets this library only,
-	 * not whatever else the first program preloaded. */
-	if (cai_cfg.self_path[0])
-		copy_bounded(cai_cfg.preload_env, sizeof(cai_cfg.preload_env), "LD_PRELOAD=", cai_cfg.self_path);
 }
 
 /* Every real function, (field, name): found at load in one pass over the

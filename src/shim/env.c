@@ -48,7 +48,7 @@ char **cai_env_inject(char *const envp[], size_t *map_len)
 {
 	static const char pre[] = "LD_PRELOAD=";
 	static const char sock[] = CAI_AUDIT_SOCKET_ENV "=";
-	if (!cai_cfg.preload_env[0])
+	if (!cai_cfg.self_path[0])
 		return NULL;
 	size_t n = 0;
 	bool preload_ok = false, sock_ok = false, preload_seen = false;
@@ -84,20 +84,20 @@ char **cai_env_inject(char *const envp[], size_t *map_len)
 		out[k++] = envp[i];
 	}
 	if (!preload_ok) {
+		/* Ours first, then what the program asked for; a child whose
+		 * environment lost LD_PRELOAD gets this library only, not
+		 * whatever else the first program preloaded. */
+		char *p = str;
+		memcpy(p, pre, sizeof(pre) - 1);
+		p += sizeof(pre) - 1;
+		size_t sl = strlen(cai_cfg.self_path);
+		memcpy(p, cai_cfg.self_path, sl + 1);
+		p += sl;
 		if (preload_seen && old_len) {
-			/* Ours first, then what the program asked for. */
-			char *p = str;
-			memcpy(p, pre, sizeof(pre) - 1);
-			p += sizeof(pre) - 1;
-			size_t sl = strlen(cai_cfg.self_path);
-			memcpy(p, cai_cfg.self_path, sl);
-			p += sl;
 			*p++ = ':';
 			memcpy(p, old_preload, old_len + 1);
-			out[k++] = str;
-		} else {
-			out[k++] = cai_cfg.preload_env;
 		}
+		out[k++] = str;
 	}
 	out[k++] = cai_cfg.socket_env;
 	out[k] = NULL;

@@ -559,6 +559,12 @@ void cai_ring_connection_closing(unsigned gen)
 
 bool cai_ring_prepare(void)
 {
+	/* Before every fork: no store when there is nothing to do, as each
+	 * would copy a page the last fork shared (see CAI_SET). */
+	if (atomic_load(&ring))
+		return true;
+	if (!cai_cfg.ring_size || atomic_load(&ring_off))
+		return false;
 	atomic_fetch_add(&ring_users, 1);
 	bool have = current_ring(true) != NULL;
 	atomic_fetch_sub(&ring_users, 1);

@@ -151,10 +151,9 @@ bool cai_self_path(char *out, size_t cap);
 /* Settings captured once, at load time, from the environment. */
 struct cai_config {
 	char socket_path[108];
-	char self_path[1024];	/* this library, for re-injection */
-	char preload_env[2048]; /* "LD_PRELOAD=..." to inject */
-	char socket_env[160];	/* "CAI_AUDIT_SOCKET=..." to inject */
-	char env_names[256];	/* "PATH,HOME": variables an exec event shows */
+	char self_path[1024]; /* this library, for re-injection */
+	char socket_env[160]; /* "CAI_AUDIT_SOCKET=..." to inject */
+	char env_names[256];  /* "PATH,HOME": variables an exec event shows */
 	int timeout_ms;
 	size_t ring_size; /* data bytes of the ring; 0: one message per event */
 };
