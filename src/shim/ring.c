@@ -59,16 +59,6 @@ static long long now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static char *data_of(struct cai_ring_ctl *c)
-{
-	return (char *)c + CAI_RING_CTL_SIZE;
-}
-
-static _Atomic uint64_t *word_at(struct cai_ring_ctl *c, uint64_t pos)
-{
-	return (_Atomic uint64_t *)(void *)(data_of(c) + (pos & (cai_cfg.ring_size - 1)));
-}
-
 /* The collector's answer on connection s, waited for a little. */
 enum answer { ANSWER_YES, ANSWER_NO, ANSWER_NONE, ANSWER_HUNG_UP };
 
@@ -152,12 +142,8 @@ static struct cai_ring_ctl *create_ring(void)
 	c->version = CAI_RING_VERSION;
 	c->data_size = (uint32_t)data;
 
-	unsigned char msg[CAI_WIRE_HEADER + 2 + 8];
-	cai_wire_header(msg, CAI_WIRE_RING);
-	msg[CAI_WIRE_HEADER] = CAI_T_UINT;
-	msg[CAI_WIRE_HEADER + 1] = CAI_K_SIZE;
-	uint64_t size = data;
-	memcpy(msg + CAI_WIRE_HEADER + 2, &size, 8);
+	unsigned char msg[CAI_RING_REGISTRATION_LEN];
+	cai_ring_registration(msg, data);
 	size_t n = sizeof(msg);
 
 	union {
@@ -332,25 +318,14 @@ enum reserve_rc { RESERVED, FULL };
 
 static enum reserve_rc reserve(struct cai_ring_ctl *c, uint32_t rec, uint64_t *pos, uint32_t *pad)
 {
-	uint64_t size = cai_cfg.ring_size;
-	uint64_t h = atomic_load_explicit(&c->head, memory_order_relaxed);
-	for (;;) {
-		uint64_t t = atomic_load_explicit(&c->tail, memory_order_acquire);
-		uint64_t off = h & (size - 1);
-		uint32_t gap = off + rec > size ? (uint32_t)(size - off) : 0;
-		if (h + gap + rec - t > size)
-			return FULL;
-		if (atomic_compare_exchange_weak_explicit(&c->head, &h, h + gap + rec, memory_order_relaxed,
-							  memory_order_relaxed)) {
-			*pos = h;
-			*pad = gap;
-			/* Crossing half the ring: the collector may be asleep or
-			 * behind; ask for a drain now, once per crossing. */
-			if (h - t < size / 2 && h + gap + rec - t >= size / 2)
-				(void)kick(false);
-			return RESERVED;
-		}
-	}
+	bool half;
+	if (!cai_ring_reserve(c, cai_cfg.ring_size, rec, pos, pad, &half))
+		return FULL;
+	/* Crossing half the ring: the collector may be asleep or behind; ask
+	 * for a drain now, once per crossing. */
+	if (half)
+		(void)kick(false);
+	return RESERVED;
 }
 
 /* Wait for room while the collector makes progress; false on timeout or
@@ -450,16 +425,7 @@ int cai_ring_send(const char *buf, size_t len, bool may_create)
 		}
 	}
 	atomic_store(&degraded, 0);
-	uint64_t size = cai_cfg.ring_size;
-	if (pad)
-		atomic_store_explicit(word_at(c, pos),
-				      cai_ring_word(cai_ring_lap(pos, size), CAI_RING_COMMIT | CAI_RING_PAD | pad),
-				      memory_order_release);
-	_Atomic uint64_t *w = word_at(c, pos + pad);
-	memcpy((char *)w + 8, buf, len);
-	atomic_store_explicit(w, cai_ring_word(cai_ring_lap(pos + pad, size), CAI_RING_COMMIT | (uint32_t)len),
-			      memory_order_release);
-	atomic_fetch_add_explicit(&c->committed, 1, memory_order_release);
+	cai_ring_commit(c, cai_cfg.ring_size, pos, pad, buf, (uint32_t)len);
 	/* Pairs with the collector's fence between setting wake and reading
 	 * head: either it sees this record, or we see its request. */
 	atomic_thread_fence(memory_order_seq_cst);
@@ -476,27 +442,6 @@ int cai_ring_send(const char *buf, size_t len, bool may_create)
 	return CAI_RING_SENT;
 }
 
-/* Reserve room for rec bytes without waiting or kicking: the last words
- * of a process about to exec, in a ring that is not its own. */
-static bool reserve_now(struct cai_ring_ctl *c, uint32_t rec, uint64_t *pos, uint32_t *pad)
-{
-	uint64_t size = cai_cfg.ring_size;
-	uint64_t h = atomic_load_explicit(&c->head, memory_order_relaxed);
-	for (;;) {
-		uint64_t t = atomic_load_explicit(&c->tail, memory_order_acquire);
-		uint64_t off = h & (size - 1);
-		uint32_t gap = off + rec > size ? (uint32_t)(size - off) : 0;
-		if (h - t > size || h + gap + rec - t > size)
-			return false;
-		if (atomic_compare_exchange_weak_explicit(&c->head, &h, h + gap + rec, memory_order_relaxed,
-							  memory_order_relaxed)) {
-			*pos = h;
-			*pad = gap;
-			return true;
-		}
-	}
-}
-
 int cai_ring_send_inherited(const char *buf, size_t len, bool foreign)
 {
 	if (len > CAI_RING_RECORD_MAX)
@@ -511,20 +456,12 @@ int cai_ring_send_inherited(const char *buf, size_t len, bool foreign)
 	uint32_t rec = cai_ring_record_size((uint32_t)len);
 	uint64_t pos;
 	uint32_t pad;
+	bool half; /* no kick: the last words of a process about to exec */
 	if (!c || atomic_load_explicit(&c->closed, memory_order_relaxed) ||
 	    atomic_load_explicit(&c->accepted, memory_order_acquire) != CAI_RING_ACCEPTED_DETACHED ||
-	    !reserve_now(c, rec, &pos, &pad))
+	    !cai_ring_reserve(c, cai_cfg.ring_size, rec, &pos, &pad, &half))
 		goto out;
-	uint64_t size = cai_cfg.ring_size;
-	if (pad)
-		atomic_store_explicit(word_at(c, pos),
-				      cai_ring_word(cai_ring_lap(pos, size), CAI_RING_COMMIT | CAI_RING_PAD | pad),
-				      memory_order_release);
-	_Atomic uint64_t *w = word_at(c, pos + pad);
-	memcpy((char *)w + 8, buf, len);
-	atomic_store_explicit(w, cai_ring_word(cai_ring_lap(pos + pad, size), CAI_RING_COMMIT | (uint32_t)len),
-			      memory_order_release);
-	atomic_fetch_add_explicit(&c->committed, 1, memory_order_release);
+	cai_ring_commit(c, cai_cfg.ring_size, pos, pad, buf, (uint32_t)len);
 	/* Pairs with the collector's fence between setting CLOSING and its
 	 * last read: either that read sees this record, or we see CLOSING. */
 	atomic_thread_fence(memory_order_seq_cst);

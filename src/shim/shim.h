@@ -63,7 +63,6 @@ typedef int (*cai_nftw_fn)(const char *, const struct stat *, int, struct FTW *)
 
 #define CAI_AUDIT_TIMEOUT_ENV "CAI_AUDIT_TIMEOUT_MS"
 #define CAI_AUDIT_ENV_ENV "CAI_AUDIT_ENV"
-#define CAI_AUDIT_RING_ENV "CAI_AUDIT_RING_KB"
 
 struct cai_reals {
 	int (*open)(const char *, int, ...);

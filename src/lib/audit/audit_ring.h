@@ -135,6 +135,60 @@ static inline uint64_t cai_ring_word(uint32_t lap, uint32_t low)
 	return (uint64_t)lap << 32 | low;
 }
 
+/* The writer's side, shared by the shim and the exec supervisor. Reserve
+ * rec bytes (cai_ring_record_size) in the ring of `size` data bytes, with
+ * the gap to the end of the data area in *pad when the record does not
+ * fit before the wrap; false when there is no room. *half: this
+ * reservation took the ring past half full (the writer kicks then). */
+static inline _Bool cai_ring_reserve(struct cai_ring_ctl *c, uint64_t size, uint32_t rec, uint64_t *pos, uint32_t *pad,
+				     _Bool *half)
+{
+	uint64_t h = atomic_load_explicit(&c->head, memory_order_relaxed);
+	for (;;) {
+		uint64_t t = atomic_load_explicit(&c->tail, memory_order_acquire);
+		uint64_t off = h & (size - 1);
+		uint32_t gap = off + rec > size ? (uint32_t)(size - off) : 0;
+		if (h - t > size || h + gap + rec - t > size)
+			return 0;
+		if (atomic_compare_exchange_weak_explicit(&c->head, &h, h + gap + rec, memory_order_relaxed,
+							  memory_order_relaxed)) {
+			*pos = h;
+			*pad = gap;
+			*half = h - t < size / 2 && h + gap + rec - t >= size / 2;
+			return 1;
+		}
+	}
+}
+
+/* Write the len-byte payload into what cai_ring_reserve gave, then
+ * publish it (the padding first, the record's word last, release order)
+ * and count it in `committed`. */
+static inline void cai_ring_commit(struct cai_ring_ctl *c, uint64_t size, uint64_t pos, uint32_t pad,
+				   const void *payload, uint32_t len)
+{
+	char *data = (char *)c + CAI_RING_CTL_SIZE;
+	if (pad)
+		atomic_store_explicit((_Atomic uint64_t *)(void *)(data + (pos & (size - 1))),
+				      cai_ring_word(cai_ring_lap(pos, size), CAI_RING_COMMIT | CAI_RING_PAD | pad),
+				      memory_order_release);
+	_Atomic uint64_t *w = (_Atomic uint64_t *)(void *)(data + ((pos + pad) & (size - 1)));
+	__builtin_memcpy((char *)w + 8, payload, len);
+	atomic_store_explicit(w, cai_ring_word(cai_ring_lap(pos + pad, size), CAI_RING_COMMIT | len),
+			      memory_order_release);
+	atomic_fetch_add_explicit(&c->committed, 1, memory_order_release);
+}
+
+/* The registration record (CAI_WIRE_RING) of a ring of size data bytes:
+ * sent with the memfd as SCM_RIGHTS. */
+#define CAI_RING_REGISTRATION_LEN (CAI_WIRE_HEADER + 2 + 8)
+static inline void cai_ring_registration(unsigned char msg[CAI_RING_REGISTRATION_LEN], uint64_t size)
+{
+	cai_wire_header(msg, CAI_WIRE_RING);
+	msg[CAI_WIRE_HEADER] = CAI_T_UINT;
+	msg[CAI_WIRE_HEADER + 1] = CAI_K_SIZE;
+	__builtin_memcpy(msg + CAI_WIRE_HEADER + 2, &size, 8);
+}
+
 static inline int cai_ring_size_ok(uint64_t n)
 {
 	return n >= CAI_RING_DATA_MIN && n <= CAI_RING_DATA_MAX && (n & (n - 1)) == 0;

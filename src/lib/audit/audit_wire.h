@@ -37,6 +37,8 @@
 
 #define CAI_AUDIT_SOCKET_DEFAULT "/run/containai/audit.sock"
 #define CAI_AUDIT_SOCKET_ENV "CAI_AUDIT_SOCKET"
+/* A ring's size in KiB (a power of two, 64 to 16384; 0: messages only). */
+#define CAI_AUDIT_RING_ENV "CAI_AUDIT_RING_KB"
 
 /* The log's schema (the "v" of every line), not the wire's. */
 #define CAI_AUDIT_SCHEMA_VERSION 1
