@@ -261,7 +261,7 @@ p = ev["args"]["path"]
 assert p == "/a\x00b\n\"\\\x7f\x1b[2J\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\u20ac", repr(p)
 ' "$LOG"
 	# and on the raw line, no control byte at all
-	! LC_ALL=C grep -q $'[\x01-\x1f\x7f]' "$LOG"
+	run ! env LC_ALL=C grep -q $'[\x01-\x1f\x7f]' "$LOG"
 }
 
 @test "a flood of random bytes never crashes it" {

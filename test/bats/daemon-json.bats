@@ -160,7 +160,7 @@ admin_file() {
 	printf '{ "log-level":"warn",\n\t"debug": false }\n' >"$F"
 	cp "$F" "$F.orig"
 	"$DJ" -f "$F" add-runtime sysbox-runc /usr/bin/sysbox-runc
-	! cmp -s "$F" "$F.orig"
+	run ! cmp -s "$F" "$F.orig"
 	"$DJ" -f "$F" remove-runtime sysbox-runc
 	cmp "$F" "$F.orig"
 	run ls -A "$BATS_TEST_TMPDIR"

@@ -72,19 +72,6 @@ cai_agent() {
 		--agent-init "$AGENT_INIT" "$@"
 }
 
-# wait_events N JQ_CONDITION: until the log holds at least N matching events.
-wait_events() {
-	local i n=0
-	for i in $(seq 100); do
-		n=$(jq -s "[.[] | select(has(\"call\")) | select($2)] | length" "$LOG")
-		[ "$n" -ge "$1" ] && return 0
-		sleep 0.05
-	done
-	echo "expected $1 event(s) matching $2, found $n; end of the log:" >&2
-	tail -n 10 "$LOG" >&2
-	return 1
-}
-
 # The containers the engine has, running or not.
 containers() {
 	dock ps -a --format '{{.Names}}' | sort

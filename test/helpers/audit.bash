@@ -106,6 +106,19 @@ sum_dropped() {
 	jq -s "[.[] | select(has(\"call\")) | select($1) | (.dropped // 0)] | add // 0" "$LOG"
 }
 
+# wait_events N JQ_CONDITION: until the log holds at least N matching events.
+wait_events() {
+	local i n=0
+	for i in $(seq 100); do
+		n=$(jq -s "[.[] | select(has(\"call\")) | select($2)] | length" "$LOG")
+		[ "$n" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "expected $1 event(s) matching $2, found $n; end of the log:" >&2
+	tail -n 10 "$LOG" >&2
+	return 1
+}
+
 # the_event JQ_CONDITION: exactly one matching event, printed; fails otherwise.
 the_event() {
 	local n
