@@ -135,6 +135,7 @@ static void config_init(void)
 	X(setuid, "setuid") \
 	X(setreuid, "setreuid") \
 	X(setresuid, "setresuid") \
+	X(seteuid, "seteuid") \
 	X(prctl, "prctl") \
 	X(pthread_setname_np, "pthread_setname_np") \
 	X(chdir, "chdir") \

@@ -1,8 +1,9 @@
 /* Calls that change what the event header shows (uid, comm, cwd). Each
  * wrapper calls the real function and, when it may have changed a field,
  * tells ident.c to read that field again at the next event. They report
- * nothing themselves, do no system call of their own, and leave the
- * return value and errno as the real function left them.
+ * nothing themselves, do no system call of their own (but one: a fork
+ * child that changes its user first unmaps its parent's ring), and leave
+ * the return value and errno as the real function left them.
  * They only invalidate, never store a value: in a vfork child (setuid
  * or chdir before exec is the usual pattern) the cache is the parent's.
  * See shim.h for the invariants. */
@@ -14,9 +15,12 @@
 #include <unistd.h>
 
 /* glibc's setuid family changes every thread's credentials. seteuid and
- * setfsuid do not change the real uid, which is what the header shows. */
+ * setfsuid do not change the real uid, which is what the header shows;
+ * seteuid changes what the kernel stamps on a connection (the effective
+ * uid), so it too lets go of the parent's ring. */
 CAI_EXPORT int setuid(uid_t uid)
 {
+	cai_ring_forget_inherited();
 	int ret = REAL(setuid)(uid);
 	if (ret == 0)
 		cai_ident_changed(CAI_ID_UID);
@@ -25,6 +29,7 @@ CAI_EXPORT int setuid(uid_t uid)
 
 CAI_EXPORT int setreuid(uid_t ruid, uid_t euid)
 {
+	cai_ring_forget_inherited();
 	int ret = REAL(setreuid)(ruid, euid);
 	if (ret == 0)
 		cai_ident_changed(CAI_ID_UID);
@@ -33,10 +38,17 @@ CAI_EXPORT int setreuid(uid_t ruid, uid_t euid)
 
 CAI_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
 {
+	cai_ring_forget_inherited();
 	int ret = REAL(setresuid)(ruid, euid, suid);
 	if (ret == 0)
 		cai_ident_changed(CAI_ID_UID);
 	return ret;
+}
+
+CAI_EXPORT int seteuid(uid_t euid)
+{
+	cai_ring_forget_inherited();
+	return REAL(seteuid)(euid);
 }
 
 /* Variadic in glibc; the kernel takes four more unsigned longs whatever

@@ -477,6 +477,15 @@ out:
 	return rc;
 }
 
+void cai_ring_forget_inherited(void)
+{
+	if (!atomic_load(&inherited) || cai_in_foreign_child())
+		return;
+	struct cai_ring_ctl *c = atomic_exchange(&inherited, NULL);
+	if (c)
+		cai_syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
+}
+
 void cai_ring_connection_closing(unsigned gen)
 {
 	/* Writers already inside finish before the connection closes (the

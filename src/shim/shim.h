@@ -106,6 +106,7 @@ struct cai_reals {
 	int (*setuid)(uid_t);
 	int (*setreuid)(uid_t, uid_t);
 	int (*setresuid)(uid_t, uid_t, uid_t);
+	int (*seteuid)(uid_t);
 	int (*prctl)(int, ...);
 	int (*pthread_setname_np)(pthread_t, const char *);
 	int (*chdir)(const char *);
@@ -226,6 +227,11 @@ void cai_ring_atfork_child(void);
  * (foreign: vforked) from; CAI_RING_NONE when there is none to use or the
  * collector let it go before reading this. */
 int cai_ring_send_inherited(const char *buf, size_t len, bool foreign);
+/* The process is about to change its user: the ring it was forked with is
+ * the parent's, stamped with the parent's user, and must not outlive the
+ * change (a worker that drops privileges must not be able to write events
+ * stamped as its parent). Not in a vfork child: the memory is the parent's. */
+void cai_ring_forget_inherited(void);
 /* Connection gen is about to close: stop writing to a ring the collector
  * reads only while that connection lasts. */
 void cai_ring_connection_closing(unsigned gen);

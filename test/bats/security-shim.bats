@@ -157,3 +157,50 @@ except OSError: pass
 	[ -n "$tls" ]
 	[ "$tls" -lt 512 ]
 }
+
+# ring_maps PID: how many mappings of an audit ring the process has.
+ring_maps() { grep -c 'cai-audit-ring' "/proc/$1/maps" || true; }
+
+# wait_stopped PID: the process is stopped (SIGSTOP) within 5 s.
+wait_stopped() {
+	local i
+	for i in $(seq 100); do
+		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "a fork child of root that drops to nobody loses root's ring first: its events are stamped nobody" {
+	audit_setup_public # nobody reaches the socket
+	start_collector
+	# A privilege-separated worker: forked by root (which has a ring), it
+	# drops to nobody; if it kept root's ring mapped, code running in it
+	# could write events that the collector stamps as root's.
+	audited "$PY" -c '
+import os, signal
+os.close(os.open("/etc/hostname", os.O_RDONLY))
+pid = os.fork()
+if pid == 0:
+    os.kill(os.getpid(), signal.SIGSTOP)
+    os.setgid(65534)
+    os.setuid(65534)
+    os.kill(os.getpid(), signal.SIGSTOP)
+    os.execv("/bin/true", ["true", "dropped"])
+print(pid, flush=True)
+os.waitpid(pid, 0)' >"$AUD/child" 3>&- &
+	local py=$! child i
+	for i in $(seq 100); do [ -s "$AUD/child" ] && break; sleep 0.05; done
+	child=$(cat "$AUD/child")
+	wait_stopped "$child"
+	# Root's ring, kept for the exec's event.
+	[ "$(ring_maps "$child")" -eq 1 ]
+	kill -CONT "$child"
+	wait_stopped "$child"
+	[ "$(ring_maps "$child")" -eq 0 ]
+	kill -CONT "$child"
+	wait "$py"
+	stop_collector
+	event=$(the_event '.args.argv == ["true", "dropped"]')
+	check_event "$event" ".pid == $child and .uid == 65534 and .peer.uid == 65534 and .peer.pid == $child"
+}
