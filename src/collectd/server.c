@@ -74,6 +74,35 @@ static int from_systemd(struct cai_error *err)
 	return fd;
 }
 
+/* Listen on path, which appears only once it takes connections: the
+ * socket is bound to a name of its own in the same directory, set up
+ * (SO_PASSCRED before any connection exists, so that the kernel attaches
+ * the sender's credentials to every message, even before accept), then
+ * renamed over path, replacing a stale socket at once. A client never
+ * finds a socket there that refuses it. */
+static int listen_at(int fd, const char *path, struct cai_error *err)
+{
+	struct sockaddr_un tmp = {.sun_family = AF_UNIX};
+	int n = snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp.sun_path))
+		return cai_error_set(err, ENAMETOOLONG, "socket path `%s` (with .PID)", path);
+	int one = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+		return cai_error_set(err, errno, "SO_PASSCRED on `%s`", path);
+	unlink(tmp.sun_path);
+	mode_t old = umask(0);
+	int rc = bind(fd, (struct sockaddr *)&tmp, sizeof(tmp));
+	umask(old);
+	if (rc < 0)
+		return cai_error_set(err, errno, "bind `%s`", tmp.sun_path);
+	if (chmod(tmp.sun_path, 0666) < 0 || listen(fd, SOMAXCONN) < 0 || rename(tmp.sun_path, path) < 0) {
+		int e = errno;
+		unlink(tmp.sun_path);
+		return cai_error_set(err, e, "listen on `%s`", path);
+	}
+	return 0;
+}
+
 int server_listen(struct server *srv, const char *path, struct cai_error *err)
 {
 	memset(srv, 0, sizeof(*srv));
@@ -115,25 +144,14 @@ int server_listen(struct server *srv, const char *path, struct cai_error *err)
 				close(fd);
 				return cai_error_set(err, EADDRINUSE, "another collector listens on `%s`", path);
 			}
-			unlink(path);
 		}
-		mode_t old = umask(0);
-		int rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-		umask(old);
-		if (rc < 0 || chmod(path, 0666) < 0) {
-			int e = errno;
+		if (listen_at(fd, path, err) < 0) {
 			close(fd);
-			return cai_error_set(err, e, "bind `%s`", path);
-		}
-		if (listen(fd, SOMAXCONN) < 0) {
-			int e = errno;
-			close(fd);
-			return cai_error_set(err, e, "listen on `%s`", path);
+			return -1;
 		}
 	}
+	/* (Set again for a socket from systemd, which may not have.) */
 	int one = 1;
-	/* Set before any connection exists: the kernel then attaches the
-	 * sender's credentials to every message, even before accept(). */
 	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	srv->listen_fd = fd;

@@ -175,6 +175,9 @@ s.close()
 	for i in $(seq 100); do grep -q queued "$AUD/peer.out" && break; sleep 0.05; done
 	kill -CONT "$AUDITD_PID"
 	for i in $(seq 100); do [ "$(count_events '.pid == 11')" -eq 100 ] && break; sleep 0.05; done
+	# (what the collector said and did, should it fail)
+	echo "events of pid 11 logged: $(count_events '.pid == 11'); collector: $(tr '\n' ' ' <"$AUD/auditd.err")" >&2
+	grep -v '"pid":11,' "$LOG" | tail -n 5 >&2 || true
 	[ "$(count_events '.pid == 11')" -eq 100 ]
 	echo go >&7
 	for i in $(seq 100); do [ "$(count_events '.pid == 11')" -eq 101 ] && break; sleep 0.05; done
@@ -318,6 +321,26 @@ PY
 	send "$(good_event 4)"
 	stop_collector
 	[ "$(wc -l <"$LOG")" = 1 ]
+}
+
+@test "the socket appears only once it takes connections, with nothing left beside it" {
+	# listen() held back for half a second: a client that finds the path
+	# meanwhile must still get in (a collector that bound the path before
+	# listening refused it: ECONNREFUSED, and the shim counted a drop).
+	strace -f -qq -o /dev/null -e trace=listen -e inject=listen:delay_enter=500000 \
+		"$CAI_AUDITD" --socket "$SOCK" --log "$LOG" 2>>"$AUD/auditd.err" &
+	local tracer=$! i
+	for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.01; done
+	[ -S "$SOCK" ]
+	send "$(good_event 5)"
+	# (strace's child: SIGTERM makes it drain and exit 0, and strace with it)
+	kill -TERM "$(pgrep -P "$tracer" -x cai-auditd)"
+	wait "$tracer"
+	[ "$(count_events '.pid == 5')" = 1 ]
+	# Only the log and its error file: no temporary name left behind.
+	run ls "$AUD"
+	assert_output "audit.jsonl
+auditd.err"
 }
 
 @test "a path that is not a socket is never removed" {
