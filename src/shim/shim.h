@@ -282,8 +282,9 @@ void cai_ident_maybe_child(void);
 /* The same before fork (the pthread_atfork prepare handler) and _Fork;
  * also notes the parent's pid for the child. */
 void cai_ident_before_fork(void);
-/* pthread_atfork's prepare handler: cai_ident_before_fork, and a ring
- * set up now for the child's exec event (audit_ring.h, 6). */
+/* pthread_atfork's prepare handler (and, on x86_64, the vfork stub's):
+ * cai_ident_before_fork, and a ring set up now for the child's exec event
+ * (audit_ring.h, 6). */
 void cai_hook_before_fork(void);
 /* After a change made through a wrapper: read these fields again. */
 void cai_ident_changed(unsigned fields);
