@@ -90,12 +90,14 @@ static int listen_at(int fd, const char *path, struct cai_error *err)
 	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
 		return cai_error_set(err, errno, "SO_PASSCRED on `%s`", path);
 	unlink(tmp.sun_path);
-	mode_t old = umask(0);
+	/* Mode 0666 from the bind itself: no chmod of a name that someone
+	 * could swap for a symlink in between. */
+	mode_t old = umask(0111);
 	int rc = bind(fd, (struct sockaddr *)&tmp, sizeof(tmp));
 	umask(old);
 	if (rc < 0)
 		return cai_error_set(err, errno, "bind `%s`", tmp.sun_path);
-	if (chmod(tmp.sun_path, 0666) < 0 || listen(fd, SOMAXCONN) < 0 || rename(tmp.sun_path, path) < 0) {
+	if (listen(fd, SOMAXCONN) < 0 || rename(tmp.sun_path, path) < 0) {
 		int e = errno;
 		unlink(tmp.sun_path);
 		return cai_error_set(err, e, "listen on `%s`", path);
@@ -116,6 +118,8 @@ int server_listen(struct server *srv, const char *path, struct cai_error *err)
 		return -1;
 	if (fd >= 0) {
 		srv->activated = true;
+		int one = 1; /* what listen_at sets, should systemd not have */
+		setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
 	} else {
 		struct sockaddr_un sun = {.sun_family = AF_UNIX};
 		if (strlen(path) >= sizeof(sun.sun_path))
@@ -150,9 +154,6 @@ int server_listen(struct server *srv, const char *path, struct cai_error *err)
 			return -1;
 		}
 	}
-	/* (Set again for a socket from systemd, which may not have.) */
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	srv->listen_fd = fd;
 	return 0;
@@ -623,9 +624,14 @@ int server_run(struct server *srv, struct cai_error *err)
 		bool stop = false, reopen = false;
 		srv->now_ms = cai_mono_ms();
 		/* What the rings hold came first: an exec's event, written into
-		 * the parent's ring, before the exec'd program's connection. */
-		if (n > 0 && srv->nrings > 0)
-			poll_rings(srv);
+		 * the parent's ring, before the exec'd program's connection. So
+		 * the rings are read before a connection is taken (and only
+		 * then: they are read after every turn anyway). */
+		for (int i = 0; i < n && srv->nrings > 0; i++)
+			if (evs[i].data.fd == srv->listen_fd || client_of(srv, evs[i].data.fd)->is_listener) {
+				poll_rings(srv);
+				break;
+			}
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 			if (fd == srv->listen_fd) {

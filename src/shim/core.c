@@ -38,8 +38,7 @@ void cai_hook_before_fork(void)
 {
 	cai_ident_before_fork();
 	int saved = errno;
-	if (!cai_in_foreign_child())
-		(void)cai_ring_prepare();
+	cai_ring_before_fork();
 	if (errno != saved)
 		errno = saved;
 }

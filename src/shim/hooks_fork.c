@@ -16,18 +16,9 @@
  * thread-local mark and tail-jumps to glibc's __vfork (exported by every
  * glibc since 2.1.2), which returns straight to our caller, in the child
  * and then in the parent. It clobbers only call-clobbered registers.
- * On x86_64 it first calls cai_vfork_prepare, in the parent, before any
+ * On x86_64 it first calls cai_hook_before_fork, in the parent, before any
  * child exists (the stack aligned as a call expects): the ring the child
  * writes its exec's event into is set up there, as at fork(). */
-#if defined(__x86_64__)
-/* Called by the x86_64 stubs only. */
-void cai_vfork_prepare(void) __attribute__((visibility("hidden"), used));
-void cai_vfork_prepare(void)
-{
-	cai_hook_before_fork();
-}
-#endif
-
 #if defined(__x86_64__) && CAI_GLIBC
 __asm__(".text\n"
 	".globl vfork\n"
@@ -38,7 +29,7 @@ __asm__(".text\n"
 	"	endbr64\n"
 	"	subq $8, %rsp\n"
 	".cfi_adjust_cfa_offset 8\n"
-	"	call cai_vfork_prepare\n"
+	"	call cai_hook_before_fork\n"
 	"	addq $8, %rsp\n"
 	".cfi_adjust_cfa_offset -8\n"
 	"	movq cai_maybe_child@gottpoff(%rip), %rax\n"
@@ -60,7 +51,7 @@ __asm__(".text\n"
 	"	endbr64\n"
 	"	subq $8, %rsp\n"
 	".cfi_adjust_cfa_offset 8\n"
-	"	call cai_vfork_prepare\n"
+	"	call cai_hook_before_fork\n"
 	"	addq $8, %rsp\n"
 	".cfi_adjust_cfa_offset -8\n"
 	"	movq cai_maybe_child@gottpoff(%rip), %rax\n"

@@ -503,6 +503,13 @@ void cai_ring_connection_closing(unsigned gen)
 		cai_syscall(SYS_munmap, c, CAI_RING_CTL_SIZE + cai_cfg.ring_size);
 }
 
+void cai_ring_before_fork(void)
+{
+	/* Most forks find the ring there: no system call then. */
+	if (!atomic_load(&ring) && cai_cfg.ring_size && !atomic_load(&ring_off) && !cai_in_foreign_child())
+		(void)cai_ring_prepare();
+}
+
 bool cai_ring_prepare(void)
 {
 	/* Before every fork: no store when there is nothing to do, as each

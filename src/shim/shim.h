@@ -238,6 +238,10 @@ void cai_ring_connection_closing(unsigned gen);
 /* Set up the ring now if there is none (true when there is one): the
  * program is about to leave the socket's reach. */
 bool cai_ring_prepare(void);
+/* Before a fork or vfork, in the parent: the ring the child will write its
+ * exec's event into, set up now if there is none (not in a foreign child,
+ * whose memory is another process's). */
+void cai_ring_before_fork(void);
 void cai_ring_wait_again(void);
 void cai_transport_init(void);
 /* Set up a ring, or connect, now: the program is about to leave the

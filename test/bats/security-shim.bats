@@ -171,24 +171,27 @@ wait_stopped() {
 	return 1
 }
 
-@test "a fork child of root that drops to nobody loses root's ring first: its events are stamped nobody" {
+# drop_test CALL: root's fork child drops to nobody with os.CALL (setuid:
+# every uid; seteuid: the effective one, which the kernel stamps on a
+# connection), is checked for root's ring before and after, then execs.
+drop_test() {
 	audit_setup_public # nobody reaches the socket
 	start_collector
 	# A privilege-separated worker: forked by root (which has a ring), it
 	# drops to nobody; if it kept root's ring mapped, code running in it
 	# could write events that the collector stamps as root's.
 	audited "$PY" -c '
-import os, signal
+import os, signal, sys
 os.close(os.open("/etc/hostname", os.O_RDONLY))
 pid = os.fork()
 if pid == 0:
     os.kill(os.getpid(), signal.SIGSTOP)
     os.setgid(65534)
-    os.setuid(65534)
+    getattr(os, sys.argv[1])(65534)
     os.kill(os.getpid(), signal.SIGSTOP)
     os.execv("/bin/true", ["true", "dropped"])
 print(pid, flush=True)
-os.waitpid(pid, 0)' >"$AUD/child" 3>&- &
+os.waitpid(pid, 0)' "$1" >"$AUD/child" 3>&- &
 	local py=$! child i
 	for i in $(seq 100); do [ -s "$AUD/child" ] && break; sleep 0.05; done
 	child=$(cat "$AUD/child")
@@ -202,5 +205,14 @@ os.waitpid(pid, 0)' >"$AUD/child" 3>&- &
 	wait "$py"
 	stop_collector
 	event=$(the_event '.args.argv == ["true", "dropped"]')
-	check_event "$event" ".pid == $child and .uid == 65534 and .peer.uid == 65534 and .peer.pid == $child"
+	check_event "$event" ".pid == $child and .peer.uid == 65534 and .peer.pid == $child"
+}
+
+@test "a fork child of root that drops to nobody (setuid) loses root's ring first: its events are stamped nobody" {
+	drop_test setuid
+	check_event "$event" ".uid == 65534"
+}
+
+@test "a fork child of root that drops its effective uid (seteuid) loses root's ring first: its events are stamped nobody" {
+	drop_test seteuid
 }

@@ -46,7 +46,6 @@
  *    collector answers CAI_WIRE_RING_UNKNOWN when it reads no ring of that
  *    process (it was restarted): that, nobody listening on the socket, or
  *    a stamp stale for CAI_RING_BEAT_DEAD_NS counts as `closed`.
-
  * 6. A forked (or vforked) child that execs writes its exec event (its
  *    last words) into the ring of the process it was forked from, which
  *    it still has mapped, instead of opening a connection of its own: the
@@ -135,7 +134,8 @@ static inline uint64_t cai_ring_word(uint32_t lap, uint32_t low)
 	return (uint64_t)lap << 32 | low;
 }
 
-/* The writer's side, shared by the shim and the exec supervisor. Reserve
+/* The writer's side, shared by the shim's two writers (a process's own
+ * events, and an exec's last words in its parent's ring). Reserve
  * rec bytes (cai_ring_record_size) in the ring of `size` data bytes, with
  * the gap to the end of the data area in *pad when the record does not
  * fit before the wrap; false when there is no room. *half: this
